@@ -1,0 +1,17 @@
+"""Where Fair Shake keeps what it knows: one record per person, behind one interface.
+
+`Store` is the contract; `TinyDBStore` (the default, one small file per person) and
+`MemoryStore` (for tests) implement it. Nothing here knows about chat platforms.
+"""
+
+from storage.base import SCHEMA_VERSION, PersonRecord, Store, StoreError
+from storage.keys import ConversationKey, PersonKey
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ConversationKey",
+    "PersonKey",
+    "PersonRecord",
+    "Store",
+    "StoreError",
+]

@@ -1,0 +1,70 @@
+"""The storage contract every backend passes (see tests/test_storage_contract.py)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage.keys import PersonKey
+
+SCHEMA_VERSION = 1
+"""Version of the record layout below; stored by every backend, checked on open."""
+
+JSONDict = dict[str, Any]
+
+
+class StoreError(Exception):
+    """The store cannot be used as it is (a newer schema, an unreadable folder)."""
+
+
+@dataclass
+class PersonRecord:
+    """Everything the bot holds on one person, loaded and saved as one unit.
+
+    A conversation turn loads the record, changes it and saves it once, so that a
+    crash never leaves a conversation state that disagrees with its case.
+
+    Attributes:
+        profile: settings such as the time zone and the active case id.
+        conversations: conversation state per chat id (state, pending question, step).
+        cases: case documents per case id (facts, timeline, status).
+        reminders: pending and past reminders per reminder id.
+    """
+
+    profile: JSONDict = field(default_factory=dict)
+    conversations: dict[str, JSONDict] = field(default_factory=dict)
+    cases: dict[str, JSONDict] = field(default_factory=dict)
+    reminders: dict[str, JSONDict] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return not (self.profile or self.conversations or self.cases or self.reminders)
+
+
+class Store(ABC):
+    """Holds one `PersonRecord` per person.
+
+    Values must be JSON-serialisable (str, int, float, bool, None, lists, dicts with
+    str keys). The cost of `load`/`save` must not depend on how many people the store
+    holds. A `save` that returned is durable: a crash at any later instant keeps it.
+    """
+
+    @abstractmethod
+    async def load(self, person: PersonKey) -> PersonRecord:
+        """The person's record; an empty one when the store holds nothing on them."""
+
+    @abstractmethod
+    async def save(self, person: PersonKey, record: PersonRecord) -> None:
+        """Replace the person's record as a whole, atomically."""
+
+    @abstractmethod
+    async def delete(self, person: PersonKey) -> None:
+        """Remove everything held on the person. Deleting an unknown person is a no-op."""
+
+    @abstractmethod
+    def people(self) -> Iterator[PersonKey]:
+        """Every person with a record (for start-up scans and exports; not per turn)."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing open
+        """Release whatever the backend holds open."""

@@ -1,0 +1,29 @@
+"""Small frozen keys that say whose data a thing is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class PersonKey:
+    """One person on one platform: the owner of cases, reminders and settings."""
+
+    platform: str
+    user_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationKey:
+    """One conversation: a person in one chat (a private chat, a DM, a server channel)."""
+
+    platform: str
+    user_id: str
+    chat_id: str
+
+    @property
+    def person(self) -> PersonKey:
+        return PersonKey(self.platform, self.user_id)
