@@ -6,12 +6,16 @@
 
 from storage.base import SCHEMA_VERSION, PersonRecord, Store, StoreError
 from storage.keys import ConversationKey, PersonKey
+from storage.memory import MemoryStore
+from storage.tinydb_store import TinyDBStore
 
 __all__ = [
     "SCHEMA_VERSION",
     "ConversationKey",
+    "MemoryStore",
     "PersonKey",
     "PersonRecord",
     "Store",
     "StoreError",
+    "TinyDBStore",
 ]

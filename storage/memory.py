@@ -1,0 +1,40 @@
+"""A store in a dict, for tests, that is as strict about values as the disk backend."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from storage.base import PersonRecord, Store
+from storage.keys import PersonKey
+
+
+class MemoryStore(Store):
+    """Holds each person's record as JSON text.
+
+    Going through JSON on every save and load makes tests fail here as they would on
+    disk: a value JSON cannot hold is refused, and no record loaded or saved shares
+    an object with the one held.
+    """
+
+    def __init__(self) -> None:
+        self._records: dict[PersonKey, str] = {}
+
+    async def load(self, person: PersonKey) -> PersonRecord:
+        text = self._records.get(person)
+        return PersonRecord(**json.loads(text)) if text else PersonRecord()
+
+    async def save(self, person: PersonKey, record: PersonRecord) -> None:
+        parts = {
+            "profile": record.profile,
+            "conversations": record.conversations,
+            "cases": record.cases,
+            "reminders": record.reminders,
+        }
+        self._records[person] = json.dumps(parts, allow_nan=False)
+
+    async def delete(self, person: PersonKey) -> None:
+        self._records.pop(person, None)
+
+    def people(self) -> Iterator[PersonKey]:
+        return iter(list(self._records))

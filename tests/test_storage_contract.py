@@ -1,0 +1,257 @@
+"""The behaviour every `Store` backend owes the bot, run against each backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from storage import (
+    SCHEMA_VERSION,
+    MemoryStore,
+    PersonKey,
+    PersonRecord,
+    Store,
+    StoreError,
+    TinyDBStore,
+)
+from storage.atomic import AtomicJSONStorage
+
+ALICE = PersonKey("telegram", "1001")
+BOB = PersonKey("telegram", "1002")
+ALICE_ON_DISCORD = PersonKey("discord", "1001")
+ODD_NAME = PersonKey("discord", "<b>Zoë</b> 😀 \"'; DROP TABLE--")
+
+
+def rich_record(tag: str = "") -> PersonRecord:
+    """A record using every part, with text a chat user may send and deep nesting."""
+    return PersonRecord(
+        profile={"tz": "Europe/Zürich", "active_case": f"case-1{tag}", "lang": None},
+        conversations={
+            "chat-1": {"state": "asking", "pending": "Order number? 📦", "step": 3},
+            "-100200300": {"state": "idle", "history": [], "flags": {}},
+        },
+        cases={
+            f"case-1{tag}": {
+                "merchant": "Ünïcødé & <b>Co</b> *bold* _it_ `code` [link](http://x)",
+                "facts": [{"text": "Paid 49.99 €", "amount": 49.99, "ok": True}, "\u202e\t\n"],
+                "timeline": [[1, [2, [3, {"deep": {"deeper": ["😀", -0.5, 10**18]}}]]]],
+                "status": "open",
+            },
+        },
+        reminders={"r-1": {"due": "2025-01-31T09:00:00+01:00", "sent": False, "text": "日本語"}},
+    )
+
+
+class StoreContract:
+    """Every behavioural test of `Store`; a subclass per backend provides a `store` fixture."""
+
+    async def test_unknown_person_has_an_empty_record(self, store: Store) -> None:
+        record = await store.load(ALICE)
+
+        assert record == PersonRecord()
+        assert record.is_empty()
+
+    @pytest.mark.parametrize("person", [ALICE, ODD_NAME])
+    async def test_save_then_load_gives_back_every_part(
+        self, store: Store, person: PersonKey
+    ) -> None:
+        await store.save(person, rich_record())
+
+        assert await store.load(person) == rich_record()
+
+    async def test_save_replaces_the_whole_record(self, store: Store) -> None:
+        await store.save(ALICE, rich_record())
+        await store.save(ALICE, PersonRecord(cases={"case-9": {"status": "won"}}))
+
+        assert await store.load(ALICE) == PersonRecord(cases={"case-9": {"status": "won"}})
+
+    async def test_two_people_never_see_each_others_data(self, store: Store) -> None:
+        await store.save(ALICE, rich_record("-alice"))
+        await store.save(BOB, rich_record("-bob"))
+
+        assert await store.load(ALICE) == rich_record("-alice")
+        assert await store.load(BOB) == rich_record("-bob")
+
+    async def test_same_user_id_on_another_platform_is_another_person(self, store: Store) -> None:
+        await store.save(ALICE, rich_record())
+
+        assert await store.load(ALICE_ON_DISCORD) == PersonRecord()
+        await store.save(ALICE_ON_DISCORD, PersonRecord(profile={"tz": "UTC"}))
+        assert await store.load(ALICE) == rich_record()
+
+    async def test_delete_forgets_only_that_person(self, store: Store) -> None:
+        await store.save(ALICE, rich_record())
+        await store.save(BOB, rich_record())
+
+        await store.delete(ALICE)
+
+        assert await store.load(ALICE) == PersonRecord()
+        assert await store.load(BOB) == rich_record()
+        assert list(store.people()) == [BOB]
+
+    async def test_deleting_an_unknown_person_does_nothing(self, store: Store) -> None:
+        await store.save(BOB, rich_record())
+
+        await store.delete(ALICE)
+
+        assert list(store.people()) == [BOB]
+
+    async def test_people_lists_everyone_with_a_record(self, store: Store) -> None:
+        assert list(store.people()) == []
+        for person in (ALICE, BOB, ALICE_ON_DISCORD, ODD_NAME):
+            await store.save(person, rich_record())
+
+        assert set(store.people()) == {ALICE, BOB, ALICE_ON_DISCORD, ODD_NAME}
+
+    async def test_records_share_nothing_with_the_store(self, store: Store) -> None:
+        saved = rich_record()
+        await store.save(ALICE, saved)
+
+        saved.cases["case-1"]["facts"].append("changed after save")
+        loaded = await store.load(ALICE)
+        loaded.cases["case-1"]["facts"].append("changed after load")
+        loaded.profile["tz"] = "UTC"
+
+        assert await store.load(ALICE) == rich_record()
+
+    @pytest.mark.parametrize(
+        ("value", "error"),
+        [
+            (dt.datetime(2025, 1, 31, 9, 0), TypeError),
+            ({"a", "b"}, TypeError),
+            (b"bytes", TypeError),
+            (float("nan"), ValueError),
+        ],
+        ids=["datetime", "set", "bytes", "nan"],
+    )
+    async def test_a_value_json_cannot_hold_is_refused_and_the_old_record_kept(
+        self, store: Store, value: object, error: type[Exception]
+    ) -> None:
+        await store.save(ALICE, rich_record())
+        bad = rich_record()
+        bad.cases["case-1"]["timeline"].append({"when": value})
+
+        with pytest.raises(error):
+            await store.save(ALICE, bad)
+
+        assert await store.load(ALICE) == rich_record()
+
+
+class TestMemoryStore(StoreContract):
+    @pytest.fixture
+    def store(self) -> Store:
+        return MemoryStore()
+
+
+def person_files(data_dir: Path) -> list[Path]:
+    """The person files in a TinyDBStore folder, ignoring leftover temporary files."""
+    return sorted((data_dir / "people").rglob("*.json"))
+
+
+class TestTinyDBStore(StoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Store:
+        return TinyDBStore(tmp_path)
+
+    async def test_a_reopened_folder_holds_everything(self, store: Store, tmp_path: Path) -> None:
+        for person in (ALICE, BOB, ODD_NAME):
+            await store.save(person, rich_record(person.user_id))
+        await store.close()
+
+        reopened = TinyDBStore(tmp_path)
+
+        assert set(reopened.people()) == {ALICE, BOB, ODD_NAME}
+        for person in (ALICE, BOB, ODD_NAME):
+            assert await reopened.load(person) == rich_record(person.user_id)
+
+    def test_the_schema_version_is_stored_on_first_open(self, tmp_path: Path) -> None:
+        TinyDBStore(tmp_path / "data")
+
+        meta = json.loads((tmp_path / "data" / "meta.json").read_text())
+        assert meta == {"schema_version": SCHEMA_VERSION}
+
+    def test_a_folder_from_a_newer_version_is_refused(self, tmp_path: Path) -> None:
+        (tmp_path / "meta.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION + 1}))
+
+        with pytest.raises(StoreError, match="upgrade Fair Shake"):
+            TinyDBStore(tmp_path)
+
+    def test_a_folder_without_a_known_version_is_refused(self, tmp_path: Path) -> None:
+        (tmp_path / "meta.json").write_text(json.dumps({"version": "1"}))
+
+        with pytest.raises(StoreError, match="no schema version"):
+            TinyDBStore(tmp_path)
+
+    async def test_each_person_has_one_file(self, store: Store, tmp_path: Path) -> None:
+        for person in (ALICE, BOB, ALICE_ON_DISCORD):
+            await store.save(person, rich_record())
+            await store.save(person, rich_record())
+
+        files = person_files(tmp_path)
+        assert len(files) == 3
+        assert {f.parent.parent.name for f in files} == {"telegram", "discord"}
+
+    async def test_loading_an_unknown_person_creates_nothing(
+        self, store: Store, tmp_path: Path
+    ) -> None:
+        await store.load(ALICE)
+
+        assert [p.name for p in tmp_path.rglob("*")] == ["meta.json"]
+
+    async def test_a_save_is_one_atomic_replace_of_that_persons_file_only(
+        self, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await store.save(BOB, rich_record())
+        bobs_file = person_files(tmp_path)[0]
+        bobs_bytes = bobs_file.read_bytes()
+        replaced: list[Path] = []
+        real_replace = os.replace
+
+        def counting_replace(src: str | Path, dst: str | Path) -> None:
+            replaced.append(Path(dst))
+            real_replace(src, dst)
+
+        monkeypatch.setattr(os, "replace", counting_replace)
+        big = rich_record()
+        big.conversations = {f"chat-{i}": {"step": i} for i in range(3000)}
+
+        await store.save(ALICE, big)
+
+        (alices_file,) = set(person_files(tmp_path)) - {bobs_file}
+        assert replaced == [alices_file]
+        assert bobs_file.read_bytes() == bobs_bytes
+        assert await store.load(ALICE) == big
+
+    async def test_a_failed_save_leaves_no_file_behind(self, store: Store, tmp_path: Path) -> None:
+        bad = rich_record()
+        bad.profile["since"] = dt.date(2025, 1, 1)
+
+        with pytest.raises(TypeError):
+            await store.save(ALICE, bad)
+
+        assert [p.name for p in tmp_path.rglob("*")] == ["meta.json"]
+
+    async def test_a_temp_file_left_by_a_killed_writer_is_ignored_then_replaced(
+        self, store: Store, tmp_path: Path
+    ) -> None:
+        await store.save(ALICE, rich_record())
+        temp = AtomicJSONStorage(person_files(tmp_path)[0]).temp_path
+        temp.write_text('{"meta": {"1": {"platform": "telegram", "user_id": "10')
+
+        assert await store.load(ALICE) == rich_record()
+        assert list(store.people()) == [ALICE]
+
+        changed = rich_record()
+        changed.profile["tz"] = "UTC"
+        await store.save(ALICE, changed)
+
+        assert not temp.exists()
+        assert await TinyDBStore(tmp_path).load(ALICE) == changed
+
+    async def test_a_platform_that_is_not_a_plain_name_is_refused(self, store: Store) -> None:
+        with pytest.raises(ValueError, match="plain name"):
+            await store.save(PersonKey("../telegram", "1"), rich_record())
