@@ -1,0 +1,1 @@
+"""Platform adapters: each turns one platform's events into engine calls and renders replies."""

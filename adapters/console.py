@@ -1,0 +1,105 @@
+"""The terminal chat: the whole flow with no account and no token.
+
+Run it with `fairshake` (or `python -m bot`) when no platform token is set. Buttons
+show as numbered options: type the number to press one. Commands are typed as in a
+chat (`/status`, `/help`). Ctrl-D or Ctrl-C leaves; your case is kept in the data
+folder, so the next start picks up where you were.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+import threading
+from typing import ClassVar, TextIO
+
+from bot.config import Settings
+from bot.engine import Engine
+from bot.events import Button, ButtonPress, Outbound, TextMessage, parse_command
+from flows.text import RichText, Style
+from storage import ConversationKey
+
+_ANSI = {Style.BOLD: ("\033[1m", "\033[0m"), Style.ITALIC: ("\033[3m", "\033[0m"), Style.CODE: ("\033[36m", "\033[0m")}
+
+
+def render(text: RichText, ansi: bool) -> str:
+    """Rich text for a terminal: ANSI styles on a tty, plain text otherwise."""
+    if not ansi:
+        return text.plain()
+    parts = []
+    for span in text.spans:
+        start, end = _ANSI.get(span.style, ("", ""))
+        parts.append(f"{start}{span.text}{end}")
+    return "".join(parts)
+
+
+class ConsoleAdapter:
+    """Reads lines from a terminal and prints the engine's answers.
+
+    Args:
+        engine: the shared engine.
+        settings: where exported files go (the data folder).
+        stdin, stdout: the terminal (tests pass pipes).
+    """
+
+    name: ClassVar[str] = "console"
+
+    @classmethod
+    def enabled(cls, settings: Settings) -> bool:
+        return True
+
+    def __init__(self, engine: Engine, settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.stdin = stdin
+        self.stdout = stdout
+        self.ansi = stdout.isatty()
+        self.key = ConversationKey("console", getpass.getuser(), "terminal")
+        self.numbered: list[Button] = []
+
+    async def run(self) -> None:
+        lines = self._read_lines()
+        self.write("Fair Shake: type /start to begin, /help for commands, Ctrl-D to leave.")
+        await self.send(self.key, await self.engine.handle(parse_command(self.key, "/start")))
+        while (line := await lines.get()) is not None:
+            event = self.event_for(line.strip())
+            if event is not None:
+                await self.send(self.key, await self.engine.handle(event))
+        self.write("Bye for now. Your case is saved; run fairshake again to carry on.")
+
+    def event_for(self, line: str) -> TextMessage | ButtonPress | None:
+        if line.isdigit() and 1 <= int(line) <= len(self.numbered):
+            return ButtonPress(self.key, self.numbered[int(line) - 1].data)
+        return parse_command(self.key, line) or TextMessage(self.key, line)
+
+    async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
+        for message in messages:
+            if message.text:
+                self.write(render(message.text, self.ansi))
+            if message.buttons:
+                self.numbered = [button for row in message.buttons for button in row]
+                options = (f"  {number}. {button.label}" for number, button in enumerate(self.numbered, 1))
+                self.write("\n".join(options))
+            if message.attachment:
+                path = self.settings.data_dir / "exports" / message.attachment.filename
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(message.attachment.content)
+                self.write(f"[saved {path}]")
+
+    def write(self, text: str) -> None:
+        self.stdout.write(text + "\n\n")
+        self.stdout.flush()
+
+    def _read_lines(self) -> asyncio.Queue[str | None]:
+        """Lines from stdin via a daemon thread, so Ctrl-C never waits on a blocked read."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def pump() -> None:
+            for line in self.stdin:
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        threading.Thread(target=pump, name="console-input", daemon=True).start()
+        return queue

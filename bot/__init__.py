@@ -1,0 +1,1 @@
+"""The conversation engine: runs a turn of the shared flow over the store, for any platform."""

@@ -1,0 +1,79 @@
+"""Settings from environment variables, with an optional `.env` file beneath them.
+
+The environment wins over `.env`, so an operator can override a file setting for one
+run. Every setting is listed in `SETTINGS` with its default and meaning; the README's
+configuration table is checked against it by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: str
+    meaning: str
+
+
+SETTINGS = (
+    Setting("FAIRSHAKE_DATA_DIR", "data", "Folder for the store (one small file per person)."),
+    Setting(
+        "FAIRSHAKE_TIMEZONE", "UTC", "Time zone for people who have not set theirs with /timezone."
+    ),
+    Setting(
+        "FAIRSHAKE_LOG_LEVEL",
+        "INFO",
+        "Log level; case content and tokens are never logged at INFO.",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    timezone: str
+    log_level: str
+    values: Mapping[str, str]
+    """Every variable seen (environment over `.env`), for adapters' own settings."""
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.values.get(name, default).strip()
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """`KEY=value` lines; `#` comments, blank lines and `export ` prefixes allowed."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path = Path(".env")
+) -> Settings:
+    values = {**read_env_file(env_file), **(os.environ if environ is None else environ)}
+    defaults = {setting.name: setting.default for setting in SETTINGS}
+
+    def value(name: str) -> str:
+        return values.get(name, "").strip() or defaults[name]
+
+    return Settings(
+        data_dir=Path(value("FAIRSHAKE_DATA_DIR")),
+        timezone=value("FAIRSHAKE_TIMEZONE"),
+        log_level=value("FAIRSHAKE_LOG_LEVEL").upper(),
+        values=values,
+    )

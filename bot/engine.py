@@ -1,0 +1,138 @@
+"""The conversation engine: one turn = load the person, run the session, save once.
+
+Two events of the same person never interleave (a lock per person: their record is
+saved whole, so two chats of one person must queue too); different people run
+concurrently. Buttons carry a stamp of the prompt they were offered with, so a press
+from an old message, a second press of the same button, or a press after a restart
+is recognised and answered kindly instead of acting twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.events import MAX_BUTTON_DATA, Button, ButtonPress, Inbound, Outbound
+from bot.locks import KeyedLocks
+from bot.session import Session, SessionResult
+from flows.dialogue import ReminderRequest
+from flows.text import RichText
+from storage import ConversationKey, PersonRecord, Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    """Runs conversation turns over a store; shared by every adapter in the process.
+
+    Args:
+        store: where people's records live.
+        clock: the current time (tests move it).
+        default_timezone: for people who have not set one.
+    """
+
+    def __init__(self, store: Store, clock: Clock = utc_now, default_timezone: str = "UTC") -> None:
+        self.store = store
+        self.clock = clock
+        self.default_timezone = default_timezone
+        self._locks = KeyedLocks()
+
+    async def handle(self, event: Inbound) -> list[Outbound]:
+        """Run one turn and return the messages to send back, in order."""
+        started = time.perf_counter()
+        person = event.key.person
+        async with self._locks.hold(person):
+            record = await self.store.load(person)
+            session = Session(record, event.key, self.clock(), self.default_timezone)
+            if isinstance(event, ButtonPress) and not _offered(record, event.data):
+                session.stale()
+                result = session.result
+            else:
+                pressed = _value(event.data) if isinstance(event, ButtonPress) else None
+                result = session.handle(
+                    ButtonPress(event.key, pressed) if pressed is not None else event
+                )
+            _store_reminders(record, event.key, result.reminders)
+            outbound = _render(record, result)
+            if result.forget:
+                await self.store.delete(person)
+            else:
+                await self.store.save(person, record)
+        log.debug(
+            "turn %s in %.1f ms", type(event).__name__, (time.perf_counter() - started) * 1000
+        )
+        return outbound
+
+
+def _offered(record: PersonRecord, data: str) -> bool:
+    offered = record.profile.get("offered", {})
+    stamp, _, value = data.partition("|")
+    return stamp == offered.get("stamp") and value in offered.get("values", ())
+
+
+def _value(data: str) -> str:
+    return data.partition("|")[2]
+
+
+def _render(record: PersonRecord, result: SessionResult) -> list[Outbound]:
+    """Outbound messages; buttons stamped with a fresh prompt number, remembered as offered."""
+    offered = [choice.value for reply in result.replies for row in reply.choices for choice in row]
+    stamp = record.profile.get("offered", {}).get("stamp", "")
+    if offered:
+        stamp = _next_stamp(stamp)
+        record.profile["offered"] = {"stamp": stamp, "values": offered}
+    messages = [
+        Outbound(
+            reply.text,
+            tuple(
+                tuple(Button(c.label, _encode(stamp, c.value)) for c in row)
+                for row in reply.choices
+            ),
+        )
+        for reply in result.replies
+    ]
+    messages += [Outbound(RichText(), attachment=a) for a in result.attachments]
+    return messages
+
+
+def _encode(stamp: str, value: str) -> str:
+    data = f"{stamp}|{value}"
+    if len(data.encode()) > MAX_BUTTON_DATA:
+        raise ValueError(f"button data over {MAX_BUTTON_DATA} bytes: {value!r}")
+    return data
+
+
+def _next_stamp(stamp: str) -> str:
+    number = int(stamp, 36) + 1 if stamp else 1
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while number:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+    return text
+
+
+def _store_reminders(
+    record: PersonRecord, key: ConversationKey, requests: list[ReminderRequest]
+) -> None:
+    """Keep the turn's reminder requests in the person's record, addressed to this chat."""
+    for request in requests:
+        reminder_id = uuid.uuid4().hex[:12]
+        record.reminders[reminder_id] = {
+            "id": reminder_id,
+            "case_id": request.case_id,
+            "due": request.due.astimezone(UTC).isoformat(),
+            "kind": request.kind,
+            "text": request.text,
+            "status": "pending",
+            "address": {"platform": key.platform, "user_id": key.user_id, "chat_id": key.chat_id},
+        }

@@ -1,0 +1,74 @@
+"""Platform-neutral events in and messages out: what adapters translate to and from.
+
+An adapter turns a platform update into one of `TextMessage`, `Command` or
+`ButtonPress`, hands it to `Engine.handle`, and renders the `Outbound` messages it gets
+back: rich text it escapes for its own markup, rows of buttons whose `data` it sends
+back verbatim on a press, an optional attachment, and the `private` flag (case content:
+ephemeral or direct messages only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.text import RichText
+from storage.keys import ConversationKey
+
+MAX_BUTTON_DATA = 64
+"""Bytes a button's data may take (Telegram's callback data limit; Discord allows 100)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextMessage:
+    key: ConversationKey
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """`/name args`; `name` is lower case without the slash or a bot suffix."""
+
+    key: ConversationKey
+    name: str
+    args: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPress:
+    key: ConversationKey
+    data: str
+
+
+Inbound = TextMessage | Command | ButtonPress
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    text: RichText
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    attachment: Attachment | None = None
+    private: bool = True
+
+
+def parse_command(key: ConversationKey, text: str) -> Command | None:
+    """`/Remind@FairShakeBot 2d call back` → Command('remind', '2d call back'); None if not a command."""
+    if not text.startswith("/") or len(text) < 2:
+        return None
+    head, _, args = text[1:].partition(" ")
+    name = head.split("@", 1)[0].lower()
+    if not name.isascii() or not name.replace("_", "").isalnum():
+        return None
+    return Command(key, name, args.strip())

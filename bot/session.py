@@ -1,0 +1,341 @@
+"""One turn for one person: commands, case selection, and the case dialogue.
+
+`Session` works on the person's loaded `PersonRecord` and answers with `flows` replies;
+`bot.engine` loads and saves the record around it and turns replies into `Outbound`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot import casefile
+from bot.events import Attachment, ButtonPress, Command, Inbound, TextMessage
+from flows import parsers
+from flows.case import new_case
+from flows.dialogue import Dialogue, ReminderRequest, Reply, Rows, Turn
+from flows.facts import Choice
+from flows.text import RichText, join, rich
+from storage import ConversationKey, PersonRecord
+
+HELP = join(
+    [
+        rich("**Fair Shake** helps you sort out a problem with an order, step by step."),
+        rich(
+            "I ask about what happened, suggest the best way to contact the shop, give you a script, and help you log each contact and escalate if you need to."
+        ),
+        rich("\n**Commands**"),
+        rich(
+            "/new: start a new case\n/status: where your case stands\n/cases: your cases, and switch between them\n/log: log a contact with the shop\n/escalate: the next steps when you're getting nowhere\n/remind: set a reminder, e.g. `/remind in 2 days call back`\n/reminders: your reminders\n/export: the case file to keep\n/timezone: set your time zone, e.g. `/timezone Europe/Berlin`\n/cancel: stop the current step\n/forget: delete everything I hold about you\n/help: this message"
+        ),
+        rich("\nYou can skip any question you don't know the answer to, and go back at any time."),
+    ]
+)
+DISCLAIMER = rich("_A quick note: I'm a guide, not a lawyer, and nothing here is legal advice._")
+STALE = rich("That button is from an earlier step, so I've left it alone. Here's where we are now:")
+
+
+@dataclass
+class SessionResult:
+    """What a turn produced, plus whether the person asked to be forgotten."""
+
+    replies: list[Reply] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    reminders: list[ReminderRequest] = field(default_factory=list)
+    forget: bool = False
+
+
+class Session:
+    """A person's turn.
+
+    Args:
+        record: the person's record (changed in place).
+        key: the conversation the event came from.
+        now_utc: the current time.
+        default_timezone: time zone for people who have not set one.
+    """
+
+    def __init__(
+        self, record: PersonRecord, key: ConversationKey, now_utc: datetime, default_timezone: str
+    ) -> None:
+        self.record = record
+        self.key = key
+        self.now_utc = now_utc
+        self.profile = record.profile
+        self.timezone = self.profile.get("timezone", default_timezone)
+        self.now = now_utc.astimezone(ZoneInfo(self.timezone))
+        self.result = SessionResult()
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def handle(self, event: Inbound) -> SessionResult:
+        self.record.conversations.setdefault(self.key.chat_id, {"platform": self.key.platform})
+        self.record.conversations[self.key.chat_id]["last_seen"] = self.now_utc.isoformat()
+        if isinstance(event, Command):
+            self.command(event.name, event.args)
+        elif isinstance(event, ButtonPress):
+            self.press(event.data)
+        elif isinstance(event, TextMessage):
+            self.text(event.text)
+        return self.result
+
+    def command(self, name: str, args: str) -> None:
+        handler = getattr(self, f"cmd_{name}", None)
+        if handler is None:
+            self.say(
+                rich(
+                    "I don't know the command /{name}. Type /help to see what I can do.",
+                    name=name[:40],
+                )
+            )
+            return
+        handler(args)
+
+    def text(self, text: str) -> None:
+        dialogue = self.dialogue()
+        if dialogue is None:
+            self.welcome()
+            return
+        self.absorb(dialogue.on_text(text))
+
+    def press(self, value: str) -> None:
+        """A valid press (the engine has checked it against what was offered)."""
+        if value == "new":
+            self.cmd_new("")
+        elif value.startswith("case:"):
+            self.switch_case(value.removeprefix("case:"))
+        elif value == "forget:yes":
+            self.result.forget = True
+            self.say(
+                rich(
+                    "Done. I've deleted everything I held about you. If you ever need me again, just say /start."
+                )
+            )
+        elif value == "forget:no":
+            self.say(rich("Nothing deleted. Your cases are as they were."))
+            self.show_prompt()
+        else:
+            dialogue = self.dialogue()
+            if dialogue is None:
+                self.welcome()
+            else:
+                self.absorb(dialogue.on_choice(value))
+
+    def stale(self) -> None:
+        self.say(STALE)
+        self.show_prompt()
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def cmd_start(self, args: str) -> None:
+        if self.dialogue() is None:
+            self.welcome()
+        else:
+            self.say(rich("Welcome back. Let's pick up where we left off."))
+            self.show_prompt()
+
+    def cmd_new(self, args: str) -> None:
+        self.disclaim_once()
+        case_id = f"c{self.profile.get('cases_opened', 0) + 1}"
+        self.profile["cases_opened"] = self.profile.get("cases_opened", 0) + 1
+        self.record.cases[case_id] = new_case(case_id, self.now)
+        self.profile["active_case"] = case_id
+        self.say(
+            rich(
+                "**New case {case_id}.** One question at a time; skip anything you don't know.",
+                case_id=case_id,
+            )
+        )
+        self.absorb(Dialogue(self.record.cases[case_id], self.now).open())
+
+    def cmd_status(self, args: str) -> None:
+        dialogue = self.dialogue()
+        if dialogue is None:
+            self.say(rich("You have no case open yet."))
+            self.welcome()
+            return
+        self.say(casefile.status_line(dialogue.case.record))
+        self.show_prompt()
+
+    def cmd_cases(self, args: str) -> None:
+        if not self.record.cases:
+            self.say(rich("You have no cases yet. Type /new to start one."))
+            return
+        active = self.profile.get("active_case")
+        lines = [rich("**Your cases**")]
+        choices = []
+        for case in self.record.cases.values():
+            lines.append(casefile.status_line(case, active=case["id"] == active))
+            if case["id"] != active:
+                choices.append(Choice(f"case:{case['id']}", f"Switch to {case['id']}"))
+        rows = tuple(tuple(choices[i : i + 3]) for i in range(0, min(len(choices), 15), 3))
+        self.say(join(lines), rows)
+
+    def cmd_help(self, args: str) -> None:
+        self.say(HELP)
+
+    def cmd_timezone(self, args: str) -> None:
+        if not args:
+            self.say(
+                rich(
+                    "Your time zone is **{tz}**. To change it, type e.g. `/timezone Europe/Berlin`.",
+                    tz=self.timezone,
+                )
+            )
+            return
+        try:
+            self.profile["timezone"] = parsers.parse_timezone(args)
+        except parsers.ParseError as error:
+            self.say(rich("{message}", message=error.message))
+            return
+        self.say(
+            rich(
+                "Time zone set to **{tz}**. Dates and reminders now follow it.",
+                tz=self.profile["timezone"],
+            )
+        )
+
+    def cmd_forget(self, args: str) -> None:
+        self.say(
+            rich(
+                "**Delete everything I hold about you?** All your cases, contacts and reminders go, and it can't be undone. Use /export first if you want a copy."
+            ),
+            ((Choice("forget:yes", "Yes, delete it all"), Choice("forget:no", "No, keep it")),),
+        )
+
+    def cmd_export(self, args: str) -> None:
+        dialogue = self.dialogue()
+        if dialogue is None and not self.record.cases:
+            self.say(rich("There's nothing to export yet. Type /new to start a case."))
+            return
+        self.result.attachments.extend(
+            casefile.export(self.record, self.profile.get("active_case"), self.timezone)
+        )
+        self.say(
+            rich(
+                "Here is your case file, and all your data as JSON. Keep them somewhere safe: they're your record if you need to claim."
+            )
+        )
+
+    def cmd_remind(self, args: str) -> None:
+        dialogue = self.dialogue()
+        if dialogue is None:
+            self.say(rich("Reminders belong to a case. Type /new to start one first."))
+            return
+        if not args:
+            self.say(
+                rich(
+                    "When should I remind you? For example `/remind in 2 days call back` or `/remind tomorrow 9am`."
+                )
+            )
+            return
+        try:
+            due, note = parse_reminder(args, self.now)
+        except parsers.ParseError as error:
+            self.say(rich("{message}", message=error.message))
+            return
+        self.result.reminders.append(
+            ReminderRequest(dialogue.case.record["id"], due, "custom", note or "Your reminder")
+        )
+        self.say(
+            rich("I'll remind you on {when}.", when=f"{due:%a %-d %b at %H:%M} ({self.timezone})")
+        )
+
+    def cmd_reminders(self, args: str) -> None:
+        pending = sorted(
+            (r for r in self.record.reminders.values() if r["status"] == "pending"),
+            key=lambda r: r["due"],
+        )
+        if not pending:
+            self.say(rich("You have no reminders set. Try `/remind in 2 days call back`."))
+            return
+        zone = ZoneInfo(self.timezone)
+        lines = [rich("**Your reminders**")]
+        for reminder in pending:
+            due = datetime.fromisoformat(reminder["due"]).astimezone(zone)
+            lines.append(
+                rich(
+                    "• {when}: {text} ({case})",
+                    when=f"{due:%a %-d %b %H:%M}",
+                    text=reminder["text"],
+                    case=reminder["case_id"],
+                )
+            )
+        self.say(join(lines))
+
+    def cmd_log(self, args: str) -> None:
+        self.case_event("log")
+
+    def cmd_escalate(self, args: str) -> None:
+        self.case_event("escalate")
+
+    def cmd_cancel(self, args: str) -> None:
+        self.case_event("cancel")
+
+    def cmd_back(self, args: str) -> None:
+        self.case_event("back")
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def case_event(self, event: str) -> None:
+        dialogue = self.dialogue()
+        if dialogue is None:
+            self.say(rich("You have no case open. Type /new to start one."))
+            return
+        self.absorb(dialogue.on_command(event))
+
+    def dialogue(self) -> Dialogue | None:
+        case_id = self.profile.get("active_case")
+        case = self.record.cases.get(case_id) if case_id else None
+        return Dialogue(case, self.now) if case else None
+
+    def switch_case(self, case_id: str) -> None:
+        if case_id not in self.record.cases:
+            self.stale()
+            return
+        self.profile["active_case"] = case_id
+        self.say(rich("Switched to case **{case_id}**.", case_id=case_id))
+        self.show_prompt()
+
+    def welcome(self) -> None:
+        self.disclaim_once()
+        self.say(
+            rich(
+                "**Hi, I'm Fair Shake.** I help you get a problem with an order put right: what to say, who to contact, what to do if they don't help, and reminders so nothing slips."
+            ),
+            ((Choice("new", "Start a case"),),),
+        )
+
+    def disclaim_once(self) -> None:
+        if not self.profile.get("disclaimer_shown"):
+            self.profile["disclaimer_shown"] = True
+            self.say(DISCLAIMER)
+
+    def show_prompt(self) -> None:
+        dialogue = self.dialogue()
+        if dialogue is None:
+            self.welcome()
+        else:
+            self.result.replies.append(dialogue.prompt())
+
+    def absorb(self, turn: Turn) -> None:
+        self.result.replies.extend(turn.replies)
+        self.result.reminders.extend(turn.reminders)
+
+    def say(self, text: RichText, choices: Rows = ()) -> None:
+        self.result.replies.append(Reply(text, choices))
+
+
+def parse_reminder(args: str, now: datetime) -> tuple[datetime, str]:
+    """`in 2 days call back` → (due, 'call back'): the longest leading words that read as a time."""
+    words = args.split()[:12]
+    for cut in range(len(words), 0, -1):
+        try:
+            due = parsers.parse_when(" ".join(words[:cut]), now)
+        except parsers.ParseError:
+            continue
+        return due, " ".join(args.split()[cut:])[: parsers.MAX_TEXT]
+    raise parsers.ParseError(
+        "I couldn't tell when to remind you. Try `in 2 days`, `tomorrow 9am`, `Friday` or `2026-12-01 14:00`, then what it's about."
+    )

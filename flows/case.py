@@ -1,0 +1,169 @@
+"""A case as the shared machine's model: its record, its playbook, and the guards.
+
+The record is a plain JSON-ready dict stored in the person's `PersonRecord.cases`; this
+class reads and writes it in place so that what the machine decides is what is saved.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flows import machine, parsers
+from flows.contacts import LOG_QUESTIONS
+from flows.facts import CaseFacts, applicable, playbook_for
+from flows.playbook import Playbook
+from flows.questions import Questionnaire
+
+LOG = Questionnaire(LOG_QUESTIONS)
+
+
+def new_case(case_id: str, now: datetime) -> dict[str, Any]:
+    """A fresh case record, before the flow's `open` event."""
+    return {
+        "id": case_id,
+        "state": machine.IDLE,
+        "opened_at": now.isoformat(),
+        "facts": {},
+        "question": None,
+        "editing": False,
+        "confirmed": False,
+        "channel": None,
+        "log_draft": {},
+        "log_question": None,
+        "contacts": [],
+        "rungs_tried": [],
+        "timeline": [],
+    }
+
+
+class CaseModel:
+    """The model the shared machine runs on, for one turn.
+
+    Args:
+        record: the case record (changed in place).
+        now: the current time in the person's time zone.
+    """
+
+    def __init__(self, record: dict[str, Any], now: datetime) -> None:
+        self.record = record
+        self.now = now
+
+    # -- the machine's state lives in the record -----------------------------------------
+
+    @property
+    def state(self) -> str:
+        return self.record["state"]
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self.record["state"] = value
+
+    # -- derived views -------------------------------------------------------------------
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return self.record["facts"]
+
+    @property
+    def playbook(self) -> Playbook:
+        return playbook_for(self.facts)
+
+    def case_facts(self) -> CaseFacts:
+        return CaseFacts(self.facts, self.today, self.playbook)
+
+    def gathering(self) -> Questionnaire:
+        return Questionnaire(tuple(applicable(self.case_facts())))
+
+    def fact_date(self, fact_id: str) -> date | None:
+        value = self.facts.get(fact_id)
+        return date.fromisoformat(value) if value else None
+
+    def note(self, kind: str, text: str) -> None:
+        """Put an event on the case's timeline."""
+        self.record["timeline"].append({"at": self.now.isoformat(), "kind": kind, "text": text})
+
+    # -- guards named in flows/machine.py --------------------------------------------------
+
+    def facts_complete(self) -> bool:
+        return self.gathering().complete(self.facts)
+
+    def at_first_fact(self) -> bool:
+        first = self.gathering().questions[0]
+        return self.record["question"] in (None, first.id)
+
+    def facts_confirmed(self) -> bool:
+        return bool(self.record["confirmed"])
+
+    def at_first_log_question(self) -> bool:
+        return self.record["log_question"] in (None, LOG.questions[0].id)
+
+    def result_resolved(self) -> bool:
+        return self.record["log_draft"].get("result") == "resolved"
+
+    def result_offer(self) -> bool:
+        return self.record["log_draft"].get("result") == "offer"
+
+    def result_no_progress(self) -> bool:
+        return self.record["log_draft"].get("result") == "no_progress"
+
+    def needs_manager(self) -> bool:
+        """Store credit, or a refund at or above the playbook's threshold, needs a manager."""
+        outcome = self.facts.get("outcome")
+        if outcome == "store_credit":
+            return True
+        amount = self.facts.get("amount")
+        if outcome == "refund" and amount:
+            return parsers.Money.from_json(amount).amount >= self.playbook.large_refund
+        return False
+
+    def supervisor_untried(self) -> bool:
+        return machine.SUPERVISOR not in self.record["rungs_tried"]
+
+    def guarantee_open(self) -> bool:
+        return not self.guarantee_blockers()
+
+    # -- the marketplace guarantee's conditions, in words ----------------------------------
+
+    def guarantee_window(self) -> tuple[date, date] | None:
+        """First and last day to claim, from the latest estimated delivery date."""
+        delivered = self.fact_date("delivery_date")
+        rules = self.playbook.rules
+        if delivered is None or "atoz_claim_window" not in rules:
+            return None
+        wait = rules["atoz_wait_after_delivery"].days or 0
+        window = rules["atoz_claim_window"].days or 0
+        return delivered + timedelta(days=wait), delivered + timedelta(days=window)
+
+    def guarantee_blockers(self) -> list[str]:
+        """Why the guarantee rung is not open yet (empty when it is)."""
+        playbook = self.playbook
+        if not playbook.marketplace:
+            return [f"{playbook.name} has no marketplace guarantee."]
+        blockers = []
+        if self.facts.get("seller") != "third_party":
+            blockers.append("It covers items sold by third-party sellers, not by Amazon itself.")
+        seller_wait = playbook.rules["atoz_seller_wait"].days or 0
+        first_contact = self.first_contact_date()
+        if first_contact is None:
+            blockers.append("Contact the seller first and log it here.")
+        elif parsers.business_days_after(first_contact, seller_wait) > self.today:
+            ready = parsers.business_days_after(first_contact, seller_wait)
+            blockers.append(
+                f"Give the seller {seller_wait} business days to answer: "
+                f"you can claim from {ready:%a %-d %b}."
+            )
+        window = self.guarantee_window()
+        if window and self.facts.get("problem") == "late" and self.today < window[0]:
+            blockers.append(f"A late package can be claimed from {window[0]:%a %-d %b}.")
+        if window and self.today > window[1]:
+            blockers.append(f"The claim window closed on {window[1]:%a %-d %b %Y}.")
+        return blockers
+
+    def first_contact_date(self) -> date | None:
+        dates = [date.fromisoformat(c["when"]) for c in self.record["contacts"] if c.get("when")]
+        return min(dates) if dates else None

@@ -1,0 +1,225 @@
+"""The facts of a case: what is asked, in which order, and how each answer is checked.
+
+Each `Fact` knows its question, whether it applies to the case (the seller question
+only where a marketplace has third-party sellers), its buttons, and how to turn what a
+person typed into a stored value. A skipped fact is stored as None ("don't know").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flows import parsers
+from flows.playbook import PLAYBOOK_IDS, Playbook, load_playbook
+from flows.text import RichText, plain, rich
+
+OUTCOMES = {
+    "refund": "A refund",
+    "replacement": "A replacement",
+    "store_credit": "Store credit",
+    "return": "To return it",
+    "explanation": "An explanation",
+}
+URGENCY = {"urgent": "Urgent", "soon": "This week", "relaxed": "No rush"}
+SELLERS = {"merchant": "Sold by Amazon", "third_party": "A third-party seller"}
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button: `value` is what the flow receives, `label` what the person sees."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    id: str
+    label: str
+    question: str
+    parse: Callable[[str, CaseFacts], Any] | None = None
+    options: Callable[[Playbook], dict[str, str]] | None = None
+    applies: Callable[[CaseFacts], bool] = lambda facts: True
+    hint: str = ""
+
+    def choices(self, playbook: Playbook) -> list[Choice]:
+        options = self.options(playbook) if self.options else {}
+        return [Choice(value, label) for value, label in options.items()]
+
+
+@dataclass(slots=True)
+class CaseFacts:
+    """Read access to a case's facts for parsers and guards, with the person's today."""
+
+    values: dict[str, Any]
+    today: date
+    playbook: Playbook = field(default_factory=lambda: load_playbook("generic"))
+
+
+def _merchant(text: str, facts: CaseFacts) -> dict[str, str]:
+    name = parsers.parse_text(text, max_len=60)
+    if name.casefold().strip(" .!") in {"amazon", "amazon.com", "amzn"}:
+        return {"playbook": "amazon", "name": "Amazon"}
+    return {"playbook": "generic", "name": name}
+
+
+def choice_parser(options: Callable[[Playbook], dict[str, str]]) -> Callable[[str, CaseFacts], str]:
+    """A parser for choice facts: a typed label or id counts as pressing its button."""
+
+    def parse(text: str, facts: CaseFacts) -> str:
+        typed = text.strip().casefold()
+        for value, label in options(facts.playbook).items():
+            if typed in (value.casefold(), label.casefold()):
+                return value
+        listed = ", ".join(options(facts.playbook).values())
+        raise parsers.ParseError(f"Please press one of the buttons: {listed}.")
+
+    return parse
+
+
+def _earlier_contacts(text: str, facts: CaseFacts) -> str:
+    said = parsers.parse_text(text)
+    return "none" if said.casefold().strip(" .!") in {"not yet", "none", "no"} else said
+
+
+def _problems(playbook: Playbook) -> dict[str, str]:
+    return {problem.id: problem.label for problem in playbook.problems}
+
+
+def _merchant_options(playbook: Playbook) -> dict[str, str]:
+    return {"amazon": "Amazon"}
+
+
+def _outcomes(playbook: Playbook) -> dict[str, str]:
+    return OUTCOMES
+
+
+def _urgency(playbook: Playbook) -> dict[str, str]:
+    return URGENCY
+
+
+def _sellers(playbook: Playbook) -> dict[str, str]:
+    return SELLERS
+
+
+FACTS: tuple[Fact, ...] = (
+    Fact(
+        "merchant",
+        "Shop",
+        "Which shop is this about? Press **Amazon**, or type the shop's name.",
+        parse=_merchant,
+        options=_merchant_options,
+    ),
+    Fact(
+        "problem",
+        "Problem",
+        "What went wrong? Pick the closest one.",
+        parse=choice_parser(_problems),
+        options=_problems,
+    ),
+    Fact(
+        "seller",
+        "Sold by",
+        "Who sold the item: Amazon itself, or a third-party seller? The order page says "
+        '"Sold by" under the item.',
+        parse=choice_parser(_sellers),
+        options=_sellers,
+        applies=lambda facts: facts.playbook.marketplace,
+    ),
+    Fact(
+        "order_number",
+        "Order number",
+        "What is the order number?",
+        parse=lambda text, facts: parsers.parse_order_number(
+            text, amazon=facts.playbook.amazon_order_numbers
+        ),
+        hint="You'll find it in your order history and in the order confirmation email.",
+    ),
+    Fact(
+        "order_date",
+        "Ordered on",
+        "When did you place the order? For example _today_, _3 days ago_, _Nov 2_ or _2026-11-02_.",
+        parse=lambda text, facts: parsers.parse_date(text, facts.today).isoformat(),
+    ),
+    Fact(
+        "delivery_date",
+        "Delivery date",
+        "When was it delivered, or when was it supposed to arrive? If the order page shows a "
+        "range, give the latest date.",
+        parse=lambda text, facts: parsers.parse_date(
+            text, facts.today, allow_future=True
+        ).isoformat(),
+    ),
+    Fact(
+        "item",
+        "Item",
+        "What is the item, in a few words?",
+        parse=lambda text, facts: parsers.parse_text(text, max_len=200),
+    ),
+    Fact(
+        "amount",
+        "Amount paid",
+        "How much did you pay? For example _$49.99_ or _49,99 €_.",
+        parse=lambda text, facts: parsers.parse_money(text).to_json(),
+    ),
+    Fact(
+        "what_happened",
+        "What happened",
+        "In a sentence or two, what happened?",
+        parse=lambda text, facts: parsers.parse_text(text),
+    ),
+    Fact(
+        "outcome",
+        "Outcome wanted",
+        "What would put this right for you?",
+        parse=choice_parser(_outcomes),
+        options=_outcomes,
+    ),
+    Fact(
+        "urgency",
+        "Urgency",
+        "How urgent is it?",
+        parse=choice_parser(_urgency),
+        options=_urgency,
+    ),
+    Fact(
+        "earlier_contacts",
+        "Earlier contacts",
+        "Have you already been in touch with them about this? Tell me when, how, and any "
+        "reference number you were given, or press **Not yet**.",
+        parse=_earlier_contacts,
+        options=lambda playbook: {"none": "Not yet"},
+    ),
+)
+FACTS_BY_ID = {fact.id: fact for fact in FACTS}
+
+
+def applicable(facts: CaseFacts) -> list[Fact]:
+    """The facts asked for this case, in order."""
+    return [fact for fact in FACTS if fact.applies(facts)]
+
+
+def playbook_for(values: dict[str, Any]) -> Playbook:
+    merchant = values.get("merchant") or {}
+    playbook_id = merchant.get("playbook", "generic")
+    return load_playbook(playbook_id if playbook_id in PLAYBOOK_IDS else "generic")
+
+
+def display(fact: Fact, value: Any, playbook: Playbook) -> RichText:
+    """How a stored fact value reads in the review and the case file."""
+    if value is None:
+        return rich("_don't know_")
+    if fact.id == "merchant":
+        return plain(value["name"])
+    if fact.id == "amount":
+        return plain(str(parsers.Money.from_json(value)))
+    if fact.id in ("order_date", "delivery_date"):
+        return plain(date.fromisoformat(value).strftime("%a %-d %b %Y"))
+    if fact.id == "earlier_contacts" and value == "none":
+        return plain("none yet")
+    if fact.options:
+        return plain(fact.options(playbook).get(value, value))
+    return plain(str(value))

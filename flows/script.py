@@ -1,0 +1,100 @@
+"""Contact scripts built from a case's facts and its playbook's script parts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.facts import FACTS_BY_ID, OUTCOMES, display
+from flows.playbook import Playbook
+from flows.text import RichText, join, plain, rich
+
+
+def template_values(facts: dict[str, Any], playbook: Playbook) -> dict[str, str]:
+    """The values a script template may use, with a neutral wording for unknown facts."""
+    fallbacks = {
+        "order_number": "my order",
+        "item": "the item",
+        "amount": "the amount I paid",
+        "order_date": "recently",
+        "delivery_date": "the expected date",
+        "what_happened": "",
+    }
+    values = {}
+    for name, fallback in fallbacks.items():
+        value = facts.get(name)
+        values[name] = display(FACTS_BY_ID[name], value, playbook).plain() if value else fallback
+    merchant = facts.get("merchant") or {}
+    values["merchant"] = merchant.get("name", playbook.name)
+    problem = playbook.problem(facts.get("problem") or "")
+    values["problem"] = problem.label.lower() if problem else "a problem with my order"
+    values["outcome"] = OUTCOMES.get(facts.get("outcome") or "", "a fair solution").lower()
+    return values
+
+
+def _bullets(lines: tuple[str, ...], values: dict[str, str]) -> RichText:
+    return join([rich("• " + line, **values) for line in lines])
+
+
+def contact_script(
+    channel: str, facts: dict[str, Any], playbook: Playbook, *, manager: bool
+) -> RichText:
+    """The script for a chat or a call: what to say, in order, and what to keep at hand."""
+    values = template_values(facts, playbook)
+    script = playbook.script
+    ask = script.asks.get(facts.get("outcome") or "", script.asks["explanation"])
+    parts = [
+        rich("**Have at hand**"),
+        _bullets(script.have_at_hand, values),
+        rich("\n**1. Open**"),
+        rich(script.opening, **values),
+        rich("\n**2. The facts, in order**"),
+        _fact_lines(facts, playbook),
+        rich("\n**3. Your ask**"),
+        rich(ask, **values),
+        rich("\n**4. Keep it fair**"),
+        _bullets(script.fairness, values),
+        rich("\n**If it gets tense**"),
+        _bullets(script.calm_phrases, values),
+    ]
+    if manager:
+        parts += [
+            rich("\n**This usually needs a manager.** If the first person can't approve it:"),
+            rich(script.supervisor_ask, **values),
+        ]
+    parts += [rich("\n**Before you hang up or close the chat**"), rich(script.closing, **values)]
+    if channel == "email":
+        parts += [rich("\n**Email, ready to paste**"), email_text(facts, playbook)]
+    return join(parts)
+
+
+def email_text(facts: dict[str, Any], playbook: Playbook, *, complaint: bool = False) -> RichText:
+    """A subject and body to paste into an email or a written complaint."""
+    values = template_values(facts, playbook)
+    script = playbook.script
+    ask = script.asks.get(facts.get("outcome") or "", script.asks["explanation"])
+    subject = rich(script.email_subject, **values).plain()
+    if complaint:
+        subject = f"Formal complaint: {subject}"
+    body = [
+        plain("Hello,"),
+        rich(script.opening, **values),
+        _fact_lines(facts, playbook),
+        rich(ask, **values),
+        rich(script.fairness[0], **values) if script.fairness else RichText(),
+        plain("Thank you for your help.\nKind regards"),
+    ]
+    return join([rich("Subject: {subject}", subject=subject), join(body, "\n\n")], "\n\n")
+
+
+def _fact_lines(facts: dict[str, Any], playbook: Playbook) -> RichText:
+    order = ("order_number", "order_date", "delivery_date", "item", "amount", "what_happened")
+    lines = [
+        rich(
+            "• {label}: {value}",
+            label=FACTS_BY_ID[name].label,
+            value=display(FACTS_BY_ID[name], facts[name], playbook),
+        )
+        for name in order
+        if facts.get(name)
+    ]
+    return join(lines) if lines else plain("• (no details recorded yet)")

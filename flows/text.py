@@ -1,0 +1,104 @@
+"""Neutral rich text: what the bot says, before any platform renders it.
+
+Bot sentences are written as templates with a tiny markup (`**bold**`, `_italic_`,
+`` `code` ``) and `{name}` placeholders. Values given for placeholders (anything a
+person typed) are inserted verbatim as their own spans and never parsed as markup,
+so an adapter only has to escape each span for its platform.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Style(StrEnum):
+    PLAIN = "plain"
+    BOLD = "bold"
+    ITALIC = "italic"
+    CODE = "code"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    text: str
+    style: Style = Style.PLAIN
+
+
+@dataclass(frozen=True, slots=True)
+class RichText:
+    """A run of styled spans; newlines inside spans separate lines and paragraphs."""
+
+    spans: tuple[Span, ...] = ()
+
+    def plain(self) -> str:
+        return "".join(span.text for span in self.spans)
+
+    def __add__(self, other: RichText) -> RichText:
+        return RichText(self.spans + other.spans)
+
+    def __bool__(self) -> bool:
+        return any(span.text for span in self.spans)
+
+
+_MARKUP = re.compile(r"\*\*(.+?)\*\*|(?<!\w)_(.+?)_(?!\w)|`(.+?)`", re.DOTALL)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def rich(template: str, **values: str | RichText) -> RichText:
+    """Render a bot-written template into spans, inserting `values` verbatim.
+
+    Args:
+        template: text written by us, with `**bold**`, `_italic_`, `` `code` `` and
+            `{name}` placeholders.
+        values: the placeholders' values; plain strings keep the style of the markup
+            around them, `RichText` values keep their own spans.
+
+    Raises:
+        KeyError: a placeholder has no value (a bug in the template, not user input).
+    """
+    spans: list[Span] = []
+    position = 0
+    for match in _MARKUP.finditer(template):
+        _fill(template[position : match.start()], Style.PLAIN, values, spans)
+        bold, italic, code = match.groups()
+        if bold is not None:
+            _fill(bold, Style.BOLD, values, spans)
+        elif italic is not None:
+            _fill(italic, Style.ITALIC, values, spans)
+        else:
+            _fill(code, Style.CODE, values, spans)
+        position = match.end()
+    _fill(template[position:], Style.PLAIN, values, spans)
+    return RichText(tuple(spans))
+
+
+def _fill(chunk: str, style: Style, values: dict[str, str | RichText], out: list[Span]) -> None:
+    position = 0
+    for match in _PLACEHOLDER.finditer(chunk):
+        if match.start() > position:
+            out.append(Span(chunk[position : match.start()], style))
+        value = values[match.group(1)]
+        if isinstance(value, RichText):
+            out.extend(value.spans)
+        elif value:
+            out.append(Span(value, style))
+        position = match.end()
+    if position < len(chunk):
+        out.append(Span(chunk[position:], style))
+
+
+def plain(text: str) -> RichText:
+    """Text shown exactly as given (a person's own words)."""
+    return RichText((Span(text),))
+
+
+def join(parts: list[RichText], separator: str = "\n") -> RichText:
+    """Join rich texts with a plain separator, skipping empty parts."""
+    spans: list[Span] = []
+    for part in (p for p in parts if p):
+        if spans:
+            spans.append(Span(separator))
+        spans.extend(part.spans)
+    return RichText(tuple(spans))
