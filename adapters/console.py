@@ -20,7 +20,11 @@ from bot.events import Button, ButtonPress, Outbound, TextMessage, parse_command
 from flows.text import RichText, Style
 from storage import ConversationKey
 
-_ANSI = {Style.BOLD: ("\033[1m", "\033[0m"), Style.ITALIC: ("\033[3m", "\033[0m"), Style.CODE: ("\033[36m", "\033[0m")}
+_ANSI = {
+    Style.BOLD: ("\033[1m", "\033[0m"),
+    Style.ITALIC: ("\033[3m", "\033[0m"),
+    Style.CODE: ("\033[36m", "\033[0m"),
+}
 
 
 def render(text: RichText, ansi: bool) -> str:
@@ -49,7 +53,13 @@ class ConsoleAdapter:
     def enabled(cls, settings: Settings) -> bool:
         return True
 
-    def __init__(self, engine: Engine, settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.stdin = stdin
@@ -79,7 +89,9 @@ class ConsoleAdapter:
                 self.write(render(message.text, self.ansi))
             if message.buttons:
                 self.numbered = [button for row in message.buttons for button in row]
-                options = (f"  {number}. {button.label}" for number, button in enumerate(self.numbered, 1))
+                options = (
+                    f"  {number}. {button.label}" for number, button in enumerate(self.numbered, 1)
+                )
                 self.write("\n".join(options))
             if message.attachment:
                 path = self.settings.data_dir / "exports" / message.attachment.filename

@@ -25,11 +25,17 @@ async def serve(settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="fairshake", description="Coach a customer through a dispute with a shop.")
+    parser = argparse.ArgumentParser(
+        prog="fairshake", description="Coach a customer through a dispute with a shop."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('fairshake')}")
     parser.parse_args(argv)
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # transitions narrates every state change at INFO; that is debugging detail here.
+    logging.getLogger("transitions").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         asyncio.run(serve(settings))
     except StoreError as error:

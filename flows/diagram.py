@@ -20,7 +20,13 @@ END = "<!-- flow-diagram:end -->"
 
 def mermaid() -> str:
     """The diagram source; the same definition the running machine is built from."""
-    machine = GraphMachine(model=None, graph_engine="mermaid", show_conditions=True, title="Fair Shake dispute flow", **DEFINITION)
+    machine = GraphMachine(
+        model=None,
+        graph_engine="mermaid",
+        show_conditions=True,
+        title="Fair Shake dispute flow",
+        **DEFINITION,
+    )
     return _draw(machine)
 
 

@@ -24,7 +24,9 @@ def template_values(facts: dict[str, Any], playbook: Playbook) -> dict[str, str]
         value = facts.get(name)
         values[name] = display(FACTS_BY_ID[name], value, playbook).plain() if value else fallback
     merchant = facts.get("merchant") or {}
-    values["merchant"] = merchant.get("name", playbook.name)
+    values["merchant"] = merchant.get("name") or (
+        "the shop" if playbook.id == "generic" else playbook.name
+    )
     problem = playbook.problem(facts.get("problem") or "")
     values["problem"] = problem.label.lower() if problem else "a problem with my order"
     values["outcome"] = OUTCOMES.get(facts.get("outcome") or "", "a fair solution").lower()
