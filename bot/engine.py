@@ -15,9 +15,10 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.events import MAX_BUTTON_DATA, Button, ButtonPress, Inbound, Outbound
+from bot import buttons
+from bot.events import Inbound, Outbound
 from bot.locks import KeyedLocks
-from bot.session import Session, SessionResult
+from bot.session import Session
 from flows.dialogue import ReminderRequest
 from flows.text import RichText
 from storage import ConversationKey, PersonRecord, Store
@@ -53,16 +54,13 @@ class Engine:
         async with self._locks.hold(person):
             record = await self.store.load(person)
             session = Session(record, event.key, self.clock(), self.default_timezone)
-            if isinstance(event, ButtonPress) and not _offered(record, event.data):
-                session.stale()
-                result = session.result
-            else:
-                pressed = _value(event.data) if isinstance(event, ButtonPress) else None
-                result = session.handle(
-                    ButtonPress(event.key, pressed) if pressed is not None else event
-                )
+            result = session.handle(event)
             _store_reminders(record, event.key, result.reminders)
-            outbound = _render(record, result)
+            rows = buttons.stamp(record.profile, result.replies)
+            outbound = [
+                Outbound(reply.text, row) for reply, row in zip(result.replies, rows, strict=True)
+            ]
+            outbound += [Outbound(RichText(), attachment=file) for file in result.attachments]
             if result.forget:
                 await self.store.delete(person)
             else:
@@ -71,54 +69,6 @@ class Engine:
             "turn %s in %.1f ms", type(event).__name__, (time.perf_counter() - started) * 1000
         )
         return outbound
-
-
-def _offered(record: PersonRecord, data: str) -> bool:
-    offered = record.profile.get("offered", {})
-    stamp, _, value = data.partition("|")
-    return stamp == offered.get("stamp") and value in offered.get("values", ())
-
-
-def _value(data: str) -> str:
-    return data.partition("|")[2]
-
-
-def _render(record: PersonRecord, result: SessionResult) -> list[Outbound]:
-    """Outbound messages; buttons stamped with a fresh prompt number, remembered as offered."""
-    offered = [choice.value for reply in result.replies for row in reply.choices for choice in row]
-    stamp = record.profile.get("offered", {}).get("stamp", "")
-    if offered:
-        stamp = _next_stamp(stamp)
-        record.profile["offered"] = {"stamp": stamp, "values": offered}
-    messages = [
-        Outbound(
-            reply.text,
-            tuple(
-                tuple(Button(c.label, _encode(stamp, c.value)) for c in row)
-                for row in reply.choices
-            ),
-        )
-        for reply in result.replies
-    ]
-    messages += [Outbound(RichText(), attachment=a) for a in result.attachments]
-    return messages
-
-
-def _encode(stamp: str, value: str) -> str:
-    data = f"{stamp}|{value}"
-    if len(data.encode()) > MAX_BUTTON_DATA:
-        raise ValueError(f"button data over {MAX_BUTTON_DATA} bytes: {value!r}")
-    return data
-
-
-def _next_stamp(stamp: str) -> str:
-    number = int(stamp, 36) + 1 if stamp else 1
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    text = ""
-    while number:
-        number, rest = divmod(number, 36)
-        text = digits[rest] + text
-    return text
 
 
 def _store_reminders(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot import casefile
+from bot import buttons, casefile
 from bot.events import Attachment, ButtonPress, Command, Inbound, TextMessage
 from flows import parsers
 from flows.case import new_case
@@ -75,7 +75,11 @@ class Session:
         if isinstance(event, Command):
             self.command(event.name, event.args)
         elif isinstance(event, ButtonPress):
-            self.press(event.data)
+            value = buttons.accept(self.profile, event.data)
+            if value is None:
+                self.stale()
+            else:
+                self.press(value)
         elif isinstance(event, TextMessage):
             self.text(event.text)
         return self.result
@@ -100,7 +104,7 @@ class Session:
         self.absorb(dialogue.on_text(text))
 
     def press(self, value: str) -> None:
-        """A valid press (the engine has checked it against what was offered)."""
+        """A press of a button that is on the latest prompt."""
         if value == "new":
             self.cmd_new("")
         elif value.startswith("case:"):

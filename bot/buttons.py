@@ -1,0 +1,58 @@
+"""Button data that survives restarts and recognises stale presses.
+
+Each turn that offers buttons gets a new stamp (a short base-36 counter kept in the
+person's profile, so it survives restarts), and every button's data is
+`<stamp>|<value>`. A press is accepted only when its stamp is the latest and its
+value was offered with it: a press on an old message, the same button pressed twice,
+or forged data all fall out the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.events import MAX_BUTTON_DATA, Button
+from flows.dialogue import Reply
+
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def accept(profile: dict[str, Any], data: str) -> str | None:
+    """The pressed value if `data` belongs to the latest buttons offered, else None."""
+    offered = profile.get("offered", {})
+    stamp, _, value = data.partition("|")
+    if stamp == offered.get("stamp") and value in offered.get("values", ()):
+        return value
+    return None
+
+
+def stamp(profile: dict[str, Any], replies: list[Reply]) -> list[tuple[tuple[Button, ...], ...]]:
+    """Button rows for each reply; a turn that offers buttons retires all earlier ones."""
+    values = [choice.value for reply in replies for row in reply.choices for choice in row]
+    current = profile.get("offered", {}).get("stamp", "")
+    if values:
+        current = _next(current)
+        profile["offered"] = {"stamp": current, "values": values}
+    return [
+        tuple(
+            tuple(Button(choice.label, _encode(current, choice.value)) for choice in row)
+            for row in reply.choices
+        )
+        for reply in replies
+    ]
+
+
+def _encode(current: str, value: str) -> str:
+    data = f"{current}|{value}"
+    if len(data.encode()) > MAX_BUTTON_DATA:
+        raise ValueError(f"button data over {MAX_BUTTON_DATA} bytes: {value!r}")
+    return data
+
+
+def _next(current: str) -> str:
+    number = int(current, 36) + 1 if current else 1
+    text = ""
+    while number:
+        number, rest = divmod(number, 36)
+        text = _DIGITS[rest] + text
+    return text
