@@ -78,7 +78,6 @@ def email_text(facts: dict[str, Any], playbook: Playbook, *, complaint: bool = F
     if complaint:
         subject = f"Formal complaint: {subject}"
     body = [
-        plain("Hello,"),
         rich(script.opening, **values),
         _fact_lines(facts, playbook),
         rich(ask, **values),
