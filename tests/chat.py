@@ -1,0 +1,229 @@
+"""A small driver for whole conversations in tests: one person talking to an `Engine`.
+
+`Chat` sends what a person would send (`await chat.say("/new")`, `await chat.say("Blue
+kettle")`, `await chat.press("A refund")`) and keeps what came back, so a test reads like
+the conversation it checks. Time is a `Clock` the test moves; nothing here sleeps.
+
+The helpers at the bottom walk the common stretches of a case (telling the facts,
+logging a contact) so that each test spells out only the part it is about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.engine import Engine
+from bot.events import Attachment, Button, ButtonPress, Outbound, TextMessage, parse_command
+from flows.facts import FACTS
+from flows.text import rich
+from storage import ConversationKey, MemoryStore, Store
+
+START = datetime(2026, 11, 11, 15, 0, tzinfo=UTC)
+"""Wednesday 11 November 2026, 15:00 UTC: when every test conversation begins."""
+
+AMAZON_ORDER = "112-3456789-0123456"
+
+
+class Clock:
+    """The engine's clock; tests move it forward instead of waiting."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class Chat:
+    """One person in one chat with the bot.
+
+    Args:
+        store: where the engine keeps records (a fresh `MemoryStore` by default).
+        clock: the engine's clock (a fresh `Clock` at `START` by default).
+        user: the person's id; `chat` defaults to it (a private chat).
+    """
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        *,
+        user: str = "1001",
+        chat: str | None = None,
+        platform: str = "test",
+    ) -> None:
+        self.store = store if store is not None else MemoryStore()
+        self.clock = clock if clock is not None else Clock()
+        self.engine = Engine(self.store, clock=self.clock)
+        self.key = ConversationKey(platform, user, chat or user)
+        self.replies: list[Outbound] = []
+        self.history: list[list[Outbound]] = []
+
+    def restarted(self, store: Store) -> Chat:
+        """The same person and clock talking to a new engine over `store` (a restart)."""
+        twin = Chat(
+            store,
+            self.clock,
+            user=self.key.user_id,
+            chat=self.key.chat_id,
+            platform=self.key.platform,
+        )
+        twin.replies, twin.history = self.replies, self.history
+        return twin
+
+    # -- sending ----------------------------------------------------------------------------
+
+    async def send(self, event: Any) -> list[Outbound]:
+        self.replies = await self.engine.handle(event)
+        self.history.append(self.replies)
+        return self.replies
+
+    async def say(self, text: str) -> list[Outbound]:
+        """Type a line: a command when it starts with a slash, else a message."""
+        return await self.send(parse_command(self.key, text) or TextMessage(self.key, text))
+
+    async def press(self, label: str) -> list[Outbound]:
+        """Press the button labelled `label` in the last replies (exact, else a unique part)."""
+        return await self.press_data(self.button(label).data)
+
+    async def press_data(self, data: str) -> list[Outbound]:
+        return await self.send(ButtonPress(self.key, data))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def buttons(self) -> list[Button]:
+        return [button for message in self.replies for row in message.buttons for button in row]
+
+    def labels(self) -> list[str]:
+        return [button.label for button in self.buttons()]
+
+    def button(self, label: str) -> Button:
+        found = [b for b in self.buttons() if b.label == label]
+        found = found or [b for b in self.buttons() if label.casefold() in b.label.casefold()]
+        assert len(found) == 1, f"no single button {label!r} among {self.labels()}"
+        return found[0]
+
+    def texts(self) -> list[str]:
+        return [message.text.plain() for message in self.replies]
+
+    def last_text(self) -> str:
+        """Everything the last turn said, as plain text."""
+        return "\n".join(self.texts())
+
+    def prompt(self) -> str:
+        """The last message of the last turn: the question the bot is waiting on."""
+        return self.texts()[-1]
+
+    def attachments(self) -> dict[str, str]:
+        return {
+            message.attachment.filename: message.attachment.content.decode()
+            for message in self.replies
+            if isinstance(message.attachment, Attachment)
+        }
+
+    async def record(self) -> dict[str, Any]:
+        """The active case as stored (for tests about the machine itself)."""
+        person = await self.store.load(self.key.person)
+        return person.cases[person.profile["active_case"]]
+
+    async def state(self) -> str:
+        return (await self.record())["state"]
+
+    async def status(self) -> str:
+        await self.say("/status")
+        return self.last_text()
+
+    async def export(self) -> str:
+        """The Markdown case file that /export attaches."""
+        await self.say("/export")
+        return next(text for name, text in self.attachments().items() if name.endswith(".md"))
+
+
+# -- the common stretches of a case -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Story:
+    """What a person answers to the fact questions: a button label, or text to type."""
+
+    merchant: str = "Amazon"
+    problem: str = "Damaged or faulty item"
+    seller: str = "A third-party seller"
+    order_number: str = AMAZON_ORDER
+    order_date: str = "5 days ago"
+    delivery_date: str = "2 days ago"
+    item: str = "Blue kettle"
+    amount: str = "$49.99"
+    what_happened: str = "It arrived with a cracked lid."
+    outcome: str = "A replacement"
+    urgency: str = "This week"
+    earlier_contacts: str = "Not yet"
+
+    def but(self, **changes: str) -> Story:
+        return replace(self, **changes)
+
+
+GENERIC = Story(merchant="Corner Books", seller="", order_number="W123-4567")
+"""A shop without a playbook of its own (no seller question, free-form order numbers)."""
+
+QUESTIONS = {fact.id: rich(fact.question).plain() for fact in FACTS}
+"""Each fact's question as the person reads it."""
+
+
+def current_fact(chat: Chat) -> str | None:
+    """Which fact question the bot is asking now, if any."""
+    prompt = chat.prompt()
+    return next((fact for fact, question in QUESTIONS.items() if question in prompt), None)
+
+
+async def answer(chat: Chat, value: str) -> list[Outbound]:
+    """Press the button with this label if there is one, else type it."""
+    if any(button.label == value for button in chat.buttons()):
+        return await chat.press(value)
+    return await chat.say(value)
+
+
+async def tell(chat: Chat, story: Story = Story()) -> None:
+    """Open a case and answer every question it asks, up to the review."""
+    await chat.say("/new")
+    for _ in range(len(FACTS) + 1):
+        fact = current_fact(chat)
+        if fact is None:
+            break
+        await answer(chat, getattr(story, fact))
+    assert "Here's your case" in chat.prompt(), chat.last_text()
+
+
+async def confirmed(chat: Chat, story: Story = Story()) -> None:
+    """Tell the story and confirm it: the self-service step is showing."""
+    await tell(chat, story)
+    await chat.press("All correct")
+
+
+async def at_case_menu(chat: Chat, story: Story = Story()) -> None:
+    """A confirmed case, parked at its menu (what /cancel leads to)."""
+    await confirmed(chat, story)
+    await chat.say("/cancel")
+    assert "What next?" in chat.prompt(), chat.last_text()
+
+
+async def log_contact(
+    chat: Chat,
+    result: str,
+    *,
+    when: str = "Just now",
+    channel: str = "Live chat",
+    rep: str = "Sam",
+    reference: str = "REF-42",
+    notes: str = "They said they would look into it.",
+) -> None:
+    """Log one contact through /log, answering its six questions."""
+    await chat.say("/log")
+    for value in (when, channel, rep, reference, notes, result):
+        assert "Logging a contact" in chat.prompt(), chat.last_text()
+        await answer(chat, value)

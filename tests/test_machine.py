@@ -1,0 +1,324 @@
+"""The flow, state by state: every step answers, shows where it stands and has a way out,
+and the guards send a case where a person in that situation should go next."""
+
+from __future__ import annotations
+
+import pytest
+import transitions
+
+from flows import machine
+from flows.case import CaseModel
+from tests.chat import GENERIC, Chat, Story, answer, at_case_menu, log_contact
+
+BACK = "⬅ Back"
+LOG_OFFER = [
+    "📝 Log a contact",
+    "Just now",
+    "Live chat",
+    "Sam",
+    "REF-1",
+    "They offered 20% off.",
+    "They made an offer",
+]
+
+ROUTES: dict[str, list[str]] = {
+    machine.CASE_MENU: [],
+    machine.GATHERING: ["📞 Plan a contact", BACK, BACK, "✏️ Item"],
+    machine.REVIEW: ["📞 Plan a contact", BACK, BACK],
+    machine.SELF_SERVICE: ["📞 Plan a contact", BACK],
+    machine.CHOOSING_CHANNEL: ["📞 Plan a contact"],
+    machine.PREPARING: ["📞 Plan a contact", "Live chat"],
+    machine.LOGGING: ["📝 Log a contact"],
+    machine.OFFER: LOG_OFFER,
+    machine.ESCALATING: ["⬆️ Escalate"],
+    machine.SUPERVISOR: ["⬆️ Escalate", "Ask for a supervisor"],
+    machine.SWITCH_CHANNEL: ["⬆️ Escalate", "Try another channel"],
+    machine.WRITTEN_COMPLAINT: ["⬆️ Escalate", "Send a written complaint"],
+    machine.GUARANTEE: ["⬆️ Escalate", "File an A-to-z claim"],
+    machine.CARD_DISPUTE: ["⬆️ Escalate", "Dispute the card charge"],
+    machine.AGENCY: ["⬆️ Escalate", "Agency or small claims"],
+    machine.CONFIRM_DROP: ["🗑 Drop this case"],
+    machine.RESOLVED: ["🎉 It's resolved"],
+    machine.DROPPED: ["🗑 Drop this case", "Yes, drop it"],
+}
+"""How a person gets from the case menu to each state, by the buttons they press."""
+
+
+async def ready_case() -> Chat:
+    """A confirmed Amazon case from a third-party seller, the seller contacted last week
+    (so every rung of the ladder is open), parked at the case menu."""
+    chat = Chat()
+    await at_case_menu(chat)
+    await log_contact(chat, "Waiting on them", when="2026-11-06", channel="Email")
+    await chat.say("/cancel")
+    return chat
+
+
+async def in_state(state: str) -> Chat:
+    chat = await ready_case()
+    for step in ROUTES[state]:
+        await answer(chat, step)
+    assert await chat.state() == state, chat.last_text()
+    return chat
+
+
+def test_every_state_but_idle_has_a_route() -> None:
+    """A state added to the machine must be added here too, so it gets checked."""
+    assert set(ROUTES) == set(machine.STATES) - {machine.IDLE}
+
+
+@pytest.mark.parametrize("state", ROUTES)
+async def test_each_step_shows_a_prompt_that_status_repeats(state: str) -> None:
+    """Whatever the step, the bot says something, and /status says where the case stands
+    and asks the same thing again."""
+    chat = await in_state(state)
+    prompt = chat.prompt()
+    assert prompt.strip()
+    assert chat.buttons(), "every step offers at least one button"
+
+    status = await chat.status()
+
+    assert status.startswith("c1 · Amazon · Damaged or faulty item · ")
+    assert chat.prompt() == prompt
+    await chat.say("/help")
+    assert "/cancel" in chat.last_text()
+
+
+@pytest.mark.parametrize("state", [s for s in ROUTES if s not in machine.CLOSED_STATES])
+async def test_cancel_from_an_open_step_leads_to_the_case_menu(state: str) -> None:
+    chat = await in_state(state)
+
+    await chat.say("/cancel")
+
+    assert "What next?" in chat.prompt()
+    assert await chat.state() == machine.CASE_MENU
+
+
+@pytest.mark.parametrize("state", [s for s in ROUTES if s not in machine.CLOSED_STATES])
+async def test_back_buttons_lead_home_to_the_case_menu(state: str) -> None:
+    """Pressing Back (or "No, keep it") again and again never strands anyone: it ends at
+    the case menu, however deep the step."""
+    chat = await in_state(state)
+    for _ in range(30):
+        if await chat.state() == machine.CASE_MENU:
+            break
+        back = BACK if BACK in chat.labels() else "No, keep it"
+        await chat.press(back)
+    assert "What next?" in chat.prompt()
+
+
+@pytest.mark.parametrize("state", machine.CLOSED_STATES)
+async def test_a_closed_case_says_so_and_can_be_reopened(state: str) -> None:
+    chat = await in_state(state)
+
+    await chat.say("/cancel")
+    assert "nothing in progress to cancel" in chat.last_text()
+    assert f"This case is {state}" in chat.prompt()
+
+    await chat.press("Reopen it")
+    assert "What next?" in chat.prompt()
+    assert "Case reopened." in await chat.export()
+
+
+# -- needs_manager: store credit or a large refund goes to a supervisor first --------------
+
+
+@pytest.mark.parametrize(
+    ("outcome", "amount", "needs_manager"),
+    [
+        ("Store credit", "$20", True),
+        ("A refund", "$100", True),
+        ("A refund", "$1,250.00", True),
+        ("A refund", "$99.99", False),
+        ("A refund", "Don't know / skip", False),
+        ("A replacement", "$900", False),
+    ],
+)
+@pytest.mark.parametrize("story", [Story(), GENERIC], ids=["amazon", "generic"])
+async def test_no_progress_goes_to_a_supervisor_when_a_manager_must_approve(
+    story: Story, outcome: str, amount: str, needs_manager: bool
+) -> None:
+    chat = Chat()
+    await at_case_menu(chat, story.but(outcome=outcome, amount=amount))
+
+    await log_contact(chat, "No progress")
+
+    if needs_manager:
+        assert "a manager is usually the one who can say yes" in chat.last_text()
+        assert chat.prompt().startswith("Ask for a supervisor")
+        assert "connect me with a supervisor" in chat.prompt()
+        assert await chat.state() == machine.SUPERVISOR
+    else:
+        assert chat.prompt().startswith("The escalation ladder.")
+        assert await chat.state() == machine.ESCALATING
+
+
+async def test_the_script_warns_when_a_manager_will_be_needed() -> None:
+    chat = Chat()
+    await at_case_menu(chat, Story(outcome="Store credit"))
+
+    await chat.press("Plan a contact")
+    await chat.press("Live chat")
+
+    assert "This usually needs a manager." in chat.prompt()
+
+
+async def test_after_the_supervisor_was_tried_no_progress_goes_to_the_ladder() -> None:
+    chat = Chat()
+    await at_case_menu(chat, Story(outcome="Store credit"))
+    await log_contact(chat, "No progress")
+    assert await chat.state() == machine.SUPERVISOR
+
+    await log_contact(chat, "No progress", rep="Alex, a supervisor")
+
+    assert chat.prompt().startswith("The escalation ladder.")
+    assert "✓ Ask for a supervisor" in chat.labels()
+
+
+async def test_declining_an_offer_that_needs_a_manager_goes_to_a_supervisor() -> None:
+    chat = Chat()
+    await at_case_menu(chat, Story(outcome="A refund", amount="$180"))
+    await log_contact(chat, "They made an offer", notes="They offered $40 back.")
+    assert "What you noted: They offered $40 back." in chat.prompt()
+
+    await chat.press("Not enough")
+
+    assert chat.prompt().startswith("Ask for a supervisor")
+
+
+# -- guarantee_open: the A-to-z claim only for third-party sellers, after the seller's turn --
+
+
+async def ladder(chat: Chat) -> str:
+    await chat.say("/escalate")
+    assert chat.prompt().startswith("The escalation ladder.")
+    return chat.prompt()
+
+
+async def test_guarantee_is_not_offered_for_a_shop_without_one() -> None:
+    chat = Chat()
+    await at_case_menu(chat, GENERIC)
+    await log_contact(chat, "No progress", when="2026-11-02")
+
+    assert "A-to-z" not in await ladder(chat)
+    assert not any("A-to-z" in label for label in chat.labels())
+
+    case = CaseModel(await chat.record(), chat.clock())
+    assert not case.guarantee_open()
+    assert case.guarantee_blockers() == ["Another shop has no marketplace guarantee."]
+    assert not machine.fire(case, "climb_guarantee")
+    assert case.state == machine.ESCALATING
+
+
+async def test_guarantee_is_not_offered_for_an_item_sold_by_amazon() -> None:
+    chat = Chat()
+    await at_case_menu(chat, Story(seller="Sold by Amazon"))
+    await log_contact(chat, "No progress", when="2026-11-02")
+
+    text = await ladder(chat)
+
+    assert "Not open yet: It covers items sold by third-party sellers" in text
+    assert "File an A-to-z claim" not in chat.labels()
+
+
+async def test_guarantee_waits_until_the_seller_was_contacted() -> None:
+    chat = Chat()
+    await at_case_menu(chat)
+
+    text = await ladder(chat)
+
+    assert "Not open yet: Contact the seller first and log it here." in text
+    assert "File an A-to-z claim" not in chat.labels()
+
+
+async def test_guarantee_opens_two_business_days_after_the_seller_was_contacted() -> None:
+    """Contacted on a Friday: the weekend does not count, so the claim opens on Tuesday."""
+    chat = Chat()
+    chat.clock.advance(days=2)  # Friday 13 November
+    await at_case_menu(chat, Story(delivery_date="2026-11-06"))
+    await log_contact(chat, "No progress")
+
+    chat.clock.advance(days=3)  # Monday
+    assert "you can claim from Tue 17 Nov" in await ladder(chat)
+    assert "File an A-to-z claim" not in chat.labels()
+
+    chat.clock.advance(days=1)  # Tuesday
+    assert "Not open yet" not in await ladder(chat)
+    await chat.press("File an A-to-z claim")
+
+    claim = chat.prompt()
+    assert claim.startswith("File an A-to-z claim")
+    assert "Your claim window: from Mon 9 Nov 2026 until Thu 4 Feb 2027." in claim
+    assert "source: https://www.amazon.com/gp/help/customer/display.html?nodeId=200783670" in claim
+    assert await chat.state() == machine.GUARANTEE
+
+
+async def test_a_late_package_can_be_claimed_three_days_after_the_latest_delivery_date() -> None:
+    chat = Chat()
+    await at_case_menu(chat, Story(problem="Late or lost package", delivery_date="yesterday"))
+    await log_contact(chat, "No progress", when="2026-11-06")
+
+    assert "A late package can be claimed from Fri 13 Nov." in await ladder(chat)
+
+    chat.clock.advance(days=2)
+    assert "Not open yet" not in await ladder(chat)
+    assert "File an A-to-z claim" in chat.labels()
+
+
+async def test_guarantee_closes_ninety_days_after_the_delivery_date() -> None:
+    chat = Chat()
+    await at_case_menu(chat, Story(order_date="2026-07-25", delivery_date="2026-08-01"))
+    await log_contact(chat, "No progress", when="2026-11-02")
+
+    assert "The claim window closed on Fri 30 Oct 2026." in await ladder(chat)
+    assert "File an A-to-z claim" not in chat.labels()
+
+
+# -- the card dispute rung: a chargeback rules out the A-to-z claim -------------------------
+
+
+@pytest.mark.parametrize(
+    ("story", "warned"),
+    [(Story(), True), (Story(seller="Sold by Amazon"), False), (GENERIC, False)],
+    ids=["amazon-third-party", "sold-by-amazon", "generic"],
+)
+async def test_card_dispute_warns_that_a_chargeback_forfeits_the_guarantee(
+    story: Story, warned: bool
+) -> None:
+    chat = Chat()
+    await at_case_menu(chat, story)
+    await ladder(chat)
+
+    await chat.press("Dispute the card charge")
+
+    text = chat.prompt()
+    assert text.startswith("Dispute the card charge")
+    assert ("can no longer get an A-to-z Guarantee claim" in text) is warned
+    assert "Dispute by about Tue 9 Mar 2027 (120 days from 9 Nov" in text
+
+
+# -- one machine for everyone --------------------------------------------------------------
+
+
+async def test_no_machine_is_built_per_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared machine is built once at import; a hundred turns build none."""
+    built = []
+    original = transitions.Machine.__init__
+
+    def counting(self: transitions.Machine, *args: object, **kwargs: object) -> None:
+        built.append(type(self))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(transitions.Machine, "__init__", counting)
+    chat = Chat()
+    turns = 0
+    while turns < 100:
+        await at_case_menu(chat, Story(outcome="Store credit"))
+        await log_contact(chat, "No progress")
+        await chat.say("/escalate")
+        await chat.press("Try another channel")
+        await chat.say("/status")
+        await chat.press("It's resolved")
+        turns = len(chat.history)
+
+    assert built == []
