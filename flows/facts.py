@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flows import parsers
@@ -85,6 +85,20 @@ def _earlier_contacts(text: str, facts: CaseFacts) -> str:
     return "none" if said.casefold().strip(" .!") in {"not yet", "none", "no"} else said
 
 
+def _delivery_date(text: str, facts: CaseFacts) -> str:
+    """A delivery date, or the date a delivery was promised: at most a year ahead.
+
+    Deadlines are counted from it (a claim window, a card dispute), so a far-off typo
+    such as 9999-12-31 would put them past the end of the calendar.
+    """
+    day = parsers.parse_date(text, facts.today, allow_future=True)
+    if day > facts.today + timedelta(days=366):
+        raise parsers.ParseError(
+            "That's more than a year ahead. Which day was it due? For example: Nov 20 or 2026-11-20."
+        )
+    return day.isoformat()
+
+
 def _problems(playbook: Playbook) -> dict[str, str]:
     return {problem.id: problem.label for problem in playbook.problems}
 
@@ -149,9 +163,7 @@ FACTS: tuple[Fact, ...] = (
         "Delivery date",
         "When was it delivered, or when was it supposed to arrive? If the order page shows a "
         "range, give the latest date.",
-        parse=lambda text, facts: parsers.parse_date(
-            text, facts.today, allow_future=True
-        ).isoformat(),
+        parse=lambda text, facts: _delivery_date(text, facts),
     ),
     Fact(
         "item",
