@@ -341,5 +341,5 @@ def parse_reminder(args: str, now: datetime) -> tuple[datetime, str]:
             continue
         return due, " ".join(args.split()[cut:])[: parsers.MAX_TEXT]
     raise parsers.ParseError(
-        "I couldn't tell when to remind you. Try `in 2 days`, `tomorrow 9am`, `Friday` or `2026-12-01 14:00`, then what it's about."
+        "I couldn't tell when to remind you. Try in 2 days, tomorrow 9am, Friday or 2026-12-01 14:00, then what it's about."
     )
