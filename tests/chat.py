@@ -188,14 +188,20 @@ async def answer(chat: Chat, value: str) -> list[Outbound]:
     return await chat.say(value)
 
 
+async def answer_until(chat: Chat, story: Story, stop: str | None = None) -> None:
+    """Answer the fact questions from the story until the bot asks `stop` (or none)."""
+    for _ in range(len(FACTS) + 1):
+        fact = current_fact(chat)
+        if fact is None or fact == stop:
+            break
+        await answer(chat, getattr(story, fact))
+    assert current_fact(chat) == stop, chat.last_text()
+
+
 async def tell(chat: Chat, story: Story = Story()) -> None:
     """Open a case and answer every question it asks, up to the review."""
     await chat.say("/new")
-    for _ in range(len(FACTS) + 1):
-        fact = current_fact(chat)
-        if fact is None:
-            break
-        await answer(chat, getattr(story, fact))
+    await answer_until(chat, story)
     assert "Here's your case" in chat.prompt(), chat.last_text()
 
 
@@ -221,9 +227,14 @@ async def log_contact(
     rep: str = "Sam",
     reference: str = "REF-42",
     notes: str = "They said they would look into it.",
+    stop: str | None = None,
 ) -> None:
-    """Log one contact through /log, answering its six questions."""
+    """Log one contact through /log, answering its six questions (up to the one whose
+    wording contains `stop`, when given)."""
     await chat.say("/log")
     for value in (when, channel, rep, reference, notes, result):
         assert "Logging a contact" in chat.prompt(), chat.last_text()
+        if stop and stop in chat.prompt():
+            return
         await answer(chat, value)
+    assert stop is None, f"never asked {stop!r}"

@@ -1,0 +1,195 @@
+"""Typing something the bot can't use: it says what it expected, asks the same question
+again, and keeps everything the person already told it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chat import (
+    AMAZON_ORDER,
+    GENERIC,
+    QUESTIONS,
+    Chat,
+    Story,
+    answer_until,
+    at_case_menu,
+    current_fact,
+    log_contact,
+)
+
+STORY = Story(item="Blue kettle", what_happened="The lid was cracked.")
+
+BAD_ANSWERS = [
+    # (the fact asked, the story, what the person types, what the reply must say)
+    ("order_number", STORY, "12345", "has 17, in three groups, like 112-3456789-0123456"),
+    ("order_number", STORY, "my order from last week", "like 112-3456789-0123456"),
+    ("order_number", STORY, "112-3456789-01234567", "I count 18 digits"),
+    ("order_number", GENERIC, "!!", "like W123-4567"),
+    ("order_number", GENERIC, "x" * 41, "3 to 40 letters or digits"),
+    ("order_date", STORY, "the day after the party", "like yesterday, Nov 2 or 2026-11-02"),
+    ("order_date", STORY, "tomorrow", "still to come"),
+    ("order_date", STORY, "02/11", "Could you write it like Nov 2 or 2026-11-02?"),
+    ("order_date", STORY, "Feb 30", "can't find that day in the calendar"),
+    ("order_date", STORY, "2001-05-01", "more than 10 years ago"),
+    ("delivery_date", STORY, "soonish", "like yesterday, Nov 2 or 2026-11-02"),
+    ("delivery_date", STORY, "9999-12-31", "more than a year ahead"),
+    ("item", STORY, "", "I didn't catch any words"),
+    ("item", STORY, "kettle " * 40, "I can keep up to 200"),
+    ("amount", STORY, "fifty", "like 49.99, $49.99 or 49,99 €"),
+    ("amount", STORY, "-5", "Just the amount itself works, like 49.99."),
+    ("amount", STORY, "$0.00", "For example: 49.99"),
+    ("amount", STORY, "$5 EUR", "like $49.99 or 49.99 EUR"),
+    ("amount", STORY, "$2,000,000", "Could you check the amount?"),
+    ("what_happened", STORY, "   \n\t ", "Could you tell me in a sentence?"),
+    ("what_happened", STORY, "\u200b\u200b\u2060", "Could you tell me in a sentence?"),
+    ("what_happened", STORY, "A" * 10_000, "I can keep up to 1,000"),
+    ("problem", STORY, "my cat ate it", "Please press one of the buttons: Late or lost package"),
+    ("seller", STORY, "no idea", "Please press one of the buttons: Sold by Amazon"),
+    ("outcome", STORY, "money", "Please press one of the buttons: A refund, A replacement"),
+    ("urgency", STORY, "very", "Please press one of the buttons: Urgent, This week, No rush"),
+]
+
+
+def review_shows(chat: Chat, story: Story) -> None:
+    """The review lists what the person typed before (the facts shown as they were given)."""
+    review = chat.prompt()
+    assert review.startswith("Here's your case.")
+    assert f"Shop: {'Amazon' if story.merchant == 'Amazon' else story.merchant}" in review
+    assert f"Order number: {story.order_number}" in review
+    assert f"Item: {story.item}" in review
+    assert f"What happened: {story.what_happened}" in review
+
+
+@pytest.mark.parametrize(("fact", "story", "typed", "expected"), BAD_ANSWERS)
+async def test_a_bad_answer_is_explained_and_the_question_asked_again(
+    fact: str, story: Story, typed: str, expected: str
+) -> None:
+    chat = Chat()
+    await chat.say("/new")
+    await answer_until(chat, story, stop=fact)
+    asked = chat.prompt()
+
+    await chat.say(typed)
+
+    assert expected in chat.texts()[0]
+    assert chat.prompt() == asked, "the same question, asked again"
+    assert QUESTIONS[fact] in chat.prompt()
+
+    await answer_until(chat, story)
+    review_shows(chat, story)
+
+
+async def test_a_bad_answer_while_editing_keeps_the_old_value() -> None:
+    chat = Chat()
+    await chat.say("/new")
+    await answer_until(chat, STORY)
+    await chat.press("✏️ Amount paid")
+    assert "Currently: $49.99" in chat.prompt()
+
+    await chat.say("about fifty")
+
+    assert "like 49.99" in chat.last_text()
+    assert "Currently: $49.99" in chat.prompt()
+    await chat.press("Back")
+    await chat.say("/status")
+    await chat.say("/cancel")
+    await chat.press("Continue")
+    await answer_until(chat, STORY)
+    assert "Amount paid: $49.99" in chat.prompt()
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "expected"),
+    [
+        ("When were you in touch?", "the other day", "like yesterday, Nov 2 or 2026-11-02"),
+        ("When were you in touch?", "tomorrow", "still to come"),
+        ("How were you in touch?", "pigeon", "Please press one of the buttons: Live chat"),
+        ("What was the name of the person", "", "I didn't catch any words"),
+        ("What did they say or promise?", "B" * 10_000, "I can keep up to 1,000"),
+        ("Where does that leave things?", "meh", "Please press one of the buttons: Resolved"),
+    ],
+)
+async def test_a_bad_answer_in_a_contact_log_keeps_the_answers_before_it(
+    question: str, typed: str, expected: str
+) -> None:
+    chat = Chat()
+    await at_case_menu(chat)
+    await log_contact(chat, "Waiting on them", channel="Email", rep="Priya", stop=question)
+    asked = chat.prompt()
+
+    await chat.say(typed)
+
+    assert expected in chat.texts()[0]
+    assert chat.prompt() == asked
+    await log_contact(chat, "Waiting on them", channel="Email", rep="Priya")
+    assert "Channel: Email; Representative: Priya" in await chat.export()
+
+
+async def test_a_bad_time_zone_says_what_works_and_changes_nothing() -> None:
+    chat = Chat()
+    await chat.say("/new")
+    await answer_until(chat, STORY, stop="item")
+
+    for typed, expected in [
+        ("Mars/Olympus_Mons", "like Europe/Berlin, America/New_York or UTC"),
+        ("+05:00", "Could you send a place instead, like Europe/Berlin"),
+        ("🙂" * 300, "like Europe/Berlin"),
+    ]:
+        await chat.say(f"/timezone {typed}")
+        assert expected in chat.last_text()
+
+    await chat.say("/timezone")
+    assert "Your time zone is UTC." in chat.last_text()
+    assert QUESTIONS["item"] in await chat.status(), "the pending question is still pending"
+    await answer_until(chat, STORY)
+    review_shows(chat, STORY)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("whenever you like", "Try in 2 days, tomorrow 9am, Friday"),
+        ("", "For example /remind in 2 days call back"),
+    ],
+)
+async def test_a_bad_reminder_time_says_what_works_and_sets_nothing(
+    typed: str, expected: str
+) -> None:
+    chat = Chat()
+    await chat.say("/new")
+    await answer_until(chat, STORY, stop="amount")
+
+    await chat.say(f"/remind {typed}")
+
+    assert expected in chat.last_text()
+    await chat.say("/reminders")
+    assert "You have no reminders set." in chat.last_text()
+    assert QUESTIONS["amount"] in await chat.status()
+    await answer_until(chat, STORY)
+    review_shows(chat, STORY)
+
+
+async def test_a_good_answer_after_a_bad_one_is_taken() -> None:
+    chat = Chat()
+    await chat.say("/new")
+    await answer_until(chat, STORY, stop="order_number")
+    await chat.say("order 12345")
+
+    await chat.say(f"Order #{AMAZON_ORDER.replace('-', ' ')}")
+
+    assert current_fact(chat) == "order_date"
+    await answer_until(chat, STORY)
+    assert f"Order number: {AMAZON_ORDER}" in chat.prompt()
+
+
+async def test_typing_while_buttons_are_expected_points_to_them() -> None:
+    chat = Chat()
+    await at_case_menu(chat)
+    menu = chat.prompt()
+
+    await chat.say("what now?")
+
+    assert "Please use the buttons below" in chat.texts()[0]
+    assert chat.prompt() == menu
+    await log_contact(chat, "Resolved")
+    assert "This case is resolved" in chat.prompt()
