@@ -19,6 +19,23 @@ from flows.facts import Choice
 from flows.text import RichText, join, rich
 from storage import ConversationKey, PersonRecord
 
+COMMANDS = {
+    "start": "Start, or pick up where you left off",
+    "new": "Start a new case",
+    "status": "Where your case stands",
+    "cases": "Your cases, and switch between them",
+    "log": "Log a contact with the shop",
+    "remind": "Set a reminder, e.g. /remind in 2 days call back",
+    "reminders": "Your reminders",
+    "escalate": "Next steps when you're getting nowhere",
+    "export": "The case file to keep",
+    "timezone": "Set your time zone, e.g. /timezone Europe/Berlin",
+    "cancel": "Stop the current step",
+    "forget": "Delete everything I hold about you",
+    "help": "What I do, and these commands",
+}
+"""Every command a person can use, with the one line that platforms show in their menus."""
+
 HELP = join(
     [
         rich("**Fair Shake** helps you sort out a problem with an order, step by step."),
@@ -26,9 +43,7 @@ HELP = join(
             "I ask about what happened, suggest the best way to contact the shop, give you a script, and help you log each contact and escalate if you need to."
         ),
         rich("\n**Commands**"),
-        rich(
-            "/new: start a new case\n/status: where your case stands\n/cases: your cases, and switch between them\n/log: log a contact with the shop\n/escalate: the next steps when you're getting nowhere\n/remind: set a reminder, e.g. `/remind in 2 days call back`\n/reminders: your reminders\n/export: the case file to keep\n/timezone: set your time zone, e.g. `/timezone Europe/Berlin`\n/cancel: stop the current step\n/forget: delete everything I hold about you\n/help: this message"
-        ),
+        join([rich("/{name}: {meaning}", name=name, meaning=meaning) for name, meaning in COMMANDS.items()]),
         rich("\nYou can skip any question you don't know the answer to, and go back at any time."),
     ]
 )

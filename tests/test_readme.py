@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from bot.config import SETTINGS
-from bot.session import Session
+from bot.session import COMMANDS, Session
 from flows import diagram
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -40,7 +40,7 @@ def test_settings_table_lists_every_setting_with_its_default():
 def test_commands_table_lists_exactly_the_commands_the_bot_answers():
     documented = {row[0].strip("`/") for row in table_after("commands-table")}
     handled = {name.removeprefix("cmd_") for name in dir(Session) if name.startswith("cmd_")}
-    assert documented == handled - {"back"}
+    assert documented == set(COMMANDS) == handled - {"back"}
 
 
 def test_readme_gives_two_commands_for_a_fresh_machine():
