@@ -1,0 +1,155 @@
+"""A restart in the middle of a conversation: the bot comes back exactly where it was,
+with the same facts and the same question, and buttons behave as before."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from storage import TinyDBStore
+from tests.chat import (
+    GENERIC,
+    QUESTIONS,
+    Chat,
+    Story,
+    answer_until,
+    at_case_menu,
+    log_contact,
+    tell,
+)
+
+STORY = Story(item="Lamp ✨ <b>&*_`", what_happened="The shade was bent. שלום 😀")
+
+
+async def mid_questions(chat: Chat) -> None:
+    await chat.say("/new")
+    await answer_until(chat, STORY, stop="outcome")
+
+
+async def at_review(chat: Chat) -> None:
+    await tell(chat, STORY)
+
+
+async def mid_contact_log(chat: Chat) -> None:
+    await at_case_menu(chat, STORY)
+    await log_contact(chat, "Resolved", rep="Kim", stop="Did they give you a reference")
+
+
+async def on_the_ladder(chat: Chat) -> None:
+    await at_case_menu(chat, STORY)
+    await log_contact(chat, "No progress", when="2026-11-02")
+
+
+async def on_a_generic_channel_choice(chat: Chat) -> None:
+    await at_case_menu(chat, GENERIC)
+    await chat.press("Plan a contact")
+
+
+POINTS: dict[str, Callable[[Chat], Awaitable[None]]] = {
+    "mid-questions": mid_questions,
+    "review": at_review,
+    "mid-contact-log": mid_contact_log,
+    "ladder": on_the_ladder,
+    "generic-channels": on_a_generic_channel_choice,
+}
+
+
+async def before_restart(tmp_path: Path, point: str) -> Chat:
+    chat = Chat(TinyDBStore(tmp_path))
+    await POINTS[point](chat)
+    return chat
+
+
+@pytest.mark.parametrize("point", POINTS)
+async def test_status_after_a_restart_shows_the_same_step(tmp_path: Path, point: str) -> None:
+    chat = await before_restart(tmp_path, point)
+    prompt, labels = chat.prompt(), chat.labels()
+    state, facts = await chat.state(), (await chat.record())["facts"]
+
+    after = chat.restarted(TinyDBStore(tmp_path))
+    status = await after.status()
+
+    assert status.startswith("c1 · ")
+    assert after.prompt() == prompt
+    assert after.labels() == labels
+    assert await after.state() == state
+    assert (await after.record())["facts"] == facts
+
+
+@pytest.mark.parametrize("point", POINTS)
+async def test_a_button_offered_before_the_restart_still_works(tmp_path: Path, point: str) -> None:
+    chat = await before_restart(tmp_path, point)
+    twin = await before_restart(tmp_path / "twin", point)
+    label = chat.labels()[0]
+
+    after = chat.restarted(TinyDBStore(tmp_path))
+    await after.press(label)
+    await twin.press(label)
+
+    assert "earlier step" not in after.last_text()
+    assert after.texts() == twin.texts(), "as if there had been no restart"
+
+
+async def test_the_facts_survive_a_restart_into_the_review(tmp_path: Path) -> None:
+    chat = await before_restart(tmp_path, "mid-questions")
+
+    after = chat.restarted(TinyDBStore(tmp_path))
+    await after.press("A refund")
+    await answer_until(after, STORY)
+
+    review = after.prompt()
+    assert f"Item: {STORY.item}" in review
+    assert f"What happened: {STORY.what_happened}" in review
+    assert f"Order number: {STORY.order_number}" in review
+    assert "Outcome wanted: A refund" in review
+
+
+async def test_a_button_from_an_older_prompt_is_refused_kindly(tmp_path: Path) -> None:
+    """An old message's button, pressed after a restart, changes nothing and shows
+    where things stand."""
+    chat = Chat(TinyDBStore(tmp_path))
+    await chat.say("/new")
+    await answer_until(chat, STORY, stop="problem")
+    old_late = chat.button("Late or lost package")
+    await answer_until(chat, STORY, stop="item")
+
+    after = chat.restarted(TinyDBStore(tmp_path))
+    await after.press_data(old_late.data)
+
+    assert "That button is from an earlier step" in after.texts()[0]
+    assert QUESTIONS["item"] in after.prompt()
+    await after.say("Lamp")
+    await answer_until(after, STORY)
+    assert "Problem: Damaged or faulty item" in after.prompt()
+
+
+async def test_a_button_pressed_twice_across_a_restart_acts_once(tmp_path: Path) -> None:
+    chat = Chat(TinyDBStore(tmp_path))
+    await at_case_menu(chat)
+    log = chat.button("Log a contact")
+    await chat.press_data(log.data)
+
+    after = chat.restarted(TinyDBStore(tmp_path))
+    await after.press_data(log.data)
+
+    assert "That button is from an earlier step" in after.texts()[0]
+    assert "When were you in touch?" in after.prompt()
+
+
+async def test_reminders_and_time_zone_survive_a_restart(tmp_path: Path) -> None:
+    chat = Chat(TinyDBStore(tmp_path))
+    await at_case_menu(chat)
+    await chat.say("/timezone America/New_York")
+    await log_contact(chat, "Waiting on them")
+    await chat.say("/remind in 3 days check the refund")
+
+    after = chat.restarted(TinyDBStore(tmp_path))
+    await after.say("/reminders")
+
+    listing = after.last_text()
+    assert "Fri 13 Nov 09:00: No answer yet? Time to follow up. (c1)" in listing
+    assert "Sat 14 Nov 10:00: check the refund (c1)" in listing
+    await after.say("/timezone")
+    assert "Your time zone is America/New_York." in after.last_text()
