@@ -14,7 +14,7 @@ import sys
 import threading
 from typing import ClassVar, TextIO
 
-from bot.config import Settings
+from bot.config import Setting, Settings
 from bot.engine import Engine
 from bot.events import Button, ButtonPress, Outbound, TextMessage, parse_command
 from flows.text import RichText, Style
@@ -48,6 +48,7 @@ class ConsoleAdapter:
     """
 
     name: ClassVar[str] = "console"
+    SETTINGS: ClassVar[tuple[Setting, ...]] = ()
 
     @classmethod
     def enabled(cls, settings: Settings) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from typing import ClassVar, Protocol
 
-from bot.config import Settings
+from bot.config import Setting, Settings
 from bot.engine import Engine
 from bot.events import Outbound
 from storage import ConversationKey
@@ -25,6 +25,8 @@ class Adapter(Protocol):
     """What the CLI and the reminders need from a platform adapter."""
 
     name: ClassVar[str]
+    SETTINGS: ClassVar[tuple[Setting, ...]]
+    """The adapter's own settings, listed in the README's configuration table."""
 
     @classmethod
     def enabled(cls, settings: Settings) -> bool:

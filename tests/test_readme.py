@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+from bot.adapter import available_adapters
 from bot.config import SETTINGS
 from bot.session import COMMANDS, Session
 from flows import diagram
@@ -34,7 +35,8 @@ def test_diagram_shows_every_state_and_a_guard():
 
 def test_settings_table_lists_every_setting_with_its_default():
     rows = {row[0].strip("`"): row[1].strip("`") for row in table_after("settings-table")}
-    assert rows == {setting.name: setting.default for setting in SETTINGS}
+    adapters = [setting for adapter in available_adapters().values() for setting in adapter.SETTINGS]
+    assert rows == {setting.name: setting.default for setting in (*SETTINGS, *adapters)}
 
 
 def test_commands_table_lists_exactly_the_commands_the_bot_answers():

@@ -1,0 +1,323 @@
+"""Telegram: the whole flow in a private chat, on python-telegram-bot.
+
+Run it with a token from @BotFather:
+
+    TELEGRAM_BOT_TOKEN=123456:ABC... fairshake
+
+Long polling by default. Set TELEGRAM_WEBHOOK_URL (the public https address Telegram
+should call) for webhook mode: the bot listens on TELEGRAM_WEBHOOK_LISTEN and
+TELEGRAM_WEBHOOK_PORT and refuses any request without TELEGRAM_WEBHOOK_SECRET in the
+`X-Telegram-Bot-Api-Secret-Token` header. TELEGRAM_API_BASE_URL points it at a
+self-hosted Bot API server.
+
+The adapter is thin: a message or a button press becomes an engine event, and the
+engine's messages are rendered as HTML with every span escaped, split under Telegram's
+limit, with inline keyboards for buttons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlparse
+
+from aiohttp import web
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from adapters import telegram_html
+from bot.config import Setting, Settings
+from bot.engine import Engine
+from bot.events import ButtonPress, Inbound, Outbound, TextMessage, parse_command
+from bot.session import COMMANDS
+from storage import ConversationKey
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query"]
+TYPING_AFTER = 0.4
+"""Seconds a turn may take before the person sees "typing…"."""
+SEND_ATTEMPTS = 4
+
+
+class TelegramAdapter:
+    """Runs a python-telegram-bot `Application` over the shared engine.
+
+    Args:
+        engine: the engine shared with other adapters.
+        settings: the TELEGRAM_* settings below.
+    """
+
+    name: ClassVar[str] = PLATFORM
+    SETTINGS: ClassVar[tuple[Setting, ...]] = (
+        Setting(
+            "TELEGRAM_BOT_TOKEN", "", "Token from @BotFather; when set, the Telegram bot runs."
+        ),
+        Setting(
+            "TELEGRAM_API_BASE_URL",
+            "https://api.telegram.org/bot",
+            "Bot API address, for a self-hosted Bot API server.",
+        ),
+        Setting(
+            "TELEGRAM_WEBHOOK_URL",
+            "",
+            "Public https URL for webhook mode; empty means long polling.",
+        ),
+        Setting("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1", "Address the webhook server listens on."),
+        Setting("TELEGRAM_WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
+        Setting(
+            "TELEGRAM_WEBHOOK_SECRET",
+            "",
+            "Secret Telegram sends with each webhook request; generated when empty.",
+        ),
+    )
+
+    @classmethod
+    def enabled(cls, settings: Settings) -> bool:
+        return bool(settings.get("TELEGRAM_BOT_TOKEN"))
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        # httpx logs every request URL at INFO, and the URL carries the token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        base_url = settings.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot"
+        self.app: Application = (
+            ApplicationBuilder()
+            .token(settings.get("TELEGRAM_BOT_TOKEN"))
+            .base_url(base_url)
+            .base_file_url(_file_url(base_url))
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            .concurrent_updates(64)
+            .build()
+        )
+        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        self.app.add_handler(MessageHandler(private & filters.TEXT, self._on_text))
+        self.app.add_handler(MessageHandler(private & ~filters.TEXT, self._on_other))
+        self.app.add_handler(
+            MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE, self._on_group)
+        )
+        self.app.add_handler(CallbackQueryHandler(self._on_press))
+        self.app.add_error_handler(self._on_error)
+        self._told_groups: set[int] = set()
+        self._stop = asyncio.Event()
+
+    # -- running -------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Serve until `stop()` or cancellation; the command menu is registered first."""
+        async with self.app:
+            await self.app.bot.set_my_commands(
+                [BotCommand(name, text) for name, text in COMMANDS.items()]
+            )
+            await self.app.start()
+            runner = (
+                await self._start_webhook() if self.settings.get("TELEGRAM_WEBHOOK_URL") else None
+            )
+            if runner is None:
+                await self.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
+            log.info("telegram: running (%s)", "webhook" if runner else "long polling")
+            try:
+                await self._stop.wait()
+            finally:
+                if runner is not None:
+                    await runner.cleanup()
+                if self.app.updater.running:
+                    await self.app.updater.stop()
+                await self.app.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def _start_webhook(self) -> web.AppRunner:
+        """An aiohttp endpoint that checks the secret and queues the update for PTB."""
+        url = self.settings.get("TELEGRAM_WEBHOOK_URL")
+        secret = self.settings.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
+
+        async def receive(request: web.Request) -> web.Response:
+            given = request.headers.get(SECRET_HEADER, "")
+            if not hmac.compare_digest(given.encode(), secret.encode()):
+                return web.Response(status=403, text="forbidden")
+            try:
+                update = Update.de_json(await request.json(), self.app.bot)
+            except (ValueError, TypeError, KeyError):
+                return web.Response(status=400, text="not an update")
+            await self.app.update_queue.put(update)
+            return web.Response(text="ok")
+
+        server = web.Application()
+        server.router.add_post(urlparse(url).path or "/", receive)
+        runner = web.AppRunner(server, access_log=None)
+        await runner.setup()
+        listen = self.settings.get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1"
+        port = int(self.settings.get("TELEGRAM_WEBHOOK_PORT") or "8443")
+        await web.TCPSite(runner, listen, port).start()
+        await self.app.bot.set_webhook(
+            url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+        )
+        return runner
+
+    # -- inbound -------------------------------------------------------------------------------
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        key = _key(update.effective_user.id, update.effective_chat.id)
+        event = parse_command(key, message.text) or TextMessage(key, message.text)
+        await self._turn(update.effective_chat.id, event)
+
+    async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        await query.answer()
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        if query.message is not None and query.message.chat.type != "private":
+            return
+        with contextlib.suppress(BadRequest):
+            # The keyboard goes at once, so the same choice cannot be made twice.
+            await query.edit_message_reply_markup(reply_markup=None)
+        await self._turn(chat_id, ButtonPress(_key(query.from_user.id, chat_id), query.data or ""))
+
+    async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._send_text(
+            update.effective_chat.id,
+            "I can only read text. Please type your answer, or use the buttons.",
+        )
+
+    async def _on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Case facts are private: in a group, say once where to talk instead."""
+        chat_id = update.effective_chat.id
+        if chat_id in self._told_groups:
+            return
+        self._told_groups.add(chat_id)
+        username = self.app.bot.username
+        await self._send_text(
+            chat_id,
+            f"Hi! Cases are private, so I only talk about them in a private chat. "
+            f"Write to me directly: https://t.me/{username}",
+        )
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log what failed without the message or the token, and tell the person kindly."""
+        log.error("telegram: a turn failed: %s", type(context.error).__name__)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            with contextlib.suppress(TelegramError):
+                await self._send_text(
+                    update.effective_chat.id,
+                    "Sorry, something went wrong on my side. Your case is safe; please try again in a moment.",
+                )
+
+    async def _turn(self, chat_id: int, event: Inbound) -> None:
+        typing = asyncio.create_task(self._typing_later(chat_id))
+        try:
+            replies = await self.engine.handle(event)
+        finally:
+            typing.cancel()
+        await self._deliver(chat_id, replies)
+
+    async def _typing_later(self, chat_id: int) -> None:
+        await asyncio.sleep(TYPING_AFTER)
+        with contextlib.suppress(TelegramError):
+            await self.app.bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+    # -- outbound ------------------------------------------------------------------------------
+
+    async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
+        """Unprompted messages (reminder pings) to a private chat."""
+        await self._deliver(int(key.chat_id), messages)
+
+    async def _deliver(self, chat_id: int, messages: list[Outbound]) -> None:
+        for message in messages:
+            if message.attachment is not None:
+                file = InputFile(message.attachment.content, filename=message.attachment.filename)
+                await _retrying(lambda f=file: self.app.bot.send_document(chat_id, f))
+            chunks = telegram_html.split(message.text)
+            for index, chunk in enumerate(chunks):
+                markup = _keyboard(message) if index == len(chunks) - 1 else None
+                await _retrying(lambda c=chunk, m=markup: self._send_html(chat_id, c, m))
+
+    async def _send_html(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None) -> Any:
+        return await self.app.bot.send_message(
+            chat_id,
+            html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+
+    async def _send_text(self, chat_id: int, text: str) -> None:
+        await _retrying(lambda: self.app.bot.send_message(chat_id, text))
+
+
+def _key(user_id: int, chat_id: int) -> ConversationKey:
+    return ConversationKey(PLATFORM, str(user_id), str(chat_id))
+
+
+def _keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
+            for row in message.buttons
+        ]
+    )
+
+
+def _file_url(base_url: str) -> str:
+    """The file address that goes with a Bot API address (`…/bot` → `…/file/bot`)."""
+    root = base_url.rstrip("/").removesuffix("/bot")
+    return f"{root}/file/bot"
+
+
+async def _retrying(send: Callable[[], Awaitable[Any]]) -> None:
+    """Send, retrying network errors and 5xx with backoff; give up quietly on refusals.
+
+    Flood control (429) is handled before this by PTB's AIORateLimiter. A person who
+    blocked the bot (403) or a message Telegram refuses (400) is logged, not retried:
+    the turn's state is already saved, so nothing is lost but this one message.
+    """
+    for attempt in range(SEND_ATTEMPTS):
+        try:
+            await send()
+            return
+        except (Forbidden, BadRequest) as error:
+            log.warning("telegram: message refused: %s", type(error).__name__)
+            return
+        except RetryAfter as error:
+            wait = error.retry_after
+            await asyncio.sleep(
+                wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            )
+        except NetworkError as error:
+            if attempt == SEND_ATTEMPTS - 1:
+                log.warning(
+                    "telegram: giving up on a message after %d tries: %s",
+                    SEND_ATTEMPTS,
+                    type(error).__name__,
+                )
+                return
+            await asyncio.sleep(0.5 * 2**attempt)
