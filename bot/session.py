@@ -354,7 +354,16 @@ def parse_reminder(args: str, now: datetime) -> tuple[datetime, str]:
             due = parsers.parse_when(" ".join(words[:cut]), now)
         except parsers.ParseError:
             continue
-        return due, " ".join(args.split()[cut:])[: parsers.MAX_TEXT]
+        return due, _note(" ".join(args.split()[cut:])[: parsers.MAX_TEXT])
     raise parsers.ParseError(
         "I couldn't tell when to remind you. Try in 2 days, tomorrow 9am, Friday or 2026-12-01 14:00, then what it's about."
     )
+
+
+def _note(text: str) -> str:
+    """What a reminder is about, tidied like any free text the bot keeps (no control
+    characters or lone surrogates, which the case file could not encode); may be empty."""
+    try:
+        return parsers.parse_text(text)
+    except parsers.ParseError:
+        return ""
