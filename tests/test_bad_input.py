@@ -193,3 +193,16 @@ async def test_typing_while_buttons_are_expected_points_to_them() -> None:
     assert chat.prompt() == menu
     await log_contact(chat, "Resolved")
     assert "This case is resolved" in chat.prompt()
+
+
+async def test_odd_characters_in_a_reminder_note_are_tidied_away() -> None:
+    """A lone surrogate or a control character (which a platform's JSON can carry) in what
+    a reminder is about must not break /reminders or the case file later."""
+    chat = Chat()
+    await at_case_menu(chat)
+
+    await chat.say("/remind in 2 days call \ud800 the\x00 seller\x1b[31m")
+    await chat.say("/reminders")
+
+    assert "Fri 13 Nov 15:00: call the seller[31m (c1)" in chat.last_text()
+    assert "call the seller[31m (pending)" in await chat.export()
