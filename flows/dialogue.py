@@ -192,7 +192,7 @@ class Dialogue:
         if self.case.state in machine.CLOSED_STATES:
             self._closed_note()
         if self.case.state == machine.SUPERVISOR:
-            self._mark_tried(machine.SUPERVISOR)
+            self._reached(machine.SUPERVISOR)
             self._say(
                 rich(
                     "For a store credit or a large refund, a manager is usually the one who can say yes."
@@ -244,6 +244,8 @@ class Dialogue:
             record["question"] = upcoming.id if upcoming else self.case.gathering().questions[0].id
         elif event in ("decline", "escalate"):
             self.case.note("escalation", "Escalation started.")
+        if state in machine.RUNG_STATES and before != state:
+            self._reached(state)
         if state in machine.CLOSED_STATES:
             self._closed_note()
         elif event == "reopen":
@@ -258,13 +260,15 @@ class Dialogue:
                     join([rich("**The guarantee claim isn't open yet:**"), *map(plain, reasons)])
                 )
             return self._say_prompt()
-        self._mark_tried(rung)
-        self.case.note("escalation", f"Escalated: {self.case.playbook.rungs[rung].label}.")
+        self._reached(rung)
         return self._say_prompt()
 
-    def _mark_tried(self, rung: str) -> None:
+    def _reached(self, rung: str) -> None:
+        """A rung the case has moved onto, by a button or on its own (a declined offer, a
+        contact without progress): marked as tried, and put on the timeline."""
         if rung not in self.case.record["rungs_tried"]:
             self.case.record["rungs_tried"].append(rung)
+        self.case.note("escalation", f"Escalated: {self.case.playbook.rungs[rung].label}.")
 
     def _closed_note(self) -> None:
         self.case.record["closed_at"] = self.case.now.isoformat()
