@@ -173,6 +173,7 @@ async def test_after_the_supervisor_was_tried_no_progress_goes_to_the_ladder() -
 
     assert chat.prompt().startswith("The escalation ladder.")
     assert "✓ Ask for a supervisor" in chat.labels()
+    assert "Escalated: Ask for a supervisor." in await chat.export()
 
 
 async def test_declining_an_offer_that_needs_a_manager_goes_to_a_supervisor() -> None:
@@ -184,6 +185,20 @@ async def test_declining_an_offer_that_needs_a_manager_goes_to_a_supervisor() ->
     await chat.press("Not enough")
 
     assert chat.prompt().startswith("Ask for a supervisor")
+    assert "Escalated: Ask for a supervisor." in await chat.export()
+
+
+async def test_after_a_declined_offer_and_the_supervisor_no_progress_goes_to_the_ladder() -> None:
+    """The supervisor reached by declining an offer counts as tried: no second visit."""
+    chat = Chat()
+    await at_case_menu(chat, Story(outcome="Store credit"))
+    await log_contact(chat, "They made an offer")
+    await chat.press("Not enough")
+
+    await log_contact(chat, "No progress", rep="Alex, a supervisor")
+
+    assert chat.prompt().startswith("The escalation ladder.")
+    assert "✓ Ask for a supervisor" in chat.labels()
 
 
 # -- guarantee_open: the A-to-z claim only for third-party sellers, after the seller's turn --
