@@ -61,6 +61,9 @@ def story_for(playbook_id: str, problem: Problem, outcome: str = "A replacement"
 async def test_a_case_from_first_word_to_resolved(
     playbook_id: str, problem: Problem, outcome: str
 ) -> None:
+    """From /start to resolved: the review lists the facts, the problem's self-service step is
+    shown, the channels come ranked with reasons, the script has the order number and the
+    ask, and the case file keeps the contact."""
     playbook = load_playbook(playbook_id)
     story = story_for(playbook_id, problem, outcome)
     chat = Chat()
@@ -156,6 +159,7 @@ async def test_no_progress_climbs_the_ladder_then_resolves(
 
 @pytest.mark.parametrize("playbook_id", STORIES)
 async def test_a_store_credit_case_goes_to_a_supervisor_then_resolves(playbook_id: str) -> None:
+    """Store credit, no progress: the supervisor rung, then a contact that settles it."""
     chat = Chat()
     await at_case_menu(chat, STORIES[playbook_id].but(outcome="Store credit"))
     await log_contact(chat, "No progress")
@@ -170,6 +174,7 @@ async def test_a_store_credit_case_goes_to_a_supervisor_then_resolves(playbook_i
 
 @pytest.mark.parametrize("playbook_id", STORIES)
 async def test_the_written_complaint_is_ready_to_send(playbook_id: str) -> None:
+    """The written complaint rung gives a letter with a subject, the facts and the ask."""
     story = STORIES[playbook_id]
     chat = Chat()
     await at_case_menu(chat, story)
@@ -186,6 +191,7 @@ async def test_the_written_complaint_is_ready_to_send(playbook_id: str) -> None:
 
 
 async def test_accepting_an_offer_resolves_the_case() -> None:
+    """An offer shows what the person noted, and accepting it closes the case."""
     chat = Chat()
     await at_case_menu(chat)
     await log_contact(chat, "They made an offer", notes="A $15 voucher.")
@@ -197,6 +203,7 @@ async def test_accepting_an_offer_resolves_the_case() -> None:
 
 
 async def test_declining_an_offer_leads_to_the_ladder() -> None:
+    """Turning down an offer (no manager needed) leads to the escalation ladder."""
     chat = Chat()
     await at_case_menu(chat)
     await log_contact(chat, "They made an offer")
@@ -208,6 +215,7 @@ async def test_declining_an_offer_leads_to_the_ladder() -> None:
 
 
 async def test_self_service_that_works_closes_the_case() -> None:
+    """When the self-service step settles it, one press closes the case."""
     chat = Chat()
     await confirmed(chat)
 
@@ -218,6 +226,7 @@ async def test_self_service_that_works_closes_the_case() -> None:
 
 
 async def test_waiting_on_them_sets_a_follow_up_reminder() -> None:
+    """A contact left waiting gets a follow-up reminder two business days later, at 9:00."""
     chat = Chat()
     await at_case_menu(chat)
 
@@ -231,6 +240,7 @@ async def test_waiting_on_them_sets_a_follow_up_reminder() -> None:
 
 
 async def test_an_urgent_case_puts_the_phone_first() -> None:
+    """An urgent case ranks the phone first, whatever the problem's usual order."""
     chat = Chat()
     await confirmed(chat, Story(urgency="Urgent"))
 
@@ -240,6 +250,7 @@ async def test_an_urgent_case_puts_the_phone_first() -> None:
 
 
 async def test_a_reminder_follows_the_persons_time_zone() -> None:
+    """ "tomorrow 9am" means 9:00 where the person lives, once they set their time zone."""
     chat = Chat()
     await confirmed(chat)
     await chat.say("/timezone Berlin")
@@ -253,6 +264,7 @@ async def test_a_reminder_follows_the_persons_time_zone() -> None:
 
 
 async def test_several_cases_one_active_at_a_time() -> None:
+    """A second case becomes the active one; /cases lists both and switches back."""
     chat = Chat()
     await at_case_menu(chat)
     await tell(chat, GENERIC.but(problem="Unexpected charge"))
@@ -269,6 +281,7 @@ async def test_several_cases_one_active_at_a_time() -> None:
 
 
 async def test_dropping_a_case_asks_first_and_keeps_the_record() -> None:
+    """Dropping a case asks first; the dropped case stays in /cases."""
     chat = Chat()
     await at_case_menu(chat)
 
@@ -282,6 +295,7 @@ async def test_dropping_a_case_asks_first_and_keeps_the_record() -> None:
 
 
 async def test_forget_deletes_everything_after_a_confirmation() -> None:
+    """/forget asks first; "No" keeps everything, "Yes" deletes the person's whole record."""
     chat = Chat()
     await at_case_menu(chat)
 

@@ -86,6 +86,7 @@ async def test_each_step_shows_a_prompt_that_status_repeats(state: str) -> None:
 
 @pytest.mark.parametrize("state", [s for s in ROUTES if s not in machine.CLOSED_STATES])
 async def test_cancel_from_an_open_step_leads_to_the_case_menu(state: str) -> None:
+    """/cancel from any open step lands on the case menu, the home of a case."""
     chat = await in_state(state)
 
     await chat.say("/cancel")
@@ -109,6 +110,7 @@ async def test_back_buttons_lead_home_to_the_case_menu(state: str) -> None:
 
 @pytest.mark.parametrize("state", machine.CLOSED_STATES)
 async def test_a_closed_case_says_so_and_can_be_reopened(state: str) -> None:
+    """A resolved or dropped case says so, /cancel has nothing to stop, and Reopen brings it back."""
     chat = await in_state(state)
 
     await chat.say("/cancel")
@@ -138,6 +140,8 @@ async def test_a_closed_case_says_so_and_can_be_reopened(state: str) -> None:
 async def test_no_progress_goes_to_a_supervisor_when_a_manager_must_approve(
     story: Story, outcome: str, amount: str, needs_manager: bool
 ) -> None:
+    """Store credit or a refund of $100 or more: a contact without progress leads straight to
+    asking for a supervisor; anything else leads to the whole ladder."""
     chat = Chat()
     await at_case_menu(chat, story.but(outcome=outcome, amount=amount))
 
@@ -154,6 +158,7 @@ async def test_no_progress_goes_to_a_supervisor_when_a_manager_must_approve(
 
 
 async def test_the_script_warns_when_a_manager_will_be_needed() -> None:
+    """The contact script prepares the person to ask for a manager when the outcome needs one."""
     chat = Chat()
     await at_case_menu(chat, Story(outcome="Store credit"))
 
@@ -164,6 +169,8 @@ async def test_the_script_warns_when_a_manager_will_be_needed() -> None:
 
 
 async def test_after_the_supervisor_was_tried_no_progress_goes_to_the_ladder() -> None:
+    """Once the supervisor was tried, the next contact without progress shows the ladder, with
+    the supervisor ticked."""
     chat = Chat()
     await at_case_menu(chat, Story(outcome="Store credit"))
     await log_contact(chat, "No progress")
@@ -177,6 +184,8 @@ async def test_after_the_supervisor_was_tried_no_progress_goes_to_the_ladder() -
 
 
 async def test_declining_an_offer_that_needs_a_manager_goes_to_a_supervisor() -> None:
+    """Saying an offer is not enough, when a manager must approve the outcome, leads to the
+    supervisor, and the timeline says so."""
     chat = Chat()
     await at_case_menu(chat, Story(outcome="A refund", amount="$180"))
     await log_contact(chat, "They made an offer", notes="They offered $40 back.")
@@ -211,6 +220,7 @@ async def ladder(chat: Chat) -> str:
 
 
 async def test_guarantee_is_not_offered_for_a_shop_without_one() -> None:
+    """A shop without a marketplace guarantee never shows the A-to-z rung, and its guard refuses it."""
     chat = Chat()
     await at_case_menu(chat, GENERIC)
     await log_contact(chat, "No progress", when="2026-11-02")
@@ -226,6 +236,7 @@ async def test_guarantee_is_not_offered_for_a_shop_without_one() -> None:
 
 
 async def test_guarantee_is_not_offered_for_an_item_sold_by_amazon() -> None:
+    """The A-to-z claim is for third-party sellers: an item sold by Amazon gets the reason, not a button."""
     chat = Chat()
     await at_case_menu(chat, Story(seller="Sold by Amazon"))
     await log_contact(chat, "No progress", when="2026-11-02")
@@ -237,6 +248,7 @@ async def test_guarantee_is_not_offered_for_an_item_sold_by_amazon() -> None:
 
 
 async def test_guarantee_waits_until_the_seller_was_contacted() -> None:
+    """Before any contact is logged, the ladder says to contact the seller first."""
     chat = Chat()
     await at_case_menu(chat)
 
@@ -269,6 +281,7 @@ async def test_guarantee_opens_two_business_days_after_the_seller_was_contacted(
 
 
 async def test_a_late_package_can_be_claimed_three_days_after_the_latest_delivery_date() -> None:
+    """A late package: the claim opens 3 days after the latest estimated delivery date."""
     chat = Chat()
     await at_case_menu(chat, Story(problem="Late or lost package", delivery_date="yesterday"))
     await log_contact(chat, "No progress", when="2026-11-06")
@@ -281,6 +294,7 @@ async def test_a_late_package_can_be_claimed_three_days_after_the_latest_deliver
 
 
 async def test_guarantee_closes_ninety_days_after_the_delivery_date() -> None:
+    """90 days after the delivery date the claim window has closed, and the ladder says when."""
     chat = Chat()
     await at_case_menu(chat, Story(order_date="2026-07-25", delivery_date="2026-08-01"))
     await log_contact(chat, "No progress", when="2026-11-02")
@@ -300,6 +314,8 @@ async def test_guarantee_closes_ninety_days_after_the_delivery_date() -> None:
 async def test_card_dispute_warns_that_a_chargeback_forfeits_the_guarantee(
     story: Story, warned: bool
 ) -> None:
+    """The card dispute rung warns that a chargeback rules out the A-to-z claim, only where that
+    claim exists (a third-party Amazon seller), and gives the dispute deadline."""
     chat = Chat()
     await at_case_menu(chat, story)
     await ladder(chat)

@@ -146,6 +146,7 @@ async def walk(store: Store, people: int, events: int, seed: int) -> Counter[str
 
 
 async def test_random_walk_in_memory() -> None:
+    """24,000 random events from 300 people: no failure, and every step is reached."""
     states = await walk(MemoryStore(), people=300, events=80, seed=SEED)
 
     timely = {machine.IDLE, machine.GUARANTEE}  # idle is never kept; the guarantee needs luck
@@ -153,4 +154,5 @@ async def test_random_walk_in_memory() -> None:
 
 
 async def test_random_walk_on_disk(tmp_path: Path) -> None:
+    """The same kind of walk on the TinyDB store, where every turn is a file load and save."""
     await walk(TinyDBStore(tmp_path), people=20, events=60, seed=SEED + 1)

@@ -64,6 +64,7 @@ async def before_restart(tmp_path: Path, point: str) -> Chat:
 
 @pytest.mark.parametrize("point", POINTS)
 async def test_status_after_a_restart_shows_the_same_step(tmp_path: Path, point: str) -> None:
+    """/status after a restart shows the same step, the same buttons and the same facts."""
     chat = await before_restart(tmp_path, point)
     prompt, labels = chat.prompt(), chat.labels()
     state, facts = await chat.state(), (await chat.record())["facts"]
@@ -80,6 +81,7 @@ async def test_status_after_a_restart_shows_the_same_step(tmp_path: Path, point:
 
 @pytest.mark.parametrize("point", POINTS)
 async def test_a_button_offered_before_the_restart_still_works(tmp_path: Path, point: str) -> None:
+    """The current prompt's buttons, pressed after a restart, act as if nothing had happened."""
     chat = await before_restart(tmp_path, point)
     twin = await before_restart(tmp_path / "twin", point)
     label = chat.labels()[0]
@@ -93,6 +95,7 @@ async def test_a_button_offered_before_the_restart_still_works(tmp_path: Path, p
 
 
 async def test_the_facts_survive_a_restart_into_the_review(tmp_path: Path) -> None:
+    """Facts told before a restart, odd characters and all, are in the review after it."""
     chat = await before_restart(tmp_path, "mid-questions")
 
     after = chat.restarted(TinyDBStore(tmp_path))
@@ -126,6 +129,7 @@ async def test_a_button_from_an_older_prompt_is_refused_kindly(tmp_path: Path) -
 
 
 async def test_a_button_pressed_twice_across_a_restart_acts_once(tmp_path: Path) -> None:
+    """A button pressed once before and again after a restart acts only once."""
     chat = Chat(TinyDBStore(tmp_path))
     await at_case_menu(chat)
     log = chat.button("Log a contact")
@@ -139,6 +143,7 @@ async def test_a_button_pressed_twice_across_a_restart_acts_once(tmp_path: Path)
 
 
 async def test_reminders_and_time_zone_survive_a_restart(tmp_path: Path) -> None:
+    """Reminders and the time zone set before a restart are there after it."""
     chat = Chat(TinyDBStore(tmp_path))
     await at_case_menu(chat)
     await chat.say("/timezone America/New_York")
