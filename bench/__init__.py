@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures (no pass/fail). Run from the project folder."""
