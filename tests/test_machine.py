@@ -230,7 +230,7 @@ async def test_guarantee_is_not_offered_for_a_shop_without_one() -> None:
 
     case = CaseModel(await chat.record(), chat.clock())
     assert not case.guarantee_open()
-    assert case.guarantee_blockers() == ["Another shop has no marketplace guarantee."]
+    assert "has no marketplace guarantee" in " ".join(case.guarantee_blockers())
     assert not machine.fire(case, "climb_guarantee")
     assert case.state == machine.ESCALATING
 
