@@ -1,10 +1,11 @@
 """Button data that survives restarts and recognises stale presses.
 
-Each turn that offers buttons gets a new stamp (a short base-36 counter kept in the
-person's profile, so it survives restarts), and every button's data is
+Each turn that offers buttons for a new step gets a new stamp (a short base-36 counter
+kept in the person's profile, so it survives restarts), and every button's data is
 `<stamp>|<value>`. A press is accepted only when its stamp is the latest and its
 value was offered with it: a press on an old message, the same button pressed twice,
-or forged data all fall out the same way.
+or forged data all fall out the same way. When a turn asks the same step again (after
+`/status` or a bad answer), the stamp is kept, so the buttons just above still work.
 """
 
 from __future__ import annotations
@@ -26,13 +27,23 @@ def accept(profile: dict[str, Any], data: str) -> str | None:
     return None
 
 
-def stamp(profile: dict[str, Any], replies: list[Reply]) -> list[tuple[tuple[Button, ...], ...]]:
-    """Button rows for each reply; a turn that offers buttons retires all earlier ones."""
+def stamp(
+    profile: dict[str, Any], replies: list[Reply], step: str
+) -> list[tuple[tuple[Button, ...], ...]]:
+    """Button rows for each reply; buttons for a new step retire all earlier ones.
+
+    Args:
+        profile: the person's profile, where what was offered is remembered.
+        replies: the turn's replies.
+        step: what the buttons act on (case, state, question): the same step with the
+            same buttons keeps its stamp.
+    """
     values = [choice.value for reply in replies for row in reply.choices for choice in row]
-    current = profile.get("offered", {}).get("stamp", "")
-    if values:
+    offered = profile.get("offered", {})
+    current = offered.get("stamp", "")
+    if values and (values != offered.get("values") or step != offered.get("step")):
         current = _next(current)
-        profile["offered"] = {"stamp": current, "values": values}
+        profile["offered"] = {"stamp": current, "values": values, "step": step}
     return [
         tuple(
             tuple(Button(choice.label, _encode(current, choice.value)) for choice in row)

@@ -56,7 +56,7 @@ class Engine:
             session = Session(record, event.key, self.clock(), self.default_timezone)
             result = session.handle(event)
             _store_reminders(record, event.key, result.reminders)
-            rows = buttons.stamp(record.profile, result.replies)
+            rows = buttons.stamp(record.profile, result.replies, session.step())
             outbound = [
                 Outbound(reply.text, row) for reply, row in zip(result.replies, rows, strict=True)
             ]

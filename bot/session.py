@@ -43,7 +43,12 @@ HELP = join(
             "I ask about what happened, suggest the best way to contact the shop, give you a script, and help you log each contact and escalate if you need to."
         ),
         rich("\n**Commands**"),
-        join([rich("/{name}: {meaning}", name=name, meaning=meaning) for name, meaning in COMMANDS.items()]),
+        join(
+            [
+                rich("/{name}: {meaning}", name=name, meaning=meaning)
+                for name, meaning in COMMANDS.items()
+            ]
+        ),
         rich("\nYou can skip any question you don't know the answer to, and go back at any time."),
     ]
 )
@@ -308,6 +313,13 @@ class Session:
         case_id = self.profile.get("active_case")
         case = self.record.cases.get(case_id) if case_id else None
         return Dialogue(case, self.now) if case else None
+
+    def step(self) -> str:
+        """Where the person is: the active case, its state and its pending question."""
+        case = self.record.cases.get(self.profile.get("active_case") or "")
+        if case is None:
+            return "no case"
+        return "/".join(str(case.get(part)) for part in ("id", "state", "question", "log_question"))
 
     def switch_case(self, case_id: str) -> None:
         if case_id not in self.record.cases:

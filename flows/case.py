@@ -87,10 +87,18 @@ class CaseModel:
         """Put an event on the case's timeline."""
         self.record["timeline"].append({"at": self.now.isoformat(), "kind": kind, "text": text})
 
+    def entered_review(self) -> None:
+        """Whatever led here, an edit in progress is over."""
+        self.record["editing"] = False
+
     # -- guards named in flows/machine.py --------------------------------------------------
 
     def facts_complete(self) -> bool:
         return self.gathering().complete(self.facts)
+
+    def editing(self) -> bool:
+        """A fact reopened from the review: back returns there."""
+        return bool(self.record["editing"])
 
     def at_first_fact(self) -> bool:
         first = self.gathering().questions[0]

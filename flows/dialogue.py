@@ -166,8 +166,6 @@ class Dialogue:
         if logging:
             return self._after_log_answer()
         upcoming = self.case.gathering().next_unanswered(record["facts"])
-        if record["editing"] and upcoming is None:
-            record["editing"] = False
         record["question"] = upcoming.id if upcoming else None
         machine.fire(self.case, "answer")
         return self._say_prompt()
@@ -227,7 +225,7 @@ class Dialogue:
             if previous is not None:
                 record["question"] = previous.id
         elif state == machine.REVIEW:
-            record.update(question=self.case.gathering().questions[-1].id, editing=True)
+            record["question"] = self.case.gathering().questions[-1].id
         elif state == machine.LOGGING:
             previous = LOG.before(record["log_question"])
             if previous is not None:
@@ -242,7 +240,7 @@ class Dialogue:
         elif state == machine.GATHERING and before == machine.CASE_MENU:
             upcoming = self.case.gathering().next_unanswered(record["facts"])
             record["question"] = upcoming.id if upcoming else self.case.gathering().questions[0].id
-        elif event in ("decline", "escalate"):
+        elif event in ("decline", "escalate") and before != machine.ESCALATING:
             self.case.note("escalation", "Escalation started.")
         if state in machine.RUNG_STATES and before != state:
             self._reached(state)

@@ -66,6 +66,7 @@ def _transitions() -> list[dict[str, Any]]:
         # Facts, one question at a time; the last answer leads to the review.
         {"trigger": "answer", "source": GATHERING, "dest": REVIEW, "conditions": "facts_complete"},
         {"trigger": "answer", "source": GATHERING, "dest": None},
+        {"trigger": "back", "source": GATHERING, "dest": REVIEW, "conditions": "editing"},
         {"trigger": "back", "source": GATHERING, "dest": CASE_MENU, "conditions": "at_first_fact"},
         {"trigger": "back", "source": GATHERING, "dest": None},
         {"trigger": "edit", "source": REVIEW, "dest": GATHERING},
@@ -115,6 +116,13 @@ def _transitions() -> list[dict[str, Any]]:
         {"trigger": "back", "source": OFFER, "dest": CASE_MENU},
         # The case menu: the home of an open case, where /cancel leads.
         {"trigger": "cancel", "source": list(CASE_STATES), "dest": CASE_MENU},
+        {
+            "trigger": "resume",
+            "source": CASE_MENU,
+            "dest": REVIEW,
+            "conditions": "facts_complete",
+            "unless": "facts_confirmed",
+        },
         {"trigger": "resume", "source": CASE_MENU, "dest": GATHERING, "unless": "facts_confirmed"},
         {"trigger": "resume", "source": CASE_MENU, "dest": CHOOSING_CHANNEL},
         {
@@ -153,7 +161,9 @@ def _transitions() -> list[dict[str, Any]]:
 
 
 DEFINITION: dict[str, Any] = {
-    "states": list(STATES),
+    "states": [
+        {"name": REVIEW, "on_enter": "entered_review"} if s == REVIEW else s for s in STATES
+    ],
     "transitions": _transitions(),
     "initial": IDLE,
     "auto_transitions": False,

@@ -11,12 +11,13 @@ from flows.text import RichText, join, plain, rich
 
 def template_values(facts: dict[str, Any], playbook: Playbook) -> dict[str, str]:
     """The values a script template may use, with a neutral wording for unknown facts."""
+    # A skipped fact leaves a bracketed blank in the script, for the person to fill in.
     fallbacks = {
-        "order_number": "my order",
-        "item": "the item",
-        "amount": "the amount I paid",
-        "order_date": "recently",
-        "delivery_date": "the expected date",
+        "order_number": "[order number]",
+        "item": "[item]",
+        "amount": "[amount paid]",
+        "order_date": "[order date]",
+        "delivery_date": "[delivery date]",
         "what_happened": "",
     }
     values = {}

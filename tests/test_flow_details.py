@@ -1,0 +1,85 @@
+"""Small things a person notices: going back, resuming, repeated questions, blanks in scripts."""
+
+from tests.chat import QUESTIONS, Chat, Story, answer, at_case_menu, confirmed, current_fact, tell
+
+
+async def test_back_while_changing_one_fact_returns_to_the_review():
+    chat = Chat()
+    await tell(chat)
+    await chat.press("✏️ Item")
+    assert current_fact(chat) == "item"
+    await chat.press("⬅ Back")
+    assert "Here's your case" in chat.prompt()
+
+
+async def test_back_from_the_review_walks_back_through_the_questions():
+    chat = Chat()
+    await tell(chat)
+    await chat.press("⬅ Back")
+    assert current_fact(chat) == "earlier_contacts"
+    await chat.press("⬅ Back")
+    assert current_fact(chat) == "urgency"
+
+
+async def test_continuing_a_case_paused_at_the_review_shows_the_review():
+    chat = Chat()
+    await tell(chat)
+    await chat.say("/cancel")
+    assert "paused" in chat.prompt()
+    await chat.press("▶️ Continue")
+    assert "Here's your case" in chat.prompt()
+
+
+async def test_buttons_above_still_work_when_the_same_question_is_asked_again():
+    """After a typo or /status the question repeats; its earlier buttons are not stale."""
+    chat = Chat()
+    await chat.say("/new")
+    await answer(chat, "Amazon")
+    await answer(chat, "Late or lost package")
+    await answer(chat, "A third-party seller")
+    skip = chat.button("Don't know / skip")
+    await chat.say("12345")
+    assert "order number" in chat.texts()[0].lower()
+    await chat.say("/status")
+    await chat.press_data(skip.data)
+    assert current_fact(chat) == "order_date"
+
+
+async def test_a_button_of_an_answered_question_stays_stale():
+    chat = Chat()
+    await chat.say("/new")
+    await answer(chat, "Amazon")
+    await answer(chat, "Late or lost package")
+    await answer(chat, "A third-party seller")
+    skip = chat.button("Don't know / skip")
+    await chat.press_data(skip.data)
+    assert current_fact(chat) == "order_date"
+    await chat.press_data(skip.data)
+    assert "earlier step" in chat.texts()[0]
+    assert current_fact(chat) == "order_date"
+
+
+async def test_skipped_facts_leave_blanks_to_fill_in_the_script():
+    chat = Chat()
+    story = Story(order_number="Don't know / skip", order_date="Don't know / skip", amount="Don't know / skip")
+    await confirmed(chat, story)
+    await chat.press("Still need help")
+    await chat.press("Email")
+    script = chat.prompt()
+    assert "[order number]" in script
+    assert "[order date]" in script
+    assert "Subject: Order [order number]" in script
+    assert "my order my order" not in script
+
+
+async def test_escalating_twice_notes_it_once():
+    chat = Chat()
+    await at_case_menu(chat)
+    await chat.say("/escalate")
+    await chat.say("/escalate")
+    timeline = (await chat.record())["timeline"]
+    assert [entry["kind"] for entry in timeline].count("escalation") == 1
+
+
+def test_every_question_reads_as_a_question_or_a_request():
+    assert all(text.rstrip().endswith((".", "?")) for text in QUESTIONS.values())
