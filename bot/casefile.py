@@ -37,7 +37,8 @@ def status_line(case: dict[str, Any], active: bool = False) -> RichText:
     playbook = playbook_for(facts)
     shop = (facts.get("merchant") or {}).get("name", "shop not given")
     problem = playbook.problem(facts.get("problem") or "")
-    stage = STATE_WORDS.get(case["state"], case["state"].replace("_", " "))
+    rung = playbook.rungs.get(case["state"])
+    stage = f"escalating: {rung.label}" if rung else STATE_WORDS.get(case["state"], case["state"])
     return rich(
         "{marker}**{case_id}** · {shop} · {problem} · {stage}",
         marker="▶ " if active else "",

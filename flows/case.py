@@ -138,12 +138,17 @@ class CaseModel:
     # -- the marketplace guarantee's conditions, in words ----------------------------------
 
     def guarantee_window(self) -> tuple[date, date] | None:
-        """First and last day to claim, from the latest estimated delivery date."""
+        """First and last day to claim, from the latest estimated delivery date.
+
+        The wait after delivery applies to a package that has not come; an item that
+        arrived damaged or wrong can be claimed for from its delivery date.
+        """
         delivered = self.fact_date("delivery_date")
         rules = self.playbook.rules
         if delivered is None or "atoz_claim_window" not in rules:
             return None
-        wait = rules["atoz_wait_after_delivery"].days or 0
+        late = self.facts.get("problem") == "late"
+        wait = (rules["atoz_wait_after_delivery"].days or 0) if late else 0
         window = rules["atoz_claim_window"].days or 0
         return delivered + timedelta(days=wait), delivered + timedelta(days=window)
 
@@ -153,7 +158,12 @@ class CaseModel:
         if not playbook.marketplace:
             return [f"{playbook.name} has no marketplace guarantee."]
         blockers = []
-        if self.facts.get("seller") != "third_party":
+        seller = self.facts.get("seller")
+        if seller is None:
+            blockers.append(
+                "It covers only items sold by third-party sellers: tell me who sold it (✏️ Sold by, in the review)."
+            )
+        elif seller != "third_party":
             blockers.append("It covers items sold by third-party sellers, not by Amazon itself.")
         seller_wait = playbook.rules["atoz_seller_wait"].days or 0
         first_contact = self.first_contact_date()
@@ -166,7 +176,7 @@ class CaseModel:
                 f"you can claim from {ready:%a %-d %b}."
             )
         window = self.guarantee_window()
-        if window and self.facts.get("problem") == "late" and self.today < window[0]:
+        if window and self.today < window[0]:
             blockers.append(f"A late package can be claimed from {window[0]:%a %-d %b}.")
         if window and self.today > window[1]:
             blockers.append(f"The claim window closed on {window[1]:%a %-d %b %Y}.")

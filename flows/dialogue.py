@@ -107,13 +107,11 @@ class Dialogue:
             self.case.record.update(question=arg, editing=True)
             machine.fire(self.case, "edit")
             return self._say_prompt()
-        if verb == "channel":
+        if verb == "channel" and arg in self.case.playbook.channels:
             self.case.record["channel"] = arg
-            self.case.note("channel", f"Chose to contact them by {arg}.")
+            label = self.case.playbook.channels[arg].label.lower()
+            self.case.note("channel", f"Chose to contact them by {label}.")
             machine.fire(self.case, "pick_channel")
-            return self._say_prompt()
-        if verb == "accept":
-            return self.on_command("accept")
         return self._say_prompt()
 
     def on_command(self, event: str) -> Turn:
@@ -180,9 +178,9 @@ class Dialogue:
         contact = dict(record["log_draft"])
         record["contacts"].append(contact)
         result = RESULTS.get(contact.get("result") or "", "not recorded")
-        self.case.note(
-            "contact", f"Contact by {contact.get('channel') or 'an unknown channel'}: {result}."
-        )
+        channel = self.case.playbook.channels.get(contact.get("channel") or "")
+        how = channel.label.lower() if channel else "an unknown channel"
+        self.case.note("contact", f"Contact by {how}: {result}.")
         self._say(rich("Logged. ✅ Every contact on record makes the next step easier."))
         if contact.get("result") == "waiting":
             self._schedule_follow_up(contact)

@@ -7,6 +7,7 @@ person typed into a stored value. A skipped fact is stored as None ("don't know"
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -59,9 +60,13 @@ class CaseFacts:
     playbook: Playbook = field(default_factory=lambda: load_playbook("generic"))
 
 
+_AMAZON = re.compile(r"amazon(\.[a-z]{2,3}(\.[a-z]{2})?)?|amzn")
+"""Amazon's own storefronts (amazon.com, amazon.co.uk, amazon.de, …) share its playbook."""
+
+
 def _merchant(text: str, facts: CaseFacts) -> dict[str, str]:
     name = parsers.parse_text(text, max_len=60)
-    if name.casefold().strip(" .!") in {"amazon", "amazon.com", "amzn"}:
+    if _AMAZON.fullmatch(name.casefold().strip(" .!")):
         return {"playbook": "amazon", "name": "Amazon"}
     return {"playbook": "generic", "name": name}
 

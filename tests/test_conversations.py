@@ -122,7 +122,7 @@ async def test_a_case_from_first_word_to_resolved(
     case_file = await chat.export()
     assert f"Order number: {story.order_number}" in case_file
     assert f"Channel: {first.label}; Representative: Dana; Reference: R-9" in case_file
-    assert f"Contact by {first.id}: Resolved." in case_file
+    assert f"Contact by {first.label.lower()}: Resolved." in case_file
     assert "Case resolved." in case_file
 
 
