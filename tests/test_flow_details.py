@@ -83,3 +83,18 @@ async def test_escalating_twice_notes_it_once():
 
 def test_every_question_reads_as_a_question_or_a_request():
     assert all(text.rstrip().endswith((".", "?")) for text in QUESTIONS.values())
+
+
+async def test_an_amazon_storefront_abroad_gets_the_amazon_playbook():
+    chat = Chat()
+    await chat.say("/new")
+    await chat.say("amazon.co.uk")
+    await answer(chat, "Late or lost package")
+    assert current_fact(chat) == "seller"
+
+
+async def test_a_skipped_seller_is_asked_for_on_the_ladder():
+    chat = Chat()
+    await at_case_menu(chat, Story(seller="Don't know / skip"))
+    await chat.say("/escalate")
+    assert "tell me who sold it" in chat.prompt()
