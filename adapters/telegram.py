@@ -192,7 +192,9 @@ class TelegramAdapter:
 
     async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        await query.answer()
+        with contextlib.suppress(BadRequest):
+            # Answered at once so the button stops spinning; a very old query is refused.
+            await query.answer()
         chat_id = query.message.chat.id if query.message else query.from_user.id
         if query.message is not None and query.message.chat.type != "private":
             return
