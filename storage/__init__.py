@@ -4,7 +4,7 @@
 `MemoryStore` (for tests) implement it. Nothing here knows about chat platforms.
 """
 
-from storage.base import SCHEMA_VERSION, PersonRecord, Store, StoreError
+from storage.base import SCHEMA_VERSION, DueEntry, PersonRecord, Store, StoreError
 from storage.keys import ConversationKey, PersonKey
 from storage.memory import MemoryStore
 from storage.tinydb_store import TinyDBStore
@@ -12,6 +12,7 @@ from storage.tinydb_store import TinyDBStore
 __all__ = [
     "SCHEMA_VERSION",
     "ConversationKey",
+    "DueEntry",
     "MemoryStore",
     "PersonKey",
     "PersonRecord",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from storage.keys import PersonKey
@@ -42,12 +43,36 @@ class PersonRecord:
         return not (self.profile or self.conversations or self.cases or self.reminders)
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class DueEntry:
+    """One pending reminder in the store's due index: when it falls due, whose it is, which.
+
+    The index lets the reminder scheduler start without reading every record, and stay
+    asleep until the earliest entry. An entry is only a pointer: the reminder itself
+    lives in the person's record, which decides whether the entry still means anything.
+    `due` is kept in UTC.
+    """
+
+    due: datetime
+    person: PersonKey
+    reminder_id: str
+
+    def __post_init__(self) -> None:
+        if self.due.tzinfo is None:
+            raise ValueError("a due time must be timezone-aware")
+        object.__setattr__(self, "due", self.due.astimezone(UTC))
+
+
 class Store(ABC):
     """Holds one `PersonRecord` per person.
 
     Values must be JSON-serialisable (str, int, float, bool, None, lists, dicts with
     str keys). The cost of `load`/`save` must not depend on how many people the store
     holds. A `save` that returned is durable: a crash at any later instant keeps it.
+
+    Beside the records, a store keeps a due index of pending reminders (`DueEntry`):
+    adding or removing one entry costs the same however many are held, and
+    `due_entries` lists them all (read once, at start-up).
     """
 
     @abstractmethod
@@ -60,11 +85,24 @@ class Store(ABC):
 
     @abstractmethod
     async def delete(self, person: PersonKey) -> None:
-        """Remove everything held on the person. Deleting an unknown person is a no-op."""
+        """Remove everything held on the person, their due entries included. Deleting an
+        unknown person is a no-op."""
 
     @abstractmethod
     def people(self) -> Iterator[PersonKey]:
         """Every person with a record (for start-up scans and exports; not per turn)."""
+
+    @abstractmethod
+    async def add_due(self, entry: DueEntry) -> None:
+        """Put an entry in the due index, durably; adding the same entry twice keeps one."""
+
+    @abstractmethod
+    async def remove_due(self, entry: DueEntry) -> None:
+        """Take an entry out of the due index; a missing entry is fine."""
+
+    @abstractmethod
+    def due_entries(self) -> Iterator[DueEntry]:
+        """Every entry of the due index, in no particular order (for start-up, not per turn)."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing open
         """Release whatever the backend holds open."""

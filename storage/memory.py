@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from storage.base import PersonRecord, Store
+from storage.base import DueEntry, PersonRecord, Store
 from storage.keys import PersonKey
 
 
@@ -19,6 +19,7 @@ class MemoryStore(Store):
 
     def __init__(self) -> None:
         self._records: dict[PersonKey, str] = {}
+        self._due: set[DueEntry] = set()
 
     async def load(self, person: PersonKey) -> PersonRecord:
         text = self._records.get(person)
@@ -35,6 +36,16 @@ class MemoryStore(Store):
 
     async def delete(self, person: PersonKey) -> None:
         self._records.pop(person, None)
+        self._due = {entry for entry in self._due if entry.person != person}
 
     def people(self) -> Iterator[PersonKey]:
         return iter(list(self._records))
+
+    async def add_due(self, entry: DueEntry) -> None:
+        self._due.add(entry)
+
+    async def remove_due(self, entry: DueEntry) -> None:
+        self._due.discard(entry)
+
+    def due_entries(self) -> Iterator[DueEntry]:
+        return iter(list(self._due))

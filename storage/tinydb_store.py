@@ -4,6 +4,7 @@ Layout::
 
     <data>/meta.json                                  {"schema_version": N}
     <data>/people/<platform>/<shard>/<digest>.json    one person's TinyDB database
+    <data>/due/<due>.<platform>.<user>.<reminder>.due  one empty file per due-index entry
 
 `digest` is the first 32 hex digits of sha256("<platform>:<user_id>") and `shard` its
 first two, so a folder never holds more than a small share of everyone and the cost of
@@ -13,20 +14,31 @@ between calls: memory does not grow with the people held either.
 Inside a person's file, the TinyDB tables are `meta` (platform and user id, so that
 `people()` needs no reverse of the hash), `profile` (one document), and
 `conversations`, `cases` and `reminders` (one document `{"id": ..., "value": ...}` each).
+
+The due index is a spool folder: an entry is an empty file whose name says it all, the
+due time in UTC (`20261113T090000000000Z`, so names sort by time), the platform, the
+user id in unpadded URL-safe base64 (any id, no path tricks) and the reminder id.
+Creating a name is atomic and adding or removing one costs the same however many the
+folder holds; only start-up (`due_entries`) and forgetting a person list the folder,
+reading names and no file.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
+import os
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
-from storage.atomic import AtomicJSONStorage, make_dirs
-from storage.base import SCHEMA_VERSION, JSONDict, PersonRecord, Store, StoreError
+from storage.atomic import AtomicJSONStorage, fsync_dir, make_dirs
+from storage.base import SCHEMA_VERSION, DueEntry, JSONDict, PersonRecord, Store, StoreError
 from storage.keys import PersonKey
 
 _PLATFORM = re.compile(r"[A-Za-z0-9_-]+")
@@ -34,6 +46,10 @@ _PLATFORM = re.compile(r"[A-Za-z0-9_-]+")
 
 _KEYED_PARTS = ("conversations", "cases", "reminders")
 """The record's parts held as one TinyDB document per id."""
+
+_DUE_STAMP = "%Y%m%dT%H%M%S%fZ"
+_DUE_SUFFIX = ".due"
+_REMINDER_ID = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class TinyDBStore(Store):
@@ -51,6 +67,7 @@ class TinyDBStore(Store):
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self._people_dir = data_dir / "people"
+        self._due_dir = data_dir / "due"
         make_dirs(data_dir)
         self._check_schema(AtomicJSONStorage(data_dir / "meta.json"))
 
@@ -101,6 +118,66 @@ class TinyDBStore(Store):
 
     async def delete(self, person: PersonKey) -> None:
         AtomicJSONStorage(self._path(person)).remove()
+        theirs = [name for name, entry in self._due_names() if entry.person == person]
+        for name in theirs:
+            (self._due_dir / name).unlink(missing_ok=True)
+        if theirs:
+            fsync_dir(self._due_dir)
+
+    # -- the due index ---------------------------------------------------------------------
+
+    def _due_name(self, entry: DueEntry) -> str:
+        person = entry.person
+        if not _PLATFORM.fullmatch(person.platform):
+            raise ValueError(f"platform {person.platform!r} is not a plain name")
+        if not _REMINDER_ID.fullmatch(entry.reminder_id):
+            raise ValueError(f"reminder id {entry.reminder_id!r} is not a plain name")
+        user = base64.urlsafe_b64encode(person.user_id.encode()).rstrip(b"=").decode()
+        name = f"{entry.due:{_DUE_STAMP}}.{person.platform}.{user}.{entry.reminder_id}"
+        if len(name) > 250:
+            raise ValueError("user id too long for the due index")
+        return name + _DUE_SUFFIX
+
+    @staticmethod
+    def _parse_due_name(name: str) -> DueEntry | None:
+        parts = name.removesuffix(_DUE_SUFFIX).split(".")
+        if not name.endswith(_DUE_SUFFIX) or len(parts) != 4:
+            return None  # not an entry (a stray file someone left in the folder)
+        stamp, platform, user, reminder_id = parts
+        try:
+            due = datetime.strptime(stamp, _DUE_STAMP).replace(tzinfo=UTC)
+            user_id = base64.urlsafe_b64decode(user + "=" * (-len(user) % 4)).decode()
+        except ValueError:
+            return None
+        return DueEntry(due, PersonKey(platform, user_id), reminder_id)
+
+    def _due_names(self) -> Iterator[tuple[str, DueEntry]]:
+        with contextlib.suppress(FileNotFoundError), os.scandir(self._due_dir) as found:
+            for item in found:
+                entry = self._parse_due_name(item.name)
+                if entry is not None:
+                    yield item.name, entry
+
+    async def add_due(self, entry: DueEntry) -> None:
+        path = self._due_dir / self._due_name(entry)
+        flags = os.O_WRONLY | os.O_CREAT
+        try:
+            fd = os.open(path, flags, 0o600)
+        except FileNotFoundError:
+            make_dirs(self._due_dir)
+            fd = os.open(path, flags, 0o600)
+        os.close(fd)
+        fsync_dir(self._due_dir)
+
+    async def remove_due(self, entry: DueEntry) -> None:
+        path = self._due_dir / self._due_name(entry)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            fsync_dir(self._due_dir)
+
+    def due_entries(self) -> Iterator[DueEntry]:
+        for _, entry in self._due_names():
+            yield entry
 
     def people(self) -> Iterator[PersonKey]:
         for path in self._people_dir.glob("*/*/*.json"):

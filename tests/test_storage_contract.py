@@ -11,6 +11,7 @@ import pytest
 
 from storage import (
     SCHEMA_VERSION,
+    DueEntry,
     MemoryStore,
     PersonKey,
     PersonRecord,
@@ -44,6 +45,13 @@ def rich_record(tag: str = "") -> PersonRecord:
         },
         reminders={"r-1": {"due": "2025-01-31T09:00:00+01:00", "sent": False, "text": "日本語"}},
     )
+
+
+BERLIN = dt.timezone(dt.timedelta(hours=1))
+
+
+def due(person: PersonKey, reminder_id: str, day: int = 13, minute: int = 0) -> DueEntry:
+    return DueEntry(dt.datetime(2026, 11, day, 9, minute, 7, 123456, BERLIN), person, reminder_id)
 
 
 class StoreContract:
@@ -139,6 +147,72 @@ class StoreContract:
             await store.save(ALICE, bad)
 
         assert await store.load(ALICE) == rich_record()
+
+    # -- the due index ---------------------------------------------------------------------
+
+    async def test_the_due_index_starts_empty(self, store: Store) -> None:
+        assert list(store.due_entries()) == []
+
+    async def test_due_entries_come_back_exactly_in_utc(self, store: Store) -> None:
+        entries = {due(ALICE, "r1"), due(ODD_NAME, "r-2_x", day=14), due(ALICE_ON_DISCORD, "r1")}
+        for entry in entries:
+            await store.add_due(entry)
+
+        listed = list(store.due_entries())
+
+        assert set(listed) == entries
+        assert len(listed) == 3
+        assert {entry.due.tzinfo for entry in listed} == {dt.UTC}
+        assert due(ALICE, "r1").due.hour == 8
+
+    async def test_adding_an_entry_twice_keeps_one(self, store: Store) -> None:
+        await store.add_due(due(ALICE, "r1"))
+        await store.add_due(due(ALICE, "r1"))
+
+        assert list(store.due_entries()) == [due(ALICE, "r1")]
+
+    async def test_an_entry_differs_by_time_person_or_reminder(self, store: Store) -> None:
+        entries = [due(ALICE, "r1"), due(ALICE, "r1", minute=1), due(BOB, "r1"), due(ALICE, "r2")]
+        for entry in entries:
+            await store.add_due(entry)
+
+        await store.remove_due(due(ALICE, "r1"))
+
+        assert sorted(store.due_entries()) == sorted(entries[1:])
+
+    async def test_removing_a_missing_entry_does_nothing(self, store: Store) -> None:
+        await store.add_due(due(BOB, "r1"))
+
+        await store.remove_due(due(ALICE, "r1"))
+        await store.remove_due(due(BOB, "r1"))
+        await store.remove_due(due(BOB, "r1"))
+
+        assert list(store.due_entries()) == []
+
+    async def test_due_entries_are_apart_from_records(self, store: Store) -> None:
+        await store.add_due(due(ALICE, "r1"))
+
+        assert await store.load(ALICE) == PersonRecord()
+        assert list(store.people()) == []
+
+    async def test_delete_removes_that_persons_due_entries_only(self, store: Store) -> None:
+        await store.save(ALICE, rich_record())
+        for entry in (due(ALICE, "r1"), due(ALICE, "r2", day=20), due(BOB, "r1")):
+            await store.add_due(entry)
+        await store.add_due(due(ALICE_ON_DISCORD, "r1"))
+
+        await store.delete(ALICE)
+
+        assert set(store.due_entries()) == {due(BOB, "r1"), due(ALICE_ON_DISCORD, "r1")}
+
+    async def test_delete_removes_due_entries_of_a_person_without_a_record(
+        self, store: Store
+    ) -> None:
+        await store.add_due(due(ODD_NAME, "r1"))
+
+        await store.delete(ODD_NAME)
+
+        assert list(store.due_entries()) == []
 
 
 class TestMemoryStore(StoreContract):
@@ -255,3 +329,52 @@ class TestTinyDBStore(StoreContract):
     async def test_a_platform_that_is_not_a_plain_name_is_refused(self, store: Store) -> None:
         with pytest.raises(ValueError, match="plain name"):
             await store.save(PersonKey("../telegram", "1"), rich_record())
+        with pytest.raises(ValueError, match="plain name"):
+            await store.add_due(due(PersonKey("../telegram", "1"), "r1"))
+        with pytest.raises(ValueError, match="plain name"):
+            await store.add_due(due(ALICE, "../r1"))
+
+    async def test_each_due_entry_is_one_empty_file_named_in_time_order(
+        self, store: Store, tmp_path: Path
+    ) -> None:
+        for entry in (due(ODD_NAME, "r1", day=20), due(ALICE, "r1", day=13), due(BOB, "r9", 14)):
+            await store.add_due(entry)
+
+        files = sorted((tmp_path / "due").iterdir())
+
+        assert [f.stat().st_size for f in files] == [0, 0, 0]
+        assert [f.name[:8] for f in files] == ["20261113", "20261114", "20261120"]
+        assert all("/" not in f.name and "Zo" not in f.name for f in files)
+
+    async def test_a_reopened_folder_lists_the_due_entries(
+        self, store: Store, tmp_path: Path
+    ) -> None:
+        await store.add_due(due(ODD_NAME, "r1"))
+        await store.add_due(due(ALICE, "r2"))
+        await store.close()
+
+        assert set(TinyDBStore(tmp_path).due_entries()) == {due(ODD_NAME, "r1"), due(ALICE, "r2")}
+
+    async def test_stray_files_in_the_due_folder_are_ignored(
+        self, store: Store, tmp_path: Path
+    ) -> None:
+        await store.add_due(due(ALICE, "r1"))
+        for stray in ("notes.txt", "x.due", "bad-stamp.telegram.MTAwMQ.r1.due", "a.b.c.d.e.due"):
+            (tmp_path / "due" / stray).write_text("")
+
+        assert list(store.due_entries()) == [due(ALICE, "r1")]
+        await store.delete(ALICE)
+        assert len(list((tmp_path / "due").iterdir())) == 4
+
+    async def test_forgetting_a_person_leaves_no_file_of_theirs(
+        self, store: Store, tmp_path: Path
+    ) -> None:
+        await store.save(ODD_NAME, rich_record())
+        await store.add_due(due(ODD_NAME, "r1"))
+        await store.add_due(due(BOB, "r1"))
+
+        await store.delete(ODD_NAME)
+
+        assert person_files(tmp_path) == []
+        assert len(list((tmp_path / "due").iterdir())) == 1
+        assert list(store.due_entries()) == [due(BOB, "r1")]
