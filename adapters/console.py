@@ -54,6 +54,10 @@ class ConsoleAdapter:
     def enabled(cls, settings: Settings) -> bool:
         return True
 
+    @classmethod
+    def problems(cls, settings: Settings) -> list[str]:
+        return []
+
     def __init__(
         self,
         engine: Engine,
@@ -68,6 +72,10 @@ class ConsoleAdapter:
         self.ansi = stdout.isatty()
         self.key = ConversationKey("console", getpass.getuser(), "terminal")
         self.numbered: list[Button] = []
+        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def stop(self) -> None:
+        self._lines.put_nowait(None)
 
     async def run(self) -> None:
         lines = self._read_lines()
@@ -107,12 +115,15 @@ class ConsoleAdapter:
     def _read_lines(self) -> asyncio.Queue[str | None]:
         """Lines from stdin via a daemon thread, so Ctrl-C never waits on a blocked read."""
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        queue = self._lines
 
         def pump() -> None:
-            for line in self.stdin:
-                loop.call_soon_threadsafe(queue.put_nowait, line)
-            loop.call_soon_threadsafe(queue.put_nowait, None)
+            try:
+                for line in self.stdin:
+                    loop.call_soon_threadsafe(queue.put_nowait, line)
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+            except RuntimeError:
+                return  # the loop closed: the chat was stopped while a line was awaited
 
         threading.Thread(target=pump, name="console-input", daemon=True).start()
         return queue

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -56,6 +57,9 @@ from bot.session import COMMANDS
 from storage import ConversationKey
 
 log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 PLATFORM = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -100,6 +104,36 @@ class TelegramAdapter:
     @classmethod
     def enabled(cls, settings: Settings) -> bool:
         return bool(settings.get("TELEGRAM_BOT_TOKEN"))
+
+    @classmethod
+    def problems(cls, settings: Settings) -> list[str]:
+        """Settings Telegram would refuse, said without repeating the token."""
+        token = settings.get("TELEGRAM_BOT_TOKEN")
+        webhook = settings.get("TELEGRAM_WEBHOOK_URL")
+        found = []
+        if not token:
+            return ["TELEGRAM_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not."] if webhook else []
+        if not _TOKEN.fullmatch(token):
+            found.append(
+                "TELEGRAM_BOT_TOKEN does not look like a token from @BotFather (digits, a colon, then about 35 letters, digits, - or _)."
+            )
+        base = settings.get("TELEGRAM_API_BASE_URL")
+        if base and not base.startswith(("http://", "https://")):
+            found.append("TELEGRAM_API_BASE_URL must start with http:// or https://.")
+        if webhook:
+            if not webhook.startswith("https://"):
+                found.append(
+                    "TELEGRAM_WEBHOOK_URL must be an https:// address (Telegram calls only https)."
+                )
+            port = settings.get("TELEGRAM_WEBHOOK_PORT") or "8443"
+            if not port.isdigit() or not 0 < int(port) < 65536:
+                found.append(f"TELEGRAM_WEBHOOK_PORT: {port!r} is not a port number.")
+            secret = settings.get("TELEGRAM_WEBHOOK_SECRET")
+            if secret and not _SECRET.fullmatch(secret):
+                found.append(
+                    "TELEGRAM_WEBHOOK_SECRET may hold only letters, digits, - and _ (1 to 256)."
+                )
+        return found
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine

@@ -32,10 +32,17 @@ class Adapter(Protocol):
     def enabled(cls, settings: Settings) -> bool:
         """Whether the settings ask for this adapter (a token is set, say)."""
 
+    @classmethod
+    def problems(cls, settings: Settings) -> list[str]:
+        """What is wrong with the adapter's settings, for `fairshake check`."""
+
     def __init__(self, engine: Engine, settings: Settings) -> None: ...
 
     async def run(self) -> None:
         """Receive events and answer them until stopped or the input ends."""
+
+    def stop(self) -> None:
+        """Stop taking new events; `run` returns once the turns in flight are answered."""
 
     async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
         """Send messages to a conversation unprompted (reminder pings)."""

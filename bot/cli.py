@@ -1,46 +1,123 @@
-"""`fairshake` (and `python -m bot`): start the enabled adapters over one engine and store."""
+"""`fairshake` (and `python -m bot`): run the bot, check its configuration, report health.
+
+    fairshake            run every enabled adapter (the terminal chat when no token is set)
+    fairshake check      validate the configuration; exit 0 when it is good, 1 with reasons
+    fairshake health     exit 0 when the running bot's heartbeat is fresh (for containers)
+    fairshake --version
+
+Running, SIGTERM or SIGINT stops taking new events, lets the turns in flight finish,
+closes the store and exits 0.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
+import time
 from importlib.metadata import version
+from pathlib import Path
 
+from bot import checks, logs
 from bot.adapter import adapters_to_run
 from bot.config import Settings, load_settings
 from bot.engine import Engine
 from storage import StoreError, TinyDBStore
 
+log = logging.getLogger("fairshake")
+
+HEARTBEAT_EVERY = 30.0
+HEARTBEAT_MAX_AGE = 90.0
+STOP_GRACE = 8.0
+"""Seconds the adapters and the turns in flight get to finish after a stop signal."""
+
+
+def heartbeat_path(settings: Settings) -> Path:
+    return settings.data_dir / "heartbeat"
+
+
+async def beat(path: Path) -> None:
+    """Touch the heartbeat file while the loop runs, for `fairshake health`."""
+    while True:
+        path.touch()
+        await asyncio.sleep(HEARTBEAT_EVERY)
+
 
 async def serve(settings: Settings) -> None:
+    """Run the adapters over one engine and store until they end or a stop signal comes."""
     store = TinyDBStore(settings.data_dir)
     engine = Engine(store, default_timezone=settings.timezone)
     adapters = [cls(engine, settings) for cls in adapters_to_run(settings)]
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    runs = [asyncio.create_task(adapter.run(), name=adapter.name) for adapter in adapters]
+    heart = asyncio.create_task(beat(heartbeat_path(settings)))
+    stop_wait = asyncio.create_task(stopping.wait())
+    log.info("started: %s", ", ".join(adapter.name for adapter in adapters))
     try:
-        await asyncio.gather(*(adapter.run() for adapter in adapters))
+        await asyncio.wait([*runs, stop_wait], return_when=asyncio.FIRST_COMPLETED)
     finally:
+        for adapter in adapters:
+            adapter.stop()
+        _, late = await asyncio.wait(runs, timeout=STOP_GRACE)
+        for task in late:
+            task.cancel()
+        if not await engine.drain(timeout=STOP_GRACE):
+            log.warning("stopped with turns still in flight")
+        for task in (heart, stop_wait, *late):
+            task.cancel()
         await store.close()
+        log.info("stopped")
+    for task in runs:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="fairshake", description="Coach a customer through a dispute with a shop."
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version('fairshake')}")
-    parser.parse_args(argv)
-    settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # transitions narrates every state change at INFO; that is debugging detail here.
-    logging.getLogger("transitions").setLevel(max(logging.WARNING, logging.getLogger().level))
+def run(settings: Settings) -> int:
     try:
         asyncio.run(serve(settings))
     except StoreError as error:
         print(f"fairshake: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        pass
     return 0
+
+
+def check(settings: Settings) -> int:
+    found = checks.problems(settings)
+    for problem in found:
+        print(f"problem: {problem}")
+    if found:
+        return 1
+    print(checks.summary(settings))
+    return 0
+
+
+def health(settings: Settings) -> int:
+    path = heartbeat_path(settings)
+    with contextlib.suppress(OSError):
+        if time.time() - path.stat().st_mtime < HEARTBEAT_MAX_AGE:
+            return 0
+    print(f"unhealthy: no heartbeat in {path} within {HEARTBEAT_MAX_AGE:.0f}s", file=sys.stderr)
+    return 1
+
+
+COMMANDS = {"run": run, "check": check, "health": health}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fairshake", description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('fairshake')}")
+    parser.add_argument("command", nargs="?", default="run", choices=COMMANDS)
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    if args.command == "run":
+        logs.configure(
+            settings.log_level if settings.log_level in logs.LEVELS else "INFO",
+            settings.log_format,
+        )
+    return COMMANDS[args.command](settings)

@@ -30,6 +30,11 @@ SETTINGS = (
         "INFO",
         "Log level; case content and tokens are never logged at INFO.",
     ),
+    Setting(
+        "FAIRSHAKE_LOG_FORMAT",
+        "text",
+        "Log lines as `text`, or `json` for one JSON object per line.",
+    ),
 )
 
 
@@ -38,6 +43,7 @@ class Settings:
     data_dir: Path
     timezone: str
     log_level: str
+    log_format: str
     values: Mapping[str, str]
     """Every variable seen (environment over `.env`), for adapters' own settings."""
 
@@ -75,5 +81,6 @@ def load_settings(
         data_dir=Path(value("FAIRSHAKE_DATA_DIR")),
         timezone=value("FAIRSHAKE_TIMEZONE"),
         log_level=value("FAIRSHAKE_LOG_LEVEL").upper(),
+        log_format=value("FAIRSHAKE_LOG_FORMAT").lower(),
         values=values,
     )

@@ -9,6 +9,7 @@ is recognised and answered kindly instead of acting twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -46,6 +47,14 @@ class Engine:
         self.clock = clock
         self.default_timezone = default_timezone
         self._locks = KeyedLocks()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait for the turns in flight to finish (at shutdown); False if time ran out."""
+        try:
+            await asyncio.wait_for(self._locks.idle(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     async def handle(self, event: Inbound) -> list[Outbound]:
         """Run one turn and return the messages to send back, in order."""

@@ -16,6 +16,8 @@ class KeyedLocks:
 
     def __init__(self) -> None:
         self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     @asynccontextmanager
     async def hold(self, key: Hashable) -> AsyncIterator[None]:
@@ -23,6 +25,7 @@ class KeyedLocks:
         if lock is None:
             lock = asyncio.Lock()
         self._locks[key] = (lock, users + 1)
+        self._idle.clear()
         try:
             async with lock:
                 yield
@@ -30,8 +33,14 @@ class KeyedLocks:
             lock, users = self._locks[key]
             if users == 1:
                 del self._locks[key]
+                if not self._locks:
+                    self._idle.set()
             else:
                 self._locks[key] = (lock, users - 1)
+
+    async def idle(self) -> None:
+        """Return once no key is held or awaited."""
+        await self._idle.wait()
 
     def __len__(self) -> int:
         return len(self._locks)

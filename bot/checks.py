@@ -1,0 +1,62 @@
+"""`fairshake check`: say exactly what is wrong with the configuration, before starting."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.adapter import adapters_to_run, available_adapters
+from bot.config import Settings
+from bot.logs import FORMATS, LEVELS
+from storage import StoreError, TinyDBStore
+
+
+def problems(settings: Settings) -> list[str]:
+    """Every problem found, each a sentence an operator can act on; empty when all is well."""
+    found = [*_core(settings), *_data_dir(settings.data_dir)]
+    for adapter in available_adapters().values():
+        found += adapter.problems(settings)
+    return found
+
+
+def _core(settings: Settings) -> list[str]:
+    found = []
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        found.append(
+            f"FAIRSHAKE_TIMEZONE: {settings.timezone!r} is not a time zone name (try Europe/Berlin or UTC)."
+        )
+    if settings.log_level not in LEVELS:
+        found.append(
+            f"FAIRSHAKE_LOG_LEVEL: {settings.log_level!r} is not one of {', '.join(LEVELS)}."
+        )
+    if settings.log_format not in FORMATS:
+        found.append(
+            f"FAIRSHAKE_LOG_FORMAT: {settings.log_format!r} is not one of {', '.join(FORMATS)}."
+        )
+    return found
+
+
+def _data_dir(path: Path) -> list[str]:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".check-"):
+            pass
+    except OSError as error:
+        return [
+            f"FAIRSHAKE_DATA_DIR: cannot write to {str(path)!r} ({os.strerror(error.errno or 0) or error})."
+        ]
+    try:
+        TinyDBStore(path)
+    except StoreError as error:
+        return [f"FAIRSHAKE_DATA_DIR: {error}"]
+    return []
+
+
+def summary(settings: Settings) -> str:
+    """What would run, for the success line."""
+    names = [adapter.name for adapter in adapters_to_run(settings)]
+    return f"configuration OK: would run {', '.join(names)}; data in {settings.data_dir}"

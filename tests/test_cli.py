@@ -1,0 +1,143 @@
+"""The `fairshake` command as an operator uses it: check, health, version, and stopping."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from storage import PersonKey, TinyDBStore
+
+TOKEN = "123456789:AAH-abcdefghijklmnopqrstuvwxyz_012345"
+
+
+def fairshake(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FAIRSHAKE_", "TELEGRAM_", "DISCORD_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**clean, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_check_passes_a_good_configuration(tmp_path):
+    done = fairshake("check", env={"FAIRSHAKE_DATA_DIR": str(tmp_path / "data")}, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert "configuration OK: would run console" in done.stdout
+
+
+def test_check_reads_the_env_file(tmp_path):
+    (tmp_path / ".env").write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\n", "utf-8")
+    done = fairshake("check", env={}, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert "would run telegram" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"FAIRSHAKE_TIMEZONE": "Mars/Olympus"}, "FAIRSHAKE_TIMEZONE"),
+        ({"FAIRSHAKE_LOG_LEVEL": "LOUD"}, "FAIRSHAKE_LOG_LEVEL"),
+        ({"FAIRSHAKE_LOG_FORMAT": "xml"}, "FAIRSHAKE_LOG_FORMAT"),
+        ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN does not look like"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "http://bot.example.com/hook"}, "https://"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "https://b.example.com/h", "TELEGRAM_WEBHOOK_PORT": "99999"}, "TELEGRAM_WEBHOOK_PORT"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "https://b.example.com/h", "TELEGRAM_WEBHOOK_SECRET": "no spaces!"}, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"TELEGRAM_WEBHOOK_URL": "https://b.example.com/h"}, "TELEGRAM_BOT_TOKEN is not"),
+        ({"TELEGRAM_API_BASE_URL": "ftp://x", "TELEGRAM_BOT_TOKEN": TOKEN}, "TELEGRAM_API_BASE_URL"),
+    ],
+)
+def test_check_says_exactly_what_is_wrong(tmp_path, env, says):
+    done = fairshake("check", env={"FAIRSHAKE_DATA_DIR": str(tmp_path / "data"), **env}, cwd=tmp_path)
+    assert done.returncode == 1
+    assert says in done.stdout
+    assert "not-a-token" not in done.stdout
+    assert TOKEN not in done.stdout
+
+
+def test_check_refuses_a_data_folder_it_cannot_use(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", "utf-8")
+    done = fairshake("check", env={"FAIRSHAKE_DATA_DIR": str(blocker / "data")}, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "FAIRSHAKE_DATA_DIR: cannot write" in done.stdout
+
+
+def test_check_refuses_a_store_from_a_newer_version(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "meta.json").write_text(json.dumps({"schema_version": 999}), "utf-8")
+    done = fairshake("check", env={"FAIRSHAKE_DATA_DIR": str(data)}, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "FAIRSHAKE_DATA_DIR" in done.stdout
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("fairshake 0.")
+
+
+def test_health_follows_the_heartbeat(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAIRSHAKE_DATA_DIR", str(tmp_path))
+    assert main(["health"]) == 1
+    heartbeat = tmp_path / "heartbeat"
+    heartbeat.touch()
+    assert main(["health"]) == 0
+    old = time.time() - 600
+    os.utime(heartbeat, (old, old))
+    assert main(["health"]) == 1
+
+
+def test_sigterm_during_a_stream_of_turns_exits_cleanly_and_keeps_every_answered_turn(tmp_path):
+    """Turns the bot answered are in the store; the store loads; the exit code is 0."""
+    data = tmp_path / "data"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FAIRSHAKE_", "TELEGRAM_", "DISCORD_"))}
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        env={**clean, "FAIRSHAKE_DATA_DIR": str(data)},
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert bot.stdin is not None and bot.stdout is not None
+    bot.stdin.write("/new\n" * 400)
+    bot.stdin.flush()
+    answered = 0
+    for line in bot.stdout:
+        answered += line.startswith("New case c")
+        if answered == 40:
+            bot.send_signal(signal.SIGTERM)
+            break
+    out, err = bot.communicate(timeout=30)
+    answered += out.count("New case c")
+    assert bot.returncode == 0, err
+    record = asyncio_run_load(data)
+    assert len(record.cases) >= answered
+    assert "stopped" in err
+
+
+def asyncio_run_load(data: Path):
+    import asyncio
+
+    return asyncio.run(TinyDBStore(data).load(PersonKey("console", os.environ.get("USER") or _user())))
+
+
+def _user() -> str:
+    import getpass
+
+    return getpass.getuser()
