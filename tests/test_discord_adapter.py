@@ -1,0 +1,533 @@
+"""The Discord adapter, run with the real discord.py client against the fake Discord.
+
+People are played through `Person`: a slash command, a button press or a form is an
+interaction the fake sends over the gateway; the test then waits until Discord has
+been answered and the adapter is idle, and reads what the person would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import discord
+import pytest
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from adapters.discord_bot import DiscordAdapter, render, sync_commands
+from adapters.discord_bot import cli as sync_step
+from bot.config import Settings, load_settings
+from bot.engine import Engine
+from bot.events import Button, Outbound
+from flows.text import plain, rich
+from storage import ConversationKey, MemoryStore, Store
+from tests.chat import AMAZON_ORDER, Clock
+from tests.fake_discord import DEFERRED, MESSAGE, FakeDiscord, Interaction, Message
+
+ORDER = {
+    "order_number": AMAZON_ORDER,
+    "order_date": "5 days ago",
+    "delivery_date": "2 days ago",
+    "item": "Blue kettle",
+    "amount": "$49.99",
+}
+
+
+class Bot:
+    """The adapter over one store, started and stopped like the process would be."""
+
+    def __init__(self, fake: FakeDiscord, settings: Settings, store: Store) -> None:
+        self.fake, self.settings, self.store = fake, settings, store
+        self.clock = Clock()
+        self.adapter: DiscordAdapter | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, engine: Engine | None = None, ack_within: float = 1.2) -> DiscordAdapter:
+        engine = engine or Engine(self.store, clock=self.clock)
+        self.adapter = DiscordAdapter(engine, self.settings, ack_within=ack_within)
+        sessions = self.fake.identified
+        self._task = asyncio.create_task(self.adapter.run())
+        await self.fake.wait(lambda: self.fake.identified > sessions)
+        return self.adapter
+
+    async def stop(self) -> None:
+        if self.adapter is not None and self._task is not None:
+            self.adapter.stop()
+            await asyncio.wait_for(self._task, 5)
+            self.adapter = self._task = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+class Person:
+    """Someone using the bot in one channel (a DM, or the server's #help)."""
+
+    def __init__(self, bot: Bot, name: str, in_server: bool = False) -> None:
+        self.bot, self.fake = bot, bot.fake
+        self.user = self.fake.person(name)
+        self.channel = self.fake.general if in_server else self.fake.dm(self.user)
+        self.seen: list[Interaction] = []
+
+    @property
+    def key(self) -> ConversationKey:
+        return ConversationKey("discord", self.user["id"], self.channel["id"])
+
+    @property
+    def last(self) -> Interaction:
+        return self.seen[-1]
+
+    async def slash(self, sub: str, **options: str) -> Interaction:
+        return await self._settle(await self.fake.slash(self.user, self.channel, sub, **options))
+
+    async def press(self, label: str, on: Message | None = None) -> Interaction:
+        message, custom_id = self.button(label, on)
+        return await self._settle(await self.fake.press(self.user, message, custom_id))
+
+    async def submit(self, opened: Interaction, **values: str) -> Interaction:
+        return await self._settle(await self.fake.submit(opened, **values))
+
+    async def answer(self, **values: str) -> Interaction:
+        """Press ✍️ Answer and submit the form with `values`."""
+        return await self.submit(await self.press("Answer"), **values)
+
+    async def _settle(self, interaction: Interaction) -> Interaction:
+        await self.fake.wait(lambda: interaction.acknowledged or bool(interaction.rejected))
+        assert self.bot.adapter is not None
+        await asyncio.wait_for(self.bot.adapter.settled(), 5)
+        self.seen.append(interaction)
+        return interaction
+
+    def button(self, label: str, on: Message | None = None) -> tuple[Message, str]:
+        """The one button whose label contains `label`, on `on` or the last answer."""
+        messages = [on] if on else self.last.messages
+        found = [
+            (message, button["custom_id"])
+            for message in messages
+            for button in message.buttons()
+            if label.casefold() in button.get("label", "").casefold()
+        ]
+        assert len(found) == 1, f"no single {label!r} in {[m.labels() for m in messages]}"
+        return found[0]
+
+    def text(self, interaction: Interaction | None = None) -> str:
+        """What the person reads: the answer's markdown rendered down to plain text."""
+        raw = "\n".join(m.content for m in (interaction or self.last).messages)
+        return seen(raw)
+
+    def prompt(self) -> Message:
+        return self.last.messages[-1]
+
+    async def tell(self, stop_at: str | None = None) -> None:
+        """Open a case and answer every question up to the review (or to `stop_at`)."""
+        await self.slash("new")
+        for label in ("Amazon", "Damaged or faulty item", "A third-party seller"):
+            await self.press(label)
+        if stop_at == "order details":
+            return
+        await self.submit(await self.press("Order details"), **ORDER)
+        await self.answer(what_happened="It arrived with a cracked lid.")
+        for label in ("A replacement", "This week", "Not yet"):
+            await self.press(label)
+        assert "Here's your case" in self.text(), self.text()
+
+
+@pytest.fixture
+async def fake() -> Any:
+    async with FakeDiscord() as service:
+        yield service
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Any:
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
+    settings = load_settings({"DISCORD_BOT_TOKEN": fake.token}, env_file=tmp_path / ".env")
+    await sync_commands(settings)
+    runner = Bot(fake, settings, MemoryStore())
+    await runner.start()
+    yield runner
+    await runner.stop()
+    assert fake.rejections == [], "the bot sent something Discord refuses"
+
+
+def seen(markdown: str) -> str:
+    """Markdown as read: style markers gone, escapes resolved, links unwrapped."""
+    text = re.sub(r"(?<!\\)(\*\*|\*|`|\u200b)", "", markdown)
+    text = re.sub(r"(?<!\\)<(https?://[^>]+)>", r"\1", text)
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def every_message(person: Person) -> list[Message]:
+    return [message for interaction in person.seen for message in interaction.messages]
+
+
+# -- whole cases -------------------------------------------------------------------------------
+
+
+async def test_a_whole_case_in_a_dm_from_new_to_resolved(bot: Bot) -> None:
+    ana = Person(bot, "ana")
+    await ana.tell()
+    assert "New case c1" in ana.text(ana.seen[0])
+    assert "Which shop is this about?" in ana.text(ana.seen[0])
+    assert "Order number: 112-3456789-0123456" in ana.text()
+    await ana.press("All correct")
+    assert "Try this first" in ana.text()
+    await ana.press("That solved it")
+    assert "This case is resolved" in ana.text()
+    assert not any(message.ephemeral for message in every_message(ana)), "a DM needs no ephemeral"
+    await ana.slash("export")
+    files = [name for message in ana.last.messages for name, _ in message.attachments]
+    assert files == ["fairshake-case-c1.md", "fairshake-my-data.json"]
+
+
+async def test_a_case_in_a_server_channel_escalates_and_every_reply_is_ephemeral(bot: Bot) -> None:
+    bob = Person(bot, "bob", in_server=True)
+    await bob.tell()
+    await bob.press("All correct")
+    await bob.press("Still need help")
+    await bob.press("Live chat")
+    await bob.press("Log the contact")
+    await bob.press("Just now")
+    await bob.press("Live chat")
+    await bob.answer(rep="Sam")
+    await bob.press("skip")
+    await bob.answer(notes="They said it's out of their hands.")
+    await bob.press("No progress")
+    assert "The escalation ladder" in bob.text()
+    await bob.press("Ask for a supervisor")
+    assert "What to say" in bob.text()
+    messages = every_message(bob)
+    assert len(messages) > 20
+    assert all(message.ephemeral for message in messages), "case replies must stay private"
+    assert all(message.allowed_mentions == {"parse": []} for message in messages)
+
+
+async def test_help_and_commands_read_as_discord_subcommands(bot: Bot) -> None:
+    cy = Person(bot, "cy")
+    await cy.slash("help")
+    assert "/dispute new" in cy.text()
+    assert "/dispute forget" in cy.text()
+    await cy.slash("timezone", zone="Europe/Berlin")
+    assert "Time zone set to Europe/Berlin" in cy.text()
+    await cy.slash("new")
+    await cy.slash("remind", when="in 2 days", what="call back")
+    assert "I'll remind you on Fri 13 Nov at 16:00 (Europe/Berlin)" in cy.text()
+    await cy.slash("reminders")
+    assert "call back (c1)" in cy.text()
+
+
+async def test_a_typed_answer_by_subcommand(bot: Bot) -> None:
+    dee = Person(bot, "dee")
+    await dee.slash("new")
+    await dee.slash("answer", text="Corner Books")
+    assert "What went wrong?" in dee.text()
+
+
+# -- buttons over time -------------------------------------------------------------------------
+
+
+async def test_buttons_decode_after_a_restart_and_a_stale_one_gets_a_kind_answer(bot: Bot) -> None:
+    eve = Person(bot, "eve")
+    await eve.slash("new")
+    shop_question = eve.prompt()
+    await eve.press("Amazon")
+    problem_question = eve.prompt()
+    await bot.restart()
+    await eve.press("Damaged or faulty item", on=problem_question)
+    assert "Who sold the item" in eve.text()
+    await eve.press("Amazon", on=shop_question)
+    assert "That button is from an earlier step" in eve.text()
+    assert "Who sold the item" in eve.text()
+
+
+async def test_the_same_button_pressed_twice_acts_once(bot: Bot) -> None:
+    fay = Person(bot, "fay", in_server=True)
+    await fay.slash("new")
+    shop_question = fay.prompt()
+    first = await fay.press("Amazon", on=shop_question)
+    second = await fay.press("Amazon", on=shop_question)
+    assert "What went wrong?" in fay.text(first)
+    assert "That button is from an earlier step" in fay.text(second)
+    assert "What went wrong?" in fay.text(second)
+    assert first.callbacks == second.callbacks == [MESSAGE]
+
+
+async def test_an_old_answer_button_gets_the_current_question(bot: Bot) -> None:
+    gus = Person(bot, "gus")
+    await gus.slash("new")
+    await gus.press("Amazon")
+    await gus.press("Damaged")
+    await gus.press("Sold by Amazon")
+    order_question = gus.prompt()
+    await gus.answer(order_number=AMAZON_ORDER)
+    late = await gus.press("Answer", on=order_question)
+    assert late.modal is None
+    assert "That button is from an earlier step" in gus.text()
+    assert "When did you place the order?" in gus.text()
+
+
+# -- forms -------------------------------------------------------------------------------------
+
+
+async def test_order_details_with_a_bad_date_keep_the_rest(bot: Bot) -> None:
+    hal = Person(bot, "hal", in_server=True)
+    await hal.tell(stop_at="order details")
+    form = await hal.press("Order details")
+    assert form.modal is not None and len(form.modal["components"]) == 5
+    await hal.submit(form, **(ORDER | {"order_date": "the day after never"}))
+    said = hal.text()
+    assert "Saved: Order number." in said
+    assert "I kept what you typed for Ordered on, Delivery date, Item, Amount paid" in said
+    assert "When did you place the order?" in said
+    again = await hal.press("Order details")
+    assert again.modal is not None
+    prefilled = {
+        row["component"]["custom_id"]: row["component"].get("value")
+        for row in again.modal["components"]
+    }
+    assert prefilled == {field: ORDER[field] for field in list(ORDER)[1:]} | {
+        "order_date": "the day after never"
+    }
+    await hal.submit(again, order_date="5 days ago")
+    assert "Saved: Ordered on, Delivery date, Item, Amount paid." in hal.text()
+    assert "In a sentence or two, what happened?" in hal.text()
+    await hal.answer(what_happened="The lid was cracked.")
+    for label in ("A replacement", "This week", "Not yet"):
+        await hal.press(label)
+    review = hal.text()
+    assert "Order number: 112-3456789-0123456" in review
+    assert "Item: Blue kettle" in review
+    assert "Amount paid: $49.99" in review
+
+
+async def test_a_blank_order_detail_is_skipped(bot: Bot) -> None:
+    ian = Person(bot, "ian")
+    await ian.tell(stop_at="order details")
+    await ian.submit(await ian.press("Order details"), **(ORDER | {"delivery_date": ""}))
+    assert "In a sentence or two, what happened?" in ian.text()
+
+
+async def test_user_text_is_escaped(bot: Bot) -> None:
+    jo = Person(bot, "jo")
+    await jo.slash("new")
+    await jo.answer(merchant="**Evil** @everyone <@1234567890123456789> `shop`")
+    await jo.slash("status")
+    raw = "\n".join(message.content for message in jo.last.messages)
+    assert "\\*\\*Evil\\*\\* @\u200beveryone \\<@\u200b1234567890123456789\\> \\`shop\\`" in raw
+
+
+# -- timing --------------------------------------------------------------------------------------
+
+
+class SlowEngine(Engine):
+    """An engine whose turns take longer than Discord waits for an acknowledgement."""
+
+    def __init__(self, store: Store, clock: Clock, delay: float) -> None:
+        super().__init__(store, clock=clock)
+        self.delay = delay
+
+    async def handle(self, event: Any) -> list[Outbound]:
+        await asyncio.sleep(self.delay)
+        return await super().handle(event)
+
+
+async def test_a_slow_turn_is_deferred_then_answered_once(bot: Bot) -> None:
+    bot.fake.ack_deadline = 1.0
+    await bot.stop()
+    await bot.start(SlowEngine(bot.store, bot.clock, delay=1.2), ack_within=0.1)
+    kim = Person(bot, "kim", in_server=True)
+    asked = await kim.slash("new")
+    assert asked.callbacks == [DEFERRED]
+    assert asked.original is not None and not asked.original.loading
+    assert asked.original.edits == 1
+    assert len(asked.followups) >= 1
+    assert all(message.ephemeral for message in asked.messages)
+    assert "New case c1" in kim.text()
+    assert asked.rejected == []
+
+
+async def test_a_stop_lets_the_answer_in_progress_go_out_first(bot: Bot) -> None:
+    await bot.stop()
+    adapter = await bot.start(SlowEngine(bot.store, bot.clock, delay=0.5), ack_within=0.05)
+    una = Person(bot, "una")
+    asked = await bot.fake.slash(una.user, una.channel, "new")
+    await bot.fake.wait(lambda: asked.acknowledged)
+    adapter.stop()
+    await bot.stop()
+    assert asked.original is not None and not asked.original.loading
+    assert "New case c1" in seen(
+        asked.original.content + "".join(m.content for m in asked.followups)
+    )
+
+
+async def test_an_answer_too_late_is_refused_like_discord_does(bot: Bot) -> None:
+    bot.fake.ack_deadline = 0.2
+    await bot.stop()
+    await bot.start(SlowEngine(bot.store, bot.clock, delay=0.5), ack_within=5)
+    lee = Person(bot, "lee")
+    asked = await lee.slash("new")
+    assert asked.rejected == [10062]
+    bot.fake.rejections.clear()
+
+
+# -- pings, layout, commands ---------------------------------------------------------------------
+
+
+async def test_a_reminder_ping_arrives_as_a_dm(bot: Bot) -> None:
+    max_ = Person(bot, "max", in_server=True)
+    assert bot.adapter is not None
+    ping = Outbound(
+        rich("**Reminder:** {text}", text="call back about c1"),
+        buttons=((Button("✅ Done", "7|done"), Button("⏰ Snooze", "7|snooze")),),
+    )
+    await bot.adapter.send(max_.key, [ping])
+    dm = bot.fake.dm(max_.user)
+    [sent] = bot.fake.channel_messages
+    assert sent.channel_id == int(dm["id"])
+    assert sent.content == "**Reminder:** call back about c1"
+    assert [b["custom_id"] for b in sent.buttons()] == ["fs:b:7|done", "fs:b:7|snooze"]
+
+
+class Chatty:
+    """An engine with a lot to say: long text and many buttons."""
+
+    def __init__(self) -> None:
+        paragraph = "A fairly long sentence about what to do next, said calmly. " * 8
+        rows = tuple(
+            tuple(Button(f"Option {r}.{c}", f"1|o{r}{c}") for c in range(7)) for r in range(6)
+        )
+        self.reply = Outbound(plain("\n\n".join([paragraph] * 8)), rows)
+
+    async def handle(self, event: Any) -> list[Outbound]:
+        return [self.reply]
+
+
+async def test_long_replies_and_many_buttons_are_split_within_discord_limits(bot: Bot) -> None:
+    await bot.stop()
+    await bot.start(Chatty())  # type: ignore[arg-type]
+    ned = Person(bot, "ned")
+    await ned.slash("status")
+    messages = ned.last.messages
+    assert all(len(message.content) <= 2000 for message in messages)
+    assert all(len(message.components) <= 5 for message in messages)
+    assert all(len(row["components"]) <= 5 for m in messages for row in m.components)
+    assert sum(len(message.buttons()) for message in messages) == 42
+    texts = [m.content for m in messages if m.content != "More choices:"]
+    assert len(texts) > 1 and all(text.rstrip().endswith("said calmly.") for text in texts)
+    assert sum(text.count("said calmly") for text in texts) == 64
+
+
+async def test_time_zones_are_suggested_while_typing(bot: Bot) -> None:
+    oz = Person(bot, "oz")
+    asked = await bot.fake.autocomplete(oz.user, oz.channel, "timezone", "zone", zone="berl")
+    await bot.fake.wait(lambda: asked.acknowledged)
+    assert asked.choices is not None
+    assert {"name": "Europe/Berlin", "value": "Europe/Berlin"} in asked.choices
+
+
+async def test_commands_are_synced_to_one_server_on_request(bot: Bot) -> None:
+    synced = await sync_commands(bot.settings, bot.fake.guild_id)
+    assert "/dispute new" in synced and "/dispute timezone" in synced
+    [command] = bot.fake.commands[bot.fake.guild_id]
+    names = {option["name"] for option in command["options"]}
+    assert names >= {"new", "status", "cases", "log", "remind", "reminders", "escalate"}
+    assert names >= {"export", "timezone", "cancel", "forget", "help", "answer"}
+    assert command["contexts"] == [0, 1]
+
+
+def test_enabled_only_with_a_token(tmp_path: Any) -> None:
+    assert not DiscordAdapter.enabled(load_settings({}, env_file=tmp_path / ".env"))
+    with_token = load_settings({"DISCORD_BOT_TOKEN": "x"}, env_file=tmp_path / ".env")
+    assert DiscordAdapter.enabled(with_token)
+
+
+def test_the_sync_step_says_what_it_registered(monkeypatch, tmp_path, capsys) -> None:
+    async def registered(settings: Settings, guild_id: int | None) -> list[str]:
+        return ["/dispute new", "/dispute help"] if guild_id == 42 else []
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sync_step, "sync_commands", registered)
+    assert sync_step.main(["sync", "--guild", "42"]) == 0
+    assert (
+        "Registered 2 commands in server 42: /dispute new, /dispute help" in capsys.readouterr().out
+    )
+
+
+def test_the_sync_step_needs_the_token(monkeypatch, tmp_path, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISCORD_BOT_TOKEN", raising=False)
+    assert sync_step.main(["sync"]) == 1
+    assert "DISCORD_BOT_TOKEN is not set" in capsys.readouterr().err
+
+
+class Broken:
+    """An engine that fails every turn."""
+
+    async def handle(self, event: Any) -> list[Outbound]:
+        raise RuntimeError("the store is on fire")
+
+
+async def test_a_failing_turn_still_gets_one_kind_answer(bot: Bot) -> None:
+    await bot.stop()
+    await bot.start(Broken())  # type: ignore[arg-type]
+    pat = Person(bot, "pat", in_server=True)
+    asked = await pat.slash("status")
+    assert asked.callbacks == [MESSAGE]
+    assert "something went wrong on my side" in pat.text()
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (rich("**New case {id}.** Go", id="c1"), "**New case c1.** Go"),
+        (rich("**Item:**_{note}_", note="odd"), "**Item:**\u200b*odd*"),
+        (rich("`{code}`", code="a`b"), "`a\u02cbb`"),
+        (rich("Where: {link}", link="https://x.test/a_b."), "Where: <https://x.test/a_b>."),
+        (
+            rich("{said}", said="# not a heading\n> nor a quote\n- nor a list"),
+            "\\# not a heading\n\\> nor a quote\n\\- nor a list",
+        ),
+        (
+            rich("Type /new or `/timezone Europe/Berlin`"),
+            "Type /dispute new or `/dispute timezone Europe/Berlin`",
+        ),
+        (rich("**{x}**", x="  spaced  "), "  **spaced**  "),
+    ],
+)
+def test_markdown_keeps_people_s_words_as_typed(text: Any, expected: str) -> None:
+    assert render.markdown(text) == expected
+
+
+def test_splitting_prefers_paragraphs_then_lines_and_never_parts_an_escape() -> None:
+    text = "a" * 1500 + "\n\n" + "b" * 1000 + "\n" + "c" * 900
+    assert [len(chunk) for chunk in render.split(text)] == [1500, 1901]
+    escaped = "x" * 1999 + "\\*" + "y" * 10
+    assert render.split(escaped)[1].startswith("\\*")
+
+
+def test_settings_discord_would_refuse_are_reported(tmp_path: Any) -> None:
+    def settings(token: str) -> Settings:
+        return load_settings({"DISCORD_BOT_TOKEN": token}, env_file=tmp_path / ".env")
+
+    assert DiscordAdapter.problems(settings("")) == []
+    assert DiscordAdapter.problems(settings("MTIz.Gx7a_Q.abc-DEF_ghi")) == []
+    [problem] = DiscordAdapter.problems(settings("not a token"))
+    assert "DISCORD_BOT_TOKEN does not look like a bot token" in problem
+    assert "not a token" not in problem
+
+
+def test_fairshake_discord_reaches_the_sync_step(monkeypatch, tmp_path, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISCORD_BOT_TOKEN", raising=False)
+    assert DiscordAdapter.cli(["sync", "--guild", "7"]) == 1
+    assert capsys.readouterr().err.startswith("discord sync: DISCORD_BOT_TOKEN is not set")
+    with pytest.raises(SystemExit):
+        DiscordAdapter.cli(["--help"])
+    assert "usage: fairshake discord" in capsys.readouterr().out
