@@ -12,23 +12,15 @@ from zoneinfo import available_timezones
 import discord
 from discord import app_commands
 
+from bot.session import COMMANDS
+
 if TYPE_CHECKING:
     from adapters.discord_bot.adapter import DiscordAdapter
 
 GROUP = "dispute"
-SIMPLE = {
-    "new": "Open a new case about an order",
-    "start": "Pick up where you left off",
-    "status": "Where your case stands, and the current question",
-    "cases": "Your cases, and switch between them",
-    "log": "Log a contact with the shop",
-    "reminders": "Your reminders",
-    "escalate": "The next steps when you're getting nowhere",
-    "export": "The case file to keep, and all your data",
-    "cancel": "Stop the current step",
-    "forget": "Delete everything I hold about you (asks first)",
-    "help": "What I do, and the commands",
-}
+WITH_OPTIONS = ("remind", "timezone")
+SIMPLE = {name: line for name, line in COMMANDS.items() if name not in WITH_OPTIONS}
+"""The engine's commands without arguments, with the line the engine gives for menus."""
 COMMON_ZONES = (
     "UTC",
     "Europe/London",
@@ -108,7 +100,7 @@ async def _answer(interaction: discord.Interaction, text: app_commands.Range[str
 
 
 def dispute_group() -> app_commands.Group:
-    """`/dispute …`, in servers and in DMs with the bot."""
+    """`/dispute …`, in servers and in DMs with the bot: every engine command, and `answer`."""
     group = app_commands.Group(
         name=GROUP,
         description="Sort out a problem with an order, step by step",

@@ -15,6 +15,7 @@ from itertools import groupby
 from discord.utils import escape_mentions
 
 from bot.events import Attachment
+from bot.session import COMMANDS
 from flows.text import RichText, Style
 
 MAX_CONTENT = 2000
@@ -24,25 +25,10 @@ MAX_FILES = 10
 MAX_LABEL = 80
 MORE_CHOICES = "More choices:"
 
-COMMANDS = (
-    "new",
-    "start",
-    "status",
-    "cases",
-    "log",
-    "remind",
-    "reminders",
-    "escalate",
-    "export",
-    "timezone",
-    "cancel",
-    "forget",
-    "help",
-    "answer",
-)
+SUBCOMMANDS = (*COMMANDS, "answer")
 """The `/dispute` subcommands; the engine's `/new` reads `/dispute new` on Discord."""
 
-_COMMAND = re.compile(r"(?<![\w/])/(" + "|".join(COMMANDS) + r")(?![\w-])")
+_COMMAND = re.compile(r"(?<![\w/])/(" + "|".join(SUBCOMMANDS) + r")(?![\w-])")
 _URL = re.compile(r"https?://[^\s<>]*[^\s<>.,;:!?'\")\]]")
 _INLINE = re.compile(r"([\\*_~|`\[\]<>])")
 _LINE_START = re.compile(r"^(\s*)([#>-])")
