@@ -22,7 +22,11 @@ FALLBACK = "console"
 
 
 class Adapter(Protocol):
-    """What the CLI and the reminders need from a platform adapter."""
+    """What the CLI and the reminders need from a platform adapter.
+
+    An adapter may also offer operator commands as a classmethod `cli(argv, prog) -> int`,
+    run as `fairshake <name> ...` (Discord's command sync).
+    """
 
     name: ClassVar[str]
     SETTINGS: ClassVar[tuple[Setting, ...]]

@@ -3,6 +3,7 @@
     fairshake            run every enabled adapter (the terminal chat when no token is set)
     fairshake check      validate the configuration; exit 0 when it is good, 1 with reasons
     fairshake health     exit 0 when the running bot's heartbeat is fresh (for containers)
+    fairshake discord sync [--guild ID]   register Discord's slash commands (an operator step)
     fairshake --version
 
 Running, SIGTERM or SIGINT stops taking new events, lets the turns in flight finish,
@@ -22,7 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bot import checks, logs
-from bot.adapter import adapters_to_run
+from bot.adapter import adapters_to_run, available_adapters
 from bot.config import Settings, load_settings
 from bot.engine import Engine
 from storage import StoreError, TinyDBStore
@@ -112,8 +113,16 @@ COMMANDS = {"run": run, "check": check, "health": health}
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fairshake", description=__doc__.split("\n", 1)[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('fairshake')}")
-    parser.add_argument("command", nargs="?", default="run", choices=COMMANDS)
+    adapters = available_adapters()
+    platforms = [name for name, adapter in adapters.items() if hasattr(adapter, "cli")]
+    parser.add_argument("command", nargs="?", default="run", choices=[*COMMANDS, *platforms])
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.command in platforms:
+        # A platform's own operator commands, e.g. `fairshake discord sync --guild ID`.
+        return adapters[args.command].cli(args.rest, prog=f"fairshake {args.command}")
+    if args.rest:
+        parser.error(f"unrecognised arguments: {' '.join(args.rest)}")
     settings = load_settings()
     if args.command == "run":
         logs.configure(
