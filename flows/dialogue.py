@@ -17,8 +17,18 @@ from typing import Any
 from flows import machine, parsers
 from flows.case import LOG, CaseModel
 from flows.contacts import RESULTS
+from flows.deadlines import deadline_reminders, deadline_summary
 from flows.facts import FACTS_BY_ID, Choice, Fact, display
 from flows.playbook import RUNGS
+from flows.promises import record_promises, settle
+from flows.reminders import (
+    CHECK_IN,
+    DEADLINE,
+    FOLLOW_UP,
+    KINDS,
+    ReminderCancel,
+    ReminderRequest,
+)
 from flows.script import contact_script, email_text, template_values
 from flows.text import RichText, join, plain, rich
 
@@ -36,22 +46,13 @@ class Reply:
     choices: Rows = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ReminderRequest:
-    """A reminder the turn asks for; bot/ stores and delivers it."""
-
-    case_id: str
-    due: datetime
-    kind: str
-    text: str
-
-
 @dataclass
 class Turn:
-    """What a turn produced: replies in order, and reminders to schedule."""
+    """What a turn produced: replies in order, reminders to cancel, then to schedule."""
 
     replies: list[Reply] = field(default_factory=list)
     reminders: list[ReminderRequest] = field(default_factory=list)
+    cancels: list[ReminderCancel] = field(default_factory=list)
 
 
 def rows(choices: list[Choice], per_row: int = 2) -> Rows:
@@ -182,7 +183,12 @@ class Dialogue:
         how = channel.label.lower() if channel else "an unknown channel"
         self.case.note("contact", f"Contact by {how}: {result}.")
         self._say(rich("Logged. ✅ Every contact on record makes the next step easier."))
-        if contact.get("result") == "waiting":
+        self._cancel((FOLLOW_UP,), "a newer contact was logged")
+        checks, said = record_promises(self.case, contact)
+        self.turn.reminders.extend(checks)
+        for text in said:
+            self._say(text)
+        if contact.get("result") == "waiting" and not checks:
             self._schedule_follow_up(contact)
         machine.fire(self.case, "logged")
         if self.case.state in machine.CLOSED_STATES:
@@ -203,7 +209,11 @@ class Dialogue:
         due = datetime.combine(due_day, time(9), tzinfo=self.case.now.tzinfo)
         self.turn.reminders.append(
             ReminderRequest(
-                self.case.record["id"], due, "follow_up", "No answer yet? Time to follow up."
+                self.case.record["id"],
+                due,
+                FOLLOW_UP,
+                "No answer yet? Time to follow up.",
+                slot=FOLLOW_UP,
             )
         )
         self._say(
@@ -235,6 +245,7 @@ class Dialogue:
         if event == "confirm" and state == machine.SELF_SERVICE:
             record["confirmed"] = True
             self.case.note("confirmed", "Facts confirmed.")
+            self._set_deadlines()
         elif state == machine.GATHERING and before == machine.CASE_MENU:
             upcoming = self.case.gathering().next_unanswered(record["facts"])
             record["question"] = upcoming.id if upcoming else self.case.gathering().questions[0].id
@@ -246,6 +257,7 @@ class Dialogue:
             self._closed_note()
         elif event == "reopen":
             self.case.note("reopened", "Case reopened.")
+            self._set_deadlines()
 
     def _climb(self, rung: str) -> Turn:
         before = self.case.state
@@ -269,6 +281,56 @@ class Dialogue:
     def _closed_note(self) -> None:
         self.case.record["closed_at"] = self.case.now.isoformat()
         self.case.note(self.case.state, f"Case {self.case.state}.")
+        # A case resolved on a promise ("refund in 3-5 business days") still has it checked.
+        kept = (CHECK_IN,) if self.case.state == machine.RESOLVED else ()
+        self._cancel(tuple(k for k in KINDS if k not in kept), f"case {self.case.state}")
+
+    def _cancel(self, kinds: tuple[str, ...], reason: str) -> None:
+        self.turn.cancels.append(ReminderCancel(self.case.record["id"], kinds, reason))
+
+    def _set_deadlines(self) -> None:
+        """The case's deadline warnings, afresh from its confirmed facts."""
+        self._cancel((DEADLINE,), "the facts changed")
+        self.turn.reminders.extend(deadline_reminders(self.case))
+        summary = deadline_summary(self.case)
+        if summary:
+            self._say(summary)
+
+    # -- promises ------------------------------------------------------------------------------
+
+    def on_promise(self, promise_id: str, kept: bool) -> Turn:
+        """The answer to a promise's check-in: kept settles the case, broken climbs a rung."""
+        promise = settle(self.case, promise_id, kept)
+        if promise is None:
+            self._say(rich("I've already noted what became of that promise."))
+            return self._say_prompt()
+        if kept:
+            self._say(rich("Good to hear they kept their word. 👍"))
+            if self.case.state not in machine.CLOSED_STATES:
+                return self.on_command("resolve")
+            return self._say_prompt()
+        self._say(
+            rich("Sorry, that's frustrating. A broken promise is a fair reason to go a step up.")
+        )
+        if self.case.state in machine.CLOSED_STATES:
+            self.on_command("reopen")
+            self.turn.replies.pop()
+        before = self.case.state
+        if not machine.fire(self.case, "escalate"):
+            self._say(self._refusal("escalate"))
+            return self._say_prompt()
+        self._after(before, "escalate")
+        rung = self._next_rung()
+        return self._climb(rung) if rung else self._say_prompt()
+
+    def _next_rung(self) -> str | None:
+        """The lowest rung of the ladder not tried yet that the case can take now."""
+        for rung in RUNGS:
+            if rung not in self.case.playbook.rungs or rung in self.case.record["rungs_tried"]:
+                continue
+            if rung != machine.GUARANTEE or self.case.guarantee_open():
+                return rung
+        return None
 
     def _refusal(self, event: str) -> RichText:
         if event in ("log", "escalate", "plan", "resolve") and not self.case.facts_confirmed():

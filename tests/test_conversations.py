@@ -226,11 +226,12 @@ async def test_self_service_that_works_closes_the_case() -> None:
 
 
 async def test_waiting_on_them_sets_a_follow_up_reminder() -> None:
-    """A contact left waiting gets a follow-up reminder two business days later, at 9:00."""
+    """A contact left waiting, with no time given, gets a follow-up reminder two business
+    days later, at 9:00 (a time they gave becomes a check-in instead: test_reminders)."""
     chat = Chat()
     await at_case_menu(chat)
 
-    await log_contact(chat, "Waiting on them", notes="They'll call back within 2 days.")
+    await log_contact(chat, "Waiting on them", notes="They'll look into it and write back.")
 
     assert "I'll remind you to follow up on Fri 13 Nov if nothing has moved." in chat.last_text()
     assert "What next? 1 contact logged so far." in chat.prompt()
