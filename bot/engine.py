@@ -5,6 +5,10 @@ saved whole, so two chats of one person must queue too); different people run
 concurrently. Buttons carry a stamp of the prompt they were offered with, so a press
 from an old message, a second press of the same button, or a press after a restart
 is recognised and answered kindly instead of acting twice.
+
+Every save keeps the store's due index in step with the record's pending reminders
+(`Engine.commit`), and `Engine.update` lets work outside a turn (the reminder scheduler,
+bot/reminders.py) change a record under the same lock.
 """
 
 from __future__ import annotations
@@ -12,21 +16,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from bot import buttons
 from bot.events import Inbound, Outbound
 from bot.locks import KeyedLocks
+from bot.reminders import due_index
 from bot.session import Session
-from flows.dialogue import ReminderRequest
 from flows.text import RichText
-from storage import ConversationKey, PersonRecord, Store
+from storage import DueEntry, PersonKey, PersonRecord, Store
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -46,6 +51,8 @@ class Engine:
         self.store = store
         self.clock = clock
         self.default_timezone = default_timezone
+        self.on_due: Callable[[DueEntry], None] | None = None
+        """Told of every due entry a save adds (the reminder scheduler hooks in here)."""
         self._locks = KeyedLocks()
 
     async def drain(self, timeout: float) -> bool:
@@ -62,36 +69,57 @@ class Engine:
         person = event.key.person
         async with self._locks.hold(person):
             record = await self.store.load(person)
+            indexed = due_index(person, record)
             session = Session(record, event.key, self.clock(), self.default_timezone)
             result = session.handle(event)
-            _store_reminders(record, event.key, result.reminders)
             rows = buttons.stamp(record.profile, result.replies, session.step())
             outbound = [
                 Outbound(reply.text, row) for reply, row in zip(result.replies, rows, strict=True)
             ]
             outbound += [Outbound(RichText(), attachment=file) for file in result.attachments]
             if result.forget:
-                await self.store.delete(person)
+                await self.store.delete(person)  # due entries included
             else:
-                await self.store.save(person, record)
+                await self.commit(person, record, indexed)
         log.debug(
             "turn %s in %.1f ms", type(event).__name__, (time.perf_counter() - started) * 1000
         )
         return outbound
 
+    async def update(
+        self,
+        person: PersonKey,
+        change: Callable[[PersonRecord], T],
+        known: Iterable[DueEntry] = (),
+    ) -> T:
+        """Run `change` on the person's record under their lock, and save it.
 
-def _store_reminders(
-    record: PersonRecord, key: ConversationKey, requests: list[ReminderRequest]
-) -> None:
-    """Keep the turn's reminder requests in the person's record, addressed to this chat."""
-    for request in requests:
-        reminder_id = uuid.uuid4().hex[:12]
-        record.reminders[reminder_id] = {
-            "id": reminder_id,
-            "case_id": request.case_id,
-            "due": request.due.astimezone(UTC).isoformat(),
-            "kind": request.kind,
-            "text": request.text,
-            "status": "pending",
-            "address": {"platform": key.platform, "user_id": key.user_id, "chat_id": key.chat_id},
-        }
+        For work outside a conversation turn (the reminder scheduler), so it never races
+        a turn. `known` are due entries the caller knows to exist: they are removed if the
+        changed record no longer needs them. A person with no record (forgotten) is
+        not saved, only their `known` entries removed.
+        """
+        async with self._locks.hold(person):
+            record = await self.store.load(person)
+            indexed = due_index(person, record) | set(known)
+            result = change(record)
+            await self.commit(person, record, indexed, save=not record.is_empty())
+            return result
+
+    async def commit(
+        self, person: PersonKey, record: PersonRecord, indexed: set[DueEntry], save: bool = True
+    ) -> None:
+        """Save the record with its due index in step: entries it needs are written before
+        it, entries it no longer needs removed after it (so a crash can leave one entry
+        too many, never a reminder without its entry)."""
+        needed = due_index(person, record)
+        added = needed - indexed
+        for entry in sorted(added):
+            await self.store.add_due(entry)
+        if save:
+            await self.store.save(person, record)
+        for entry in sorted(indexed - needed):
+            await self.store.remove_due(entry)
+        if self.on_due is not None:
+            for entry in sorted(added):
+                self.on_due(entry)

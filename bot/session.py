@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import buttons, casefile
+from bot import buttons, casefile, reminders
 from bot.events import Attachment, ButtonPress, Command, Inbound, TextMessage
 from flows import parsers
 from flows.case import new_case
-from flows.dialogue import Dialogue, ReminderRequest, Reply, Rows, Turn
+from flows.dialogue import Dialogue, Reply, Rows, Turn
 from flows.facts import Choice
+from flows.reminders import CUSTOM, ReminderCancel, ReminderRequest
 from flows.text import RichText, join, rich
 from storage import ConversationKey, PersonRecord
 
@@ -63,6 +65,7 @@ class SessionResult:
     replies: list[Reply] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     reminders: list[ReminderRequest] = field(default_factory=list)
+    cancels: list[ReminderCancel] = field(default_factory=list)
     forget: bool = False
 
 
@@ -95,13 +98,17 @@ class Session:
         if isinstance(event, Command):
             self.command(event.name, event.args)
         elif isinstance(event, ButtonPress):
-            value = buttons.accept(self.profile, event.data)
-            if value is None:
+            ping_button = reminders.parse_data(event.data)
+            value = None if ping_button else buttons.accept(self.profile, event.data)
+            if ping_button:
+                self.reminder_press(*ping_button)
+            elif value is None:
                 self.stale()
             else:
                 self.press(value)
         elif isinstance(event, TextMessage):
             self.text(event.text)
+        reminders.apply(self.record, self.key, self.now, self.result.cancels, self.result.reminders)
         return self.result
 
     def command(self, name: str, args: str) -> None:
@@ -260,33 +267,77 @@ class Session:
             self.say(rich("{message}", message=error.message))
             return
         self.result.reminders.append(
-            ReminderRequest(dialogue.case.record["id"], due, "custom", note or "Your reminder")
+            ReminderRequest(dialogue.case.record["id"], due, CUSTOM, note or "Your reminder")
         )
         self.say(
             rich("I'll remind you on {when}.", when=f"{due:%a %-d %b at %H:%M} ({self.timezone})")
         )
 
     def cmd_reminders(self, args: str) -> None:
-        pending = sorted(
-            (r for r in self.record.reminders.values() if r["status"] == "pending"),
-            key=lambda r: r["due"],
-        )
-        if not pending:
+        def listed(statuses: tuple[str, ...]) -> list[dict[str, Any]]:
+            found = [r for r in self.record.reminders.values() if r["status"] in statuses]
+            return sorted(found, key=reminders.due_of)
+
+        pending, failed = listed(reminders.INDEXED), listed((reminders.FAILED,))
+        if not pending and not failed:
             self.say(rich("You have no reminders set. Try `/remind in 2 days call back`."))
             return
         zone = ZoneInfo(self.timezone)
-        lines = [rich("**Your reminders**")]
-        for reminder in pending:
-            due = datetime.fromisoformat(reminder["due"]).astimezone(zone)
-            lines.append(
+        lines = []
+        for heading, found in (
+            (rich("**Your reminders**"), pending),
+            (rich("**Reminders I couldn't deliver**"), failed),
+        ):
+            if found:
+                lines.append(heading)
+            for reminder in found:
+                due = reminders.due_of(reminder)
+                if reminder.get("first_due"):
+                    due = datetime.fromisoformat(reminder["first_due"])
+                lines.append(
+                    rich(
+                        "• {when}: {text} ({case})",
+                        when=reminders.local(due, zone),
+                        text=reminder["text"],
+                        case=reminder["case_id"],
+                    )
+                )
+        self.say(join(lines))
+
+    def reminder_press(self, reminder_id: str, action: str) -> None:
+        """A button on a ping: acts on the reminder as it is now, however old the ping."""
+        reminder = self.record.reminders.get(reminder_id)
+        status = reminder["status"] if reminder else None
+        if reminder is None or action not in _PING_ACTIONS:
+            self.say(rich("I no longer have that reminder, so there's nothing to do."))
+        elif status == reminders.DONE:
+            self.say(rich("That reminder is already done. ✅"))
+        elif status == reminders.CANCELLED:
+            self.say(
+                rich("That reminder was cancelled ({reason}).", reason=reminder.get("reason", ""))
+            )
+        elif status == reminders.PENDING:
+            self.say(
                 rich(
-                    "• {when}: {text} ({case})",
-                    when=f"{due:%a %-d %b %H:%M}",
-                    text=reminder["text"],
-                    case=reminder["case_id"],
+                    "That one is already set for {when}.",
+                    when=reminders.local(reminders.due_of(reminder), ZoneInfo(self.timezone)),
                 )
             )
-        self.say(join(lines))
+        elif action in ("1h", "1d"):
+            due = parsers.parse_when(_PING_ACTIONS[action], self.now)
+            reminders.snooze(self.record, reminder, due, self.now)
+            self.say(rich("OK, I'll remind you again {when}.", when=f"{due:%a %-d %b at %H:%M}"))
+        else:
+            reminders.finish(self.record, reminder, self.now, _PING_ACTIONS[action])
+            if action == "done":
+                self.say(rich("Marked done. ✅"))
+            elif reminder["case_id"] in self.record.cases:
+                self.profile["active_case"] = reminder["case_id"]
+                if action == "escalate":
+                    self.case_event("escalate")
+                else:
+                    promise = reminder.get("slot", "").removeprefix("promise:")
+                    self.absorb(self.dialogue().on_promise(promise, kept=action == "yes"))
 
     def cmd_log(self, args: str) -> None:
         self.case_event("log")
@@ -353,9 +404,21 @@ class Session:
     def absorb(self, turn: Turn) -> None:
         self.result.replies.extend(turn.replies)
         self.result.reminders.extend(turn.reminders)
+        self.result.cancels.extend(turn.cancels)
 
     def say(self, text: RichText, choices: Rows = ()) -> None:
         self.result.replies.append(Reply(text, choices))
+
+
+_PING_ACTIONS = {
+    "done": "done",
+    "escalate": "escalated",
+    "yes": "done: it happened",
+    "no": "done: it didn't happen",
+    "1h": "in 1 hour",
+    "1d": "in 1 day",
+}
+"""A ping's buttons: what each does to the reminder (its outcome, or when to come back)."""
 
 
 def parse_reminder(args: str, now: datetime) -> tuple[datetime, str]:
