@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.events import Attachment
 from flows.case import CaseModel
 from flows.contacts import LOG_QUESTIONS
+from flows.deadlines import case_deadlines
 from flows.facts import applicable, display, playbook_for
+from flows.promises import OPEN
 from flows.text import RichText, rich
 from storage import PersonRecord
 
@@ -49,18 +50,20 @@ def status_line(case: dict[str, Any], active: bool = False) -> RichText:
     )
 
 
-def case_markdown(case: dict[str, Any], reminders: list[dict[str, Any]], timezone: str) -> str:
-    """The case as Markdown that reads well as plain text too."""
-    zone = ZoneInfo(timezone)
-    model = CaseModel(case, datetime.now(zone))
+def case_markdown(case: dict[str, Any], reminders: list[dict[str, Any]], now: datetime) -> str:
+    """The case as Markdown that reads well as plain text too (`now` in the person's zone)."""
+    zone = now.tzinfo
+    model = CaseModel(case, now)
     playbook = model.playbook
     lines = [
         f"# Fair Shake case file: {case['id']}",
         "",
         status_line(case).plain().replace("**", ""),
         "",
+        f"Opened {_local(case['opened_at'], zone)}; exported {_local(now.isoformat(), zone)}."
+        f" Times are in {zone}.",
     ]
-    lines += ["## Facts", ""]
+    lines += ["", "## Facts", ""]
     for fact in applicable(model.case_facts()):
         lines.append(
             f"- {fact.label}: {display(fact, case['facts'].get(fact.id), playbook).plain()}"
@@ -76,6 +79,19 @@ def case_markdown(case: dict[str, Any], reminders: list[dict[str, Any]], timezon
                 for q in LOG_QUESTIONS
             )
         )
+    lines += ["", "## Promises they made", ""]
+    lines += [_promise_line(promise, zone) for promise in case.get("promises", [])] or ["None."]
+    lines += ["", "## Deadlines", ""]
+    deadlines = case_deadlines(model)
+    for deadline in deadlines:
+        state = "passed" if deadline.day < model.today else "ahead"
+        rule = deadline.rule
+        lines.append(
+            f"- {deadline.sentence()} ({state}). {rule.text}"
+            f" Source: {rule.source} (checked {rule.checked.isoformat()})."
+        )
+    if not deadlines:
+        lines.append("None known from the facts given.")
     lines += ["", "## Reminders", ""]
     lines += [f"- {_local(r['due'], zone)}: {r['text']} ({r['status']})" for r in reminders] or [
         "None."
@@ -85,17 +101,26 @@ def case_markdown(case: dict[str, Any], reminders: list[dict[str, Any]], timezon
     return "\n".join(lines) + "\n"
 
 
-def _local(stamp: str, zone: ZoneInfo) -> str:
+def _promise_line(promise: dict[str, Any], zone: tzinfo | None) -> str:
+    made = f"made {promise['made']} (contact {promise['contact']})"
+    what = f"- “{promise['words']}” ({promise['about']}), {made}: "
+    if promise["status"] == OPEN:
+        return what + f"open; I check on {_local(promise['check_at'], zone)}."
+    return what + f"{promise['status']} (noted {_local(promise['settled_at'], zone)})."
+
+
+def _local(stamp: str, zone: tzinfo | None) -> str:
     return datetime.fromisoformat(stamp).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def export(record: PersonRecord, active_case: str | None, timezone: str) -> list[Attachment]:
-    """The active case as Markdown (when there is one) and the person's whole record as JSON."""
+def export(record: PersonRecord, active_case: str | None, now: datetime) -> list[Attachment]:
+    """The active case as Markdown (when there is one) and the person's whole record as
+    JSON, reminders included (`now` in the person's zone)."""
     files = []
     case = record.cases.get(active_case or "")
     if case:
         reminders = [r for r in record.reminders.values() if r["case_id"] == case["id"]]
-        text = case_markdown(case, reminders, timezone)
+        text = case_markdown(case, reminders, now)
         files.append(Attachment(f"fairshake-case-{case['id']}.md", text.encode(), "text/markdown"))
     data = json.dumps(asdict(record), ensure_ascii=False, indent=2)
     files.append(Attachment("fairshake-my-data.json", data.encode(), "application/json"))

@@ -241,7 +241,7 @@ class Session:
             self.say(rich("There's nothing to export yet. Type /new to start a case."))
             return
         self.result.attachments.extend(
-            casefile.export(self.record, self.profile.get("active_case"), self.timezone)
+            casefile.export(self.record, self.profile.get("active_case"), self.now)
         )
         self.say(
             rich(
