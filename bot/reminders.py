@@ -289,6 +289,7 @@ class Scheduler:
         heapq.heapify(self._heap)
         self._wake = asyncio.Event()
         self._sleeping_until: datetime | None = None
+        self._asleep = False
         self._in_flight: dict[tuple[PersonKey, str], DueEntry] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         engine.on_due = self.schedule
@@ -335,23 +336,26 @@ class Scheduler:
         waits = [asyncio.ensure_future(self._wake.wait())]
         if self._sleeping_until is not None:
             waits.append(asyncio.ensure_future(self.clock.sleep_until(self._sleeping_until)))
+        self._asleep = True
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self._asleep = False
             self._sleeping_until = None
             for waiting in waits:
                 waiting.cancel()
 
-    async def idle(self) -> None:
-        """Return once nothing is due now and no delivery is in flight (for tests)."""
-        while True:
-            for _ in range(20):
-                await asyncio.sleep(0)
+    async def idle(self, turns: int = 10_000) -> None:
+        """Return once the running scheduler is asleep with nothing due and no delivery
+        in flight (for tests, which move the clock and then wait for this)."""
+        for _ in range(turns):
             if self._tasks:
                 await asyncio.wait(set(self._tasks))
-                continue
-            if not (self._heap and self._heap[0].due <= self.clock()):
+            await asyncio.sleep(0)
+            due = self._heap and self._heap[0].due <= self.clock()
+            if self._asleep and not self._wake.is_set() and not self._tasks and not due:
                 return
+        raise RuntimeError("the scheduler did not settle: is it running?")
 
     # -- one delivery ----------------------------------------------------------------------
 

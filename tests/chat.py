@@ -10,6 +10,7 @@ logging a contact) so that each test spells out only the part it is about.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,16 +28,30 @@ AMAZON_ORDER = "112-3456789-0123456"
 
 
 class Clock:
-    """The engine's clock; tests move it forward instead of waiting."""
+    """The engine's and the reminder scheduler's clock; tests move it forward instead of
+    waiting, and `advance` wakes whoever sleeps until a moment it passes."""
 
     def __init__(self, now: datetime = START) -> None:
         self.now = now
+        self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
 
     def __call__(self) -> datetime:
         return self.now
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+        for when, sleeper in self._sleepers:
+            if when <= self.now and not sleeper.done():
+                sleeper.set_result(None)
+        self._sleepers = [(w, s) for w, s in self._sleepers if not s.done()]
+
+    async def sleep_until(self, when: datetime) -> None:
+        if when <= self.now:
+            await asyncio.sleep(0)
+            return
+        sleeper = asyncio.get_running_loop().create_future()
+        self._sleepers.append((when, sleeper))
+        await sleeper
 
 
 class Chat:
