@@ -26,6 +26,7 @@ from bot import checks, logs
 from bot.adapter import adapters_to_run, available_adapters
 from bot.config import Settings, load_settings
 from bot.engine import Engine
+from bot.reminders import Scheduler, route
 from storage import StoreError, TinyDBStore
 
 log = logging.getLogger("fairshake")
@@ -57,12 +58,15 @@ async def serve(settings: Settings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     runs = [asyncio.create_task(adapter.run(), name=adapter.name) for adapter in adapters]
+    scheduler = Scheduler(engine, route(adapters), platforms=[a.name for a in adapters])
+    pinging = asyncio.create_task(scheduler.run(), name="reminders")
     heart = asyncio.create_task(beat(heartbeat_path(settings)))
     stop_wait = asyncio.create_task(stopping.wait())
     log.info("started: %s", ", ".join(adapter.name for adapter in adapters))
     try:
         await asyncio.wait([*runs, stop_wait], return_when=asyncio.FIRST_COMPLETED)
     finally:
+        pinging.cancel()  # a ping cut short is sent again at the next start
         for adapter in adapters:
             adapter.stop()
         _, late = await asyncio.wait(runs, timeout=STOP_GRACE)
@@ -70,7 +74,7 @@ async def serve(settings: Settings) -> None:
             task.cancel()
         if not await engine.drain(timeout=STOP_GRACE):
             log.warning("stopped with turns still in flight")
-        for task in (heart, stop_wait, *late):
+        for task in (heart, stop_wait, pinging, *late):
             task.cancel()
         await store.close()
         log.info("stopped")

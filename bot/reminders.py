@@ -40,7 +40,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -69,6 +69,24 @@ DATA_PREFIX = "R|"
 
 Deliver = Callable[[ConversationKey, list[Outbound]], Awaitable[None]]
 """Sends a ping to a conversation: the adapter of its platform (`Adapter.send`)."""
+
+
+class Sender(Protocol):
+    """What routing needs of an adapter (bot.adapter.Adapter has it)."""
+
+    name: str
+
+    async def send(self, key: ConversationKey, messages: list[Outbound]) -> None: ...
+
+
+def route(adapters: Iterable[Sender]) -> Deliver:
+    """A `deliver` that sends each ping through the adapter of its platform."""
+    by_platform = {adapter.name: adapter for adapter in adapters}
+
+    async def deliver(key: ConversationKey, messages: list[Outbound]) -> None:
+        await by_platform[key.platform].send(key, messages)
+
+    return deliver
 
 
 class Clock(Protocol):
@@ -268,6 +286,8 @@ class Scheduler:
         engine: the engine whose store holds the reminders and whose locks guard them.
         deliver: sends a ping to a conversation (the adapter of its platform).
         clock: the time and a way to sleep until a moment.
+        platforms: the platforms `deliver` reaches (None: all). Reminders of the others
+            are left in the index, untouched, for a run that has their adapter.
         concurrency: deliveries in flight at once.
     """
 
@@ -277,6 +297,7 @@ class Scheduler:
         deliver: Deliver,
         clock: Clock | None = None,
         *,
+        platforms: Collection[str] | None = None,
         retry_delays: tuple[timedelta, ...] = RETRY_DELAYS,
         concurrency: int = 16,
     ) -> None:
@@ -285,7 +306,8 @@ class Scheduler:
         self.clock = clock or WallClock()
         self.retry_delays = retry_delays
         self.concurrency = concurrency
-        self._heap = list(engine.store.due_entries())
+        self.platforms = None if platforms is None else frozenset(platforms)
+        self._heap = [entry for entry in engine.store.due_entries() if self._serves(entry)]
         heapq.heapify(self._heap)
         self._wake = asyncio.Event()
         self._sleeping_until: datetime | None = None
@@ -298,8 +320,13 @@ class Scheduler:
         """Entries waiting in the heap (not counting deliveries in flight)."""
         return len(self._heap)
 
+    def _serves(self, entry: DueEntry) -> bool:
+        return self.platforms is None or entry.person.platform in self.platforms
+
     def schedule(self, entry: DueEntry) -> None:
         """A new due entry (from a turn): O(log n), and an earlier wake-up if it is sooner."""
+        if not self._serves(entry):
+            return
         heapq.heappush(self._heap, entry)
         if self._sleeping_until is None or entry.due < self._sleeping_until:
             self._wake.set()

@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.events import Button, Outbound
-from bot.reminders import Scheduler
+from bot.reminders import Deliver, Scheduler
 from storage import ConversationKey
 from tests.chat import Chat
 
@@ -71,9 +72,9 @@ class Running:
 
 
 @contextlib.asynccontextmanager
-async def scheduling(chat: Chat, pings: Pings) -> AsyncIterator[Running]:
+async def scheduling(chat: Chat, pings: Deliver, **options: Any) -> AsyncIterator[Running]:
     """A scheduler over the chat's engine and clock, running for the block."""
-    scheduler = Scheduler(chat.engine, pings, chat.clock)
+    scheduler = Scheduler(chat.engine, pings, chat.clock, **options)
     task = asyncio.create_task(scheduler.run())
     running = Running(scheduler, chat, task)
     try:

@@ -10,9 +10,16 @@ import base64
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.events import MAX_BUTTON_DATA
-from bot.reminders import DATA_PREFIX
-from storage import MemoryStore, PersonKey, PersonRecord, Store, TinyDBStore
+from bot.events import MAX_BUTTON_DATA, Outbound
+from bot.reminders import DATA_PREFIX, route
+from storage import (
+    ConversationKey,
+    MemoryStore,
+    PersonKey,
+    PersonRecord,
+    Store,
+    TinyDBStore,
+)
 from tests.chat import Chat, Clock, Story, at_case_menu, log_contact
 from tests.pings import Pings, scheduling
 
@@ -240,6 +247,46 @@ async def test_a_wake_up_reads_only_the_record_of_the_reminder_due() -> None:
     assert store.loads == ["ann"] * 2  # claim it (and build the ping), record it as sent
     assert store.listings == 1
     assert len(running.scheduler) == 40
+
+
+class FakeAdapter:
+    """An adapter as far as reminders see one: a platform name and `send`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.sent: list[str] = []
+
+    async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
+        self.sent += [f"{key.user_id}: {m.text.plain().rsplit(chr(10), 1)[-1]}" for m in messages]
+
+
+async def test_each_ping_goes_through_the_adapter_of_its_platform() -> None:
+    """One process, two platforms: each reminder is sent by its own platform's adapter."""
+    store, clock = MemoryStore(), Clock()
+    on_telegram = Chat(store, clock, user="42", platform="telegram")
+    on_discord = Chat(store, clock, user="42", platform="discord")
+    await reminder_case(on_telegram, "in 1 hour from telegram")
+    await reminder_case(on_discord, "in 2 hours from discord")
+    telegram, discord = FakeAdapter("telegram"), FakeAdapter("discord")
+    async with scheduling(on_telegram, route([telegram, discord])) as running:
+        await running.at(hours=2)
+    assert (telegram.sent, discord.sent) == (["42: from telegram"], ["42: from discord"])
+
+
+async def test_reminders_of_a_platform_not_running_wait_for_its_adapter() -> None:
+    """A run without the Discord adapter leaves Discord reminders pending, untouched; the
+    next run that has it sends them."""
+    store, clock = MemoryStore(), Clock()
+    chat = Chat(store, clock, user="42", platform="discord")
+    await reminder_case(chat, "in 1 hour from discord")
+    telegram, discord = FakeAdapter("telegram"), FakeAdapter("discord")
+    async with scheduling(chat, route([telegram]), platforms=["telegram"]) as running:
+        await running.at(hours=5)
+    assert await statuses(chat) == ["pending"]
+    again = chat.restarted(store)
+    async with scheduling(again, route([discord]), platforms=["discord"]):
+        pass
+    assert discord.sent == ["42: from discord"]
 
 
 # -- the buttons on a ping -------------------------------------------------------------------
