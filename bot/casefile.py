@@ -119,7 +119,10 @@ def export(record: PersonRecord, active_case: str | None, now: datetime) -> list
     files = []
     case = record.cases.get(active_case or "")
     if case:
-        reminders = [r for r in record.reminders.values() if r["case_id"] == case["id"]]
+        reminders = sorted(
+            (r for r in record.reminders.values() if r["case_id"] == case["id"]),
+            key=lambda reminder: datetime.fromisoformat(reminder["due"]),
+        )
         text = case_markdown(case, reminders, now)
         files.append(Attachment(f"fairshake-case-{case['id']}.md", text.encode(), "text/markdown"))
     data = json.dumps(asdict(record), ensure_ascii=False, indent=2)

@@ -230,8 +230,9 @@ def snooze(record: PersonRecord, reminder: dict[str, Any], due: datetime, now: d
 
 
 def finish(record: PersonRecord, reminder: dict[str, Any], now: datetime, how: str) -> None:
+    """The person answered the ping (`how` says with what, on the timeline)."""
     reminder.update(status=DONE, done_at=now.astimezone(UTC).isoformat(), outcome=how)
-    note(record, reminder, now, f"Reminder {how}")
+    note(record, reminder, now, how)
 
 
 # -- the ping -------------------------------------------------------------------------------

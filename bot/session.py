@@ -411,14 +411,14 @@ class Session:
 
 
 _PING_ACTIONS = {
-    "done": "done",
-    "escalate": "escalated",
-    "yes": "done: it happened",
-    "no": "done: it didn't happen",
+    "done": "Reminder done",
+    "escalate": "Reminder answered: escalate",
+    "yes": "Check-in answered: yes, it happened",
+    "no": "Check-in answered: no, it didn't happen",
     "1h": "in 1 hour",
     "1d": "in 1 day",
 }
-"""A ping's buttons: what each does to the reminder (its outcome, or when to come back)."""
+"""A ping's buttons: what each puts on the timeline, or when it brings the reminder back."""
 
 
 def parse_reminder(args: str, now: datetime) -> tuple[datetime, str]:
