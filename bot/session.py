@@ -193,6 +193,12 @@ class Session:
         if not self.record.cases:
             self.say(rich("You have no cases yet. Type /new to start one."))
             return
+        wanted = args.strip().lower()
+        if wanted in self.record.cases:
+            self.switch_case(wanted)
+            return
+        if wanted:
+            self.say(rich("You have no case called {name}.", name=args.strip()[:20]))
         active = self.profile.get("active_case")
         lines = [rich("**Your cases**")]
         choices = []
@@ -200,7 +206,10 @@ class Session:
             lines.append(casefile.status_line(case, active=case["id"] == active))
             if case["id"] != active:
                 choices.append(Choice(f"case:{case['id']}", f"Switch to {case['id']}"))
-        rows = tuple(tuple(choices[i : i + 3]) for i in range(0, min(len(choices), 15), 3))
+        recent = choices[-15:]  # five rows of three: the most recent cases
+        rows = tuple(tuple(recent[i : i + 3]) for i in range(0, len(recent), 3))
+        if len(choices) > len(recent):
+            lines.append(rich("_Older cases: type /cases and the case name, for example /cases c1._"))
         self.say(join(lines), rows)
 
     def cmd_help(self, args: str) -> None:

@@ -98,3 +98,17 @@ async def test_a_skipped_seller_is_asked_for_on_the_ladder():
     await at_case_menu(chat, Story(seller="Don't know / skip"))
     await chat.say("/escalate")
     assert "tell me who sold it" in chat.prompt()
+
+
+async def test_cases_switches_by_name_and_offers_the_most_recent_as_buttons():
+    chat = Chat()
+    for _ in range(18):
+        await chat.say("/new")
+    await chat.say("/cases")
+    labels = chat.labels()
+    assert labels[0] == "Switch to c3" and labels[-1] == "Switch to c17"
+    assert "/cases c1" in chat.last_text()
+    await chat.say("/cases C1")
+    assert "Switched to case c1" in chat.texts()[0]
+    await chat.say("/cases c99")
+    assert "no case called c99" in chat.texts()[0]
