@@ -59,4 +59,7 @@ def _data_dir(path: Path) -> list[str]:
 def summary(settings: Settings) -> str:
     """What would run, for the success line."""
     names = [adapter.name for adapter in adapters_to_run(settings)]
-    return f"configuration OK: would run {', '.join(names)}; data in {settings.data_dir}"
+    line = f"configuration OK: would run {', '.join(names)}; data in {settings.data_dir}"
+    if names == ["console"]:
+        line += "\nnote: no platform token is set, so only the terminal chat would run (not a service)"
+    return line

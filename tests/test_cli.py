@@ -35,6 +35,7 @@ def test_check_passes_a_good_configuration(tmp_path):
     done = fairshake("check", env={"FAIRSHAKE_DATA_DIR": str(tmp_path / "data")}, cwd=tmp_path)
     assert done.returncode == 0, done.stdout
     assert "configuration OK: would run console" in done.stdout
+    assert "no platform token is set" in done.stdout
 
 
 def test_check_reads_the_env_file(tmp_path):
