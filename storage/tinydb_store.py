@@ -4,7 +4,7 @@ Layout::
 
     <data>/meta.json                                  {"schema_version": N}
     <data>/people/<platform>/<shard>/<digest>.json    one person's TinyDB database
-    <data>/due/<due>.<platform>.<user>.<reminder>.due  one empty file per due-index entry
+    <data>/due/<shard>/<due>.<platform>.<user>.<reminder>.due   one empty file per entry
 
 `digest` is the first 32 hex digits of sha256("<platform>:<user_id>") and `shard` its
 first two, so a folder never holds more than a small share of everyone and the cost of
@@ -17,10 +17,11 @@ Inside a person's file, the TinyDB tables are `meta` (platform and user id, so t
 
 The due index is a spool folder: an entry is an empty file whose name says it all, the
 due time in UTC (`20261113T090000000000Z`, so names sort by time), the platform, the
-user id in unpadded URL-safe base64 (any id, no path tricks) and the reminder id.
-Creating a name is atomic and adding or removing one costs the same however many the
-folder holds; only start-up (`due_entries`) and forgetting a person list the folder,
-reading names and no file.
+user id in unpadded URL-safe base64 (any id, no path tricks) and the reminder id, in
+the person's shard (the same as their record's). Creating a name is atomic and adding
+or removing one costs the same however many the folder holds. Start-up (`due_entries`)
+lists every shard, reading names and no file; forgetting a person lists their shard
+only (a 256th of the entries).
 """
 
 from __future__ import annotations
@@ -88,10 +89,14 @@ class TinyDBStore(Store):
         if version != SCHEMA_VERSION:
             raise StoreError(f"{meta.path} has no schema version Fair Shake knows: {version!r}")
 
-    def _path(self, person: PersonKey) -> Path:
+    @staticmethod
+    def _digest(person: PersonKey) -> str:
         if not _PLATFORM.fullmatch(person.platform):
             raise ValueError(f"platform {person.platform!r} is not a plain name")
-        digest = hashlib.sha256(str(person).encode()).hexdigest()[:32]
+        return hashlib.sha256(str(person).encode()).hexdigest()[:32]
+
+    def _path(self, person: PersonKey) -> Path:
+        digest = self._digest(person)
         return self._people_dir / person.platform / digest[:2] / f"{digest}.json"
 
     async def load(self, person: PersonKey) -> PersonRecord:
@@ -121,26 +126,29 @@ class TinyDBStore(Store):
 
     async def delete(self, person: PersonKey) -> None:
         AtomicJSONStorage(self._path(person)).remove()
-        whose = self._due_name(DueEntry(datetime.now(UTC), person, "x")).split(".")[1:3]
-        theirs = [name for name in self._due_files() if name.split(".")[1:3] == whose]
+        shard = self._due_shard(person)
+        whose = [person.platform, _encoded(person.user_id)]
+        theirs = [name for name in _due_files(shard) if name.split(".")[1:3] == whose]
         for name in theirs:
-            (self._due_dir / name).unlink(missing_ok=True)
+            (shard / name).unlink(missing_ok=True)
         if theirs:
-            fsync_dir(self._due_dir)
+            fsync_dir(shard)
 
     # -- the due index ---------------------------------------------------------------------
 
-    def _due_name(self, entry: DueEntry) -> str:
+    def _due_shard(self, person: PersonKey) -> Path:
+        return self._due_dir / self._digest(person)[:2]
+
+    def _due_path(self, entry: DueEntry) -> Path:
         person = entry.person
-        if not _PLATFORM.fullmatch(person.platform):
-            raise ValueError(f"platform {person.platform!r} is not a plain name")
+        shard = self._due_shard(person)
         if not _REMINDER_ID.fullmatch(entry.reminder_id):
             raise ValueError(f"reminder id {entry.reminder_id!r} is not a plain name")
-        user = base64.urlsafe_b64encode(person.user_id.encode()).rstrip(b"=").decode()
+        user = _encoded(person.user_id)
         name = f"{entry.due:{_DUE_STAMP}}.{person.platform}.{user}.{entry.reminder_id}"
         if len(name) > 250:
             raise ValueError("user id too long for the due index")
-        return name + _DUE_SUFFIX
+        return shard / (name + _DUE_SUFFIX)
 
     @staticmethod
     def _parse_due_name(name: str) -> DueEntry | None:
@@ -157,37 +165,48 @@ class TinyDBStore(Store):
             return None
         return DueEntry(due, PersonKey(platform, user_id), reminder_id)
 
-    def _due_files(self) -> Iterator[str]:
-        with contextlib.suppress(FileNotFoundError), os.scandir(self._due_dir) as found:
-            for item in found:
-                if item.name.endswith(_DUE_SUFFIX):
-                    yield item.name
-
     async def add_due(self, entry: DueEntry) -> None:
-        path = self._due_dir / self._due_name(entry)
+        path = self._due_path(entry)
         flags = os.O_WRONLY | os.O_CREAT
         try:
             fd = os.open(path, flags, 0o600)
         except FileNotFoundError:
-            make_dirs(self._due_dir)
+            make_dirs(path.parent)
             fd = os.open(path, flags, 0o600)
         os.close(fd)
-        fsync_dir(self._due_dir)
+        fsync_dir(path.parent)
 
     async def remove_due(self, entry: DueEntry) -> None:
-        path = self._due_dir / self._due_name(entry)
+        path = self._due_path(entry)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-            fsync_dir(self._due_dir)
+            fsync_dir(path.parent)
 
     def due_entries(self) -> Iterator[DueEntry]:
-        for name in self._due_files():
-            entry = self._parse_due_name(name)
-            if entry is not None:
-                yield entry
+        with contextlib.suppress(FileNotFoundError), os.scandir(self._due_dir) as shards:
+            for shard in shards:
+                if not shard.is_dir():
+                    continue
+                for name in _due_files(Path(shard.path)):
+                    entry = self._parse_due_name(name)
+                    if entry is not None:
+                        yield entry
 
     def people(self) -> Iterator[PersonKey]:
         for path in self._people_dir.glob("*/*/*.json"):
             meta = TinyDB(path, storage=AtomicJSONStorage).table("meta").all()
             if meta:  # empty when the person was deleted since the folder was listed
                 yield PersonKey(meta[0]["platform"], meta[0]["user_id"])
+
+
+def _encoded(user_id: str) -> str:
+    """A user id as it appears in a due entry's name: unpadded URL-safe base64."""
+    return base64.urlsafe_b64encode(user_id.encode()).rstrip(b"=").decode()
+
+
+def _due_files(folder: Path) -> Iterator[str]:
+    """The names of the due entries in a folder (none when it does not exist)."""
+    with contextlib.suppress(FileNotFoundError), os.scandir(folder) as found:
+        for item in found:
+            if item.name.endswith(_DUE_SUFFIX):
+                yield item.name

@@ -118,7 +118,7 @@ async def test_reminders_due_during_downtime_are_each_sent_once_at_start(tmp_pat
         ["first", "second", "third"]
     )
     assert await statuses(again) == ["sent", "sent", "sent", "pending"]
-    assert len(list((tmp_path / "due").iterdir())) == 1
+    assert len(list((tmp_path / "due").rglob("*.due"))) == 1
 
 
 async def test_a_crash_between_sending_and_recording_sends_it_again_once(

@@ -226,6 +226,11 @@ def person_files(data_dir: Path) -> list[Path]:
     return sorted((data_dir / "people").rglob("*.json"))
 
 
+def due_files(data_dir: Path) -> list[Path]:
+    """The due-index entries in a TinyDBStore folder."""
+    return sorted((data_dir / "due").rglob("*.due"))
+
+
 class TestTinyDBStore(StoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Store:
@@ -340,11 +345,15 @@ class TestTinyDBStore(StoreContract):
         for entry in (due(ODD_NAME, "r1", day=20), due(ALICE, "r1", day=13), due(BOB, "r9", 14)):
             await store.add_due(entry)
 
-        files = sorted((tmp_path / "due").iterdir())
+        files = sorted(due_files(tmp_path), key=lambda f: f.name)
 
         assert [f.stat().st_size for f in files] == [0, 0, 0]
         assert [f.name[:8] for f in files] == ["20261113", "20261114", "20261120"]
         assert all("/" not in f.name and "Zo" not in f.name for f in files)
+        # In each person's shard, the same as their record's.
+        await store.save(ALICE, rich_record())
+        (alices_file,) = person_files(tmp_path)
+        assert files[0].parent.name == alices_file.parent.name
 
     async def test_a_reopened_folder_lists_the_due_entries(
         self, store: Store, tmp_path: Path
@@ -359,17 +368,16 @@ class TestTinyDBStore(StoreContract):
         self, store: Store, tmp_path: Path
     ) -> None:
         await store.add_due(due(ALICE, "r1"))
-        for stray in ("notes.txt", "x.due", "bad-stamp.telegram.MTAwMQ.r1.due", "a.b.c.d.e.due"):
+        (shard,) = (tmp_path / "due").iterdir()
+        strays = ("notes.txt", "x.due", "bad-stamp.telegram.MTAwMQ.r1.due", "a.b.c.d.e.due")
+        for stray in strays:
+            (shard / stray).write_text("")
             (tmp_path / "due" / stray).write_text("")
 
         assert list(store.due_entries()) == [due(ALICE, "r1")]
         await store.delete(ALICE)
         # Forgetting Alice also removes the unreadable name that names her (MTAwMQ is 1001).
-        assert sorted(p.name for p in (tmp_path / "due").iterdir()) == [
-            "a.b.c.d.e.due",
-            "notes.txt",
-            "x.due",
-        ]
+        assert sorted(p.name for p in shard.iterdir()) == ["a.b.c.d.e.due", "notes.txt", "x.due"]
 
     async def test_forgetting_a_person_leaves_no_file_of_theirs(
         self, store: Store, tmp_path: Path
@@ -381,5 +389,5 @@ class TestTinyDBStore(StoreContract):
         await store.delete(ODD_NAME)
 
         assert person_files(tmp_path) == []
-        assert len(list((tmp_path / "due").iterdir())) == 1
+        assert len(due_files(tmp_path)) == 1
         assert list(store.due_entries()) == [due(BOB, "r1")]
