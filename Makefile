@@ -25,6 +25,7 @@ lint: $(BIN)/fairshake
 
 bench: $(BIN)/fairshake
 	$(BIN)/python -m bench.turns
+	$(BIN)/python -m bench.reminders
 
 diagram: $(BIN)/fairshake
 	$(BIN)/python -m flows.diagram --write README.md
