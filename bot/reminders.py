@@ -62,8 +62,6 @@ PENDING, SENDING, SENT, DONE, FAILED, CANCELLED = (
 )  # fmt: skip
 INDEXED = (PENDING, SENDING)
 """Statuses that keep a reminder in the due index."""
-ANSWERABLE = (SENDING, SENT, FAILED)
-"""Statuses in which a ping's buttons act (the ping went, or may have)."""
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 DATA_PREFIX = "R|"
 

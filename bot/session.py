@@ -99,10 +99,9 @@ class Session:
             self.command(event.name, event.args)
         elif isinstance(event, ButtonPress):
             ping_button = reminders.parse_data(event.data)
-            value = None if ping_button else buttons.accept(self.profile, event.data)
             if ping_button:
                 self.reminder_press(*ping_button)
-            elif value is None:
+            elif (value := buttons.accept(self.profile, event.data)) is None:
                 self.stale()
             else:
                 self.press(value)
