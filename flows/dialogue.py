@@ -312,14 +312,13 @@ class Dialogue:
         self._say(
             rich("Sorry, that's frustrating. A broken promise is a fair reason to go a step up.")
         )
-        if self.case.state in machine.CLOSED_STATES:
-            self.on_command("reopen")
-            self.turn.replies.pop()
-        before = self.case.state
-        if not machine.fire(self.case, "escalate"):
-            self._say(self._refusal("escalate"))
-            return self._say_prompt()
-        self._after(before, "escalate")
+        closed = self.case.state in machine.CLOSED_STATES
+        for event in ("reopen", "escalate") if closed else ("escalate",):
+            before = self.case.state
+            if not machine.fire(self.case, event):
+                self._say(self._refusal(event))
+                return self._say_prompt()
+            self._after(before, event)
         rung = self._next_rung()
         return self._climb(rung) if rung else self._say_prompt()
 
