@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flows import parsers
 from flows.case import CaseModel
 from flows.playbook import Rule
-from flows.promises import at_local
 from flows.reminders import DEADLINE, ReminderRequest
 from flows.text import RichText, join, rich
 
@@ -53,7 +53,7 @@ class Deadline:
     def warn_at(self, now: datetime) -> datetime:
         """When to warn, in the zone of `now`."""
         day = self.day if self.opens else self.day - timedelta(days=WARN_DAYS)
-        return at_local(day, WARN_AT, now)
+        return parsers.wall_time(day, WARN_AT, now)
 
     def sentence(self) -> str:
         return f"{self.what} {self.day:%a %-d %b %Y}"

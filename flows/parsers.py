@@ -552,7 +552,7 @@ def _day_and_clock(words: str) -> tuple[str, time | None]:
     return words, None
 
 
-def _wall_time(day: date, clock: time, now: datetime) -> datetime:
+def wall_time(day: date, clock: time, now: datetime) -> datetime:
     """`clock` on `day` in now's zone; a time skipped by a DST change moves on by the gap."""
     return datetime.combine(day, clock, tzinfo=now.tzinfo).astimezone(UTC).astimezone(now.tzinfo)
 
@@ -587,7 +587,7 @@ def parse_when(text: str, now: datetime) -> datetime:
             raise ParseError(_WHEN_TOO_FAR)
         if candidate < today:  # also keeps year 1 and 9999 clear of overflow in astimezone
             continue
-        found = _wall_time(candidate, clock or _DEFAULT_CLOCK, now)
+        found = wall_time(candidate, clock or _DEFAULT_CLOCK, now)
         if found.astimezone(UTC) > now.astimezone(UTC):  # same tzinfo compares wall clocks
             return found
     raise ParseError(_WHEN_PAST)

@@ -96,16 +96,7 @@ class Promise:
             return (self.by.astimezone(UTC) + GRACE).astimezone(self.by.tzinfo)
         day = self.by.date()
         after = parsers.business_days_after(day, 1) if self.business_days else day + timedelta(1)
-        return at_local(after, CHECK_AT, self.by)
-
-
-def at_local(day: date, clock: time, zone_of: datetime) -> datetime:
-    """`clock` on `day` in the zone of `zone_of`; a time skipped by a DST change moves on."""
-    return (
-        datetime.combine(day, clock, tzinfo=zone_of.tzinfo)
-        .astimezone(UTC)
-        .astimezone(zone_of.tzinfo)
-    )
+        return parsers.wall_time(after, CHECK_AT, self.by)
 
 
 def find_promises(notes: str, made: datetime) -> list[Promise]:
@@ -171,8 +162,8 @@ def _span_promise(match: re.Match[str], made: datetime, about: str) -> Promise |
     if match["business"]:
         days = length.days if match["unit"].startswith("d") else length.days // 7 * 5
         day = parsers.business_days_after(made.date(), days)
-        return Promise(words, about, at_local(day, time(0), made), business_days=True)
-    return Promise(words, about, at_local(made.date() + length, time(0), made))
+        return Promise(words, about, parsers.wall_time(day, time(0), made), business_days=True)
+    return Promise(words, about, parsers.wall_time(made.date() + length, time(0), made))
 
 
 def _day_promise(phrase: str, made: datetime, about: str) -> Promise | None:
@@ -181,7 +172,7 @@ def _day_promise(phrase: str, made: datetime, about: str) -> Promise | None:
         day = made.date()
         if end_of.group(1) == "week" or phrase == "eow":
             day += timedelta(days=(4 - day.weekday()) % 7)
-        return Promise(phrase, about, at_local(day, time(0), made))
+        return Promise(phrase, about, parsers.wall_time(day, time(0), made))
     if _SPAN.fullmatch(phrase):
         return None  # read as a span already
     try:
@@ -192,10 +183,12 @@ def _day_promise(phrase: str, made: datetime, about: str) -> Promise | None:
         return None  # 'at 3pm' with 3pm gone today tells of the past, not a promise
     part = next((_PART_OF_DAY[w] for w in _PART_OF_DAY if w in phrase.split()), None)
     if part is not None:
-        return Promise(phrase, about, at_local(when.date(), part, made), to_the_minute=True)
+        return Promise(
+            phrase, about, parsers.wall_time(when.date(), part, made), to_the_minute=True
+        )
     if _CLOCK.search(phrase):
         return Promise(phrase, about, when, to_the_minute=True)
-    return Promise(phrase, about, at_local(when.date(), time(0), made))
+    return Promise(phrase, about, parsers.wall_time(when.date(), time(0), made))
 
 
 # -- promises on the case -------------------------------------------------------------------
@@ -204,7 +197,7 @@ def _day_promise(phrase: str, made: datetime, about: str) -> Promise | None:
 def contact_moment(contact: dict[str, Any], now: datetime) -> datetime:
     """When a logged contact happened: now if it was today, else that day at this time."""
     day = date.fromisoformat(contact["when"]) if contact.get("when") else now.date()
-    return now if day == now.date() else at_local(day, now.time(), now)
+    return now if day == now.date() else parsers.wall_time(day, now.time(), now)
 
 
 def record_promises(
