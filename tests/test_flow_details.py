@@ -30,13 +30,18 @@ async def test_continuing_a_case_paused_at_the_review_shows_the_review():
     assert "Here's your case" in chat.prompt()
 
 
-async def test_buttons_above_still_work_when_the_same_question_is_asked_again():
-    """After a typo or /status the question repeats; its earlier buttons are not stale."""
+async def at_the_order_number() -> Chat:
     chat = Chat()
     await chat.say("/new")
     await answer(chat, "Amazon")
     await answer(chat, "Late or lost package")
     await answer(chat, "A third-party seller")
+    return chat
+
+
+async def test_buttons_above_still_work_when_the_same_question_is_asked_again():
+    """After a typo or /status the question repeats; its earlier buttons are not stale."""
+    chat = await at_the_order_number()
     skip = chat.button("Don't know / skip")
     await chat.say("12345")
     assert "order number" in chat.texts()[0].lower()
@@ -46,11 +51,7 @@ async def test_buttons_above_still_work_when_the_same_question_is_asked_again():
 
 
 async def test_a_button_of_an_answered_question_stays_stale():
-    chat = Chat()
-    await chat.say("/new")
-    await answer(chat, "Amazon")
-    await answer(chat, "Late or lost package")
-    await answer(chat, "A third-party seller")
+    chat = await at_the_order_number()
     skip = chat.button("Don't know / skip")
     await chat.press_data(skip.data)
     assert current_fact(chat) == "order_date"

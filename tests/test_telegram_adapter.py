@@ -114,6 +114,13 @@ async def tell_the_facts(person: Person, item: str = "Blue kettle") -> SentMessa
     return await person.presses("Not yet", "Here's your case")
 
 
+async def up_to_the_order_number(person: Person) -> None:
+    await person.says("/new", "Which shop")
+    await person.presses("Amazon", "What went wrong")
+    await person.presses("Late or lost package", "Who sold the item")
+    await person.presses("Sold by Amazon", "order number")
+
+
 async def test_a_whole_case_from_start_to_resolved(fake, tmp_path):
     async with running(fake, tmp_path):
         person = Person(fake)
@@ -165,10 +172,7 @@ async def test_markup_in_what_people_type_is_shown_as_typed(fake, tmp_path):
 async def test_a_huge_message_gets_a_kind_answer_and_the_question_again(fake, tmp_path):
     async with running(fake, tmp_path):
         person = Person(fake)
-        await person.says("/new", "Which shop")
-        await person.presses("Amazon", "What went wrong")
-        await person.presses("Late or lost package", "Who sold the item")
-        await person.presses("Sold by Amazon", "order number")
+        await up_to_the_order_number(person)
         await person.says("9" * 10_000, "What is the order number?")
     texts = [m.visible_text for m in fake.messages_in(USER)[-2:]]
     assert "order number" in texts[0].lower()
@@ -223,10 +227,7 @@ async def test_a_button_from_before_a_restart_is_handled_kindly(fake, tmp_path):
 async def test_a_restart_mid_case_continues_the_case(fake, tmp_path):
     async with running(fake, tmp_path):
         person = Person(fake)
-        await person.says("/new", "Which shop")
-        await person.presses("Amazon", "What went wrong")
-        await person.presses("Late or lost package", "Who sold the item")
-        await person.presses("Sold by Amazon", "order number")
+        await up_to_the_order_number(person)
     async with running(fake, tmp_path):
         await person.says(AMAZON_ORDER, "When did you place the order")
         await person.says("/status", "Question 5 of 12")
