@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from bot import buttons
+from bot.casefile import status_line
 from bot.events import Inbound, Outbound
 from bot.locks import KeyedLocks
 from bot.reminders import due_index
@@ -54,6 +55,13 @@ class Engine:
         self.on_due: Callable[[DueEntry], None] | None = None
         """Told of every due entry a save adds (the reminder scheduler hooks in here)."""
         self._locks = KeyedLocks()
+
+    async def case_lines(self, person: PersonKey) -> list[tuple[str, str]]:
+        """The person's cases as (id, one plain line), most recent first: for pickers."""
+        record = await self.store.load(person)
+        return [
+            (case_id, status_line(case).plain()) for case_id, case in reversed(record.cases.items())
+        ]
 
     async def drain(self, timeout: float) -> bool:
         """Wait for the turns in flight to finish (at shutdown); False if time ran out."""

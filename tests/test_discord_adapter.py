@@ -531,3 +531,19 @@ def test_fairshake_discord_reaches_the_sync_step(monkeypatch, tmp_path, capsys) 
     with pytest.raises(SystemExit):
         DiscordAdapter.cli(["--help"])
     assert "usage: fairshake discord" in capsys.readouterr().out
+
+
+async def test_cases_are_offered_by_name_and_a_pick_switches_to_it(bot: Bot) -> None:
+    """`/dispute cases case:` suggests the person's own cases; picking one makes it active."""
+    ida, other = Person(bot, "ida"), Person(bot, "olga")
+    await ida.slash("new")
+    await ida.answer(merchant="Corner Books")
+    await ida.slash("new")
+    await other.slash("new")
+    asked = await bot.fake.autocomplete(ida.user, ida.channel, "cases", "case", case="corner")
+    await bot.fake.wait(lambda: asked.acknowledged)
+    assert asked.choices is not None
+    assert [choice["value"] for choice in asked.choices] == ["c1"]
+    assert "Corner Books" in asked.choices[0]["name"]
+    await ida.slash("cases", case="c1")
+    assert "Switched to case c1" in ida.text()

@@ -32,7 +32,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord_bot import forms
-from adapters.discord_bot.commands import dispute_group
+from adapters.discord_bot.commands import PLATFORM, dispute_group
 from adapters.discord_bot.render import ButtonSpec, Piece, Post, label, markdown, posts
 from bot.config import Setting, Settings
 from bot.engine import Engine
@@ -44,7 +44,6 @@ from storage import ConversationKey
 log = logging.getLogger(__name__)
 
 TOKEN = "DISCORD_BOT_TOKEN"
-PLATFORM = "discord"
 ACK_WITHIN = 1.2
 """Seconds a turn may take before the interaction is deferred (Discord allows 3 in all)."""
 

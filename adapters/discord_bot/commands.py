@@ -13,12 +13,14 @@ import discord
 from discord import app_commands
 
 from bot.session import COMMANDS
+from storage import PersonKey
 
 if TYPE_CHECKING:
     from adapters.discord_bot.adapter import DiscordAdapter
 
+PLATFORM = "discord"
 GROUP = "dispute"
-WITH_OPTIONS = ("remind", "timezone")
+WITH_OPTIONS = ("remind", "timezone", "cases")
 SIMPLE = {name: line for name, line in COMMANDS.items() if name not in WITH_OPTIONS}
 """The engine's commands without arguments, with the line the engine gives for menus."""
 COMMON_ZONES = (
@@ -94,6 +96,24 @@ async def _timezone(interaction: discord.Interaction, zone: str | None = None) -
     await _adapter(interaction).command(interaction, "timezone", (zone or "").strip())
 
 
+async def cases(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The person's own cases, most recent first, narrowed by what was typed."""
+    person = PersonKey(PLATFORM, str(interaction.user.id))
+    typed = current.strip().casefold()
+    lines = await _adapter(interaction).engine.case_lines(person)
+    return [
+        app_commands.Choice(name=line[:100], value=case_id)
+        for case_id, line in lines
+        if typed in line.casefold()
+    ][:MAX_CHOICES]
+
+
+@app_commands.describe(case="A case to switch to; leave out to list them all")
+@app_commands.autocomplete(case=cases)
+async def _cases(interaction: discord.Interaction, case: str | None = None) -> None:
+    await _adapter(interaction).command(interaction, "cases", (case or "").strip())
+
+
 @app_commands.describe(text="Your answer to the question I'm asking")
 async def _answer(interaction: discord.Interaction, text: app_commands.Range[str, 1, 1000]) -> None:
     await _adapter(interaction).answer(interaction, text)
@@ -110,6 +130,7 @@ def dispute_group() -> app_commands.Group:
     commands = [
         *(app_commands.Command(name=n, description=d, callback=_simple) for n, d in SIMPLE.items()),
         app_commands.Command(name="remind", description="Set a reminder", callback=_remind),
+        app_commands.Command(name="cases", description=COMMANDS["cases"], callback=_cases),
         app_commands.Command(
             name="timezone", description="See or set your time zone", callback=_timezone
         ),
