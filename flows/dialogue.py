@@ -87,8 +87,14 @@ class Dialogue:
     def on_text(self, text: str) -> Turn:
         handler = _TEXT_HANDLERS.get(self.case.state)
         if handler is None:
-            self._say(rich("Please use the buttons below; type /help to see what else you can do."))
-            return self._say_prompt()
+            # Only the buttons again, not the whole prompt (a script can be long).
+            self._say(
+                rich(
+                    "Please use the buttons; /status shows this step again, /help what else I can do."
+                ),
+                self.prompt().choices,
+            )
+            return self.turn
         return handler(self, text)
 
     def on_choice(self, value: str) -> Turn:
@@ -118,21 +124,17 @@ class Dialogue:
     def on_command(self, event: str) -> Turn:
         """Fire a flow event (`back`, `cancel`, `log`, `escalate`, `climb_…`, …)."""
         before = self.case.state
-        if event == "back":
-            self._step_back()
         if event.startswith("climb_") and event.removeprefix("climb_") in RUNGS:
             return self._climb(event.removeprefix("climb_"))
-        if event == "log":
-            self.case.record.update(log_draft={}, log_question=LOG.questions[0].id)
         if not machine.fire(self.case, event):
             self._say(self._refusal(event))
             return self._say_prompt()
+        if event == "back":
+            self._stepped_back(before)
+        if event == "log" and before != machine.LOGGING:
+            self.case.record.update(log_draft={}, log_question=LOG.questions[0].id)
         self._after(before, event)
         return self._say_prompt()
-
-    def available(self, event: str) -> bool:
-        """Whether `event` has an edge from the current state (guards not checked)."""
-        return event in machine.triggers_from(self.case.state)
 
     # -- answers -----------------------------------------------------------------------------
 
@@ -225,16 +227,21 @@ class Dialogue:
 
     # -- moving ------------------------------------------------------------------------------
 
-    def _step_back(self) -> None:
+    def _stepped_back(self, before: str) -> None:
+        """After `back` fired: point at the question before, when it stayed in the questions.
+
+        The machine's guards (first question? editing?) decide where `back` leads, so the
+        pointer moves only after them.
+        """
         record = self.case.record
         state = self.case.state
-        if state == machine.GATHERING:
+        if state == machine.GATHERING and before == machine.REVIEW:
+            record["question"] = self.case.gathering().questions[-1].id
+        elif state == machine.GATHERING == before:
             previous = self.case.gathering().before(record["question"])
             if previous is not None:
                 record["question"] = previous.id
-        elif state == machine.REVIEW:
-            record["question"] = self.case.gathering().questions[-1].id
-        elif state == machine.LOGGING:
+        elif state == machine.LOGGING == before:
             previous = LOG.before(record["log_question"])
             if previous is not None:
                 record["log_question"] = previous.id
@@ -257,7 +264,8 @@ class Dialogue:
             self._closed_note()
         elif event == "reopen":
             self.case.note("reopened", "Case reopened.")
-            self._set_deadlines()
+            if self.case.facts_confirmed():
+                self._set_deadlines()
 
     def _climb(self, rung: str) -> Turn:
         before = self.case.state

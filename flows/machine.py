@@ -191,8 +191,3 @@ def fire(model: FlowModel, trigger: str, **kwargs: Any) -> bool:
     if event is None or model.state not in event.transitions:
         return False
     return bool(event.trigger(model, **kwargs))
-
-
-def triggers_from(state: str) -> list[str]:
-    """Event names that have an edge from `state` (guards not evaluated)."""
-    return MACHINE.get_triggers(state)

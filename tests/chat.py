@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.engine import Engine
 from bot.events import Attachment, Button, ButtonPress, Outbound, TextMessage, parse_command
+from flows.contacts import LOG_QUESTIONS
 from flows.facts import FACTS
 from flows.text import rich
 from storage import ConversationKey, MemoryStore, Store
@@ -245,11 +246,17 @@ async def log_contact(
     stop: str | None = None,
 ) -> None:
     """Log one contact through /log, answering its six questions (up to the one whose
-    wording contains `stop`, when given)."""
+    wording contains `stop`, when given). Typed while a log is under way, /log carries
+    on with it, so only the questions still open are answered."""
+    values = dict(zip(LOG_ASKED, (when, channel, rep, reference, notes, result), strict=True))
     await chat.say("/log")
-    for value in (when, channel, rep, reference, notes, result):
-        assert "Logging a contact" in chat.prompt(), chat.last_text()
+    while "Logging a contact" in chat.prompt():
         if stop and stop in chat.prompt():
             return
-        await answer(chat, value)
+        asked = next(question for question in LOG_ASKED if question in chat.prompt())
+        await answer(chat, values[asked])
     assert stop is None, f"never asked {stop!r}"
+
+
+LOG_ASKED = tuple(rich(question.question).plain() for question in LOG_QUESTIONS)
+"""Each contact-log question as the person reads it, in order."""

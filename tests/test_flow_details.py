@@ -62,7 +62,9 @@ async def test_a_button_of_an_answered_question_stays_stale():
 
 async def test_skipped_facts_leave_blanks_to_fill_in_the_script():
     chat = Chat()
-    story = Story(order_number="Don't know / skip", order_date="Don't know / skip", amount="Don't know / skip")
+    story = Story(
+        order_number="Don't know / skip", order_date="Don't know / skip", amount="Don't know / skip"
+    )
     await confirmed(chat, story)
     await chat.press("Still need help")
     await chat.press("Email")
@@ -113,3 +115,44 @@ async def test_cases_switches_by_name_and_offers_the_most_recent_as_buttons():
     assert "Switched to case c1" in chat.texts()[0]
     await chat.say("/cases c99")
     assert "no case called c99" in chat.texts()[0]
+
+
+async def test_back_on_the_second_question_goes_to_the_first():
+    chat = Chat()
+    await chat.say("/new")
+    await answer(chat, "Amazon")
+    assert current_fact(chat) == "problem"
+    await chat.press("⬅ Back")
+    assert current_fact(chat) == "merchant"
+
+
+async def test_back_in_a_contact_log_steps_through_its_questions():
+    chat = Chat()
+    await at_case_menu(chat)
+    await chat.say("/log")
+    await chat.press("Just now")
+    assert "How were you in touch" in chat.prompt()
+    await chat.press("⬅ Back")
+    assert "When were you in touch" in chat.prompt()
+    await chat.press("⬅ Back")
+    assert "What next?" in chat.prompt()
+
+
+async def test_log_typed_while_logging_keeps_what_was_logged_so_far():
+    chat = Chat()
+    await at_case_menu(chat)
+    await chat.say("/log")
+    await chat.press("Just now")
+    await chat.say("/log")
+    assert "How were you in touch" in chat.prompt()
+
+
+async def test_text_where_only_buttons_work_gets_the_buttons_not_the_whole_step_again():
+    chat = Chat()
+    await confirmed(chat)
+    await chat.press("Still need help")
+    await chat.press("Email")
+    await chat.say("hello?")
+    assert len(chat.replies) == 1
+    assert "Please use the buttons" in chat.last_text()
+    assert "📝 Log the contact" in chat.labels()
