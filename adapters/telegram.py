@@ -226,16 +226,17 @@ class TelegramAdapter:
 
     async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        with contextlib.suppress(BadRequest):
-            # Answered at once so the button stops spinning; a very old query is refused.
-            await query.answer()
         chat_id = query.message.chat.id if query.message else query.from_user.id
         if query.message is not None and query.message.chat.type != "private":
             return
+        # The turn is queued first, so a message typed right after the press comes after it.
+        event = ButtonPress(_key(query.from_user.id, chat_id), query.data or "")
+        turn = asyncio.create_task(self.engine.handle(event))
         with contextlib.suppress(BadRequest):
-            # The keyboard goes at once, so the same choice cannot be made twice.
-            await query.edit_message_reply_markup(reply_markup=None)
-        await self._turn(chat_id, ButtonPress(_key(query.from_user.id, chat_id), query.data or ""))
+            # Answered at once so the button stops spinning (a very old query is refused),
+            # and the keyboard goes, so the same choice cannot be made twice.
+            await asyncio.gather(query.answer(), query.edit_message_reply_markup(reply_markup=None))
+        await self._deliver(chat_id, await turn)
 
     async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._send_text(
@@ -282,18 +283,24 @@ class TelegramAdapter:
     # -- outbound ------------------------------------------------------------------------------
 
     async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
-        """Unprompted messages (reminder pings) to a private chat."""
-        await self._deliver(int(key.chat_id), messages)
+        """Unprompted messages (reminder pings) to a private chat.
 
-    async def _deliver(self, chat_id: int, messages: list[Outbound]) -> None:
+        Raises:
+            TelegramError: the message could not be delivered (the person blocked the bot,
+                Telegram refused it, or the network failed every try), so the reminder
+                scheduler retries it and, in the end, records it as failed.
+        """
+        await self._deliver(int(key.chat_id), messages, strict=True)
+
+    async def _deliver(self, chat_id: int, messages: list[Outbound], strict: bool = False) -> None:
         for message in messages:
             if message.attachment is not None:
                 file = InputFile(message.attachment.content, filename=message.attachment.filename)
-                await _retrying(lambda f=file: self.app.bot.send_document(chat_id, f))
+                await _retrying(lambda f=file: self.app.bot.send_document(chat_id, f), strict)
             chunks = telegram_html.split(message.text)
             for index, chunk in enumerate(chunks):
                 markup = _keyboard(message) if index == len(chunks) - 1 else None
-                await _retrying(lambda c=chunk, m=markup: self._send_html(chat_id, c, m))
+                await _retrying(lambda c=chunk, m=markup: self._send_html(chat_id, c, m), strict)
 
     async def _send_html(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None) -> Any:
         return await self.app.bot.send_message(
@@ -329,12 +336,14 @@ def _file_url(base_url: str) -> str:
     return f"{root}/file/bot"
 
 
-async def _retrying(send: Callable[[], Awaitable[Any]]) -> None:
-    """Send, retrying network errors and 5xx with backoff; give up quietly on refusals.
+async def _retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) -> None:
+    """Send, retrying network errors, 5xx and flood waits with backoff.
 
-    Flood control (429) is handled before this by PTB's AIORateLimiter. A person who
-    blocked the bot (403) or a message Telegram refuses (400) is logged, not retried:
-    the turn's state is already saved, so nothing is lost but this one message.
+    Flood control (429) is first waited out by PTB's AIORateLimiter; what still fails is
+    retried here a few times. A refusal (403: the person blocked the bot; 400) is not
+    retried. In a turn (`strict` false) a message that cannot go is logged and dropped:
+    the turn's state is already saved, so nothing is lost but that message. A reminder
+    ping (`strict`) raises instead, so the scheduler can retry and record it.
     """
     for attempt in range(SEND_ATTEMPTS):
         try:
@@ -342,18 +351,18 @@ async def _retrying(send: Callable[[], Awaitable[Any]]) -> None:
             return
         except (Forbidden, BadRequest) as error:
             log.warning("telegram: message refused: %s", type(error).__name__)
+            if strict:
+                raise
             return
-        except RetryAfter as error:
-            wait = error.retry_after
+        except (NetworkError, RetryAfter) as error:
+            if attempt == SEND_ATTEMPTS - 1:
+                log.warning(
+                    "telegram: a message failed %d times: %s", SEND_ATTEMPTS, type(error).__name__
+                )
+                if strict:
+                    raise
+                return
+            wait = error.retry_after if isinstance(error, RetryAfter) else 0.5 * 2**attempt
             await asyncio.sleep(
                 wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             )
-        except NetworkError as error:
-            if attempt == SEND_ATTEMPTS - 1:
-                log.warning(
-                    "telegram: giving up on a message after %d tries: %s",
-                    SEND_ATTEMPTS,
-                    type(error).__name__,
-                )
-                return
-            await asyncio.sleep(0.5 * 2**attempt)

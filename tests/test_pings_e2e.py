@@ -22,7 +22,7 @@ from adapters.telegram import TelegramAdapter
 from bot.config import load_settings
 from bot.engine import Engine
 from bot.reminders import Scheduler, route
-from storage import TinyDBStore
+from storage import PersonKey, TinyDBStore
 from tests.chat import Clock
 from tests.fake_discord import FakeDiscord
 from tests.fake_telegram import FakeTelegram
@@ -117,3 +117,35 @@ async def test_a_reminder_set_in_a_server_pings_by_dm_and_its_buttons_work(
         await fake.wait(lambda: pressed.acknowledged)
         await asyncio.wait_for(adapter.settled(), 5)
         assert any("Marked done" in m.content for m in pressed.messages)
+
+
+async def test_a_ping_to_someone_who_blocked_the_bot_is_retried_then_recorded_failed(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    async with FakeTelegram() as fake:
+        fake.add_user(USER, "Robin")
+        settings = load_settings(
+            {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url},
+            env_file=tmp_path / "absent.env",
+        )
+        store = TinyDBStore(tmp_path)
+        engine = Engine(store, clock=clock)
+        adapter = TelegramAdapter(engine, settings)
+        running = asyncio.create_task(adapter.run())
+        await fake.wait_for(lambda f: f.commands)
+        async with pinging(engine, adapter, clock) as scheduler:
+            person = TelegramPerson(fake)
+            await person.says("/new", "Which shop")
+            await person.says("/remind in 1 hour call the seller", "I'll remind you")
+            fake.user_blocks_bot(USER)
+            for minutes in (61, 1, 5, 30):
+                clock.advance(minutes=minutes)
+                await scheduler.idle()
+        adapter.stop()
+        await running
+    record = await store.load(PersonKey("telegram", str(USER)))
+    [reminder] = record.reminders.values()
+    assert reminder["status"] == "failed"
+    refused = [c for c in fake.calls_to("sendMessage") if c.status == 403]
+    assert len(refused) == 4, "the first try and three retries"
