@@ -66,28 +66,42 @@ async def serve(settings: Settings) -> None:
     try:
         await asyncio.wait([*runs, stop_wait], return_when=asyncio.FIRST_COMPLETED)
     finally:
-        pinging.cancel()  # a ping cut short is sent again at the next start
+        # Pings in flight go out while the adapters are still up; then the adapters stop
+        # taking events and answer the turns in flight.
+        await scheduler.stop(timeout=STOP_GRACE)
         for adapter in adapters:
             adapter.stop()
         _, late = await asyncio.wait(runs, timeout=STOP_GRACE)
-        for task in late:
-            task.cancel()
         if not await engine.drain(timeout=STOP_GRACE):
             log.warning("stopped with turns still in flight")
         for task in (heart, stop_wait, pinging, *late):
             task.cancel()
+        await asyncio.gather(heart, stop_wait, pinging, *late, return_exceptions=True)
         await store.close()
         log.info("stopped")
-    for task in runs:
-        if not task.cancelled() and task.exception() is not None:
-            raise task.exception()
+    failed = [task.exception() for task in runs if not task.cancelled() and task.exception()]
+    if failed:
+        raise failed[0]
 
 
 def run(settings: Settings) -> int:
+    found = checks.problems(settings)
+    if found:
+        for problem in found:
+            log.error("configuration: %s", problem)
+        return 1
     try:
         asyncio.run(serve(settings))
     except StoreError as error:
-        print(f"fairshake: {error}", file=sys.stderr)
+        log.error("%s", error)
+        return 1
+    except Exception as error:
+        # Only the type at INFO: a library's message can quote the token (PTB's
+        # InvalidToken does) or what a person typed.
+        log.error(
+            "stopped by an error: %s (FAIRSHAKE_LOG_LEVEL=DEBUG shows it)", type(error).__name__
+        )
+        log.debug("the error", exc_info=error)
         return 1
     return 0
 

@@ -313,6 +313,7 @@ class Scheduler:
         self._asleep = False
         self._in_flight: dict[tuple[PersonKey, str], DueEntry] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
         engine.on_due = self.schedule
 
     def __len__(self) -> int:
@@ -333,12 +334,20 @@ class Scheduler:
     async def run(self) -> None:
         """Deliver due reminders until cancelled."""
         try:
-            while True:
+            while not self._stopping:
                 self._launch_due()
                 await self._sleep()
         finally:
             for task in list(self._tasks):
                 task.cancel()
+
+    async def stop(self, timeout: float) -> None:
+        """Launch no more pings, and give those in flight `timeout` seconds to go out (one
+        cut short is sent again at the next start: see the guarantee above)."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
 
     def _launch_due(self) -> None:
         now = self.clock()
@@ -352,7 +361,9 @@ class Scheduler:
         self._tasks.discard(task)
         self._wake.set()
         if not task.cancelled() and task.exception() is not None:
-            log.error("reminder delivery crashed", exc_info=task.exception())
+            # The type only: an exception's text may carry case content.
+            log.error("reminder delivery crashed: %s", type(task.exception()).__name__)
+            log.debug("reminder delivery crashed", exc_info=task.exception())
 
     async def _sleep(self) -> None:
         """Until the earliest entry is due, a sooner one is scheduled, or a task ends."""

@@ -19,7 +19,11 @@ TOKEN = "123456789:AAH-abcdefghijklmnopqrstuvwxyz_012345"
 
 
 def fairshake(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FAIRSHAKE_", "TELEGRAM_", "DISCORD_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FAIRSHAKE_", "TELEGRAM_", "DISCORD_"))
+    }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         env={**clean, **env},
@@ -52,15 +56,37 @@ def test_check_reads_the_env_file(tmp_path):
         ({"FAIRSHAKE_LOG_LEVEL": "LOUD"}, "FAIRSHAKE_LOG_LEVEL"),
         ({"FAIRSHAKE_LOG_FORMAT": "xml"}, "FAIRSHAKE_LOG_FORMAT"),
         ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN does not look like"),
-        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "http://bot.example.com/hook"}, "https://"),
-        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "https://b.example.com/h", "TELEGRAM_WEBHOOK_PORT": "99999"}, "TELEGRAM_WEBHOOK_PORT"),
-        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "https://b.example.com/h", "TELEGRAM_WEBHOOK_SECRET": "no spaces!"}, "TELEGRAM_WEBHOOK_SECRET"),
+        (
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "http://bot.example.com/hook"},
+            "https://",
+        ),
+        (
+            {
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_WEBHOOK_URL": "https://b.example.com/h",
+                "TELEGRAM_WEBHOOK_PORT": "99999",
+            },
+            "TELEGRAM_WEBHOOK_PORT",
+        ),
+        (
+            {
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_WEBHOOK_URL": "https://b.example.com/h",
+                "TELEGRAM_WEBHOOK_SECRET": "no spaces!",
+            },
+            "TELEGRAM_WEBHOOK_SECRET",
+        ),
         ({"TELEGRAM_WEBHOOK_URL": "https://b.example.com/h"}, "TELEGRAM_BOT_TOKEN is not"),
-        ({"TELEGRAM_API_BASE_URL": "ftp://x", "TELEGRAM_BOT_TOKEN": TOKEN}, "TELEGRAM_API_BASE_URL"),
+        (
+            {"TELEGRAM_API_BASE_URL": "ftp://x", "TELEGRAM_BOT_TOKEN": TOKEN},
+            "TELEGRAM_API_BASE_URL",
+        ),
     ],
 )
 def test_check_says_exactly_what_is_wrong(tmp_path, env, says):
-    done = fairshake("check", env={"FAIRSHAKE_DATA_DIR": str(tmp_path / "data"), **env}, cwd=tmp_path)
+    done = fairshake(
+        "check", env={"FAIRSHAKE_DATA_DIR": str(tmp_path / "data"), **env}, cwd=tmp_path
+    )
     assert done.returncode == 1
     assert says in done.stdout
     assert "not-a-token" not in done.stdout
@@ -105,7 +131,11 @@ def test_health_follows_the_heartbeat(tmp_path, monkeypatch):
 def test_sigterm_during_a_stream_of_turns_exits_cleanly_and_keeps_every_answered_turn(tmp_path):
     """Turns the bot answered are in the store; the store loads; the exit code is 0."""
     data = tmp_path / "data"
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FAIRSHAKE_", "TELEGRAM_", "DISCORD_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FAIRSHAKE_", "TELEGRAM_", "DISCORD_"))
+    }
     bot = subprocess.Popen(
         [sys.executable, "-m", "bot"],
         env={**clean, "FAIRSHAKE_DATA_DIR": str(data)},
@@ -135,10 +165,56 @@ def test_sigterm_during_a_stream_of_turns_exits_cleanly_and_keeps_every_answered
 def asyncio_run_load(data: Path):
     import asyncio
 
-    return asyncio.run(TinyDBStore(data).load(PersonKey("console", os.environ.get("USER") or _user())))
+    return asyncio.run(
+        TinyDBStore(data).load(PersonKey("console", os.environ.get("USER") or _user()))
+    )
 
 
 def _user() -> str:
     import getpass
 
     return getpass.getuser()
+
+
+async def test_a_rejected_token_stops_with_exit_1_and_never_reaches_the_log(tmp_path):
+    """Telegram refuses a revoked token; the log says so without quoting it."""
+    import asyncio
+
+    from tests.fake_telegram import FakeTelegram
+
+    async with FakeTelegram() as fake:
+        revoked = "987654321:AAH-revokedrevokedrevokedrevoked_99"
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("FAIRSHAKE_", "TELEGRAM_", "DISCORD_"))
+        }
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            env={
+                **clean,
+                "TELEGRAM_BOT_TOKEN": revoked,
+                "TELEGRAM_API_BASE_URL": fake.base_url,
+                "FAIRSHAKE_DATA_DIR": str(tmp_path),
+            },
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(bot.communicate(), 60)
+    logged = (out + err).decode()
+    assert bot.returncode == 1
+    assert "stopped by an error: InvalidToken" in logged
+    assert revoked.split(":")[1] not in logged
+
+
+def test_a_bad_setting_stops_the_bot_before_it_starts(tmp_path):
+    done = fairshake(
+        env={"FAIRSHAKE_DATA_DIR": str(tmp_path), "FAIRSHAKE_TIMEZONE": "Mars/Olympus"},
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert "FAIRSHAKE_TIMEZONE" in done.stderr
