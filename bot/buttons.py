@@ -10,6 +10,7 @@ or forged data all fall out the same way. When a turn asks the same step again (
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from bot.events import MAX_BUTTON_DATA, Button
@@ -61,7 +62,8 @@ def _encode(current: str, value: str) -> str:
 
 
 def _next(current: str) -> str:
-    number = int(current, 36) + 1 if current else 1
+    # A first stamp starts anywhere, so buttons from before a /forget never match again.
+    number = int(current, 36) + 1 if current else secrets.randbelow(36**4)
     text = ""
     while number:
         number, rest = divmod(number, 36)

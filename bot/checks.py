@@ -61,5 +61,7 @@ def summary(settings: Settings) -> str:
     names = [adapter.name for adapter in adapters_to_run(settings)]
     line = f"configuration OK: would run {', '.join(names)}; data in {settings.data_dir}"
     if names == ["console"]:
-        line += "\nnote: no platform token is set, so only the terminal chat would run (not a service)"
+        line += (
+            "\nnote: no platform token is set, so only the terminal chat would run (not a service)"
+        )
     return line

@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -214,15 +215,16 @@ def _put(
 
 
 def _new_id(record: PersonRecord) -> str:
-    """Short, unique within the person, never reused (so an old ping never hits a new one)."""
-    number = record.profile.get("reminders_made", 0) + 1
-    record.profile["reminders_made"] = number
-    return f"r{number}"
+    """Short and random, so an old ping never hits a new reminder, even after /forget."""
+    while (reminder_id := f"r{secrets.token_hex(4)}") in record.reminders:
+        continue
+    return reminder_id
 
 
 def snooze(record: PersonRecord, reminder: dict[str, Any], due: datetime, now: datetime) -> None:
     reminder.update(status=PENDING, due=due.astimezone(UTC).isoformat(), failures=0)
     reminder.pop("resent", None)
+    reminder.pop("first_due", None)
     reminder["snoozed"] = reminder.get("snoozed", 0) + 1
     note(record, reminder, now, f"Reminder snoozed until {local(due, now.tzinfo)}")
 

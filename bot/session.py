@@ -208,7 +208,9 @@ class Session:
         recent = choices[-15:]  # five rows of three: the most recent cases
         rows = tuple(tuple(recent[i : i + 3]) for i in range(0, len(recent), 3))
         if len(choices) > len(recent):
-            lines.append(rich("_Older cases: type /cases and the case name, for example /cases c1._"))
+            lines.append(
+                rich("_Older cases: type /cases and the case name, for example /cases c1._")
+            )
         self.say(join(lines), rows)
 
     def cmd_help(self, args: str) -> None:
@@ -334,13 +336,16 @@ class Session:
         elif action in ("1h", "1d"):
             due = parsers.parse_when(_PING_ACTIONS[action], self.now)
             reminders.snooze(self.record, reminder, due, self.now)
-            self.say(rich("OK, I'll remind you again {when}.", when=f"{due:%a %-d %b at %H:%M}"))
+            when = reminders.local(due, ZoneInfo(self.timezone))
+            self.say(rich("OK, I'll remind you again on {when}.", when=when))
         else:
             reminders.finish(self.record, reminder, self.now, _PING_ACTIONS[action])
             if action == "done":
                 self.say(rich("Marked done. ✅"))
             elif reminder["case_id"] in self.record.cases:
-                self.profile["active_case"] = reminder["case_id"]
+                if self.profile.get("active_case") != reminder["case_id"]:
+                    self.profile["active_case"] = reminder["case_id"]
+                    self.say(rich("Switched to case **{case_id}**.", case_id=reminder["case_id"]))
                 if action == "escalate":
                     self.case_event("escalate")
                 else:

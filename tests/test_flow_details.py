@@ -156,3 +156,14 @@ async def test_text_where_only_buttons_work_gets_the_buttons_not_the_whole_step_
     assert len(chat.replies) == 1
     assert "Please use the buttons" in chat.last_text()
     assert "📝 Log the contact" in chat.labels()
+
+
+async def test_a_button_from_before_forget_does_not_act_afterwards():
+    chat = Chat()
+    await chat.say("/start")
+    old = chat.button("Start a case")
+    await chat.say("/forget")
+    await chat.press("Yes, delete it all")
+    await chat.say("/start")
+    await chat.press_data(old.data)
+    assert "earlier step" in chat.texts()[0]

@@ -332,7 +332,7 @@ async def test_snoozing_an_hour_pings_again_an_hour_later() -> None:
         snooze = pings.button("In 1 hour")
         await running.at(minutes=10)
         await chat.press_data(snooze.data)
-        assert chat.last_text() == "OK, I'll remind you again Wed 11 Nov at 17:10."
+        assert chat.last_text() == "OK, I'll remind you again on Wed 11 Nov 17:10."
         await chat.press_data(snooze.data)
         assert chat.last_text() == "That one is already set for Wed 11 Nov 17:10."
         await running.at(minutes=59)
@@ -353,7 +353,7 @@ async def test_snoozing_a_day_keeps_the_clock_time_across_a_dst_change() -> None
         await running.at(hours=19)  # Sat 24 Oct 07:00 UTC = 09:00 CEST
         assert len(pings.sent) == 1
         await chat.press_data(pings.button("Tomorrow").data)
-        assert chat.last_text() == "OK, I'll remind you again Sun 25 Oct at 09:00."
+        assert chat.last_text() == "OK, I'll remind you again on Sun 25 Oct 09:00."
         await running.at(hours=24)
         assert len(pings.sent) == 1
         await running.at(hours=1)  # Sun 25 Oct 08:00 UTC = 09:00 CET
