@@ -232,7 +232,7 @@ class Session:
             return
         self.say(
             rich(
-                "Time zone set to **{tz}**. Dates and reminders now follow it.",
+                "Time zone set to **{tz}**. Dates and the reminders you set from now on follow it; reminders already set keep their time.",
                 tz=self.profile["timezone"],
             )
         )
@@ -282,6 +282,8 @@ class Session:
         self.say(
             rich("I'll remind you on {when}.", when=f"{due:%a %-d %b at %H:%M} ({self.timezone})")
         )
+        if "timezone" not in self.profile:
+            self.say(rich("_Not your time zone? Set it with /timezone, for example /timezone Europe/Berlin._"))
 
     def cmd_reminders(self, args: str) -> None:
         def listed(statuses: tuple[str, ...]) -> list[dict[str, Any]]:
