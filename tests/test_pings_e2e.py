@@ -148,6 +148,22 @@ async def test_a_ping_to_someone_who_blocked_the_bot_is_retried_then_recorded_fa
     [reminder] = record.reminders.values()
     assert reminder["status"] == "failed"
     refused = [
-        c for c in fake.calls_to("sendMessage") if c.status == 403 and "Reminder" in c.params["text"]
+        c
+        for c in fake.calls_to("sendMessage")
+        if c.status == 403 and "Reminder" in c.params["text"]
     ]
     assert len(refused) == 4, "the first try and three retries"
+
+
+async def test_a_ping_leaves_the_open_question_and_its_form_alone(discord_bot: Bot) -> None:
+    from bot.events import Button, Outbound
+    from flows.text import plain
+
+    adapter = await discord_bot.start()
+    person = Person(discord_bot, "nia")
+    asked = await person.slash("new")
+    [question] = [m for m in asked.messages if "Which shop" in m.content]
+    done = Button("✅ Done", "R|r1|done")
+    await adapter.send(person.key, [Outbound(plain("⏰ Reminder: call back"), ((done,),))])
+    opened = await person.press("Answer", on=question)
+    assert opened.modal is not None, "the question's form still opens after a ping"

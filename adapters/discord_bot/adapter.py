@@ -343,7 +343,7 @@ class DiscordAdapter:
         """
         await asyncio.wait_for(self.client.logged_in.wait(), timeout=60)
         channel = await self.client.create_dm(discord.Object(id=int(key.user_id)))
-        self._note(key.user_id, messages)
+        # A ping is not a question: the person's open question (and its form) stays as it is.
         for post in self._posts(messages, key.user_id):
             await channel.send(**_message(post))
 
