@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import sys
 import threading
+from pathlib import Path
 from typing import ClassVar, TextIO
 
 from bot.config import Setting, Settings
 from bot.engine import Engine
-from bot.events import Button, ButtonPress, Outbound, TextMessage, parse_command
+from bot.events import Attachment, Button, ButtonPress, Outbound, TextMessage, parse_command
 from flows.text import RichText, Style
 from storage import ConversationKey
 
@@ -72,6 +74,7 @@ class ConsoleAdapter:
         self.ansi = stdout.isatty()
         self.key = ConversationKey("console", getpass.getuser(), "terminal")
         self.numbered: list[Button] = []
+        self.typed_answers = False
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
 
     def stop(self) -> None:
@@ -88,8 +91,12 @@ class ConsoleAdapter:
         self.write("Bye for now. Your case is saved; run fairshake again to carry on.")
 
     def event_for(self, line: str) -> TextMessage | ButtonPress | None:
-        if line.isdigit() and 1 <= int(line) <= len(self.numbered):
-            return ButtonPress(self.key, self.numbered[int(line) - 1].data)
+        """A number presses an option; where the question is answered by typing (an amount,
+        an item), only `#2` does, and a bare `2` is the answer."""
+        number = line.removeprefix("#")
+        pressing = line.startswith("#") or not self.typed_answers
+        if pressing and number.isdigit() and 1 <= int(number) <= len(self.numbered):
+            return ButtonPress(self.key, self.numbered[int(number) - 1].data)
         return parse_command(self.key, line) or TextMessage(self.key, line)
 
     async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
@@ -98,15 +105,25 @@ class ConsoleAdapter:
                 self.write(render(message.text, self.ansi))
             if message.buttons:
                 self.numbered = [button for row in message.buttons for button in row]
+                self.typed_answers = message.typed_only
+                mark = "#" if message.typed_only else ""
                 options = (
-                    f"  {number}. {button.label}" for number, button in enumerate(self.numbered, 1)
+                    f"  {mark}{number}. {button.label}"
+                    for number, button in enumerate(self.numbered, 1)
                 )
                 self.write("\n".join(options))
             if message.attachment:
-                path = self.settings.data_dir / "exports" / message.attachment.filename
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(message.attachment.content)
-                self.write(f"[saved {path}]")
+                self.write(f"[saved {self._save(message.attachment)}]")
+
+    def _save(self, attachment: Attachment) -> Path:
+        """An export in the data folder, readable by its owner only (it holds the case)."""
+        folder = self.settings.data_dir / "exports"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / attachment.filename
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(attachment.content)
+        return path
 
     def write(self, text: str) -> None:
         self.stdout.write(text + "\n\n")

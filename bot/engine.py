@@ -82,7 +82,8 @@ class Engine:
             result = session.handle(event)
             rows = buttons.stamp(record.profile, result.replies, session.step())
             outbound = [
-                Outbound(reply.text, row) for reply, row in zip(result.replies, rows, strict=True)
+                Outbound(reply.text, row, typed_only=reply.typed_only)
+                for reply, row in zip(result.replies, rows, strict=True)
             ]
             outbound += [Outbound(RichText(), attachment=file) for file in result.attachments]
             if result.forget:

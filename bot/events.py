@@ -61,6 +61,8 @@ class Outbound:
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachment: Attachment | None = None
     private: bool = True
+    typed_only: bool = False
+    """The message asks a question answered by typing; its buttons are only skip and back."""
 
 
 def parse_command(key: ConversationKey, text: str) -> Command | None:

@@ -44,6 +44,9 @@ class Reply:
 
     text: RichText
     choices: Rows = ()
+    typed_only: bool = False
+    """The question is answered by typing (an amount, an item): its only buttons are skip
+    and back, so a typed "2" is an answer, not a press."""
 
 
 @dataclass
@@ -372,7 +375,7 @@ class Dialogue:
                 rich("Currently: {value}", value=display(question, current, self.case.playbook))
             )
         nav = [SKIP, BACK] if question.id != "merchant" or answers else [SKIP]
-        return Reply(join(text), (*rows(choices), tuple(nav)))
+        return Reply(join(text), (*rows(choices), tuple(nav)), typed_only=not choices)
 
     def _gathering_prompt(self) -> Reply:
         questions = self.case.gathering().questions

@@ -72,3 +72,16 @@ async def test_end_of_input_leaves_cleanly(tmp_path):
     await adapter.run()
     assert "Start a case" in out.getvalue()
     assert out.getvalue().rstrip().endswith("run fairshake again to carry on.")
+
+
+def test_a_number_typed_as_an_answer_is_the_answer_and_hash_presses(tmp_path):
+    """At "What is the item?" a bare 2 is the item; #1 presses the first option (skip)."""
+    story = ["1", "1", "1", "1", "#1", "#1", "#1", "2", "#1"]
+    out = run_bot(tmp_path, story)
+    assert "  #1. Don't know / skip" in out
+    assert out.count("How much did you pay?") == 1, "the amount was asked once, then skipped"
+    exported = run_bot(tmp_path, ["/export"])
+    assert "[saved" in exported
+    case_file = (tmp_path / "exports" / "fairshake-case-c1.md").read_text("utf-8")
+    assert "- Item: 2" in case_file
+    assert (tmp_path / "exports" / "fairshake-case-c1.md").stat().st_mode & 0o777 == 0o600
