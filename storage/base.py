@@ -29,7 +29,7 @@ class PersonRecord:
 
     Attributes:
         profile: settings such as the time zone and the active case id.
-        conversations: conversation state per chat id (state, pending question, step).
+        conversations: per chat id, where the person talks to the bot (platform, last seen).
         cases: case documents per case id (facts, timeline, status).
         reminders: pending and past reminders per reminder id.
     """
