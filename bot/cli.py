@@ -128,6 +128,10 @@ def health(settings: Settings) -> int:
 COMMANDS = {"run": run, "check": check, "health": health}
 
 
+def _terminal_only(settings: Settings) -> bool:
+    return [adapter.name for adapter in adapters_to_run(settings)] == ["console"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fairshake", description=__doc__.split("\n", 1)[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('fairshake')}")
@@ -143,8 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognised arguments: {' '.join(args.rest)}")
     settings = load_settings()
     if args.command == "run":
-        logs.configure(
-            settings.log_level if settings.log_level in logs.LEVELS else "INFO",
-            settings.log_format,
-        )
+        level = settings.log_level if settings.log_level in logs.LEVELS else "INFO"
+        if "FAIRSHAKE_LOG_LEVEL" not in settings.values and _terminal_only(settings):
+            level = "WARNING"  # the log shares the screen with the terminal chat
+        logs.configure(level, settings.log_format)
     return COMMANDS[args.command](settings)

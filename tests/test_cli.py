@@ -138,7 +138,7 @@ def test_sigterm_during_a_stream_of_turns_exits_cleanly_and_keeps_every_answered
     }
     bot = subprocess.Popen(
         [sys.executable, "-m", "bot"],
-        env={**clean, "FAIRSHAKE_DATA_DIR": str(data)},
+        env={**clean, "FAIRSHAKE_DATA_DIR": str(data), "FAIRSHAKE_LOG_LEVEL": "INFO"},
         cwd=tmp_path,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -218,3 +218,10 @@ def test_a_bad_setting_stops_the_bot_before_it_starts(tmp_path):
     )
     assert done.returncode == 1
     assert "FAIRSHAKE_TIMEZONE" in done.stderr
+
+
+def test_the_terminal_chat_is_not_interleaved_with_info_logs(tmp_path):
+    done = fairshake(env={"FAIRSHAKE_DATA_DIR": str(tmp_path)}, cwd=tmp_path)
+    assert done.returncode == 0
+    assert "INFO" not in done.stderr
+    assert "Start a case" in done.stdout
