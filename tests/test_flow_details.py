@@ -167,3 +167,11 @@ async def test_a_button_from_before_forget_does_not_act_afterwards():
     await chat.say("/start")
     await chat.press_data(old.data)
     assert "earlier step" in chat.texts()[0]
+
+
+async def test_the_question_count_never_jumps():
+    chat = Chat()
+    await chat.say("/new")
+    assert "Question 1, about a dozen in all" in chat.prompt()
+    await answer(chat, "Amazon")
+    assert "Question 2 of 12" in chat.prompt()
