@@ -283,7 +283,11 @@ class Session:
             rich("I'll remind you on {when}.", when=f"{due:%a %-d %b at %H:%M} ({self.timezone})")
         )
         if "timezone" not in self.profile:
-            self.say(rich("_Not your time zone? Set it with /timezone, for example /timezone Europe/Berlin._"))
+            self.say(
+                rich(
+                    "_Not your time zone? Set it with /timezone, for example /timezone Europe/Berlin._"
+                )
+            )
 
     def cmd_reminders(self, args: str) -> None:
         def listed(statuses: tuple[str, ...]) -> list[dict[str, Any]]:
