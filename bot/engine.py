@@ -63,6 +63,11 @@ class Engine:
             (case_id, status_line(case).plain()) for case_id, case in reversed(record.cases.items())
         ]
 
+    async def offered(self, person: PersonKey, data: str) -> bool:
+        """Whether a button's data is on the person's latest prompt (not stale)."""
+        record = await self.store.load(person)
+        return buttons.accept(record.profile, data) is not None
+
     async def drain(self, timeout: float) -> bool:
         """Wait for the turns in flight to finish (at shutdown); False if time ran out."""
         try:

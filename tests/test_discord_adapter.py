@@ -271,6 +271,21 @@ async def test_an_old_answer_button_gets_the_current_question(bot: Bot) -> None:
     assert "When did you place the order?" in gus.text()
 
 
+async def test_after_a_restart_only_the_current_questions_form_opens(bot: Bot) -> None:
+    """What the process remembered is gone; the engine's stamps still tell old from current."""
+    hal = Person(bot, "hal")
+    await hal.slash("new")
+    shop_question = hal.prompt()
+    await hal.press("Amazon")
+    problem_question = hal.prompt()
+    await bot.restart()
+    old = await hal.press("Answer", on=shop_question)
+    assert old.modal is None
+    assert "That button is from an earlier step" in hal.text()
+    current = await hal.press("Answer", on=problem_question)
+    assert current.modal is not None
+
+
 # -- forms -------------------------------------------------------------------------------------
 
 

@@ -238,7 +238,7 @@ class DiscordAdapter:
         """Show the form for a question, unless the question is no longer being asked."""
         key = conversation(interaction)
         current = self._asking.get(key.user_id)
-        if fact_id not in forms.QUESTIONS or (current is not None and current.fact != fact_id):
+        if not await self._current(key, current, fact_id, skip):
             await self._answer(interaction, lambda key: ButtonPress(key, STALE_PRESS))
             return
         with self._busy():
@@ -252,10 +252,22 @@ class DiscordAdapter:
         key = conversation(interaction)
         fields = forms.submitted(cast(dict[str, Any], interaction.data or {}))
         current = self._asking.get(key.user_id)
-        if not fields or (current is not None and current.fact != fields[0][0]):
+        if not fields or not await self._current(key, current, fields[0][0], skip):
             await self._answer(interaction, lambda key: ButtonPress(key, STALE_PRESS))
             return
         await self._respond(interaction, self._fill(key, fields, skip))
+
+    async def _current(
+        self, key: ConversationKey, asking: forms.Asking | None, fact_id: str, skip: str
+    ) -> bool:
+        """Whether a form for `fact_id` still answers the question being asked. What this
+        process remembers decides; after a restart, the engine says whether the question's
+        skip button (stamped with its step) is still the latest one offered."""
+        if fact_id not in forms.QUESTIONS:
+            return False
+        if asking is not None:
+            return asking.fact == fact_id
+        return await self.engine.offered(key.person, skip)
 
     async def _answer(
         self, interaction: discord.Interaction, event: Callable[[ConversationKey], Inbound]
