@@ -252,6 +252,9 @@ async def build_templates() -> list[Template]:
             store = MemoryStore()
             engine = Engine(store)
             key = ConversationKey(PLATFORM, "template", "template")
+            # A person's first button stamp is random; the worker rebuilds these templates,
+            # so they start from a known stamp to come out the same in both processes.
+            await store.save(key.person, PersonRecord(profile={"offered": {"stamp": "0"}}))
             prompt = prompt_after(await engine.handle(Command(key, "start")), None)
             (new,) = (b for b in prompt.buttons if b.data.endswith("|new"))
             prompt = prompt_after(await engine.handle(ButtonPress(key, new.data)), prompt)
