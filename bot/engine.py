@@ -54,6 +54,8 @@ class Engine:
         self.default_timezone = default_timezone
         self.on_due: Callable[[DueEntry], None] | None = None
         """Told of every due entry a save adds (the reminder scheduler hooks in here)."""
+        self.on_forget: list[Callable[[PersonKey], None]] = []
+        """Told of each person deleted by /forget, so adapters drop what they hold in memory."""
         self._locks = KeyedLocks()
 
     async def case_lines(self, person: PersonKey) -> list[tuple[str, str]]:
@@ -93,6 +95,8 @@ class Engine:
             outbound += [Outbound(RichText(), attachment=file) for file in result.attachments]
             if result.forget:
                 await self.store.delete(person)  # due entries included
+                for forget in self.on_forget:
+                    forget(person)
             else:
                 await self.commit(person, record, indexed)
         log.debug(

@@ -225,3 +225,19 @@ def test_the_terminal_chat_is_not_interleaved_with_info_logs(tmp_path):
     assert done.returncode == 0
     assert "INFO" not in done.stderr
     assert "Start a case" in done.stdout
+
+
+def test_json_log_lines_for_a_log_collector(tmp_path):
+    done = fairshake(
+        env={
+            "FAIRSHAKE_DATA_DIR": str(tmp_path),
+            "FAIRSHAKE_LOG_FORMAT": "json",
+            "FAIRSHAKE_LOG_LEVEL": "INFO",
+        },
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert [line["message"] for line in lines] == ["started: console", "stopped"]
+    assert {line["level"] for line in lines} == {"INFO"}
+    assert all(line["time"].endswith("+00:00") for line in lines)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 import pytest
@@ -289,6 +289,19 @@ async def test_after_a_restart_only_the_current_questions_form_opens(bot: Bot) -
 # -- forms -------------------------------------------------------------------------------------
 
 
+async def test_forget_also_drops_what_was_typed_but_not_saved(bot: Bot) -> None:
+    ivy = Person(bot, "ivy")
+    await ivy.tell(stop_at="order details")
+    await ivy.submit(await ivy.press("Order details"), **(ORDER | {"order_date": "never"}))
+    assert "I kept what you typed" in ivy.text()
+    assert bot.adapter is not None
+    assert ivy.user["id"] in bot.adapter._kept
+    await ivy.slash("forget")
+    await ivy.press("Yes, delete it all")
+    assert ivy.user["id"] not in bot.adapter._kept, "what was typed is gone from memory too"
+    assert ivy.user["id"] not in bot.adapter._asking
+
+
 async def test_order_details_with_a_bad_date_keep_the_rest(bot: Bot) -> None:
     hal = Person(bot, "hal", in_server=True)
     await hal.tell(stop_at="order details")
@@ -411,6 +424,8 @@ async def test_a_reminder_ping_arrives_as_a_dm(bot: Bot) -> None:
 class Chatty:
     """An engine with a lot to say: long text and many buttons."""
 
+    on_forget: ClassVar[list[Any]] = []
+
     def __init__(self) -> None:
         paragraph = "A fairly long sentence about what to do next, said calmly. " * 8
         rows = tuple(
@@ -481,6 +496,8 @@ def test_the_sync_step_needs_the_token(monkeypatch, tmp_path, capsys) -> None:
 
 class Broken:
     """An engine that fails every turn."""
+
+    on_forget: ClassVar[list[Any]] = []
 
     async def handle(self, event: Any) -> list[Outbound]:
         raise RuntimeError("the store is on fire")

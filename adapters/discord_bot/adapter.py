@@ -39,7 +39,7 @@ from bot.engine import Engine
 from bot.events import Attachment, ButtonPress, Command, Inbound, Outbound, TextMessage
 from bot.locks import KeyedLocks
 from flows.text import rich
-from storage import ConversationKey
+from storage import ConversationKey, PersonKey
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,7 @@ class DiscordAdapter:
         self.client = FairShakeClient(self)
         self._asking: Recent[str, forms.Asking] = Recent(REMEMBERED)
         self._kept: Recent[str, dict[str, str]] = Recent(REMEMBERED)
+        engine.on_forget.append(self._forget)
         self._people = KeyedLocks()
         self._active = 0
         self._quiet = asyncio.Event()
@@ -289,6 +290,12 @@ class DiscordAdapter:
             self._kept[key.user_id] = filled.kept
             self._note(key.user_id, filled.replies)
         return filled.replies
+
+    def _forget(self, person: PersonKey) -> None:
+        """/forget: nothing of the person stays in memory either (typed answers included)."""
+        if person.platform == PLATFORM:
+            self._asking.pop(person.user_id, None)
+            self._kept.pop(person.user_id, None)
 
     def _note(self, user_id: str, replies: list[Outbound]) -> None:
         """Remember the question now asked; typed-but-unsaved answers last while it is one of them."""
