@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import discord
@@ -44,42 +45,82 @@ async def pinging(
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def test_a_reminder_pings_the_telegram_chat_and_its_buttons_work(tmp_path: Path) -> None:
+@dataclass
+class TelegramRun:
+    fake: FakeTelegram
+    store: TinyDBStore
+    clock: Clock
+    scheduler: Scheduler
+
+
+@asynccontextmanager
+async def telegram_with_reminders(data: Path) -> AsyncIterator[TelegramRun]:
+    """The Telegram bot and the reminder scheduler on one engine, on the test clock."""
     clock = Clock()
     async with FakeTelegram() as fake:
         fake.add_user(USER, "Robin")
         settings = load_settings(
             {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url},
-            env_file=tmp_path / "absent.env",
+            env_file=data / "absent.env",
         )
-        engine = Engine(TinyDBStore(tmp_path), clock=clock)
+        store = TinyDBStore(data)
+        engine = Engine(store, clock=clock)
         adapter = TelegramAdapter(engine, settings)
         running = asyncio.create_task(adapter.run())
         await fake.wait_for(lambda f: f.commands)
-        async with pinging(engine, adapter, clock) as scheduler:
-            person = TelegramPerson(fake)
-            await person.says("/new", "Which shop")
-            await person.says("/remind in 2 hours call the seller", "I'll remind you")
-            clock.advance(hours=1)
-            await scheduler.idle()
-            assert not any(
-                "call the seller" in m.visible_text and "Reminder" in m.visible_text
-                for m in fake.sent
-            )
-            clock.advance(hours=1, minutes=1)
-            await scheduler.idle()
-            ping = await fake.wait_for(
-                lambda f: next((m for m in f.sent if "⏰ Reminder" in m.visible_text), None)
-            )
-            assert "call the seller" in ping.visible_text
-            assert ping.button_labels == ["✅ Done", "⬆️ Escalate", "⏰ In 1 hour", "⏰ Tomorrow"]
-            await person.presses("✅ Done", "Marked done")
-            assert ping.buttons == [], "the ping's keyboard goes once pressed"
-            clock.advance(days=2)
-            await scheduler.idle()
-        adapter.stop()
-        await running
+        try:
+            async with pinging(engine, adapter, clock) as scheduler:
+                yield TelegramRun(fake, store, clock, scheduler)
+        finally:
+            adapter.stop()
+            await running
+
+
+async def test_a_reminder_pings_the_telegram_chat_and_its_buttons_work(tmp_path: Path) -> None:
+    async with telegram_with_reminders(tmp_path) as run:
+        fake, clock, scheduler = run.fake, run.clock, run.scheduler
+        person = TelegramPerson(fake)
+        await person.says("/new", "Which shop")
+        await person.says("/remind in 2 hours call the seller", "I'll remind you")
+        clock.advance(hours=1)
+        await scheduler.idle()
+        assert not any(
+            "call the seller" in m.visible_text and "Reminder" in m.visible_text for m in fake.sent
+        )
+        clock.advance(hours=1, minutes=1)
+        await scheduler.idle()
+        ping = await fake.wait_for(
+            lambda f: next((m for m in f.sent if "⏰ Reminder" in m.visible_text), None)
+        )
+        assert "call the seller" in ping.visible_text
+        assert ping.button_labels == ["✅ Done", "⬆️ Escalate", "⏰ In 1 hour", "⏰ Tomorrow"]
+        await person.presses("✅ Done", "Marked done")
+        assert ping.buttons == [], "the ping's keyboard goes once pressed"
+        clock.advance(days=2)
+        await scheduler.idle()
     assert [m.visible_text.count("⏰ Reminder") for m in fake.sent].count(1) == 1
+
+
+async def test_a_ping_to_someone_who_blocked_the_bot_is_retried_then_recorded_failed(
+    tmp_path: Path,
+) -> None:
+    async with telegram_with_reminders(tmp_path) as run:
+        person = TelegramPerson(run.fake)
+        await person.says("/new", "Which shop")
+        await person.says("/remind in 1 hour call the seller", "Not your time zone?")
+        run.fake.user_blocks_bot(USER)
+        for minutes in (61, 1, 5, 30):
+            run.clock.advance(minutes=minutes)
+            await run.scheduler.idle()
+    record = await run.store.load(PersonKey("telegram", str(USER)))
+    [reminder] = record.reminders.values()
+    assert reminder["status"] == "failed"
+    refused = [
+        c
+        for c in run.fake.calls_to("sendMessage")
+        if c.status == 403 and "Reminder" in c.params["text"]
+    ]
+    assert len(refused) == 4, "the first try and three retries"
 
 
 @pytest.fixture
@@ -117,42 +158,6 @@ async def test_a_reminder_set_in_a_server_pings_by_dm_and_its_buttons_work(
         await fake.wait(lambda: pressed.acknowledged)
         await asyncio.wait_for(adapter.settled(), 5)
         assert any("Marked done" in m.content for m in pressed.messages)
-
-
-async def test_a_ping_to_someone_who_blocked_the_bot_is_retried_then_recorded_failed(
-    tmp_path: Path,
-) -> None:
-    clock = Clock()
-    async with FakeTelegram() as fake:
-        fake.add_user(USER, "Robin")
-        settings = load_settings(
-            {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url},
-            env_file=tmp_path / "absent.env",
-        )
-        store = TinyDBStore(tmp_path)
-        engine = Engine(store, clock=clock)
-        adapter = TelegramAdapter(engine, settings)
-        running = asyncio.create_task(adapter.run())
-        await fake.wait_for(lambda f: f.commands)
-        async with pinging(engine, adapter, clock) as scheduler:
-            person = TelegramPerson(fake)
-            await person.says("/new", "Which shop")
-            await person.says("/remind in 1 hour call the seller", "Not your time zone?")
-            fake.user_blocks_bot(USER)
-            for minutes in (61, 1, 5, 30):
-                clock.advance(minutes=minutes)
-                await scheduler.idle()
-        adapter.stop()
-        await running
-    record = await store.load(PersonKey("telegram", str(USER)))
-    [reminder] = record.reminders.values()
-    assert reminder["status"] == "failed"
-    refused = [
-        c
-        for c in fake.calls_to("sendMessage")
-        if c.status == 403 and "Reminder" in c.params["text"]
-    ]
-    assert len(refused) == 4, "the first try and three retries"
 
 
 async def test_a_ping_leaves_the_open_question_and_its_form_alone(discord_bot: Bot) -> None:
