@@ -367,9 +367,6 @@ class Session:
     def cmd_cancel(self, args: str) -> None:
         self.case_event("cancel")
 
-    def cmd_back(self, args: str) -> None:
-        self.case_event("back")
-
     # -- helpers -----------------------------------------------------------------------------
 
     def case_event(self, event: str) -> None:

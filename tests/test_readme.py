@@ -42,7 +42,7 @@ def test_settings_table_lists_every_setting_with_its_default():
 def test_commands_table_lists_exactly_the_commands_the_bot_answers():
     documented = {row[0].strip("`/") for row in table_after("commands-table")}
     handled = {name.removeprefix("cmd_") for name in dir(Session) if name.startswith("cmd_")}
-    assert documented == set(COMMANDS) == handled - {"back"}
+    assert documented == set(COMMANDS) == handled
 
 
 def test_readme_gives_two_commands_for_a_fresh_machine():
