@@ -35,9 +35,6 @@ class RichText:
     def plain(self) -> str:
         return "".join(span.text for span in self.spans)
 
-    def __add__(self, other: RichText) -> RichText:
-        return RichText(self.spans + other.spans)
-
     def __bool__(self) -> bool:
         return any(span.text for span in self.spans)
 
