@@ -87,7 +87,8 @@ class Session:
         self.now_utc = now_utc
         self.profile = record.profile
         self.timezone = self.profile.get("timezone", default_timezone)
-        self.now = now_utc.astimezone(ZoneInfo(self.timezone))
+        self.zone = ZoneInfo(self.timezone)
+        self.now = now_utc.astimezone(self.zone)
         self.result = SessionResult()
 
     # -- dispatch ----------------------------------------------------------------------------
@@ -298,7 +299,6 @@ class Session:
         if not pending and not failed:
             self.say(rich("You have no reminders set. Try `/remind in 2 days call back`."))
             return
-        zone = ZoneInfo(self.timezone)
         lines = []
         for heading, found in (
             (rich("**Your reminders**"), pending),
@@ -313,7 +313,7 @@ class Session:
                 lines.append(
                     rich(
                         "• {when}: {text} ({case})",
-                        when=reminders.local(due, zone),
+                        when=reminders.local(due, self.zone),
                         text=reminder["text"],
                         case=reminder["case_id"],
                     )
@@ -336,13 +336,13 @@ class Session:
             self.say(
                 rich(
                     "That one is already set for {when}.",
-                    when=reminders.local(reminders.due_of(reminder), ZoneInfo(self.timezone)),
+                    when=reminders.local(reminders.due_of(reminder), self.zone),
                 )
             )
         elif action in ("1h", "1d"):
             due = parsers.parse_when(_PING_ACTIONS[action], self.now)
             reminders.snooze(self.record, reminder, due, self.now)
-            when = reminders.local(due, ZoneInfo(self.timezone))
+            when = reminders.local(due, self.zone)
             self.say(rich("OK, I'll remind you again on {when}.", when=when))
         else:
             reminders.finish(self.record, reminder, self.now, _PING_ACTIONS[action])

@@ -196,10 +196,8 @@ class Dialogue:
         if contact.get("result") == "waiting" and not checks:
             self._schedule_follow_up(contact)
         machine.fire(self.case, "logged")
-        if self.case.state in machine.CLOSED_STATES:
-            self._closed_note()
+        self._after(machine.LOGGING, "logged")
         if self.case.state == machine.SUPERVISOR:
-            self._reached(machine.SUPERVISOR)
             self._say(
                 rich(
                     "For a store credit or a large refund, a manager is usually the one who can say yes."
@@ -211,7 +209,7 @@ class Dialogue:
         """A contact left waiting gets a follow-up: two business days, at 9:00 their time."""
         rule_days = 2
         due_day = parsers.business_days_after(self.case.today, rule_days)
-        due = datetime.combine(due_day, time(9), tzinfo=self.case.now.tzinfo)
+        due = parsers.wall_time(due_day, time(9), self.case.now)
         self.turn.reminders.append(
             ReminderRequest(
                 self.case.record["id"],
