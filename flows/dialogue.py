@@ -380,7 +380,9 @@ class Dialogue:
         current = self.case.record["question"]
         number = next((i for i, q in enumerate(questions, 1) if q.id == current), 1)
         # How many questions depends on the shop (Amazon asks who sold it): no total until then.
-        total = f" of {len(questions)}" if "merchant" in self.case.facts else ", about a dozen in all"
+        total = (
+            f" of {len(questions)}" if "merchant" in self.case.facts else ", about a dozen in all"
+        )
         return self._question_prompt(
             self.case.gathering().get(current), self.case.facts, f"Question {number}{total}"
         )

@@ -19,8 +19,8 @@ from adapters.discord_bot import sync_commands
 from bot.cli import serve
 from bot.config import load_settings
 from storage import PersonKey, TinyDBStore
-from tests.fake_discord import FakeDiscord
-from tests.fake_telegram import FakeTelegram
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.telegram import FakeTelegram
 
 TELEGRAM_USER = 777
 
@@ -28,7 +28,9 @@ TELEGRAM_USER = 777
 async def test_telegram_and_discord_share_one_engine_and_store(tmp_path, monkeypatch):
     async with FakeTelegram() as telegram, FakeDiscord() as discord_service:
         monkeypatch.setattr(discord.http.Route, "BASE", discord_service.api_base)
-        monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(discord_service.gateway_url))
+        monkeypatch.setattr(
+            DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(discord_service.gateway_url)
+        )
         settings = load_settings(
             {
                 "FAIRSHAKE_DATA_DIR": str(tmp_path / "data"),

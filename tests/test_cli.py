@@ -180,7 +180,7 @@ async def test_a_rejected_token_stops_with_exit_1_and_never_reaches_the_log(tmp_
     """Telegram refuses a revoked token; the log says so without quoting it."""
     import asyncio
 
-    from tests.fake_telegram import FakeTelegram
+    from tests.fakes.telegram import FakeTelegram
 
     async with FakeTelegram() as fake:
         revoked = "987654321:AAH-revokedrevokedrevokedrevoked_99"

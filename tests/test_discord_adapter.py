@@ -25,7 +25,7 @@ from bot.session import COMMANDS
 from flows.text import plain, rich
 from storage import ConversationKey, MemoryStore, Store
 from tests.chat import AMAZON_ORDER, Clock
-from tests.fake_discord import DEFERRED, MESSAGE, FakeDiscord, Interaction, Message
+from tests.fakes.discord import DEFERRED, MESSAGE, FakeDiscord, Interaction, Message
 
 ORDER = {
     "order_number": AMAZON_ORDER,

@@ -43,7 +43,9 @@ async def test_one_persons_events_never_interleave_even_from_two_chats():
 async def test_different_people_run_concurrently():
     store = SlowStore()
     engine = Engine(store)
-    await asyncio.gather(*(engine.handle(Command(key(name), "new")) for name in ("ann", "bob", "cy")))
+    await asyncio.gather(
+        *(engine.handle(Command(key(name), "new")) for name in ("ann", "bob", "cy"))
+    )
     first_save = store.trace.index(next(step for step in store.trace if step[0] == "save"))
     assert [step[0] for step in store.trace[:first_save]] == ["load"] * 3
     assert len(engine._locks) == 0
@@ -72,4 +74,6 @@ async def test_turns_log_no_case_content(caplog):
         await engine.handle(TextMessage(key("ann"), "Amazon"))
         await engine.handle(TextMessage(key("ann"), secret))
     assert caplog.records, "the engine logs its turns at DEBUG"
-    assert all("Secret" not in r.getMessage() and "9999999" not in r.getMessage() for r in caplog.records)
+    assert all(
+        "Secret" not in r.getMessage() and "9999999" not in r.getMessage() for r in caplog.records
+    )

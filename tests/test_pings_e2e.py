@@ -25,8 +25,8 @@ from bot.engine import Engine
 from bot.reminders import Scheduler, route
 from storage import PersonKey, TinyDBStore
 from tests.chat import Clock
-from tests.fake_discord import FakeDiscord
-from tests.fake_telegram import FakeTelegram
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.telegram import FakeTelegram
 from tests.test_discord_adapter import Bot, Person
 from tests.test_telegram_adapter import USER
 from tests.test_telegram_adapter import Person as TelegramPerson

@@ -35,7 +35,9 @@ def test_diagram_shows_every_state_and_a_guard():
 
 def test_settings_table_lists_every_setting_with_its_default():
     rows = {row[0].strip("`"): row[1].strip("`") for row in table_after("settings-table")}
-    adapters = [setting for adapter in available_adapters().values() for setting in adapter.SETTINGS]
+    adapters = [
+        setting for adapter in available_adapters().values() for setting in adapter.SETTINGS
+    ]
     assert rows == {setting.name: setting.default for setting in (*SETTINGS, *adapters)}
 
 

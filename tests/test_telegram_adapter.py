@@ -22,7 +22,7 @@ from bot.engine import Engine
 from bot.session import COMMANDS
 from storage import ConversationKey, MemoryStore, PersonKey, PersonRecord, Store, TinyDBStore
 from tests.chat import AMAZON_ORDER
-from tests.fake_telegram import FakeTelegram, SentMessage, utf16_len
+from tests.fakes.telegram import FakeTelegram, SentMessage, utf16_len
 
 USER = 4242
 

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.fake_discord import DEFERRED, MESSAGE, FakeDiscord, Interaction
+from tests.fakes.discord import DEFERRED, MESSAGE, FakeDiscord, Interaction
 
 COMMAND = {
     "name": "dispute",
