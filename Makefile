@@ -21,7 +21,9 @@ test: $(BIN)/fairshake
 
 lint: $(BIN)/fairshake
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(BIN)/fairshake
 	$(BIN)/python -m bench.turns

@@ -18,7 +18,16 @@ from typing import ClassVar, TextIO
 
 from bot.config import Setting, Settings
 from bot.engine import Engine
-from bot.events import Attachment, Button, ButtonPress, Outbound, TextMessage, parse_command
+from bot.events import (
+    Attachment,
+    Button,
+    ButtonPress,
+    Command,
+    Inbound,
+    Outbound,
+    TextMessage,
+    parse_command,
+)
 from flows.text import RichText, Style
 from storage import ConversationKey
 
@@ -83,14 +92,12 @@ class ConsoleAdapter:
     async def run(self) -> None:
         lines = self._read_lines()
         self.write("Fair Shake: type /start to begin, /help for commands, Ctrl-D to leave.")
-        await self.send(self.key, await self.engine.handle(parse_command(self.key, "/start")))
+        await self.send(self.key, await self.engine.handle(Command(self.key, "start")))
         while (line := await lines.get()) is not None:
-            event = self.event_for(line.strip())
-            if event is not None:
-                await self.send(self.key, await self.engine.handle(event))
+            await self.send(self.key, await self.engine.handle(self.event_for(line.strip())))
         self.write("Bye for now. Your case is saved; run fairshake again to carry on.")
 
-    def event_for(self, line: str) -> TextMessage | ButtonPress | None:
+    def event_for(self, line: str) -> Inbound:
         """A number presses an option; where the question is answered by typing (an amount,
         an item), only `#2` does, and a bare `2` is the answer."""
         number = line.removeprefix("#")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import logging
 import re
@@ -173,16 +174,18 @@ class TelegramAdapter:
             runner = (
                 await self._start_webhook() if self.settings.get("TELEGRAM_WEBHOOK_URL") else None
             )
+            updater = self.app.updater
+            assert updater is not None, "the builder makes an updater unless told not to"
             if runner is None:
-                await self.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
+                await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
             log.info("telegram: running (%s)", "webhook" if runner else "long polling")
             try:
                 await self._stop.wait()
             finally:
                 if runner is not None:
                     await runner.cleanup()
-                if self.app.updater.running:
-                    await self.app.updater.stop()
+                if updater.running:
+                    await updater.stop()
                 await self.app.stop()
 
     def stop(self) -> None:
@@ -219,13 +222,17 @@ class TelegramAdapter:
     # -- inbound -------------------------------------------------------------------------------
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        key = _key(update.effective_user.id, update.effective_chat.id)
+        message, user = update.effective_message, update.effective_user
+        if message is None or message.text is None or user is None:
+            return  # the handler's filters let through only text messages from a person
+        key = _key(user.id, message.chat.id)
         event = parse_command(key, message.text) or TextMessage(key, message.text)
-        await self._turn(update.effective_chat.id, event)
+        await self._turn(message.chat.id, event)
 
     async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        if query is None:
+            return  # a CallbackQueryHandler is only called with one
         chat_id = query.message.chat.id if query.message else query.from_user.id
         if query.message is not None and query.message.chat.type != "private":
             return
@@ -239,6 +246,8 @@ class TelegramAdapter:
         await self._deliver(chat_id, await turn)
 
     async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat is None:
+            return
         await self._send_text(
             update.effective_chat.id,
             "I can only read text. Please type your answer, or use the buttons.",
@@ -246,6 +255,8 @@ class TelegramAdapter:
 
     async def _on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Case facts are private: in a group, say once where to talk instead."""
+        if update.effective_chat is None:
+            return
         chat_id = update.effective_chat.id
         if chat_id in self._told_groups:
             return
@@ -296,11 +307,13 @@ class TelegramAdapter:
         for message in messages:
             if message.attachment is not None:
                 file = InputFile(message.attachment.content, filename=message.attachment.filename)
-                await _retrying(lambda f=file: self.app.bot.send_document(chat_id, f), strict)
+                await _retrying(
+                    functools.partial(self.app.bot.send_document, chat_id, file), strict
+                )
             chunks = telegram_html.split(message.text)
             for index, chunk in enumerate(chunks):
                 markup = _keyboard(message) if index == len(chunks) - 1 else None
-                await _retrying(lambda c=chunk, m=markup: self._send_html(chat_id, c, m), strict)
+                await _retrying(functools.partial(self._send_html, chat_id, chunk, markup), strict)
 
     async def _send_html(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None) -> Any:
         return await self.app.bot.send_message(

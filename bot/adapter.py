@@ -9,24 +9,26 @@ runs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib.metadata import entry_points
 from typing import ClassVar, Protocol
 
 from bot.config import Setting, Settings
 from bot.engine import Engine
 from bot.events import Outbound
+from bot.reminders import Deliver
 from storage import ConversationKey
 
 ENTRY_POINT_GROUP = "fairshake.adapters"
+OPERATOR_COMMANDS_GROUP = "fairshake.commands"
+"""A platform's own operator steps, `fairshake <name> ...`: entry points to a
+`main(argv, prog) -> int` (Discord's command sync). Kept apart from the adapters so the
+CLI lists them without importing any platform library."""
 FALLBACK = "console"
 
 
 class Adapter(Protocol):
-    """What the CLI and the reminders need from a platform adapter.
-
-    An adapter may also offer operator commands as a classmethod `cli(argv, prog) -> int`,
-    run as `fairshake <name> ...` (Discord's command sync).
-    """
+    """What the CLI and the reminders need from a platform adapter."""
 
     name: ClassVar[str]
     SETTINGS: ClassVar[tuple[Setting, ...]]
@@ -50,6 +52,30 @@ class Adapter(Protocol):
 
     async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
         """Send messages to a conversation unprompted (reminder pings)."""
+
+
+def route(adapters: Iterable[Adapter]) -> Deliver:
+    """A `deliver` that sends each ping through the adapter of its platform."""
+    by_platform = {adapter.name: adapter for adapter in adapters}
+
+    async def deliver(key: ConversationKey, messages: list[Outbound]) -> None:
+        await by_platform[key.platform].send(key, messages)
+
+    return deliver
+
+
+class OperatorCommand(Protocol):
+    def __call__(self, argv: list[str], prog: str) -> int: ...
+
+
+def operator_command_names() -> list[str]:
+    return sorted(point.name for point in entry_points(group=OPERATOR_COMMANDS_GROUP))
+
+
+def operator_command(name: str) -> OperatorCommand:
+    (point,) = entry_points(group=OPERATOR_COMMANDS_GROUP, name=name)
+    command: OperatorCommand = point.load()
+    return command
 
 
 def available_adapters() -> dict[str, type[Adapter]]:

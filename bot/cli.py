@@ -23,10 +23,10 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bot import checks, logs
-from bot.adapter import adapters_to_run, available_adapters
+from bot.adapter import adapters_to_run, operator_command, operator_command_names, route
 from bot.config import Settings, load_settings
 from bot.engine import Engine
-from bot.reminders import Scheduler, route
+from bot.reminders import Scheduler
 from storage import StoreError, TinyDBStore
 
 log = logging.getLogger("fairshake")
@@ -79,7 +79,7 @@ async def serve(settings: Settings) -> None:
         await asyncio.gather(heart, stop_wait, pinging, *late, return_exceptions=True)
         await store.close()
         log.info("stopped")
-    failed = [task.exception() for task in runs if not task.cancelled() and task.exception()]
+    failed = [error for task in runs if not task.cancelled() and (error := task.exception())]
     if failed:
         raise failed[0]
 
@@ -135,14 +135,13 @@ def _terminal_only(settings: Settings) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fairshake", description=__doc__.split("\n", 1)[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('fairshake')}")
-    adapters = available_adapters()
-    platforms = [name for name, adapter in adapters.items() if hasattr(adapter, "cli")]
+    platforms = operator_command_names()
     parser.add_argument("command", nargs="?", default="run", choices=[*COMMANDS, *platforms])
     parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.command in platforms:
         # A platform's own operator commands, e.g. `fairshake discord sync --guild ID`.
-        return adapters[args.command].cli(args.rest, prog=f"fairshake {args.command}")
+        return operator_command(args.command)(args.rest, prog=f"fairshake {args.command}")
     if args.rest:
         parser.error(f"unrecognised arguments: {' '.join(args.rest)}")
     settings = load_settings()

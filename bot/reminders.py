@@ -42,7 +42,7 @@ import heapq
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Collection, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -68,24 +68,6 @@ DATA_PREFIX = "R|"
 
 Deliver = Callable[[ConversationKey, list[Outbound]], Awaitable[None]]
 """Sends a ping to a conversation: the adapter of its platform (`Adapter.send`)."""
-
-
-class Sender(Protocol):
-    """What routing needs of an adapter (bot.adapter.Adapter has it)."""
-
-    name: str
-
-    async def send(self, key: ConversationKey, messages: list[Outbound]) -> None: ...
-
-
-def route(adapters: Iterable[Sender]) -> Deliver:
-    """A `deliver` that sends each ping through the adapter of its platform."""
-    by_platform = {adapter.name: adapter for adapter in adapters}
-
-    async def deliver(key: ConversationKey, messages: list[Outbound]) -> None:
-        await by_platform[key.platform].send(key, messages)
-
-    return deliver
 
 
 class Clock(Protocol):
@@ -130,7 +112,7 @@ def zone_of(record: PersonRecord, default: str) -> ZoneInfo:
     return ZoneInfo(record.profile.get("timezone", default))
 
 
-def local(stamp: datetime, zone: ZoneInfo) -> str:
+def local(stamp: datetime, zone: tzinfo | None) -> str:
     return f"{stamp.astimezone(zone):%a %-d %b %H:%M}"
 
 
@@ -253,6 +235,7 @@ def ping(record: PersonRecord, reminder: dict[str, Any]) -> list[Outbound]:
     def button(label: str, action: str) -> Button:
         return Button(label, f"{DATA_PREFIX}{reminder['id']}|{action}")
 
+    rows: tuple[tuple[Button, ...], ...]
     if reminder.get("kind") == CHECK_IN:
         rows = (
             (button("👍 Yes", "yes"), button("👎 No", "no")),
@@ -372,7 +355,7 @@ class Scheduler:
         self._wake.clear()
         can_launch = self._heap and len(self._tasks) < self.concurrency
         self._sleeping_until = self._heap[0].due if can_launch else None
-        waits = [asyncio.ensure_future(self._wake.wait())]
+        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait())]
         if self._sleeping_until is not None:
             waits.append(asyncio.ensure_future(self.clock.sleep_until(self._sleeping_until)))
         self._asleep = True

@@ -356,7 +356,8 @@ class Session:
                     self.case_event("escalate")
                 else:
                     promise = reminder.get("slot", "").removeprefix("promise:")
-                    self.absorb(self.dialogue().on_promise(promise, kept=action == "yes"))
+                    case = Dialogue(self.record.cases[reminder["case_id"]], self.now)
+                    self.absorb(case.on_promise(promise, kept=action == "yes"))
 
     def cmd_log(self, args: str) -> None:
         self.case_event("log")

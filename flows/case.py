@@ -53,7 +53,8 @@ class CaseModel:
 
     @property
     def state(self) -> str:
-        return self.record["state"]
+        state: str = self.record["state"]
+        return state
 
     @state.setter
     def state(self, value: str) -> None:
@@ -67,7 +68,8 @@ class CaseModel:
 
     @property
     def facts(self) -> dict[str, Any]:
-        return self.record["facts"]
+        facts: dict[str, Any] = self.record["facts"]
+        return facts
 
     @property
     def playbook(self) -> Playbook:
@@ -107,17 +109,20 @@ class CaseModel:
     def facts_confirmed(self) -> bool:
         return bool(self.record["confirmed"])
 
+    def _log_result(self) -> object:
+        return self.record["log_draft"].get("result")
+
     def at_first_log_question(self) -> bool:
         return self.record["log_question"] in (None, LOG.questions[0].id)
 
     def result_resolved(self) -> bool:
-        return self.record["log_draft"].get("result") == "resolved"
+        return self._log_result() == "resolved"
 
     def result_offer(self) -> bool:
-        return self.record["log_draft"].get("result") == "offer"
+        return self._log_result() == "offer"
 
     def result_no_progress(self) -> bool:
-        return self.record["log_draft"].get("result") == "no_progress"
+        return self._log_result() == "no_progress"
 
     def needs_manager(self) -> bool:
         """Store credit, or a refund at or above the playbook's threshold, needs a manager."""

@@ -32,7 +32,9 @@ def mermaid() -> str:
 
 def _draw(machine: GraphMachine) -> str:
     graph = machine.graph_cls(machine)
-    return graph.get_graph(title="Fair Shake dispute flow").draw(None).strip()
+    source = graph.get_graph(title="Fair Shake dispute flow").draw(None)
+    assert source is not None, "draw(None) returns the source rather than writing a file"
+    return source.strip()
 
 
 def readme_block() -> str:

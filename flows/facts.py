@@ -41,7 +41,7 @@ class Fact:
     id: str
     label: str
     question: str
-    parse: Callable[[str, CaseFacts], Any] | None = None
+    parse: Callable[[str, CaseFacts], Any]
     options: Callable[[Playbook], dict[str, str]] | None = None
     applies: Callable[[CaseFacts], bool] = lambda facts: True
     hint: str = ""

@@ -59,6 +59,12 @@ def _words(text: str, refusal: str) -> str:
     return words
 
 
+def _without_lead(lead: re.Pattern[str], words: str) -> str:
+    """`words` after the optional lead-in `lead` matches at their start ('order #', 'on the')."""
+    found = lead.match(words)
+    return words[found.end() :] if found else words
+
+
 # --- order numbers -------------------------------------------------------------------------
 
 _AMAZON_EXAMPLE = "in three groups, like 112-3456789-0123456."
@@ -91,7 +97,7 @@ def parse_order_number(text: str, amazon: bool) -> str:
             return number
         raise ParseError(_ORDER_UNREAD)
     words = _words(text, _AMAZON_UNREAD)
-    number = words[_ORDER_LABEL.match(words).end() :]
+    number = _without_lead(_ORDER_LABEL, words)
     found = _AMAZON_ORDER.fullmatch(number)
     if found:
         digits = found[4] or "".join(found.group(1, 2, 3))
@@ -205,7 +211,7 @@ def _numeric(first: str, separator: str, second: str, year: str | None) -> _Day:
 
 def _read_day(words: str, today: date) -> _Day | None:
     """The day `words` names, or None when they are not a day at all."""
-    words = words[_DAY_LEAD.match(words).end() :]
+    words = _without_lead(_DAY_LEAD, words)
     if words in _RELATIVE_DAYS:
         return _Day(fixed=today + timedelta(days=_RELATIVE_DAYS[words]))
     if found := _AGO.fullmatch(words):
@@ -242,8 +248,10 @@ def _occurrences(day: _Day, today: date, step: int) -> Iterator[date]:
         first = start + timedelta(days=step * ((day.weekday - start.weekday()) * step % 7))
         yield from (first + timedelta(weeks=step * n) for n in range(2))
         return
+    assert day.month_day is not None, "a recurring day is a weekday or a month-day"
+    month_day = day.month_day
     for year in range(start.year, start.year + 9 * step, step):  # 29 February recurs within 8
-        found = _calendar_day(year, *day.month_day)
+        found = _calendar_day(year, *month_day)
         if found and (found - start).days * step >= 0:
             yield found  # only the nearest: 'Nov 22 2pm' said at 3pm is a slip, not next year
             return
@@ -258,6 +266,7 @@ def parse_date(text: str, today: date, *, allow_future: bool = False) -> date:
     day = _read_day(_words(text, _DATE_UNREAD), today)
     if day is None:
         raise ParseError(_DATE_UNREAD)
+    found: date | None
     if day.fixed:
         found = day.fixed
     else:
@@ -267,6 +276,8 @@ def parse_date(text: str, today: date, *, allow_future: bool = False) -> date:
             found = ahead if day.step > 0 else back
         else:
             found = min(filter(None, (back, ahead)), key=lambda option: abs(option - today))
+    if found is None:
+        raise ParseError(_DATE_UNREAD)
     if found > today and not allow_future:
         raise ParseError(_DATE_FUTURE)
     if found < _add_months(today, -120):
@@ -532,7 +543,10 @@ def _clock(words: str) -> time:
     """The time of day in '9am', '9:30 p.m.', '17:30', '17h30' or 'morning'."""
     if words in _CLOCK_WORDS:
         return _CLOCK_WORDS[words]
-    hour_text, minute_text, half = _CLOCK_PARTS.fullmatch(words).groups()
+    parts = _CLOCK_PARTS.fullmatch(words)
+    if parts is None:
+        raise ParseError(_CLOCK_IMPOSSIBLE)
+    hour_text, minute_text, half = parts.groups()
     hour, minute = int(hour_text), int(minute_text or 0)
     if half:
         if not 1 <= hour <= 12:
@@ -639,7 +653,7 @@ def _zone_index() -> dict[str, str]:
     ('berlin'); where a city is in two names ('istanbul'), the shorter wins: both are one zone.
     """
     names = available_timezones() - {"localtime", "Factory"}
-    index = {}
+    index: dict[str, str] = {}
     for name in sorted(names, key=lambda name: (len(name), name)):
         if not name.startswith("Etc/"):  # 'gmt-5' alone must not find Etc/GMT-5, which is UTC+5
             index.setdefault(_zone_key(name.rsplit("/", 1)[-1]), name)

@@ -250,7 +250,8 @@ def record_promises(
 
 def settle(case: CaseModel, promise_id: str, kept: bool) -> dict[str, Any] | None:
     """Record what became of a promise (the answer to its check-in)."""
-    promise = next((p for p in case.record.get("promises", []) if p["id"] == promise_id), None)
+    promises: list[dict[str, Any]] = case.record.get("promises", [])
+    promise = next((p for p in promises if p["id"] == promise_id), None)
     if promise is None or promise["status"] != OPEN:
         return None
     promise.update(status=KEPT if kept else BROKEN, settled_at=case.now.isoformat())

@@ -159,7 +159,10 @@ class TinyDBStore(Store):
         if not _STAMP.fullmatch(stamp):
             return None
         try:  # slicing: strptime would take most of the start-up with 100,000 entries
-            due = datetime(*(int(stamp[a:b]) for a, b in _STAMP_FIELDS), tzinfo=UTC)
+            year, month, day, hour, minute, second, micro = (
+                int(stamp[a:b]) for a, b in _STAMP_FIELDS
+            )
+            due = datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
             user_id = base64.urlsafe_b64decode(user + "=" * (-len(user) % 4)).decode()
         except ValueError:
             return None

@@ -18,6 +18,7 @@ from discord.gateway import DiscordWebSocket
 
 from adapters.discord_bot import DiscordAdapter, render, sync_commands
 from adapters.discord_bot import cli as sync_step
+from bot.cli import main as fairshake
 from bot.config import Settings, load_settings
 from bot.engine import Engine
 from bot.events import Button, Outbound
@@ -558,10 +559,10 @@ def test_settings_discord_would_refuse_are_reported(tmp_path: Any) -> None:
 def test_fairshake_discord_reaches_the_sync_step(monkeypatch, tmp_path, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DISCORD_BOT_TOKEN", raising=False)
-    assert DiscordAdapter.cli(["sync", "--guild", "7"]) == 1
+    assert fairshake(["discord", "sync", "--guild", "7"]) == 1
     assert capsys.readouterr().err.startswith("discord sync: DISCORD_BOT_TOKEN is not set")
     with pytest.raises(SystemExit):
-        DiscordAdapter.cli(["--help"])
+        fairshake(["discord", "--help"])
     assert "usage: fairshake discord" in capsys.readouterr().out
 
 

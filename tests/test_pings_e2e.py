@@ -20,9 +20,10 @@ from discord.gateway import DiscordWebSocket
 
 from adapters.discord_bot import DiscordAdapter, sync_commands
 from adapters.telegram import TelegramAdapter
+from bot.adapter import route
 from bot.config import load_settings
 from bot.engine import Engine
-from bot.reminders import Scheduler, route
+from bot.reminders import Scheduler
 from storage import PersonKey, TinyDBStore
 from tests.chat import Clock
 from tests.fakes.discord import FakeDiscord

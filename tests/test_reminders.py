@@ -10,8 +10,9 @@ import base64
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.adapter import route
 from bot.events import MAX_BUTTON_DATA, Outbound
-from bot.reminders import DATA_PREFIX, route
+from bot.reminders import DATA_PREFIX
 from storage import (
     ConversationKey,
     MemoryStore,

@@ -92,9 +92,10 @@ class Pressable(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Pressable:
-        return cls(match.group(0), item.label or "…")
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(match.group(0), label or "…")
 
     async def callback(self, interaction: discord.Interaction) -> None:
         adapter = cast(FairShakeClient, interaction.client).adapter
@@ -210,17 +211,6 @@ class DiscordAdapter:
     async def settled(self) -> None:
         """Return once no interaction is being answered."""
         await self._quiet.wait()
-
-    @classmethod
-    async def sync_commands(cls, settings: Settings, guild_id: int | None = None) -> list[str]:
-        return await sync_commands(settings, guild_id)
-
-    @classmethod
-    def cli(cls, argv: list[str], prog: str = "fairshake discord") -> int:
-        """`fairshake discord …`: the operator steps (`sync [--guild ID]`)."""
-        from adapters.discord_bot.cli import main  # the CLI imports this module
-
-        return main(argv, prog)
 
     # -- interactions ---------------------------------------------------------------------
 

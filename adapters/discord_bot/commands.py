@@ -6,17 +6,15 @@ command's arguments; the engine answers. Usable in servers and in DMs with the b
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import Any, Protocol
 from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
 
+from bot.engine import Engine
 from bot.session import COMMANDS
 from storage import PersonKey
-
-if TYPE_CHECKING:
-    from adapters.discord_bot.adapter import DiscordAdapter
 
 PLATFORM = "discord"
 GROUP = "dispute"
@@ -50,11 +48,21 @@ WHEN_EXAMPLES = ("in 2 days", "tomorrow 9am", "in 1 week", "Monday 10am", "in 3 
 MAX_CHOICES = 25
 
 
-def _adapter(interaction: discord.Interaction) -> DiscordAdapter:
-    adapter = getattr(interaction.client, "adapter", None)
+class CommandTarget(Protocol):
+    """What the slash commands hand their interactions to (the DiscordAdapter)."""
+
+    engine: Engine
+
+    async def command(self, interaction: discord.Interaction, name: str, args: str) -> None: ...
+
+    async def answer(self, interaction: discord.Interaction, text: str) -> None: ...
+
+
+def _adapter(interaction: discord.Interaction) -> CommandTarget:
+    adapter: CommandTarget | None = getattr(interaction.client, "adapter", None)
     if adapter is None:
         raise RuntimeError("this client only syncs commands")
-    return cast("DiscordAdapter", adapter)
+    return adapter
 
 
 async def _simple(interaction: discord.Interaction) -> None:
@@ -127,7 +135,7 @@ def dispute_group() -> app_commands.Group:
         allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),
         allowed_installs=app_commands.AppInstallationType(guild=True),
     )
-    commands = [
+    commands: list[app_commands.Command[Any, ..., None]] = [
         *(app_commands.Command(name=n, description=d, callback=_simple) for n, d in SIMPLE.items()),
         app_commands.Command(name="remind", description="Set a reminder", callback=_remind),
         app_commands.Command(name="cases", description=COMMANDS["cases"], callback=_cases),

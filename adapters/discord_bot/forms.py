@@ -85,7 +85,7 @@ def modal(kind: str, fact_id: str, skip: str, kept: Mapping[str, str]) -> discor
     for field_id in ids:
         fact = QUESTIONS[field_id]
         wording = "Leave blank if you don't know." if several else _WORDING[field_id]
-        field = discord.ui.TextInput(
+        field: discord.ui.TextInput[discord.ui.Modal] = discord.ui.TextInput(
             custom_id=field_id,
             style=discord.TextStyle.long if field_id in _LONG else discord.TextStyle.short,
             default=kept.get(field_id),
