@@ -20,10 +20,6 @@ from bot.reminders import Deliver
 from storage import ConversationKey
 
 ENTRY_POINT_GROUP = "fairshake.adapters"
-OPERATOR_COMMANDS_GROUP = "fairshake.commands"
-"""A platform's own operator steps, `fairshake <name> ...`: entry points to a
-`main(argv, prog) -> int` (Discord's command sync). Kept apart from the adapters so the
-CLI lists them without importing any platform library."""
 FALLBACK = "console"
 
 
@@ -62,20 +58,6 @@ def route(adapters: Iterable[Adapter]) -> Deliver:
         await by_platform[key.platform].send(key, messages)
 
     return deliver
-
-
-class OperatorCommand(Protocol):
-    def __call__(self, argv: list[str], prog: str) -> int: ...
-
-
-def operator_command_names() -> list[str]:
-    return sorted(point.name for point in entry_points(group=OPERATOR_COMMANDS_GROUP))
-
-
-def operator_command(name: str) -> OperatorCommand:
-    (point,) = entry_points(group=OPERATOR_COMMANDS_GROUP, name=name)
-    command: OperatorCommand = point.load()
-    return command
 
 
 def available_adapters() -> dict[str, type[Adapter]]:

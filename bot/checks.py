@@ -65,3 +65,14 @@ def summary(settings: Settings) -> str:
             "\nnote: no platform token is set, so only the terminal chat would run (not a service)"
         )
     return line
+
+
+def check(settings: Settings) -> int:
+    """`fairshake check`: print each problem, or what would run; exit 1 or 0."""
+    found = problems(settings)
+    for problem in found:
+        print(f"problem: {problem}")
+    if found:
+        return 1
+    print(summary(settings))
+    return 0

@@ -2,152 +2,84 @@
 
     fairshake            run every enabled adapter (the terminal chat when no token is set)
     fairshake check      validate the configuration; exit 0 when it is good, 1 with reasons
-    fairshake health     exit 0 when the running bot's heartbeat is fresh (for containers)
+    fairshake health     exit 0 when the running bot is healthy (for containers)
     fairshake discord sync [--guild ID]   register Discord's slash commands (an operator step)
     fairshake --version
 
-Running, SIGTERM or SIGINT stops taking new events, lets the turns in flight finish,
-closes the store and exits 0.
+A subcommand's module is imported only when it runs, so `fairshake health`, which a
+container runs every 30 seconds, loads neither the engine nor a platform library.
+Platforms add their own operator steps through the `fairshake.commands` entry point group.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import logging
-import signal
+import pkgutil
 import sys
-import time
-from importlib.metadata import version
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+from importlib.metadata import entry_points, version
 
-from bot import checks, logs
-from bot.adapter import adapters_to_run, operator_command, operator_command_names, route
 from bot.config import Settings, load_settings
-from bot.engine import Engine
-from bot.reminders import Scheduler
-from storage import StoreError, TinyDBStore
 
-log = logging.getLogger("fairshake")
-
-HEARTBEAT_EVERY = 30.0
-HEARTBEAT_MAX_AGE = 90.0
-STOP_GRACE = 8.0
-"""Seconds the adapters and the turns in flight get to finish after a stop signal."""
+OPERATOR_COMMANDS_GROUP = "fairshake.commands"
+"""A platform's own operator steps, `fairshake <name> ...`: entry points to a
+`main(argv, prog) -> int` (Discord's command sync). Kept apart from the adapters so the
+CLI lists them without importing any platform library."""
 
 
-def heartbeat_path(settings: Settings) -> Path:
-    return settings.data_dir / "heartbeat"
+class OperatorCommand(Protocol):
+    def __call__(self, argv: list[str], prog: str) -> int: ...
 
 
-async def beat(path: Path) -> None:
-    """Touch the heartbeat file while the loop runs, for `fairshake health`."""
-    while True:
-        path.touch()
-        await asyncio.sleep(HEARTBEAT_EVERY)
+@dataclass(frozen=True, slots=True)
+class Subcommand:
+    name: str
+    target: str
+    """`module:function` taking the settings and returning the exit code."""
+    help: str
 
 
-async def serve(settings: Settings) -> None:
-    """Run the adapters over one engine and store until they end or a stop signal comes."""
-    store = TinyDBStore(settings.data_dir)
-    engine = Engine(store, default_timezone=settings.timezone)
-    adapters = [cls(engine, settings) for cls in adapters_to_run(settings)]
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-    runs = [asyncio.create_task(adapter.run(), name=adapter.name) for adapter in adapters]
-    scheduler = Scheduler(engine, route(adapters), platforms=[a.name for a in adapters])
-    pinging = asyncio.create_task(scheduler.run(), name="reminders")
-    heart = asyncio.create_task(beat(heartbeat_path(settings)))
-    stop_wait = asyncio.create_task(stopping.wait())
-    log.info("started: %s", ", ".join(adapter.name for adapter in adapters))
-    try:
-        await asyncio.wait([*runs, stop_wait], return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        # Pings in flight go out while the adapters are still up; then the adapters stop
-        # taking events and answer the turns in flight.
-        await scheduler.stop(timeout=STOP_GRACE)
-        for adapter in adapters:
-            adapter.stop()
-        _, late = await asyncio.wait(runs, timeout=STOP_GRACE)
-        if not await engine.drain(timeout=STOP_GRACE):
-            log.warning("stopped with turns still in flight")
-        for task in (heart, stop_wait, pinging, *late):
-            task.cancel()
-        await asyncio.gather(heart, stop_wait, pinging, *late, return_exceptions=True)
-        await store.close()
-        log.info("stopped")
-    failed = [error for task in runs if not task.cancelled() and (error := task.exception())]
-    if failed:
-        raise failed[0]
-
-
-def run(settings: Settings) -> int:
-    found = checks.problems(settings)
-    if found:
-        for problem in found:
-            log.error("configuration: %s", problem)
-        return 1
-    try:
-        asyncio.run(serve(settings))
-    except StoreError as error:
-        log.error("%s", error)
-        return 1
-    except Exception as error:
-        # Only the type at INFO: a library's message can quote the token (PTB's
-        # InvalidToken does) or what a person typed.
-        log.error(
-            "stopped by an error: %s (FAIRSHAKE_LOG_LEVEL=DEBUG shows it)", type(error).__name__
-        )
-        log.debug("the error", exc_info=error)
-        return 1
-    return 0
-
-
-def check(settings: Settings) -> int:
-    found = checks.problems(settings)
-    for problem in found:
-        print(f"problem: {problem}")
-    if found:
-        return 1
-    print(checks.summary(settings))
-    return 0
-
-
-def health(settings: Settings) -> int:
-    path = heartbeat_path(settings)
-    with contextlib.suppress(OSError):
-        if time.time() - path.stat().st_mtime < HEARTBEAT_MAX_AGE:
-            return 0
-    print(f"unhealthy: no heartbeat in {path} within {HEARTBEAT_MAX_AGE:.0f}s", file=sys.stderr)
-    return 1
-
-
-COMMANDS = {"run": run, "check": check, "health": health}
-
-
-def _terminal_only(settings: Settings) -> bool:
-    return [adapter.name for adapter in adapters_to_run(settings)] == ["console"]
+SUBCOMMANDS = (
+    Subcommand(
+        "run",
+        "bot.serve:run",
+        "run every enabled adapter (the default; the terminal chat when no token is set)",
+    ),
+    Subcommand(
+        "check",
+        "bot.checks:check",
+        "validate the configuration: exit 0 when it is good, 1 with each problem",
+    ),
+    Subcommand(
+        "health",
+        "bot.health:health",
+        "exit 0 when the running bot is healthy (its /healthz, else its heartbeat file)",
+    ),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="fairshake", description=__doc__.split("\n", 1)[0])
+    platforms = {point.name: point for point in entry_points(group=OPERATOR_COMMANDS_GROUP)}
+    parser = argparse.ArgumentParser(
+        prog="fairshake",
+        description="Fair Shake: run the bot, check its configuration, report its health.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('fairshake')}")
-    platforms = operator_command_names()
-    parser.add_argument("command", nargs="?", default="run", choices=[*COMMANDS, *platforms])
-    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.command in platforms:
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    for command in SUBCOMMANDS:
+        commands.add_parser(command.name, help=command.help, description=command.help)
+    for name in platforms:
+        commands.add_parser(
+            name, help=f"{name.capitalize()}'s operator steps (fairshake {name} --help)"
+        )
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in platforms:
         # A platform's own operator commands, e.g. `fairshake discord sync --guild ID`.
-        return operator_command(args.command)(args.rest, prog=f"fairshake {args.command}")
-    if args.rest:
-        parser.error(f"unrecognised arguments: {' '.join(args.rest)}")
-    settings = load_settings()
-    if args.command == "run":
-        level = settings.log_level if settings.log_level in logs.LEVELS else "INFO"
-        if "FAIRSHAKE_LOG_LEVEL" not in settings.values and _terminal_only(settings):
-            level = "WARNING"  # the log shares the screen with the terminal chat
-        logs.configure(level, settings.log_format)
-    return COMMANDS[args.command](settings)
+        operator_command: OperatorCommand = platforms[argv[0]].load()
+        return operator_command(argv[1:], prog=f"fairshake {argv[0]}")
+    args = parser.parse_args(argv)
+    chosen = next(command for command in SUBCOMMANDS if command.name == (args.command or "run"))
+    function: Callable[[Settings], int] = pkgutil.resolve_name(chosen.target)
+    return function(load_settings())

@@ -1,6 +1,6 @@
 """One process, two platforms: `serve` runs Telegram and Discord on one loop, one store.
 
-The real entry point (`bot.cli.serve`) is started with both tokens, each pointed at
+The real entry point (`bot.serve.serve`) is started with both tokens, each pointed at
 its fake service; a person on each platform opens a case; SIGTERM stops the process
 the way an operator would, and both cases are in the one store.
 """
@@ -16,8 +16,8 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from adapters.discord_bot import sync_commands
-from bot.cli import serve
 from bot.config import load_settings
+from bot.serve import serve
 from storage import PersonKey, TinyDBStore
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.telegram import FakeTelegram

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -115,6 +116,38 @@ def test_version(capsys):
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.startswith("fairshake 0.")
+
+
+def test_help_gives_a_line_for_every_subcommand():
+    done = fairshake("--help", env={}, cwd=Path.cwd())
+    assert done.returncode == 0
+    listed = dict(
+        re.findall(r"^    (\w+)\s+(\S.*)$", done.stdout.split("commands:", 1)[1], re.MULTILINE)
+    )
+    assert set(listed) == {"run", "check", "health", "discord"}
+
+
+def test_health_loads_no_platform_library_nor_the_engine(tmp_path):
+    """A container probes every 30 seconds: the probe must cost milliseconds, not the
+    second it takes to import discord.py and python-telegram-bot."""
+    probe = (
+        "import sys; from bot.cli import main; code = main(['health']); "
+        "print(code, sorted({m.split('.')[0] for m in sys.modules}))"
+    )
+    (tmp_path / "heartbeat").touch()
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "FAIRSHAKE_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    code, modules = done.stdout.split(" ", 1)
+    assert code == "0", done.stderr
+    loaded = set(json.loads(modules.replace("'", '"')))
+    heavy = {"telegram", "discord", "adapters", "aiohttp", "tinydb", "transitions", "flows"}
+    assert not loaded & heavy
+    assert "bot" in loaded
 
 
 def test_health_follows_the_heartbeat(tmp_path, monkeypatch):

@@ -195,16 +195,21 @@ def test_dockerfile_keeps_the_data_folder_in_a_volume(dockerfile):
     assert data_dir in volumes
 
 
-def test_dockerfile_installs_from_the_project_metadata(dockerfile):
-    """Dependencies come from pyproject.toml alone (no requirements file to drift), and
-    everything the install needs is copied: the metadata, its readme and every package
-    the metadata names."""
-    text = " ".join(args for _, args in dockerfile)
-    assert "requirements" not in text
-    assert any(
-        keyword == "RUN" and re.search(r"pip install --no-cache-dir \.(\s|$)", args)
-        for keyword, args in dockerfile
+def test_dockerfile_installs_the_locked_versions_then_the_project(dockerfile):
+    """The dependencies come from requirements.lock with their hashes (two builds on
+    different days install the same bytes), the project on top with no dependencies of
+    its own choosing, and everything the install needs is copied: the lock, the
+    metadata, its readme and every package the metadata names."""
+    runs = [args for keyword, args in dockerfile if keyword == "RUN"]
+    locked = next(i for i, args in enumerate(runs) if "-r requirements.lock" in args)
+    assert "--require-hashes" in runs[locked]
+    steps = runs[locked].split("&&")
+    lock_step = next(i for i, step in enumerate(steps) if "-r requirements.lock" in step)
+    project_step = next(
+        i for i, step in enumerate(steps) if re.search(r"pip install .* \.\s*$", step)
     )
+    assert lock_step < project_step
+    assert "--no-deps" in steps[project_step]
     copied = {
         source.rstrip("/")
         for keyword, args in dockerfile
@@ -219,7 +224,7 @@ def test_dockerfile_installs_from_the_project_metadata(dockerfile):
         if any(fnmatch.fnmatch(path.parent.name, pattern) for pattern in include)
     }
     assert packages
-    needed = {"pyproject.toml", project["project"]["readme"], *packages}
+    needed = {"pyproject.toml", "requirements.lock", project["project"]["readme"], *packages}
     assert not needed - copied, "not copied into the image"
     assert all((ROOT / source).exists() for source in copied)
 
@@ -248,7 +253,13 @@ def test_dockerignore_lets_in_what_the_image_copies_and_never_secrets_or_data(do
         for line in (ROOT / ".dockerignore").read_text("utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    for path in ("pyproject.toml", "README.md", "bot/cli.py", "flows/playbooks/amazon.toml"):
+    for path in (
+        "pyproject.toml",
+        "README.md",
+        "requirements.lock",
+        "bot/cli.py",
+        "flows/playbooks/amazon.toml",
+    ):
         assert not dockerignored(path, patterns), path
     for path in (
         ".env",

@@ -1,0 +1,98 @@
+"""`fairshake` (run): every enabled adapter over one engine and store, until a stop signal.
+
+SIGTERM or SIGINT stops taking new events, lets the turns in flight finish, closes the
+store and exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from bot import checks, logs
+from bot.adapter import adapters_to_run, route
+from bot.config import Settings
+from bot.engine import Engine
+from bot.health import HEARTBEAT_EVERY, heartbeat_path
+from bot.reminders import Scheduler
+from storage import StoreError, TinyDBStore
+
+log = logging.getLogger("fairshake")
+
+STOP_GRACE = 8.0
+"""Seconds the adapters and the turns in flight get to finish after a stop signal."""
+
+
+async def beat(path: Path) -> None:
+    """Touch the heartbeat file while the loop runs, for `fairshake health`."""
+    while True:
+        path.touch()
+        await asyncio.sleep(HEARTBEAT_EVERY)
+
+
+async def serve(settings: Settings) -> None:
+    """Run the adapters over one engine and store until they end or a stop signal comes."""
+    store = TinyDBStore(settings.data_dir)
+    engine = Engine(store, default_timezone=settings.timezone)
+    adapters = [cls(engine, settings) for cls in adapters_to_run(settings)]
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    runs = [asyncio.create_task(adapter.run(), name=adapter.name) for adapter in adapters]
+    scheduler = Scheduler(engine, route(adapters), platforms=[a.name for a in adapters])
+    pinging = asyncio.create_task(scheduler.run(), name="reminders")
+    heart = asyncio.create_task(beat(heartbeat_path(settings)))
+    stop_wait = asyncio.create_task(stopping.wait())
+    log.info("started: %s", ", ".join(adapter.name for adapter in adapters))
+    try:
+        await asyncio.wait([*runs, stop_wait], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        # Pings in flight go out while the adapters are still up; then the adapters stop
+        # taking events and answer the turns in flight.
+        await scheduler.stop(timeout=STOP_GRACE)
+        for adapter in adapters:
+            adapter.stop()
+        _, late = await asyncio.wait(runs, timeout=STOP_GRACE)
+        if not await engine.drain(timeout=STOP_GRACE):
+            log.warning("stopped with turns still in flight")
+        for task in (heart, stop_wait, pinging, *late):
+            task.cancel()
+        await asyncio.gather(heart, stop_wait, pinging, *late, return_exceptions=True)
+        await store.close()
+        log.info("stopped")
+    failed = [task.exception() for task in runs if not task.cancelled() and task.exception()]
+    if failed:
+        raise failed[0]
+
+
+def run(settings: Settings) -> int:
+    level = settings.log_level if settings.log_level in logs.LEVELS else "INFO"
+    if "FAIRSHAKE_LOG_LEVEL" not in settings.values and _terminal_only(settings):
+        level = "WARNING"  # the log shares the screen with the terminal chat
+    logs.configure(level, settings.log_format)
+    found = checks.problems(settings)
+    if found:
+        for problem in found:
+            log.error("configuration: %s", problem)
+        return 1
+    try:
+        asyncio.run(serve(settings))
+    except StoreError as error:
+        log.error("%s", error)
+        return 1
+    except Exception as error:
+        # Only the type at INFO: a library's message can quote the token (PTB's
+        # InvalidToken does) or what a person typed.
+        log.error(
+            "stopped by an error: %s (FAIRSHAKE_LOG_LEVEL=DEBUG shows it)", type(error).__name__
+        )
+        log.debug("the error", exc_info=error)
+        return 1
+    return 0
+
+
+def _terminal_only(settings: Settings) -> bool:
+    return [adapter.name for adapter in adapters_to_run(settings)] == ["console"]
