@@ -18,8 +18,8 @@ import pkgutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 from importlib.metadata import entry_points, version
+from typing import Protocol
 
 from bot.config import Settings, load_settings
 

@@ -63,7 +63,7 @@ async def serve(settings: Settings) -> None:
         await asyncio.gather(heart, stop_wait, pinging, *late, return_exceptions=True)
         await store.close()
         log.info("stopped")
-    failed = [task.exception() for task in runs if not task.cancelled() and task.exception()]
+    failed = [error for task in runs if not task.cancelled() and (error := task.exception())]
     if failed:
         raise failed[0]
 
