@@ -13,6 +13,7 @@ import getpass
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import ClassVar, TextIO
 
@@ -24,6 +25,7 @@ from bot.events import (
     ButtonPress,
     Command,
     Inbound,
+    EventId,
     Outbound,
     TextMessage,
     parse_command,
@@ -85,6 +87,8 @@ class ConsoleAdapter:
         self.numbered: list[Button] = []
         self.typed_answers = False
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        self._session = f"console:{time.time_ns()}"
+        self._line_number = 0
 
     def stop(self) -> None:
         self._lines.put_nowait(None)
@@ -94,6 +98,7 @@ class ConsoleAdapter:
         self.write("Fair Shake: type /start to begin, /help for commands, Ctrl-D to leave.")
         await self.send(self.key, await self.engine.handle(Command(self.key, "start")))
         while (line := await lines.get()) is not None:
+            self._line_number += 1
             await self.send(self.key, await self.engine.handle(self.event_for(line.strip())))
         self.write("Bye for now. Your case is saved; run fairshake again to carry on.")
 
@@ -102,9 +107,10 @@ class ConsoleAdapter:
         an item), only `#2` does, and a bare `2` is the answer."""
         number = line.removeprefix("#")
         pressing = line.startswith("#") or not self.typed_answers
+        event_id = EventId(self._session, self._line_number)
         if pressing and number.isdigit() and 1 <= int(number) <= len(self.numbered):
-            return ButtonPress(self.key, self.numbered[int(number) - 1].data)
-        return parse_command(self.key, line) or TextMessage(self.key, line)
+            return ButtonPress(self.key, self.numbered[int(number) - 1].data, event_id)
+        return parse_command(self.key, line, event_id) or TextMessage(self.key, line, event_id)
 
     async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
         for message in messages:

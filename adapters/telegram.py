@@ -53,7 +53,7 @@ from telegram.ext import (
 from adapters import telegram_html
 from bot.config import Setting, Settings
 from bot.engine import Engine
-from bot.events import ButtonPress, Inbound, Outbound, TextMessage, parse_command
+from bot.events import ButtonPress, EventId, Inbound, Outbound, TextMessage, parse_command
 from bot.session import COMMANDS
 from storage import ConversationKey
 
@@ -226,7 +226,10 @@ class TelegramAdapter:
         if message is None or message.text is None or user is None:
             return  # the handler's filters let through only text messages from a person
         key = _key(user.id, message.chat.id)
-        event = parse_command(key, message.text) or TextMessage(key, message.text)
+        event_id = _event_id(update)
+        event = parse_command(key, message.text, event_id) or TextMessage(
+            key, message.text, event_id
+        )
         await self._turn(message.chat.id, event)
 
     async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -237,7 +240,7 @@ class TelegramAdapter:
         if query.message is not None and query.message.chat.type != "private":
             return
         # The turn is queued first, so a message typed right after the press comes after it.
-        event = ButtonPress(_key(query.from_user.id, chat_id), query.data or "")
+        event = ButtonPress(_key(query.from_user.id, chat_id), query.data or "", _event_id(update))
         turn = asyncio.create_task(self.engine.handle(event))
         with contextlib.suppress(BadRequest):
             # Answered at once so the button stops spinning (a very old query is refused),
@@ -330,6 +333,11 @@ class TelegramAdapter:
 
 def _key(user_id: int, chat_id: int) -> ConversationKey:
     return ConversationKey(PLATFORM, str(user_id), str(chat_id))
+
+
+def _event_id(update: Update) -> EventId:
+    """Telegram numbers updates in order and sends an unconfirmed one again."""
+    return EventId(PLATFORM, update.update_id)
 
 
 def _keyboard(message: Outbound) -> InlineKeyboardMarkup | None:

@@ -4,7 +4,8 @@ Two events of the same person never interleave (a lock per person: their record 
 saved whole, so two chats of one person must queue too); different people run
 concurrently. Buttons carry a stamp of the prompt they were offered with, so a press
 from an old message, a second press of the same button, or a press after a restart
-is recognised and answered kindly instead of acting twice.
+is recognised and answered kindly instead of acting twice. An event the platform
+delivers again (the same `EventId`) is not applied again at all (bot/inbound.py).
 
 Every save keeps the store's due index in step with the record's pending reminders
 (`Engine.commit`), and `Engine.update` lets work outside a turn (the reminder scheduler,
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from bot import buttons
+from bot import buttons, inbound
 from bot.casefile import status_line
 from bot.events import Inbound, Outbound
 from bot.locks import KeyedLocks
@@ -84,9 +85,15 @@ class Engine:
         person = event.key.person
         async with self._locks.hold(person):
             record = await self.store.load(person)
+            conversation = record.conversations.get(event.key.chat_id, {})
+            if event.event_id is not None and inbound.applied(conversation, event.event_id):
+                log.info("%s event delivered again, left alone", event.key.platform)
+                return []
             indexed = due_index(person, record)
             session = Session(record, event.key, self.clock(), self.default_timezone)
             result = session.handle(event)
+            if event.event_id is not None:
+                inbound.record(record.conversations[event.key.chat_id], event.event_id)
             rows = buttons.stamp(record.profile, result.replies, session.step())
             outbound = [
                 Outbound(reply.text, row, typed_only=reply.typed_only)

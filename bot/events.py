@@ -5,6 +5,12 @@ An adapter turns a platform update into one of `TextMessage`, `Command` or
 back: rich text it escapes for its own markup, rows of buttons whose `data` it sends
 back verbatim on a press, an optional attachment, and the `private` flag (case content:
 ephemeral or direct messages only).
+
+Every inbound event may carry its `EventId`: where it came from and its number there
+(Telegram's `update_id`, a Discord interaction id, the terminal's line number in its
+session). The engine records it in the same save as the turn's effects, so an event
+the platform delivers again (after a crash, before Telegram was told it arrived) is
+recognised and not applied twice.
 """
 
 from __future__ import annotations
@@ -19,9 +25,19 @@ MAX_BUTTON_DATA = 64
 
 
 @dataclass(frozen=True, slots=True)
+class EventId:
+    """An inbound event's identity: numbers grow within a `stream` (Telegram's update ids,
+    Discord's snowflakes, one terminal session's lines)."""
+
+    stream: str
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
 class TextMessage:
     key: ConversationKey
     text: str
+    event_id: EventId | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +47,14 @@ class Command:
     key: ConversationKey
     name: str
     args: str = ""
+    event_id: EventId | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ButtonPress:
     key: ConversationKey
     data: str
+    event_id: EventId | None = None
 
 
 Inbound = TextMessage | Command | ButtonPress
@@ -65,7 +83,9 @@ class Outbound:
     """The message asks a question answered by typing; its buttons are only skip and back."""
 
 
-def parse_command(key: ConversationKey, text: str) -> Command | None:
+def parse_command(
+    key: ConversationKey, text: str, event_id: EventId | None = None
+) -> Command | None:
     """`/Remind@FairShakeBot 2d call back` → Command('remind', '2d call back'); None if not a command."""
     if not text.startswith("/") or len(text) < 2:
         return None
@@ -73,4 +93,4 @@ def parse_command(key: ConversationKey, text: str) -> Command | None:
     name = head.split("@", 1)[0].lower()
     if not name.isascii() or not name.replace("_", "").isalnum():
         return None
-    return Command(key, name, args.strip())
+    return Command(key, name, args.strip(), event_id)

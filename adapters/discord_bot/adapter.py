@@ -36,7 +36,7 @@ from adapters.discord_bot.commands import PLATFORM, dispute_group
 from adapters.discord_bot.render import ButtonSpec, Piece, Post, label, markdown, posts
 from bot.config import Setting, Settings
 from bot.engine import Engine
-from bot.events import Attachment, ButtonPress, Command, Inbound, Outbound, TextMessage
+from bot.events import Attachment, ButtonPress, Command, EventId, Inbound, Outbound, TextMessage
 from bot.locks import KeyedLocks
 from flows.text import rich
 from storage import ConversationKey, PersonKey
@@ -215,13 +215,16 @@ class DiscordAdapter:
     # -- interactions ---------------------------------------------------------------------
 
     async def command(self, interaction: discord.Interaction, name: str, args: str) -> None:
-        await self._answer(interaction, lambda key: Command(key, name, args))
+        event_id = _event_id(interaction)
+        await self._answer(interaction, lambda key: Command(key, name, args, event_id))
 
     async def answer(self, interaction: discord.Interaction, text: str) -> None:
-        await self._answer(interaction, lambda key: TextMessage(key, text))
+        event_id = _event_id(interaction)
+        await self._answer(interaction, lambda key: TextMessage(key, text, event_id))
 
     async def pressed(self, interaction: discord.Interaction, data: str) -> None:
-        await self._answer(interaction, lambda key: ButtonPress(key, data))
+        event_id = _event_id(interaction)
+        await self._answer(interaction, lambda key: ButtonPress(key, data, event_id))
 
     async def open_form(
         self, interaction: discord.Interaction, kind: str, fact_id: str, skip: str
@@ -389,6 +392,11 @@ class DiscordAdapter:
 def conversation(interaction: discord.Interaction) -> ConversationKey:
     """The person in this channel (a DM's channel for DMs)."""
     return ConversationKey(PLATFORM, str(interaction.user.id), str(interaction.channel_id))
+
+
+def _event_id(interaction: discord.Interaction) -> EventId:
+    """Interaction ids are snowflakes: they grow with time."""
+    return EventId(PLATFORM, interaction.id)
 
 
 def _message(post: Post) -> dict[str, Any]:

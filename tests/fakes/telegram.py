@@ -870,6 +870,11 @@ class FakeTelegram:
         self._poke()
         return update
 
+    def deliver_again(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update once more, as Telegram does with one whose receipt the bot
+        never confirmed (it was killed before its next getUpdates offset)."""
+        return self._enqueue(copy.deepcopy(update))
+
     @property
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by a getUpdates offset (or delivered by webhook)."""

@@ -1,0 +1,109 @@
+"""The bot as a real process (`python -m bot`) against the fake Telegram, for fault tests.
+
+`BotProcess` starts `fairshake` with its data folder and the fake's address, waits
+until it polls, and can be SIGKILLed or stopped with SIGTERM as an operator would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.fakes.telegram import FakeTelegram, SentMessage
+
+ROOT = Path(__file__).parent.parent
+
+
+class BotProcess:
+    """One `python -m bot` over `data` talking to `fake`.
+
+    Args:
+        fake: the fake Bot API it polls.
+        data: its data folder.
+        settings: more FAIRSHAKE_* settings.
+    """
+
+    def __init__(self, fake: FakeTelegram, data: Path, **settings: str) -> None:
+        self.fake = fake
+        self.data = data
+        self.settings = settings
+        self.process: asyncio.subprocess.Process | None = None
+
+    def environment(self) -> dict[str, str]:
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("FAIRSHAKE_", "TELEGRAM_", "DISCORD_"))
+        }
+        return {
+            **clean,
+            "PYTHONPATH": str(ROOT),
+            "TELEGRAM_BOT_TOKEN": self.fake.token,
+            "TELEGRAM_API_BASE_URL": self.fake.base_url,
+            "FAIRSHAKE_DATA_DIR": str(self.data),
+            "FAIRSHAKE_LOG_LEVEL": "INFO",
+            **self.settings,
+        }
+
+    async def start(self, *, wait: bool = True) -> BotProcess:
+        """Start it; with `wait`, return once it polls for updates."""
+        polls = len(self.fake.calls_to("getUpdates"))
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            env=self.environment(),
+            cwd=self.data.parent,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        if wait:
+            polling = asyncio.ensure_future(
+                self.fake.wait_for(lambda f: len(f.calls_to("getUpdates")) > polls, 60, "polls")
+            )
+            exited = asyncio.ensure_future(self.process.wait())
+            await asyncio.wait({polling, exited}, return_when=asyncio.FIRST_COMPLETED)
+            if exited.done():
+                polling.cancel()
+                _, logged = await self.stop()
+                raise AssertionError(f"the bot exited before polling:\n{logged}")
+            exited.cancel()
+            await polling
+        return self
+
+    async def kill(self) -> None:
+        """SIGKILL: no clean-up of any kind."""
+        assert self.process is not None
+        self.process.kill()
+        await self.process.wait()
+
+    async def stop(self, timeout: float = 30) -> tuple[int, str]:
+        """SIGTERM and wait: (exit status, everything it logged)."""
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(self.process.communicate(), timeout)
+        return self.process.returncode or 0, (out + err).decode()
+
+
+async def converse(
+    fake: FakeTelegram, user: int, line: str
+) -> tuple[dict[str, object], SentMessage]:
+    """Press the button labelled `line` on the last message if there is one, else type it;
+    return the update and the bot's reply that ends the turn (the one with buttons)."""
+    mark = len(fake.sent)
+    shown = [m for m in fake.messages_in(user) if m.buttons]
+    if shown and line in shown[-1].button_labels:
+        fake.user_presses(user, shown[-1].message_id, shown[-1].callback_data(line))
+    else:
+        fake.user_says(user, line)
+    update = fake.updates[-1]
+
+    def prompt(fake: FakeTelegram) -> SentMessage | None:
+        return next((m for m in fake.sent[mark:] if m.chat_id == user and m.buttons), None)
+
+    return update, await fake.wait_for(prompt, 30, f"the answer to {line!r}")

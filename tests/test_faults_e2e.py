@@ -1,0 +1,55 @@
+"""Faults an operator meets, with the bot as a real process against the fake Telegram."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage import PersonKey, TinyDBStore
+from tests.bot_process import BotProcess, converse
+from tests.chat import Story
+from tests.fakes.telegram import FakeTelegram
+
+USER = 5151
+PERSON = PersonKey("telegram", str(USER))
+TOKEN = "123456:AAH-faultsfaultsfaultsfaults_0042"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(TOKEN) as server:
+        server.add_user(USER, "Robin")
+        yield server
+        assert not server.server_errors
+
+
+async def active_case(data: Path) -> dict[str, object]:
+    record = await TinyDBStore(data).load(PERSON)
+    return record.cases[record.profile["active_case"]]
+
+
+async def test_an_answer_delivered_again_after_a_sigkill_is_applied_once(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    bot = await BotProcess(fake, data).start()
+    story = Story()
+    await converse(fake, USER, "/new")
+    for fact in ("merchant", "problem", "seller", "order_number"):
+        await converse(fake, USER, getattr(story, fact))
+    update, _ = await converse(fake, USER, story.order_date)  # saved, then killed
+    await bot.kill()
+    assert (await active_case(data))["question"] == "delivery_date"
+
+    fake.deliver_again(update)  # never confirmed: Telegram sends it once more
+    bot = await BotProcess(fake, data).start()
+    await converse(fake, USER, "/status")
+    status, logged = await bot.stop()
+
+    assert status == 0, logged
+    case = await active_case(data)
+    assert case["question"] == "delivery_date"
+    assert "delivery_date" not in case["facts"]
+    assert "delivered again" in logged
