@@ -425,6 +425,9 @@ class PlainModel:
     def facts_confirmed(self) -> bool:
         return False
 
+    def resume_questions(self) -> None:
+        """The effect the machine runs on `resume` into the questions (nothing to do here)."""
+
 
 def machine_costs() -> dict[str, float]:
     """µs per `fire` (an internal edge; a state change) and per machine built."""

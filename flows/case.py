@@ -89,10 +89,6 @@ class CaseModel:
         """Put an event on the case's timeline."""
         self.record["timeline"].append({"at": self.now.isoformat(), "kind": kind, "text": text})
 
-    def entered_review(self) -> None:
-        """Whatever led here, an edit in progress is over."""
-        self.record["editing"] = False
-
     # -- guards named in flows/machine.py --------------------------------------------------
 
     def facts_complete(self) -> bool:

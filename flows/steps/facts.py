@@ -1,0 +1,132 @@
+"""The facts of the case: gathering (one question at a time), the review, and the
+self-service step that often settles it before anyone is contacted."""
+
+from __future__ import annotations
+
+from flows import machine
+from flows.facts import FACTS_BY_ID, Choice, display
+from flows.reply import BACK, Reply, rows
+from flows.steps.base import ANSWER_VERBS, Conversation, Step
+from flows.text import RichText, join, rich
+
+
+class FactSteps(Conversation):
+    # -- gathering ---------------------------------------------------------------------
+
+    def gathering_prompt(self) -> Reply:
+        questions = self.gathering().questions
+        current = self.record["question"]
+        number = next((i for i, q in enumerate(questions, 1) if q.id == current), 1)
+        # How many questions depends on the shop (Amazon asks who sold it): no total until then.
+        total = f" of {len(questions)}" if "merchant" in self.facts else ", about a dozen in all"
+        return self.question_prompt(
+            self.gathering().get(current), self.facts, f"Question {number}{total}"
+        )
+
+    def fact_chosen(self, verb: str, arg: str) -> None:
+        if verb in ANSWER_VERBS:
+            self.answer_fact(self.picked(self.gathering().get(self.record["question"]), verb, arg))
+
+    def answer_fact(self, text: str | None) -> None:
+        """Store the answer, point at the next question, and let the machine decide
+        whether that was the last (to the review)."""
+        question = self.gathering().get(self.record["question"])
+        if not self.store_answer(question, self.facts, text):
+            return
+        upcoming = self.gathering().next_unanswered(self.facts)
+        self.record["question"] = upcoming.id if upcoming else None
+        machine.fire(self, "answer")
+
+    def start_questions(self) -> None:
+        """Effect of `open`: the first question, and the case's first timeline entry."""
+        self.record["question"] = self.gathering().questions[0].id
+        self.note("opened", "Case opened.")
+
+    def resume_questions(self) -> None:
+        """Effect of `resume` into the questions: the first one not answered yet."""
+        upcoming = self.gathering().next_unanswered(self.facts)
+        self.record["question"] = upcoming.id if upcoming else self.gathering().questions[0].id
+
+    def previous_question(self) -> None:
+        """Effect of `back` within the questions (the guards decided it stays there)."""
+        previous = self.gathering().before(self.record["question"])
+        if previous is not None:
+            self.record["question"] = previous.id
+
+    # -- review ------------------------------------------------------------------------
+
+    def review_prompt(self) -> Reply:
+        lines = [rich("**Here's your case. Is it all right?**")]
+        for fact in self.gathering().questions:
+            lines.append(
+                rich(
+                    "**{label}:** {value}",
+                    label=fact.label,
+                    value=display(fact, self.facts.get(fact.id), self.playbook),
+                )
+            )
+        edits = [Choice(f"edit:{f.id}", f"✏️ {f.label}") for f in self.gathering().questions]
+        return Reply(join(lines), ((Choice("do:confirm", "✅ All correct"), BACK), *rows(edits, 3)))
+
+    def review_chosen(self, verb: str, arg: str) -> None:
+        """`edit:<fact>` reopens one fact; back then returns to the review."""
+        if verb == "edit" and arg in FACTS_BY_ID:
+            self.record.update(question=arg, editing=True)
+            machine.fire(self, "edit")
+
+    def entered_review(self) -> None:
+        """Effect of entering the review: whatever led here, an edit in progress is over."""
+        self.record["editing"] = False
+
+    def last_question(self) -> None:
+        """Effect of `back` from the review: the last question again."""
+        self.record["question"] = self.gathering().questions[-1].id
+
+    def confirm_facts(self) -> None:
+        """Effect of `confirm`: the facts are settled, and their deadlines can be set."""
+        self.record["confirmed"] = True
+        self.note("confirmed", "Facts confirmed.")
+        self.set_deadlines()
+
+    # -- self_service ------------------------------------------------------------------
+
+    def self_service_prompt(self) -> Reply:
+        problem = self.playbook.problem(self.facts.get("problem") or "")
+        if problem is None:
+            step = rich(
+                "Check the order's page in your account first: it often shows what happened and offers a fix."
+            )
+            link = RichText()
+        else:
+            step = rich(problem.self_service)
+            link = (
+                rich("Where: {link}", link=problem.self_service_link)
+                if problem.self_service_link
+                else RichText()
+            )
+        text = join(
+            [
+                rich("**Try this first: it often settles it without waiting for anyone.**"),
+                step,
+                link,
+            ]
+        )
+        return Reply(
+            text,
+            (
+                (
+                    Choice("do:solved", "🎉 That solved it"),
+                    Choice("do:need_help", "Still need help"),
+                ),
+                (BACK,),
+            ),
+        )
+
+
+STEPS: dict[str, Step[FactSteps]] = {
+    machine.GATHERING: Step(
+        FactSteps.gathering_prompt, FactSteps.answer_fact, FactSteps.fact_chosen
+    ),
+    machine.REVIEW: Step(FactSteps.review_prompt, on_choice=FactSteps.review_chosen),
+    machine.SELF_SERVICE: Step(FactSteps.self_service_prompt),
+}

@@ -1,0 +1,167 @@
+"""Escalation: the ladder of rungs, and each rung with why, what it needs and costs, its
+steps, the rules it rests on and what this case's facts add to it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flows import machine
+from flows.facts import Choice
+from flows.playbook import RUNGS
+from flows.reply import BACK, Reply, rows
+from flows.script import email_text, template_values
+from flows.steps.base import Conversation, Step
+from flows.text import RichText, join, plain, rich
+
+
+class LadderSteps(Conversation):
+    # -- escalating --------------------------------------------------------------------
+
+    def escalating_prompt(self) -> Reply:
+        playbook = self.playbook
+        tried = self.record["rungs_tried"]
+        lines = [
+            rich(
+                "**The escalation ladder.** Go one rung at a time; each gives the merchant a fair chance to fix it."
+            )
+        ]
+        choices = []
+        for rung_id in RUNGS:
+            rung = playbook.rungs.get(rung_id)
+            if rung is None:
+                continue
+            mark = "✓ " if rung_id in tried else ""
+            lines.append(
+                rich("{mark}**{label}**: {why}", mark=mark, label=rung.label, why=rung.why)
+            )
+            if rung_id != machine.GUARANTEE or self.guarantee_open():
+                choices.append(Choice(f"do:climb_{rung_id}", f"{mark}{rung.label}"))
+            else:
+                lines.append(
+                    rich("  _Not open yet:_ {why}", why=" ".join(self.guarantee_blockers()))
+                )
+        return Reply(join(lines), (*rows(choices), (BACK,)))
+
+    def escalation_started(self) -> None:
+        """Effect of escalating from anywhere but the ladder (before the state changes,
+        so that it comes before the rung on the timeline)."""
+        self.note("escalation", "Escalation started.")
+
+    def climb(self, rung: str) -> None:
+        """`climb_<rung>` from the ladder; a closed guarantee says why it is closed."""
+        before = self.state
+        if machine.fire(self, f"climb_{rung}"):
+            return
+        if rung == machine.GUARANTEE and before == machine.ESCALATING:
+            reasons = self.guarantee_blockers()
+            self.say(join([rich("**The guarantee claim isn't open yet:**"), *map(plain, reasons)]))
+
+    def next_rung(self) -> str | None:
+        """The lowest rung of the ladder not tried yet that the case can take now."""
+        for rung in RUNGS:
+            if rung not in self.playbook.rungs or rung in self.record["rungs_tried"]:
+                continue
+            if rung != machine.GUARANTEE or self.guarantee_open():
+                return rung
+        return None
+
+    # -- the rungs ---------------------------------------------------------------------
+
+    def reached_rung(self) -> None:
+        """Effect of entering a rung, by a button or on its own (a declined offer, a
+        contact without progress): marked as tried, and put on the timeline."""
+        rung = self.state
+        if rung not in self.record["rungs_tried"]:
+            self.record["rungs_tried"].append(rung)
+        self.note("escalation", f"Escalated: {self.playbook.rungs[rung].label}.")
+
+    def rung_prompt(self) -> Reply:
+        playbook = self.playbook
+        rung = playbook.rungs[self.state]
+        values = template_values(self.facts, playbook)
+        parts = [
+            rich("**{label}**", label=rung.label),
+            rich(rung.why, **values),
+            rich("**What it needs:** {needs}", needs=rung.needs),
+            rich("**What it costs:** {cost}", cost=rung.cost),
+        ]
+        if rung.steps:
+            parts.append(
+                join(
+                    [
+                        rich("**Steps**"),
+                        *(rich(f"{i}. " + s, **values) for i, s in enumerate(rung.steps, 1)),
+                    ]
+                )
+            )
+        parts.extend(self.rung_specifics(rung.id))
+        for rule_id in rung.rules:
+            rule = playbook.rules[rule_id]
+            parts.append(
+                rich(
+                    "_Rule:_ {text} (source: {source}, checked {checked})",
+                    text=rule.text,
+                    source=rule.source,
+                    checked=rule.checked.isoformat(),
+                )
+            )
+        choices: list[Choice] = [Choice("do:log", "📝 Log what happened")]
+        if rung.id == machine.SWITCH_CHANNEL:
+            choices.insert(0, Choice("do:plan", "📞 Pick another channel"))
+        choices.append(Choice("do:resolve", "🎉 It's resolved"))
+        return Reply(join(parts, "\n\n"), (*rows(choices), (BACK,)))
+
+    def rung_specifics(self, rung_id: str) -> list[RichText]:
+        """What a rung adds from this case's facts: a script, a letter, dates, a warning."""
+        playbook = self.playbook
+        if rung_id == machine.SUPERVISOR:
+            return [
+                rich("**What to say**"),
+                rich(playbook.script.supervisor_ask, **template_values(self.facts, playbook)),
+            ]
+        if rung_id == machine.WRITTEN_COMPLAINT:
+            return [
+                rich("**Your complaint, ready to send**"),
+                email_text(self.facts, playbook, complaint=True),
+            ]
+        if rung_id == machine.GUARANTEE:
+            window = self.guarantee_window()
+            if window:
+                return [
+                    rich(
+                        "**Your claim window:** from {start} until {end}.",
+                        start=f"{window[0]:%a %-d %b %Y}",
+                        end=f"{window[1]:%a %-d %b %Y}",
+                    )
+                ]
+        if rung_id == machine.CARD_DISPUTE:
+            return self.card_dispute_notes()
+        return []
+
+    def card_dispute_notes(self) -> list[RichText]:
+        playbook = self.playbook
+        notes = []
+        if playbook.marketplace and self.facts.get("seller") == "third_party":
+            notes.append(
+                rich(
+                    "⚠️ **Careful:** once you file a chargeback, this order can no longer get an A-to-z Guarantee claim. If that claim is still possible, try it first."
+                )
+            )
+        base = self.fact_date("delivery_date") or self.fact_date("order_date")
+        rule = playbook.rules.get("card_dispute_window")
+        if base and rule and rule.days:
+            notes.append(
+                rich(
+                    "**Dispute by about {day}** ({days} days from {since}; your card issuer's terms decide).",
+                    day=f"{base + timedelta(days=rule.days):%a %-d %b %Y}",
+                    days=str(rule.days),
+                    since=f"{base:%-d %b}",
+                )
+            )
+        return notes
+
+
+STEPS: dict[str, Step[LadderSteps]] = {
+    machine.ESCALATING: Step(LadderSteps.escalating_prompt),
+    **{rung: Step(LadderSteps.rung_prompt) for rung in machine.RUNG_STATES},
+}
