@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from transitions import Machine, State
 
 if TYPE_CHECKING:  # the library's typed config exists only in its stubs
-    from transitions.core import MachineConfig, TransitionConfigDict
+    from transitions.core import MachineConfig, TransitionConfig
 
 IDLE = "idle"
 GATHERING = "gathering"
@@ -271,10 +271,10 @@ CASE_STATES = tuple(
 """States of an open case: `/cancel` leads from each of them to the case menu."""
 
 
-def _flat_edges() -> list[TransitionConfigDict]:
+def _flat_edges() -> list[TransitionConfig]:
     """Each state's edges, then its groups' (innermost first): the order `transitions`
     tries them in, first match wins, as a nested machine would."""
-    flat: list[TransitionConfigDict] = []
+    flat: list[TransitionConfig] = []
     for state, groups in leaves():
         for edge in (e for node in (state, *groups) for e in node.edges):
             if edge.dest is not None and edge.dest not in STATES:
