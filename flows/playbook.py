@@ -18,6 +18,10 @@ from types import MappingProxyType
 from typing import Any
 
 CHANNELS = ("chat", "phone", "email")
+"""The shop's own channels, which every playbook describes."""
+MERCHANT, SELLER = "merchant", "seller"
+"""Who a contact is with: the shop (or marketplace) itself, or a third-party seller on it."""
+PARTIES = (MERCHANT, SELLER)
 RUNGS = (
     "supervisor",
     "switch_channel",
@@ -43,6 +47,9 @@ class Rule:
     checked: date
     days: int | None = None
     business_days: bool = False
+    unconfirmed: str = ""
+    """Empty when the figure was read on the cited page on `checked`; else how far it
+    could be checked, and where the figure comes from."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +63,15 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class Channel:
+    """A way to get in touch, with the party it reaches (the shop, or a marketplace seller)."""
+
     id: str
     label: str
     reason: str
     how: str
+    party: str = MERCHANT
+    written: bool = False
+    """A message typed and sent (email, a seller message): the script adds text to paste."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +95,20 @@ class Script:
     email_subject: str
     supervisor_ask: str
     closing: str
+    seller_opening: str = ""
+    """The opening for a message to a marketplace's third-party seller."""
+    not_late_ask: str = ""
+    """The ask while a parcel is not late yet: where it is, not a refund."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedWindows:
+    """What the bot says once a window has closed: the other ways still open."""
+
+    self_service: str
+    card_issuer: str
+    warranty: str
+    small_claims: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +117,8 @@ class Playbook:
 
     id: str
     name: str
+    country: str
+    """ISO 3166 code of the storefront's country: its public holidays are not business days."""
     amazon_order_numbers: bool
     marketplace: bool
     large_refund: float
@@ -99,6 +127,7 @@ class Playbook:
     script: Script
     rungs: MappingProxyType[str, Rung]
     rules: MappingProxyType[str, Rule]
+    closed_windows: ClosedWindows
 
     def problem(self, problem_id: str) -> Problem | None:
         return next((p for p in self.problems if p.id == problem_id), None)
@@ -126,15 +155,22 @@ def parse_playbook(data: dict[str, Any], where: str = "playbook") -> Playbook:
             checked=checked,
             days=rule.get("days"),
             business_days=rule.get("business_days", False),
+            unconfirmed=rule.get("unconfirmed", ""),
         )
     channels = {}
-    for channel_id in CHANNELS:
-        channel = _require(_require(data, "channels", where), channel_id, f"{where} channels")
+    declared = _require(data, "channels", where)
+    for channel_id in (*CHANNELS, *(c for c in declared if c not in CHANNELS)):
+        channel = _require(declared, channel_id, f"{where} channels")
+        party = channel.get("party", MERCHANT)
+        if party not in PARTIES:
+            raise PlaybookError(f"{where} channel {channel_id}: unknown party '{party}'")
         channels[channel_id] = Channel(
             id=channel_id,
             label=_require(channel, "label", f"{where} channel {channel_id}"),
             reason=_require(channel, "reason", f"{where} channel {channel_id}"),
             how=_require(channel, "how", f"{where} channel {channel_id}"),
+            party=party,
+            written=channel.get("written", False),
         )
     problems = tuple(
         Problem(
@@ -163,9 +199,11 @@ def parse_playbook(data: dict[str, Any], where: str = "playbook") -> Playbook:
             rules=tuple(rung.get("rules", ())),
         )
     script = _require(data, "script", where)
+    closed = _require(data, "closed_windows", where)
     return Playbook(
         id=_require(merchant, "id", where),
         name=_require(merchant, "name", where),
+        country=_require(merchant, "country", where),
         amazon_order_numbers=merchant.get("order_numbers") == "amazon",
         marketplace=merchant.get("marketplace", False),
         large_refund=float(merchant.get("large_refund", 100)),
@@ -180,9 +218,17 @@ def parse_playbook(data: dict[str, Any], where: str = "playbook") -> Playbook:
             email_subject=_require(script, "email_subject", f"{where} script"),
             supervisor_ask=_require(script, "supervisor_ask", f"{where} script"),
             closing=_require(script, "closing", f"{where} script"),
+            seller_opening=script.get("seller_opening", ""),
+            not_late_ask=script.get("not_late_ask", ""),
         ),
         rungs=MappingProxyType(rungs),
         rules=MappingProxyType(rules),
+        closed_windows=ClosedWindows(
+            **{
+                key: _require(closed, key, f"{where} closed_windows")
+                for key in ("self_service", "card_issuer", "warranty", "small_claims")
+            }
+        ),
     )
 
 
