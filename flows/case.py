@@ -14,6 +14,7 @@ from flows.contacts import LOG_QUESTIONS
 from flows.facts import CaseFacts, applicable, playbook_for
 from flows.playbook import Playbook
 from flows.questions import Questionnaire
+from flows.workdays import business_days_after
 
 LOG = Questionnaire(LOG_QUESTIONS)
 
@@ -74,6 +75,11 @@ class CaseModel:
     @property
     def playbook(self) -> Playbook:
         return playbook_for(self.facts)
+
+    @property
+    def country(self) -> str:
+        """Whose public holidays are not business days: for now the playbook's storefront."""
+        return self.playbook.country
 
     def case_facts(self) -> CaseFacts:
         return CaseFacts(self.facts, self.today, self.playbook)
@@ -170,8 +176,8 @@ class CaseModel:
         first_contact = self.first_contact_date()
         if first_contact is None:
             blockers.append("Contact the seller first and log it here.")
-        elif parsers.business_days_after(first_contact, seller_wait) > self.today:
-            ready = parsers.business_days_after(first_contact, seller_wait)
+        elif business_days_after(first_contact, seller_wait, self.country) > self.today:
+            ready = business_days_after(first_contact, seller_wait, self.country)
             blockers.append(
                 f"Give the seller {seller_wait} business days to answer: "
                 f"you can claim from {ready:%a %-d %b}."

@@ -285,24 +285,6 @@ def parse_date(text: str, today: date, *, allow_future: bool = False) -> date:
     return found
 
 
-def business_days_after(start: date, days: int) -> date:
-    """The day `days` business days (Monday to Friday) after `start`, for 'within 2 business
-    days' in a policy. Public holidays differ by country and are not counted.
-    """
-    if days < 0:
-        raise ValueError("days must not be negative")
-    if days == 0:
-        return start
-    friday_or_before = start - timedelta(days=max(0, start.weekday() - 4))
-    weeks, rest = divmod(days, 5)
-    found = friday_or_before + timedelta(weeks=weeks)
-    while rest:
-        found += timedelta(days=1)
-        if found.weekday() < 5:
-            rest -= 1
-    return found
-
-
 # --- money ---------------------------------------------------------------------------------
 
 _MONEY_UNREAD = "I couldn't read an amount there. Something like 49.99, $49.99 or 49,99 € works."

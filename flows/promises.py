@@ -27,6 +27,7 @@ from flows import parsers
 from flows.case import CaseModel
 from flows.reminders import CHECK_IN, ReminderRequest
 from flows.text import RichText, rich
+from flows.workdays import business_days_after
 
 GRACE = timedelta(minutes=30)
 """How long after a promised time the check-in comes ("shortly after")."""
@@ -90,17 +91,18 @@ class Promise:
     to_the_minute: bool = False
     business_days: bool = False
 
-    def check_at(self) -> datetime:
-        """When to ask whether it happened."""
+    def check_at(self, country: str) -> datetime:
+        """When to ask whether it happened (the business morning after, in `country`)."""
         if self.to_the_minute:
             return (self.by.astimezone(UTC) + GRACE).astimezone(self.by.tzinfo)
         day = self.by.date()
-        after = parsers.business_days_after(day, 1) if self.business_days else day + timedelta(1)
+        after = business_days_after(day, 1, country) if self.business_days else day + timedelta(1)
         return parsers.wall_time(after, CHECK_AT, self.by)
 
 
-def find_promises(notes: str, made: datetime) -> list[Promise]:
-    """The times promised in a contact's notes, counted from `made` (aware, local).
+def find_promises(notes: str, made: datetime, country: str) -> list[Promise]:
+    """The times promised in a contact's notes, counted from `made` (aware, local), business
+    days in `country`.
 
     Spans ('in 3-5 business days', 'within 48 hours') and days with an optional time
     ('by Friday', 'tomorrow at 3pm', 'on Nov 20', 'end of the week') are found; a time
@@ -112,7 +114,7 @@ def find_promises(notes: str, made: datetime) -> list[Promise]:
     for match in _SPAN.finditer(text):
         if _NOT_A_PROMISE.search(text[: match.start()]):
             continue
-        promise = _span_promise(match, made, _about(text, match.start()))
+        promise = _span_promise(match, made, _about(text, match.start()), country)
         if promise is not None:
             found.append(promise)
             taken.append(match.span())
@@ -150,7 +152,7 @@ def _about(text: str, position: int) -> str:
     return min(nearest)[1] if nearest else "other"
 
 
-def _span_promise(match: re.Match[str], made: datetime, about: str) -> Promise | None:
+def _span_promise(match: re.Match[str], made: datetime, about: str, country: str) -> Promise | None:
     try:
         length = parsers.parse_duration(f"{match['count']} {match['unit']}")
     except parsers.ParseError:
@@ -161,7 +163,7 @@ def _span_promise(match: re.Match[str], made: datetime, about: str) -> Promise |
         return Promise(words, about, by, to_the_minute=True)
     if match["business"]:
         days = length.days if match["unit"].startswith("d") else length.days // 7 * 5
-        day = parsers.business_days_after(made.date(), days)
+        day = business_days_after(made.date(), days, country)
         return Promise(words, about, parsers.wall_time(day, time(0), made), business_days=True)
     return Promise(words, about, parsers.wall_time(made.date() + length, time(0), made))
 
@@ -208,8 +210,9 @@ def record_promises(
     promises = case.record.setdefault("promises", [])
     requests: list[ReminderRequest] = []
     said: list[RichText] = []
-    for promise in find_promises(contact.get("notes") or "", contact_moment(contact, case.now)):
-        check_at = promise.check_at()
+    made = contact_moment(contact, case.now)
+    for promise in find_promises(contact.get("notes") or "", made, case.country):
+        check_at = promise.check_at(case.country)
         promise_id = f"p{len(promises) + 1}"
         promises.append(
             {

@@ -22,7 +22,6 @@ from flows.parsers import (
     MAX_TEXT,
     Money,
     ParseError,
-    business_days_after,
     parse_date,
     parse_duration,
     parse_money,
@@ -232,39 +231,6 @@ def test_date_not_understood_gets_examples(typed: str) -> None:
     message = refusal(parse_date, typed, SUNDAY)
     assert "couldn't read a date" in message
     assert "yesterday, Nov 2 or 2026-11-02" in message
-
-
-# --- business days -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("start", "days", "due"),
-    [
-        (date(2026, 11, 16), 0, date(2026, 11, 16)),  # Monday
-        (date(2026, 11, 16), 2, date(2026, 11, 18)),
-        (date(2026, 11, 16), 5, date(2026, 11, 23)),
-        (date(2026, 11, 20), 1, date(2026, 11, 23)),  # Friday to Monday
-        (date(2026, 11, 18), 3, date(2026, 11, 23)),  # Wednesday over a weekend
-        (date(2026, 11, 21), 1, date(2026, 11, 23)),  # Saturday
-        (date(2026, 11, 22), 5, date(2026, 11, 27)),  # Sunday
-        (date(2026, 11, 21), 0, date(2026, 11, 21)),
-        (date(2026, 11, 16), 10, date(2026, 11, 30)),
-        (date(2026, 11, 19), 7, date(2026, 11, 30)),
-    ],
-)
-def test_business_days_skip_weekends(start: date, days: int, due: date) -> None:
-    assert business_days_after(start, days) == due
-
-
-def test_business_days_range_from_a_policy() -> None:
-    ordered = date(2026, 11, 20)  # Friday: "3-5 business days"
-    assert business_days_after(ordered, 3) == date(2026, 11, 25)
-    assert business_days_after(ordered, 5) == date(2026, 11, 27)
-
-
-def test_business_days_cannot_count_backwards() -> None:
-    with pytest.raises(ValueError, match="negative"):
-        business_days_after(SUNDAY, -1)
 
 
 # --- money ---------------------------------------------------------------------------------

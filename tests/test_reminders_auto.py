@@ -273,5 +273,5 @@ MADE = datetime(2026, 11, 11, 16, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # a Wedn
 )  # fmt: skip
 def test_promises_are_read_from_the_notes(notes: str, found: list[tuple[str, str, str]]) -> None:
     """The times a shop gives, in the ways people write them down; times gone are not promises."""
-    promises = find_promises(notes, MADE)
-    assert [(p.words, p.about, f"{p.check_at():%a %-d %b %H:%M}") for p in promises] == found
+    promises = find_promises(notes, MADE, "US")
+    assert [(p.words, p.about, f"{p.check_at('US'):%a %-d %b %H:%M}") for p in promises] == found

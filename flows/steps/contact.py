@@ -15,6 +15,7 @@ from flows.reply import BACK, Reply, rows
 from flows.script import contact_script, template_values
 from flows.steps.base import ANSWER_VERBS, Conversation, Step
 from flows.text import join, rich
+from flows.workdays import business_days_after
 
 
 class ContactSteps(Conversation):
@@ -126,7 +127,7 @@ class ContactSteps(Conversation):
     def schedule_follow_up(self) -> None:
         """A contact left waiting gets a follow-up: two business days, at 9:00 their time."""
         rule_days = 2
-        due_day = parsers.business_days_after(self.today, rule_days)
+        due_day = business_days_after(self.today, rule_days, self.country)
         due = parsers.wall_time(due_day, time(9), self.now)
         self.turn.reminders.append(
             ReminderRequest(

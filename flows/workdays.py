@@ -1,0 +1,33 @@
+"""Business days: Monday to Friday, less the public holidays of the customer's country.
+
+"About 2 business days" for a seller to answer, a promise of "3-5 business days", a
+follow-up two business days on: counted here, so that Wed 30 Dec + 2 lands on Mon 4 Jan
+in the US rather than on New Year's Day. The country is one input, the case's (see
+`CaseModel.country`), taken for now from the playbook's storefront.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+import holidays
+
+
+@cache
+def _calendar(country: str) -> holidays.HolidayBase:
+    """The country's public holidays (and its weekend), every year on demand."""
+    return holidays.country_holidays(country)
+
+
+def is_business_day(day: date, country: str) -> bool:
+    return _calendar(country).is_working_day(day)
+
+
+def business_days_after(start: date, days: int, country: str) -> date:
+    """The day `days` business days after `start` in `country`; `start` itself when 0."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    if days == 0:
+        return start
+    return _calendar(country).get_nth_working_day(start, days)
