@@ -25,7 +25,21 @@ OUTCOMES = {
     "explanation": "An explanation",
 }
 URGENCY = {"urgent": "Urgent", "soon": "This week", "relaxed": "No rush"}
-SELLERS = {"merchant": "Sold by Amazon", "third_party": "A third-party seller"}
+SELLERS = {
+    "merchant": "Sold by Amazon",
+    "third_party": "A third-party seller",
+    "third_party_fba": "A seller, shipped by Amazon",
+}
+"""Who sold the item; a third-party seller's item shipped by Amazon (Fulfilled by Amazon)
+has its delivery handled by Amazon and is outside the A-to-z Guarantee."""
+_ORDER_AFTER_DELIVERY = (
+    "That's before the order date ({ordered}), and a parcel can't come before it's ordered. "
+    "Which day was it due? If the order page shows a range, give the latest date."
+)
+_DELIVERY_BEFORE_ORDER = (
+    "That's after the delivery date you gave ({delivered}), and an order comes before its "
+    "delivery. Which day did you order? For example: Nov 2 or 2026-11-02."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +115,24 @@ def _delivery_date(text: str, facts: CaseFacts) -> str:
         raise parsers.ParseError(
             "That's more than a year ahead. Which day was it due? For example: Nov 20 or 2026-11-20."
         )
+    ordered = facts.values.get("order_date")
+    if ordered and day < date.fromisoformat(ordered):
+        raise parsers.ParseError(
+            _ORDER_AFTER_DELIVERY.format(ordered=f"{date.fromisoformat(ordered):%a %-d %b %Y}")
+        )
+    return day.isoformat()
+
+
+def _order_date(text: str, facts: CaseFacts) -> str:
+    """The order date: in the past, and not after the delivery date when that is known."""
+    day = parsers.parse_date(text, facts.today)
+    delivered = facts.values.get("delivery_date")
+    if delivered and day > date.fromisoformat(delivered):
+        raise parsers.ParseError(
+            _DELIVERY_BEFORE_ORDER.format(
+                delivered=f"{date.fromisoformat(delivered):%a %-d %b %Y}"
+            )
+        )
     return day.isoformat()
 
 
@@ -124,6 +156,7 @@ def _sellers(playbook: Playbook) -> dict[str, str]:
     return SELLERS
 
 
+
 FACTS: tuple[Fact, ...] = (
     Fact(
         "merchant",
@@ -142,8 +175,8 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "seller",
         "Sold by",
-        "Who sold the item: Amazon itself, or a third-party seller? The order page says "
-        '"Sold by" under the item.',
+        "Who sold the item: Amazon itself, or a third-party seller? Under the item the order "
+        'page says "Sold by", and "Ships from": a seller\'s item can still be shipped by Amazon.',
         parse=choice_parser(_sellers),
         options=_sellers,
         applies=lambda facts: facts.playbook.marketplace,
@@ -161,7 +194,7 @@ FACTS: tuple[Fact, ...] = (
         "order_date",
         "Ordered on",
         "When did you place the order? For example _today_, _3 days ago_, _Nov 2_ or _2026-11-02_.",
-        parse=lambda text, facts: parsers.parse_date(text, facts.today).isoformat(),
+        parse=_order_date,
     ),
     Fact(
         "delivery_date",

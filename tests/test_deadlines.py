@@ -132,7 +132,7 @@ async def test_a_warning_already_due_is_not_set_but_the_deadline_is_listed() -> 
     days ahead; it is still listed, and the later deadlines are warned."""
     chat = Chat()
 
-    await confirmed(chat, Story(delivery_date="28 days ago"))
+    await confirmed(chat, Story(order_date="30 days ago", delivery_date="28 days ago"))
 
     assert "• The return window closes on Fri 13 Nov 2026\n" in chat.last_text()
     assert [slot for slot, _, _ in await warnings(chat)] == [

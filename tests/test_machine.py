@@ -262,7 +262,7 @@ async def test_guarantee_opens_two_business_days_after_the_seller_was_contacted(
     """Contacted on a Friday: the weekend does not count, so the claim opens on Tuesday."""
     chat = Chat()
     chat.clock.advance(days=2)  # Friday 13 November
-    await at_case_menu(chat, Story(delivery_date="2026-11-06"))
+    await at_case_menu(chat, Story(order_date="2026-11-02", delivery_date="2026-11-06"))
     await log_contact(chat, "No progress")
 
     chat.clock.advance(days=3)  # Monday
