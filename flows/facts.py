@@ -129,9 +129,7 @@ def _order_date(text: str, facts: CaseFacts) -> str:
     delivered = facts.values.get("delivery_date")
     if delivered and day > date.fromisoformat(delivered):
         raise parsers.ParseError(
-            _DELIVERY_BEFORE_ORDER.format(
-                delivered=f"{date.fromisoformat(delivered):%a %-d %b %Y}"
-            )
+            _DELIVERY_BEFORE_ORDER.format(delivered=f"{date.fromisoformat(delivered):%a %-d %b %Y}")
         )
     return day.isoformat()
 
@@ -154,7 +152,6 @@ def _urgency(playbook: Playbook) -> dict[str, str]:
 
 def _sellers(playbook: Playbook) -> dict[str, str]:
     return SELLERS
-
 
 
 FACTS: tuple[Fact, ...] = (
