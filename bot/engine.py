@@ -134,17 +134,11 @@ class Engine:
     async def commit(
         self, person: PersonKey, record: PersonRecord, indexed: set[DueEntry], save: bool = True
     ) -> None:
-        """Save the record with its due index in step: entries it needs are written before
-        it, entries it no longer needs removed after it (so a crash can leave one entry
-        too many, never a reminder without its entry)."""
+        """Save the record with its due index in step (`Store.commit`: entries it needs
+        go in with it or before it, entries it no longer needs with it or after it)."""
         needed = due_index(person, record)
         added = needed - indexed
-        for entry in sorted(added):
-            await self.store.add_due(entry)
-        if save:
-            await self.store.save(person, record)
-        for entry in sorted(indexed - needed):
-            await self.store.remove_due(entry)
+        await self.store.commit(person, record if save else None, added, indexed - needed)
         if self.on_due is not None:
             for entry in sorted(added):
                 self.on_due(entry)

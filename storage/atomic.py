@@ -54,23 +54,7 @@ class AtomicJSONStorage(Storage):
         Serialises first, so that a value JSON cannot hold (TypeError) or a NaN
         (ValueError: not JSON) fails before any file is touched.
         """
-        payload = json.dumps(data, allow_nan=False).encode()
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-        try:
-            fd = os.open(self.temp_path, flags, 0o600)
-        except FileNotFoundError:
-            make_dirs(self.path.parent)
-            fd = os.open(self.temp_path, flags, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as temp:
-                temp.write(payload)
-                temp.flush()
-                os.fsync(temp.fileno())
-            os.replace(self.temp_path, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.temp_path)
-            raise
+        replace_file(self.path, json.dumps(data, allow_nan=False).encode())
         fsync_dir(self.path.parent)
 
     def remove(self) -> None:
@@ -79,6 +63,31 @@ class AtomicJSONStorage(Storage):
         self.path.unlink(missing_ok=True)
         if self.path.parent.is_dir():
             fsync_dir(self.path.parent)
+
+
+def replace_file(path: Path, payload: bytes) -> None:
+    """Put `payload` in a durable temporary file beside `path`, then rename it over `path`.
+
+    The rename itself is made durable by the caller's `fsync_dir` of the folder, so that
+    many files replaced in one folder share that sync.
+    """
+    temp_path = path.with_name(path.name + TEMP_SUFFIX)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    try:
+        fd = os.open(temp_path, flags, 0o600)
+    except FileNotFoundError:
+        make_dirs(path.parent)
+        fd = os.open(temp_path, flags, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as temp:
+            temp.write(payload)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_path, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_path)
+        raise
 
 
 def fsync_dir(folder: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -87,6 +87,26 @@ class Store(ABC):
     async def delete(self, person: PersonKey) -> None:
         """Remove everything held on the person, their due entries included. Deleting an
         unknown person is a no-op."""
+
+    async def commit(
+        self,
+        person: PersonKey,
+        record: PersonRecord | None,
+        added: Collection[DueEntry] = (),
+        removed: Collection[DueEntry] = (),
+    ) -> None:
+        """Save the record (None: leave it as it is) with its due-index changes.
+
+        Entries `added` are written before the record and `removed` after it, so a crash
+        can leave an entry too many, never a reminder without its entry; a backend that
+        can write all of it at once (TinyDBStore) does, and a crash keeps all or none.
+        """
+        for entry in sorted(added):
+            await self.add_due(entry)
+        if record is not None:
+            await self.save(person, record)
+        for entry in sorted(removed):
+            await self.remove_due(entry)
 
     @abstractmethod
     def people(self) -> Iterator[PersonKey]:

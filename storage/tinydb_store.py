@@ -1,79 +1,129 @@
-"""The default backend: one small TinyDB file per person under a data folder.
+"""The default backend: one small TinyDB file per person, made durable through a journal.
 
 Layout::
 
     <data>/meta.json                                  {"schema_version": N}
     <data>/people/<platform>/<shard>/<digest>.json    one person's TinyDB database
     <data>/due/<shard>/<due>.<platform>.<user>.<reminder>.due   one empty file per entry
+    <data>/journal/<n>.log                            changes not yet folded into the above
 
 `digest` is the first 32 hex digits of sha256("<platform>:<user_id>") and `shard` its
 first two, so a folder never holds more than a small share of everyone and the cost of
-a load or save does not grow with the number of people. Nothing is kept open or cached
-between calls: memory does not grow with the people held either.
+a load or save does not grow with the number of people. The person files are TinyDB
+databases (storage/tinydb_format.py); the due index is a spool folder of empty files
+whose names say it all (storage/due_names.py), in the person's shard.
 
-Inside a person's file, the TinyDB tables are `meta` (platform and user id, so that
-`people()` needs no reverse of the hash), `profile` (one document), and
-`conversations`, `cases` and `reminders` (one document `{"id": ..., "value": ...}` each).
-
-The due index is a spool folder: an entry is an empty file whose name says it all, the
-due time in UTC (`20261113T090000000000Z`, so names sort by time), the platform, the
-user id in unpadded URL-safe base64 (any id, no path tricks) and the reminder id, in
-the person's shard (the same as their record's). Creating a name is atomic and adding
-or removing one costs the same however many the folder holds. Start-up (`due_entries`)
-lists every shard, reading names and no file; forgetting a person lists their shard
-only (a 256th of the entries).
+A save (or a change to the due index, or a forget) is durable once it is in the journal
+(storage/journal.py): one writer thread appends whatever turns queued meanwhile and
+syncs once for all of them, so concurrent turns share their fsyncs and the event loop
+never waits on a disk. A record and its due-index changes go in as one journal entry,
+so a crash keeps both or neither. When a segment of the journal fills up, a second
+thread folds what it holds into the person files and the due folder (each person's
+latest version once, however often they saved), makes them durable, and deletes the
+segment. Until then loads are answered from those not-yet-folded changes, which are all
+the memory the store holds: a segment's worth, whatever the number of people. Opening
+the folder replays and folds whatever a crash left in the journal; so does `close`.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
+import asyncio
 import hashlib
+import json
+import logging
 import os
-import re
-from collections.abc import Iterator
-from datetime import UTC, datetime
+import threading
+import time
+from collections.abc import Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from tinydb import TinyDB
-from tinydb.middlewares import CachingMiddleware
-
-from storage.atomic import AtomicJSONStorage, fsync_dir, make_dirs
-from storage.base import SCHEMA_VERSION, DueEntry, JSONDict, PersonRecord, Store, StoreError
+from storage import due_names, tinydb_format
+from storage.atomic import TEMP_SUFFIX, AtomicJSONStorage, fsync_dir, make_dirs, replace_file
+from storage.base import SCHEMA_VERSION, DueEntry, PersonRecord, Store, StoreError
+from storage.journal import Journal, frames, segments
 from storage.keys import PersonKey
 
-_PLATFORM = re.compile(r"[A-Za-z0-9_-]+")
-"""A platform names a folder, so it may not hold a path separator, a dot or a colon."""
+log = logging.getLogger(__name__)
 
-_KEYED_PARTS = ("conversations", "cases", "reminders")
-"""The record's parts held as one TinyDB document per id."""
+SEGMENT_BYTES = 8 * 1024 * 1024
+"""A journal segment is folded once it holds this much (a few thousand turns)."""
 
-_DUE_STAMP = "%Y%m%dT%H%M%S%fZ"
-_STAMP = re.compile(r"\d{8}T\d{12}Z", re.ASCII)
-_STAMP_FIELDS = ((0, 4), (4, 6), (6, 8), (9, 11), (11, 13), (13, 15), (15, 21))
-"""Where year, month, day, hour, minute, second and microsecond sit in a stamp."""
-_DUE_SUFFIX = ".due"
-_REMINDER_ID = re.compile(r"[A-Za-z0-9_-]+")
+FOLD_RETRY_SECONDS = 1.0
+"""After a fold fails (a full disk), how long to wait before trying it again."""
+
+
+@dataclass(slots=True)
+class Layer:
+    """The changes one journal segment holds, as they stand after its last entry.
+
+    Attributes:
+        records: each changed person's file contents, or None when they were forgotten.
+        wiped: people forgotten here: their due entries from before this layer are gone.
+        due: due entries added (True) or removed (False) here.
+        segment: the journal segment these came from (set when it is closed).
+    """
+
+    records: dict[PersonKey, bytes | None] = field(default_factory=dict)
+    wiped: set[PersonKey] = field(default_factory=set)
+    due: dict[DueEntry, bool] = field(default_factory=dict)
+    segment: int = 0
+
+    def commit(
+        self,
+        person: PersonKey,
+        data: bytes | None,
+        added: Collection[DueEntry],
+        removed: Collection[DueEntry],
+    ) -> None:
+        if data is not None:
+            self.records[person] = data
+        for entry in added:
+            self.due[entry] = True
+        for entry in removed:
+            self.due[entry] = False
+
+    def forget(self, person: PersonKey) -> None:
+        self.records[person] = None
+        self.wiped.add(person)
+        for entry in [entry for entry in self.due if entry.person == person]:
+            del self.due[entry]
+
+    def __bool__(self) -> bool:
+        return bool(self.records or self.wiped or self.due)
 
 
 class TinyDBStore(Store):
-    """Keeps each person's record in their own TinyDB file, replaced atomically on save.
+    """Keeps each person's record in their own TinyDB file; saves are journaled first.
 
-    One process at a time may use a data folder (the bot is one process).
+    One store at a time may use a data folder (the bot is one process).
 
     Args:
         data_dir: the data folder; created if missing.
+        segment_bytes: how much the journal holds before it is folded into the files.
 
     Raises:
         StoreError: the folder was written by a newer Fair Shake, or is not a data folder.
     """
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, segment_bytes: int = SEGMENT_BYTES) -> None:
         self.data_dir = data_dir
         self._people_dir = data_dir / "people"
         self._due_dir = data_dir / "due"
+        self._journal_dir = data_dir / "journal"
         make_dirs(data_dir)
         self._check_schema(AtomicJSONStorage(data_dir / "meta.json"))
+        self._lock = threading.Lock()
+        """Guards the layers, shared by the event loop, the writer and the folder."""
+        self._active = Layer()
+        self._frozen: list[Layer] = []
+        """Closed segments' layers waiting to be folded, oldest first."""
+        self._fold_lock = threading.Lock()
+        self._folder: threading.Thread | None = None
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="fairshake-read")
+        last = self._recover()
+        self._journal = Journal(self._journal_dir, last + 1, segment_bytes, self._rotated)
 
     def _check_schema(self, meta: AtomicJSONStorage) -> None:
         stored = meta.read()
@@ -91,7 +141,7 @@ class TinyDBStore(Store):
 
     @staticmethod
     def _digest(person: PersonKey) -> str:
-        if not _PLATFORM.fullmatch(person.platform):
+        if not due_names.PLATFORM.fullmatch(person.platform):
             raise ValueError(f"platform {person.platform!r} is not a plain name")
         return hashlib.sha256(str(person).encode()).hexdigest()[:32]
 
@@ -99,117 +149,269 @@ class TinyDBStore(Store):
         digest = self._digest(person)
         return self._people_dir / person.platform / digest[:2] / f"{digest}.json"
 
-    async def load(self, person: PersonKey) -> PersonRecord:
-        # The cache makes the five table reads one read of the file; closing it writes
-        # nothing, as nothing was changed.
-        db = TinyDB(self._path(person), storage=CachingMiddleware(AtomicJSONStorage))
-        profile = db.table("profile").all()
-        record = PersonRecord(profile=dict(profile[0]) if profile else {})
-        for part in _KEYED_PARTS:
-            setattr(record, part, {doc["id"]: doc["value"] for doc in db.table(part).all()})
-        db.close()
-        return record
-
-    async def save(self, person: PersonKey, record: PersonRecord) -> None:
-        # Every table change goes to the cache and `close` flushes them as one atomic
-        # write. Not `with TinyDB(...)`: its exit would flush a half-built record if
-        # building failed. Six cached writes stay far below CachingMiddleware's
-        # WRITE_CACHE_SIZE, past which it would flush on its own.
-        db = TinyDB(self._path(person), storage=CachingMiddleware(AtomicJSONStorage))
-        db.drop_tables()  # the record is replaced whole: start empty, never read the old file
-        db.table("meta").insert({"platform": person.platform, "user_id": person.user_id})
-        db.table("profile").insert(record.profile)
-        for part in _KEYED_PARTS:
-            values: dict[str, JSONDict] = getattr(record, part)
-            db.table(part).insert_multiple({"id": k, "value": v} for k, v in values.items())
-        db.close()
-
-    async def delete(self, person: PersonKey) -> None:
-        AtomicJSONStorage(self._path(person)).remove()
-        shard = self._due_shard(person)
-        whose = [person.platform, _encoded(person.user_id)]
-        theirs = [name for name in _due_files(shard) if name.split(".")[1:3] == whose]
-        for name in theirs:
-            (shard / name).unlink(missing_ok=True)
-        if theirs:
-            fsync_dir(shard)
-
-    # -- the due index ---------------------------------------------------------------------
-
     def _due_shard(self, person: PersonKey) -> Path:
         return self._due_dir / self._digest(person)[:2]
 
-    def _due_path(self, entry: DueEntry) -> Path:
-        person = entry.person
-        shard = self._due_shard(person)
-        if not _REMINDER_ID.fullmatch(entry.reminder_id):
-            raise ValueError(f"reminder id {entry.reminder_id!r} is not a plain name")
-        user = _encoded(person.user_id)
-        name = f"{entry.due:{_DUE_STAMP}}.{person.platform}.{user}.{entry.reminder_id}"
-        if len(name) > 250:
-            raise ValueError("user id too long for the due index")
-        return shard / (name + _DUE_SUFFIX)
+    # -- the Store interface ---------------------------------------------------------------
 
-    @staticmethod
-    def _parse_due_name(name: str) -> DueEntry | None:
-        parts = name.removesuffix(_DUE_SUFFIX).split(".")
-        if not name.endswith(_DUE_SUFFIX) or len(parts) != 4:
-            return None  # not an entry (a stray file someone left in the folder)
-        stamp, platform, user, reminder_id = parts
-        if not _STAMP.fullmatch(stamp):
-            return None
-        try:  # slicing: strptime would take most of the start-up with 100,000 entries
-            year, month, day, hour, minute, second, micro = (
-                int(stamp[a:b]) for a, b in _STAMP_FIELDS
+    async def load(self, person: PersonKey) -> PersonRecord:
+        self._digest(person)
+        with self._lock:
+            for layer in (self._active, *reversed(self._frozen)):
+                if person in layer.records:
+                    return tinydb_format.decode(layer.records[person] or b"")
+        loop = asyncio.get_running_loop()
+        data = await loop.run_in_executor(self._reader, _read_or_empty, self._path(person))
+        return tinydb_format.decode(data)
+
+    async def save(self, person: PersonKey, record: PersonRecord) -> None:
+        await self.commit(person, record)
+
+    async def commit(
+        self,
+        person: PersonKey,
+        record: PersonRecord | None,
+        added: Collection[DueEntry] = (),
+        removed: Collection[DueEntry] = (),
+    ) -> None:
+        """One journal entry for the record and its due-index changes: all or nothing."""
+        if removed:
+            removed = await self._held(removed)
+        if record is None and not added and not removed:
+            return
+        data = None if record is None else tinydb_format.encode(person, record)
+        header = {
+            "op": "commit",
+            "platform": person.platform,
+            "user_id": person.user_id,
+            "add": [due_names.name_of(entry) for entry in added],
+            "remove": [due_names.name_of(entry) for entry in removed],
+        }
+        self._digest(person)
+        payload = json.dumps(header).encode() + b"\n" + (data or b"")
+
+        def apply() -> None:
+            with self._lock:
+                self._active.commit(person, data, added, removed)
+
+        await self._journal.append(payload, apply)
+
+    async def _held(self, entries: Collection[DueEntry]) -> list[DueEntry]:
+        """Those of `entries` the index holds: removing the others would write a journal
+        entry naming someone for nothing (after /forget, no file may name them)."""
+        unknown: list[DueEntry] = []
+        held: list[DueEntry] = []
+        with self._lock:
+            for entry in entries:
+                for layer in (self._active, *reversed(self._frozen)):
+                    if entry.person in layer.wiped or entry in layer.due:
+                        if layer.due.get(entry):
+                            held.append(entry)
+                        break
+                else:
+                    unknown.append(entry)
+        if unknown:
+            paths = [self._due_shard(e.person) / due_names.name_of(e) for e in unknown]
+            found = await asyncio.get_running_loop().run_in_executor(
+                self._reader, lambda: [path.exists() for path in paths]
             )
-            due = datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
-            user_id = base64.urlsafe_b64decode(user + "=" * (-len(user) % 4)).decode()
-        except ValueError:
-            return None
-        return DueEntry(due, PersonKey(platform, user_id), reminder_id)
+            held += [entry for entry, exists in zip(unknown, found, strict=True) if exists]
+        return held
+
+    async def delete(self, person: PersonKey) -> None:
+        """Forget the person, and fold the journal at once: it holds their earlier saves,
+        and after a forget no file may hold anything of theirs."""
+        self._digest(person)
+        header = {"op": "forget", "platform": person.platform, "user_id": person.user_id}
+        segment = 0
+
+        def apply() -> None:
+            nonlocal segment
+            segment = self._journal.segment
+            with self._lock:
+                self._active.forget(person)
+
+        await self._journal.append(json.dumps(header).encode() + b"\n", apply, rotate=True)
+        await asyncio.to_thread(self._fold_through, segment)
 
     async def add_due(self, entry: DueEntry) -> None:
-        path = self._due_path(entry)
-        flags = os.O_WRONLY | os.O_CREAT
-        try:
-            fd = os.open(path, flags, 0o600)
-        except FileNotFoundError:
-            make_dirs(path.parent)
-            fd = os.open(path, flags, 0o600)
-        os.close(fd)
-        fsync_dir(path.parent)
+        await self.commit(entry.person, None, added=(entry,))
 
     async def remove_due(self, entry: DueEntry) -> None:
-        path = self._due_path(entry)
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            fsync_dir(path.parent)
-
-    def due_entries(self) -> Iterator[DueEntry]:
-        with contextlib.suppress(FileNotFoundError), os.scandir(self._due_dir) as shards:
-            for shard in shards:
-                if not shard.is_dir():
-                    continue
-                for name in _due_files(Path(shard.path)):
-                    entry = self._parse_due_name(name)
-                    if entry is not None:
-                        yield entry
+        await self.commit(entry.person, None, removed=(entry,))
 
     def people(self) -> Iterator[PersonKey]:
+        with self._lock:
+            changes = [dict(layer.records) for layer in (*self._frozen, self._active)]
+        found: set[PersonKey] = set()
         for path in self._people_dir.glob("*/*/*.json"):
-            meta = TinyDB(path, storage=AtomicJSONStorage).table("meta").all()
-            if meta:  # empty when the person was deleted since the folder was listed
-                yield PersonKey(meta[0]["platform"], meta[0]["user_id"])
+            person = tinydb_format.owner(_read_or_empty(path))
+            if person is not None:  # empty when the person was forgotten meanwhile
+                found.add(person)
+        for records in changes:
+            for person, data in records.items():
+                if data is None:
+                    found.discard(person)
+                else:
+                    found.add(person)
+        return iter(sorted(found))
+
+    def due_entries(self) -> Iterator[DueEntry]:
+        wiped: set[PersonKey] = set()
+        overlay: dict[DueEntry, bool] = {}
+        with self._lock:
+            for layer in (*self._frozen, self._active):
+                if layer.wiped:
+                    wiped |= layer.wiped
+                    overlay = {e: v for e, v in overlay.items() if e.person not in layer.wiped}
+                overlay.update(layer.due)
+        for entry in self._spooled():
+            if entry.person not in wiped and entry not in overlay:
+                yield entry
+        yield from (entry for entry, present in overlay.items() if present)
+
+    async def close(self) -> None:
+        """Fold everything journaled into the files, so the folder holds it all as TinyDB."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._reader, self._fold_everything)
+
+    # -- folding the journal into the files ------------------------------------------------
+
+    def _spooled(self) -> Iterator[DueEntry]:
+        try:
+            shards = [shard.path for shard in os.scandir(self._due_dir) if shard.is_dir()]
+        except FileNotFoundError:
+            return
+        for shard in shards:
+            for name in due_names.listed(Path(shard)):
+                entry = due_names.parse(name)
+                if entry is not None:
+                    yield entry
+
+    def _rotated(self, closed: int) -> None:
+        """On the writer thread: segment `closed` is full; hand its layer to the folder."""
+        with self._lock:
+            layer, self._active = self._active, Layer()
+            layer.segment = closed
+            self._frozen.append(layer)
+            if self._folder is None:
+                self._folder = threading.Thread(
+                    target=self._fold_in_background, name="fairshake-fold", daemon=True
+                )
+                self._folder.start()
+
+    def _fold_in_background(self) -> None:
+        while True:
+            with self._lock:
+                if not self._frozen:
+                    self._folder = None
+                    return
+            try:
+                self._fold_oldest()
+            except OSError as error:
+                log.warning("could not fold the journal yet (%s); retrying", type(error).__name__)
+                time.sleep(FOLD_RETRY_SECONDS)
+
+    def _fold_oldest(self) -> None:
+        with self._fold_lock:
+            with self._lock:
+                if not self._frozen:
+                    return
+                layer = self._frozen[0]
+            self._fold(layer)
+            with self._lock:
+                self._frozen.pop(0)
+
+    def _fold_through(self, segment: int) -> None:
+        """Fold until no layer of `segment` or before it is left."""
+        while True:
+            with self._lock:
+                if not any(layer.segment <= segment for layer in self._frozen):
+                    return
+            self._fold_oldest()
+
+    def _fold_everything(self) -> None:
+        self._journal.stop()
+        with self._lock:
+            pending = bool(self._active)
+        if pending:
+            self._rotated(self._journal.rotate())
+        while True:
+            with self._lock:
+                if not self._frozen:
+                    return
+            self._fold_oldest()
+
+    def _fold(self, layer: Layer) -> None:
+        """Write a layer into the person files and due folder durably, then drop its segment."""
+        touched: set[Path] = set()
+        for person in layer.wiped:
+            shard = self._due_shard(person)
+            for name in list(due_names.listed(shard)):
+                if due_names.names_of_person(name, person):
+                    (shard / name).unlink(missing_ok=True)
+                    touched.add(shard)
+        for person, data in layer.records.items():
+            path = self._path(person)
+            if data is None:
+                path.with_name(path.name + TEMP_SUFFIX).unlink(missing_ok=True)
+                path.unlink(missing_ok=True)
+            else:
+                replace_file(path, data)
+            touched.add(path.parent)
+        for entry, present in layer.due.items():
+            path = self._due_shard(entry.person) / due_names.name_of(entry)
+            if present:
+                _create_empty(path)
+            else:
+                path.unlink(missing_ok=True)
+            touched.add(path.parent)
+        for folder in touched:
+            if folder.is_dir():
+                fsync_dir(folder)
+        folded = [seg for seg in segments(self._journal_dir) if int(seg.stem) <= layer.segment]
+        for segment in folded:
+            segment.unlink()
+        if folded:
+            fsync_dir(self._journal_dir)  # never an older segment back without the newer
+
+    def _recover(self) -> int:
+        """Replay and fold what the journal holds; the number of its last segment (or 0)."""
+        found = segments(self._journal_dir)
+        if not found:
+            return 0
+        layer = Layer(segment=int(found[-1].stem))
+        for segment in found:
+            for payload in frames(segment):
+                _replay(layer, payload)
+        self._fold(layer)
+        return layer.segment
 
 
-def _encoded(user_id: str) -> str:
-    """A user id as it appears in a due entry's name: unpadded URL-safe base64."""
-    return base64.urlsafe_b64encode(user_id.encode()).rstrip(b"=").decode()
+def _replay(layer: Layer, payload: bytes) -> None:
+    head, _, data = payload.partition(b"\n")
+    header = json.loads(head)
+    person = PersonKey(header["platform"], header["user_id"])
+    if header["op"] == "forget":
+        layer.forget(person)
+        return
+    added = [entry for name in header["add"] if (entry := due_names.parse(name))]
+    removed = [entry for name in header["remove"] if (entry := due_names.parse(name))]
+    layer.commit(person, data or None, added, removed)
 
 
-def _due_files(folder: Path) -> Iterator[str]:
-    """The names of the due entries in a folder (none when it does not exist)."""
-    with contextlib.suppress(FileNotFoundError), os.scandir(folder) as found:
-        for item in found:
-            if item.name.endswith(_DUE_SUFFIX):
-                yield item.name
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def _create_empty(path: Path) -> None:
+    flags = os.O_WRONLY | os.O_CREAT
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileNotFoundError:
+        make_dirs(path.parent)
+        fd = os.open(path, flags, 0o600)
+    os.close(fd)

@@ -1,28 +1,34 @@
-"""Saves records in a tight loop until it is killed; the subject of test_storage_crash.py.
+"""Commits records as fast as it can until it is killed; the subject of test_storage_crash.py.
 
-Usage: python tests/crash_writer.py DATA_DIR PEOPLE
+Usage: python tests/crash_writer.py DATA_DIR PEOPLE [SEGMENT_BYTES]
 
-Takes turns over PEOPLE people, saving each a record stamped with a sequence number
-one higher than the last, and prints "<platform> <user_id> <sequence>" only once the
-save returned, so every printed line is a save the store promised to keep. A restart
-continues from the highest sequence it loads.
+Prints "recovering" before it opens the store (which replays what the journal holds)
+and "open" once it has. Then PEOPLE people commit at once, each in a loop, so that the
+journal's batches hold many of them: each commit saves a record stamped with the
+person's next sequence number, adds the due entry of that number and removes the one
+before, as one `Store.commit`. Only once a commit returned does it print
+"<platform> <user_id> <sequence>", so every printed line is a commit the store promised
+to keep. A restart carries on from the sequence each person's record holds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
-from storage import PersonKey, PersonRecord, TinyDBStore
+from storage import DueEntry, PersonKey, PersonRecord, TinyDBStore
+from storage.tinydb_store import SEGMENT_BYTES
+
+DUE = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
 def stamped(seq: int) -> PersonRecord:
     """A record whose every part carries `seq`, large for odd `seq` and small for even.
 
     A shrinking file is what an in-place rewrite tears (a tail of the old one is left
-    behind), and each person's saves alternate; the stamp in every part shows that a
-    load got one whole save, not a mix.
+    behind); the stamp in every part shows that a load got one whole save, not a mix.
     """
     return PersonRecord(
         profile={"seq": seq},
@@ -32,17 +38,34 @@ def stamped(seq: int) -> PersonRecord:
     )
 
 
-async def write_forever(data_dir: Path, count: int) -> None:
-    store = TinyDBStore(data_dir)
-    people = [PersonKey("crash", f"user-{i}") for i in range(count)]
-    seq = max([(await store.load(person)).profile.get("seq", 0) for person in people])
+def due(person: PersonKey, seq: int) -> DueEntry:
+    """The due entry that goes with `person`'s record number `seq`."""
+    return DueEntry(DUE, person, f"r{seq}")
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")  # one write: one line
+    sys.stdout.flush()
+
+
+async def keep_committing(store: TinyDBStore, person: PersonKey) -> None:
+    seq = (await store.load(person)).profile.get("seq", 0)
     while True:
         seq += 1
-        person = people[seq % count]
-        await store.save(person, stamped(seq))
-        sys.stdout.write(f"{person.platform} {person.user_id} {seq}\n")  # one write: one line
-        sys.stdout.flush()
+        await store.commit(
+            person, stamped(seq), added=[due(person, seq)], removed=[due(person, seq - 1)]
+        )
+        say(f"{person.platform} {person.user_id} {seq}")
+
+
+async def write_forever(data_dir: Path, count: int, segment_bytes: int) -> None:
+    say("recovering")
+    store = TinyDBStore(data_dir, segment_bytes=segment_bytes)
+    say("open")
+    people = [PersonKey("crash", f"user-{i}") for i in range(count)]
+    await asyncio.gather(*(keep_committing(store, person) for person in people))
 
 
 if __name__ == "__main__":
-    asyncio.run(write_forever(Path(sys.argv[1]), int(sys.argv[2])))
+    size = int(sys.argv[3]) if len(sys.argv) > 3 else SEGMENT_BYTES
+    asyncio.run(write_forever(Path(sys.argv[1]), int(sys.argv[2]), size))

@@ -473,12 +473,14 @@ async def test_forget_leaves_nothing_of_the_person_in_the_store(tmp_path: Path) 
     assert pings.texts("ann-7") == []
     assert await store.load(chat.key.person) == PersonRecord()
     assert [entry.person.user_id for entry in store.due_entries()] == []
+    encoded = base64.urlsafe_b64encode(b"ann-7").rstrip(b"=").decode()
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]  # the store's journal included
+    assert all(encoded not in p.name and b"ann-7" not in p.read_bytes() for p in files)
+    await store.close()  # folds the journal: the person files and due folder hold it all
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     people = [p for p in files if "people" in p.parts]
     assert [p.name for p in files if p not in people] == ["meta.json"]
     assert len(people) == 1  # bob's
-    encoded = base64.urlsafe_b64encode(b"ann-7").rstrip(b"=").decode()
-    assert all(encoded not in p.name and b"ann-7" not in p.read_bytes() for p in files)
 
 
 async def log_waiting(chat: Chat) -> None:

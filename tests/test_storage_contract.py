@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
@@ -214,6 +215,32 @@ class StoreContract:
 
         assert list(store.due_entries()) == []
 
+    async def test_a_commit_saves_the_record_with_its_due_changes(self, store: Store) -> None:
+        await store.commit(ALICE, rich_record(), added=[due(ALICE, "r1"), due(ALICE, "r2")])
+        await store.commit(ALICE, PersonRecord(profile={"tz": "UTC"}), removed=[due(ALICE, "r1")])
+
+        assert await store.load(ALICE) == PersonRecord(profile={"tz": "UTC"})
+        assert list(store.due_entries()) == [due(ALICE, "r2")]
+
+    async def test_a_commit_without_a_record_changes_only_the_index(self, store: Store) -> None:
+        await store.save(ALICE, rich_record())
+
+        await store.commit(ALICE, None, added=[due(ALICE, "r3")])
+
+        assert await store.load(ALICE) == rich_record()
+        assert list(store.due_entries()) == [due(ALICE, "r3")]
+
+    async def test_saves_at_once_by_many_people_all_keep(self, store: Store) -> None:
+        people = [PersonKey("telegram", str(n)) for n in range(64)]
+
+        await asyncio.gather(
+            *(store.save(person, rich_record(person.user_id)) for person in people)
+        )
+
+        for person in people:
+            assert await store.load(person) == rich_record(person.user_id)
+        assert set(store.people()) == set(people)
+
 
 class TestMemoryStore(StoreContract):
     @pytest.fixture
@@ -269,6 +296,7 @@ class TestTinyDBStore(StoreContract):
         for person in (ALICE, BOB, ALICE_ON_DISCORD):
             await store.save(person, rich_record())
             await store.save(person, rich_record())
+        await store.close()
 
         files = person_files(tmp_path)
         assert len(files) == 3
@@ -285,6 +313,7 @@ class TestTinyDBStore(StoreContract):
         self, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         await store.save(BOB, rich_record())
+        await store.close()
         bobs_file = person_files(tmp_path)[0]
         bobs_bytes = bobs_file.read_bytes()
         replaced: list[Path] = []
@@ -299,6 +328,7 @@ class TestTinyDBStore(StoreContract):
         big.conversations = {f"chat-{i}": {"step": i} for i in range(3000)}
 
         await store.save(ALICE, big)
+        await store.close()
 
         (alices_file,) = set(person_files(tmp_path)) - {bobs_file}
         assert replaced == [alices_file]
@@ -318,6 +348,7 @@ class TestTinyDBStore(StoreContract):
         self, store: Store, tmp_path: Path
     ) -> None:
         await store.save(ALICE, rich_record())
+        await store.close()
         temp = AtomicJSONStorage(person_files(tmp_path)[0]).temp_path
         temp.write_text('{"meta": {"1": {"platform": "telegram", "user_id": "10')
 
@@ -327,6 +358,7 @@ class TestTinyDBStore(StoreContract):
         changed = rich_record()
         changed.profile["tz"] = "UTC"
         await store.save(ALICE, changed)
+        await store.close()
 
         assert not temp.exists()
         assert await TinyDBStore(tmp_path).load(ALICE) == changed
@@ -344,6 +376,7 @@ class TestTinyDBStore(StoreContract):
     ) -> None:
         for entry in (due(ODD_NAME, "r1", day=20), due(ALICE, "r1", day=13), due(BOB, "r9", 14)):
             await store.add_due(entry)
+        await store.close()
 
         files = sorted(due_files(tmp_path), key=lambda f: f.name)
 
@@ -352,6 +385,7 @@ class TestTinyDBStore(StoreContract):
         assert all("/" not in f.name and "Zo" not in f.name for f in files)
         # In each person's shard, the same as their record's.
         await store.save(ALICE, rich_record())
+        await store.close()
         (alices_file,) = person_files(tmp_path)
         assert files[0].parent.name == alices_file.parent.name
 
@@ -368,6 +402,7 @@ class TestTinyDBStore(StoreContract):
         self, store: Store, tmp_path: Path
     ) -> None:
         await store.add_due(due(ALICE, "r1"))
+        await store.close()
         (shard,) = (tmp_path / "due").iterdir()
         strays = ("notes.txt", "x.due", "bad-stamp.telegram.MTAwMQ.r1.due", "a.b.c.d.e.due")
         for stray in strays:
@@ -376,6 +411,7 @@ class TestTinyDBStore(StoreContract):
 
         assert list(store.due_entries()) == [due(ALICE, "r1")]
         await store.delete(ALICE)
+        await store.close()
         # Forgetting Alice also removes the unreadable name that names her (MTAwMQ is 1001).
         assert sorted(p.name for p in shard.iterdir()) == ["a.b.c.d.e.due", "notes.txt", "x.due"]
 
@@ -387,7 +423,17 @@ class TestTinyDBStore(StoreContract):
         await store.add_due(due(BOB, "r1"))
 
         await store.delete(ODD_NAME)
+        await store.close()
 
         assert person_files(tmp_path) == []
         assert len(due_files(tmp_path)) == 1
         assert list(store.due_entries()) == [due(BOB, "r1")]
+
+
+class TestTinyDBStoreFoldingEveryBatch(StoreContract):
+    """The same contract while the journal is folded into the files after every batch, so
+    loads and listings meet folds in flight."""
+
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Store:
+        return TinyDBStore(tmp_path, segment_bytes=1)

@@ -1,0 +1,235 @@
+"""A write-ahead journal with group commit: one writer thread, one fdatasync per batch.
+
+Saves from many conversations arrive at once; making each durable with its own fsync
+(and its folder's) caps a disk at a few hundred saves a second and holds the event loop
+while it waits. Here a save is appended to the journal by one writer thread that takes
+everything queued since its last sync, writes it in one go and syncs once, then tells
+each waiting save that it is durable. The event loop only serialises and waits.
+
+The journal is a folder of segments, `<16 digits>.log`, replayed in order. A segment is a
+run of frames: the payload's length and CRC-32 (little-endian, 4 bytes each), then the
+payload. A frame that is short or fails its CRC is where a killed writer stopped: it and
+anything after it were never acknowledged, and replay stops there. Segments are only
+ever appended to, and a new one is started after a restart, so a torn tail is never
+written after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import queue
+import struct
+import threading
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.atomic import fsync_dir, make_dirs
+
+SEGMENT_SUFFIX = ".log"
+IDLE_SECONDS = 2.0
+"""The writer thread ends after this long with nothing to write (a new one starts on demand)."""
+_HEADER = struct.Struct("<II")
+"""A frame's payload length and CRC-32."""
+
+
+def segments(folder: Path) -> list[Path]:
+    """The journal's segments, oldest first (none when the folder does not exist)."""
+    with contextlib.suppress(FileNotFoundError):
+        names = [name for name in os.listdir(folder) if name.endswith(SEGMENT_SUFFIX)]
+        return [folder / name for name in sorted(names) if name[:-4].isdigit()]
+    return []
+
+
+def frames(segment: Path) -> Iterator[bytes]:
+    """The whole, intact payloads of a segment, in order, up to the first torn one."""
+    data = segment.read_bytes()
+    at = 0
+    while at + _HEADER.size <= len(data):
+        length, crc = _HEADER.unpack_from(data, at)
+        start = at + _HEADER.size
+        payload = data[start : start + length]
+        if len(payload) < length or zlib.crc32(payload) != crc:
+            return
+        yield payload
+        at = start + length
+
+
+def frame(payload: bytes) -> bytes:
+    return _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+@dataclass(slots=True)
+class Pending:
+    """One payload waiting for its batch's sync, and who to tell when it is durable."""
+
+    payload: bytes
+    apply: Callable[[], None]
+    """Run on the writer thread once the payload is durable, before the waiter wakes."""
+    loop: asyncio.AbstractEventLoop
+    done: asyncio.Future[None]
+    rotate: bool
+    """Whether to close the segment after this batch, whatever its size."""
+
+
+class JournalBroken(OSError):
+    """A write or sync of the journal failed: what it holds on disk is no longer known."""
+
+
+class Journal:
+    """Appends payloads durably in batches, on a thread of its own.
+
+    Args:
+        folder: the journal's folder; created, with its first segment, on the first append.
+        first_segment: the number of the segment to start with (above any replayed one).
+        segment_bytes: past this size the next batch starts a new segment, and
+            `on_rotate` is called with the number of the one just closed.
+        on_rotate: called on the writer thread when a segment is closed; it must not block.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        first_segment: int,
+        segment_bytes: int,
+        on_rotate: Callable[[int], None],
+    ) -> None:
+        self.folder = folder
+        self.segment_bytes = segment_bytes
+        self._on_rotate = on_rotate
+        self._number = first_segment
+        self._fd: int | None = None
+        self._size = 0
+        self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._broken: BaseException | None = None
+
+    @property
+    def segment(self) -> int:
+        """The number of the segment being appended to (or to be started)."""
+        return self._number
+
+    async def append(self, payload: bytes, apply: Callable[[], None], rotate: bool = False) -> None:
+        """Return once `payload` is durable in the journal and `apply` has run; with `rotate`,
+        once its segment is closed too (and handed to `on_rotate`)."""
+        if self._broken is not None:
+            raise JournalBroken("the journal failed earlier; restart to recover") from (
+                self._broken
+            )
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._ensure_thread()
+        self._queue.put(Pending(payload, apply, loop, done, rotate))
+        await done
+
+    def stop(self) -> None:
+        """Finish what is queued, close the segment and end the thread (idempotent)."""
+        with self._start_lock:
+            thread, self._thread = self._thread, None
+            if thread is not None:
+                self._queue.put(None)
+        if thread is not None:
+            thread.join()
+        self._close_segment()
+
+    def rotate(self) -> int:
+        """Close the current segment (with the writer stopped); returns its number."""
+        closed = self._number
+        self._close_segment()
+        self._number += 1
+        self._size = 0
+        return closed
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._write_batches, name="fairshake-journal", daemon=True
+                    )
+                    self._thread.start()
+
+    def _close_segment(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _open_segment(self) -> int:
+        make_dirs(self.folder)
+        path = self.folder / f"{self._number:016d}{SEGMENT_SUFFIX}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        fsync_dir(self.folder)  # the segment's name is durable before anything in it counts
+        self._size = os.fstat(fd).st_size
+        return fd
+
+    def _write_batches(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._start_lock:  # an append after this starts a new thread
+                    if self._queue.empty():
+                        self._close_segment()
+                        self._thread = None
+                        return
+                continue
+            batch = [first]
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    batch.append(self._queue.get_nowait())
+            waiting = [item for item in batch if item is not None]
+            if waiting:
+                self._commit(waiting)
+            if len(waiting) < len(batch):
+                return
+
+    def _commit(self, batch: list[Pending]) -> None:
+        error: BaseException | None = self._broken
+        if error is None:
+            try:
+                self._write(b"".join(frame(item.payload) for item in batch))
+            except OSError as failure:
+                error = self._broken = failure
+        woken: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[None], Exception | None]]]
+        woken = {}
+        for item in batch:
+            outcome: Exception | None = None
+            if error is not None:
+                outcome = JournalBroken("the journal could not be written")
+            else:
+                try:
+                    item.apply()
+                except Exception as failure:  # a bug in apply must still wake its waiter
+                    outcome = failure
+            woken.setdefault(item.loop, []).append((item.done, outcome))
+        full = self._size >= self.segment_bytes or any(item.rotate for item in batch)
+        if full and self._fd is not None:  # before waking anyone: they may wait for the fold
+            self._on_rotate(self.rotate())
+        for loop, outcomes in woken.items():
+            with contextlib.suppress(RuntimeError):  # its loop is closed: nobody is waiting
+                loop.call_soon_threadsafe(_resolve, outcomes)
+
+    def _write(self, data: bytes) -> None:
+        if self._fd is None:
+            self._fd = self._open_segment()
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        os.fdatasync(self._fd)
+        self._size += len(data)
+
+
+def _resolve(outcomes: list[tuple[asyncio.Future[None], Exception | None]]) -> None:
+    """On the event loop: wake every save of a batch (one wake-up of the loop per batch)."""
+    for done, error in outcomes:
+        if done.cancelled():
+            continue
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)
