@@ -58,9 +58,7 @@ def parse(name: str) -> DueEntry | None:
     if not _STAMP.fullmatch(stamp):
         return None
     try:  # slicing: strptime would take most of the start-up with 100,000 entries
-        year, month, day, hour, minute, second, micro = (
-            int(stamp[a:b]) for a, b in _STAMP_FIELDS
-        )
+        year, month, day, hour, minute, second, micro = (int(stamp[a:b]) for a, b in _STAMP_FIELDS)
         due = datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
         user_id = base64.urlsafe_b64decode(user + "=" * (-len(user) % 4)).decode()
     except ValueError:
