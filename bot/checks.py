@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from pathlib import Path
@@ -11,11 +12,12 @@ from bot.adapter import adapters_to_run, available_adapters
 from bot.config import Settings
 from bot.logs import FORMATS, LEVELS
 from storage import StoreError, TinyDBStore
+from storage.postgres import reach, safe_url
 
 
 def problems(settings: Settings) -> list[str]:
     """Every problem found, each a sentence an operator can act on; empty when all is well."""
-    found = [*_core(settings), *_data_dir(settings.data_dir)]
+    found = [*_core(settings), *_store(settings)]
     for adapter in available_adapters().values():
         found += adapter.problems(settings)
     return found
@@ -40,6 +42,16 @@ def _core(settings: Settings) -> list[str]:
     return found
 
 
+def _store(settings: Settings) -> list[str]:
+    if not settings.database_url:
+        return _data_dir(settings.data_dir)
+    try:
+        asyncio.run(reach(settings.database_url))
+    except StoreError as error:
+        return [f"FAIRSHAKE_DATABASE_URL: {error}"]
+    return []
+
+
 def _data_dir(path: Path) -> list[str]:
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -59,7 +71,8 @@ def _data_dir(path: Path) -> list[str]:
 def summary(settings: Settings) -> str:
     """What would run, for the success line."""
     names = [adapter.name for adapter in adapters_to_run(settings)]
-    line = f"configuration OK: would run {', '.join(names)}; data in {settings.data_dir}"
+    where = safe_url(settings.database_url) if settings.database_url else settings.data_dir
+    line = f"configuration OK: would run {', '.join(names)}; data in {where}"
     if names == ["console"]:
         line += (
             "\nnote: no platform token is set, so only the terminal chat would run (not a service)"

@@ -3,6 +3,7 @@
     fairshake            run every enabled adapter (the terminal chat when no token is set)
     fairshake check      validate the configuration; exit 0 when it is good, 1 with reasons
     fairshake health     exit 0 when the running bot is healthy (for containers)
+    fairshake db upgrade | import DATA_DIR | export DIR   the PostgreSQL store (bot/db.py)
     fairshake discord sync [--guild ID]   register Discord's slash commands (an operator step)
     fairshake --version
 

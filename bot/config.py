@@ -23,6 +23,12 @@ class Setting:
 SETTINGS = (
     Setting("FAIRSHAKE_DATA_DIR", "data", "Folder for the store (one small file per person)."),
     Setting(
+        "FAIRSHAKE_DATABASE_URL",
+        "",
+        "`postgresql://USER@HOST:PORT/DB` keeps the store in PostgreSQL, which several"
+        " instances may share (deploy/README.md); empty means the data folder.",
+    ),
+    Setting(
         "FAIRSHAKE_TIMEZONE", "UTC", "Time zone for people who have not set theirs with /timezone."
     ),
     Setting(
@@ -41,6 +47,8 @@ SETTINGS = (
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
+    database_url: str
+    """Empty: the store is the TinyDB data folder."""
     timezone: str
     log_level: str
     log_format: str
@@ -79,6 +87,7 @@ def load_settings(
 
     return Settings(
         data_dir=Path(value("FAIRSHAKE_DATA_DIR")),
+        database_url=value("FAIRSHAKE_DATABASE_URL"),
         timezone=value("FAIRSHAKE_TIMEZONE"),
         log_level=value("FAIRSHAKE_LOG_LEVEL").upper(),
         log_format=value("FAIRSHAKE_LOG_FORMAT").lower(),

@@ -17,7 +17,8 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.health import HEARTBEAT_EVERY, heartbeat_path
 from bot.reminders import Scheduler
-from storage import StoreError, TinyDBStore
+from storage import StoreError
+from storage.backends import open_store
 
 log = logging.getLogger("fairshake")
 
@@ -34,7 +35,7 @@ async def beat(path: Path) -> None:
 
 async def serve(settings: Settings) -> None:
     """Run the adapters over one engine and store until they end or a stop signal comes."""
-    store = TinyDBStore(settings.data_dir)
+    store = await open_store(settings.database_url, settings.data_dir)
     engine = Engine(store, default_timezone=settings.timezone)
     adapters = [cls(engine, settings) for cls in adapters_to_run(settings)]
     stopping = asyncio.Event()

@@ -1,7 +1,9 @@
 """Where Fair Shake keeps what it knows: one record per person, behind one interface.
 
-`Store` is the contract; `TinyDBStore` (the default, one small file per person) and
-`MemoryStore` (for tests) implement it. Nothing here knows about chat platforms.
+`Store` is the contract; `TinyDBStore` (the default, one small file per person),
+`PostgresStore` (storage/postgres.py, one database shared by several instances) and
+`MemoryStore` (for tests) implement it; storage/backends.py picks one for a run. Nothing
+here knows about chat platforms.
 """
 
 from storage.base import SCHEMA_VERSION, DueEntry, PersonRecord, Store, StoreError

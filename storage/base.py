@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +42,16 @@ class PersonRecord:
 
     def is_empty(self) -> bool:
         return not (self.profile or self.conversations or self.cases or self.reminders)
+
+    def to_json(self) -> str:
+        """The record as JSON text, every part by name; refuses what JSON cannot hold
+        (TypeError; ValueError for NaN), so a bad value fails before anything is written."""
+        parts = {part.name: getattr(self, part.name) for part in fields(self)}
+        return json.dumps(parts, allow_nan=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> PersonRecord:
+        return cls(**json.loads(text))
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from storage.base import DueEntry, PersonRecord, Store
@@ -23,16 +22,10 @@ class MemoryStore(Store):
 
     async def load(self, person: PersonKey) -> PersonRecord:
         text = self._records.get(person)
-        return PersonRecord(**json.loads(text)) if text else PersonRecord()
+        return PersonRecord.from_json(text) if text else PersonRecord()
 
     async def save(self, person: PersonKey, record: PersonRecord) -> None:
-        parts = {
-            "profile": record.profile,
-            "conversations": record.conversations,
-            "cases": record.cases,
-            "reminders": record.reminders,
-        }
-        self._records[person] = json.dumps(parts, allow_nan=False)
+        self._records[person] = record.to_json()
 
     async def delete(self, person: PersonKey) -> None:
         self._records.pop(person, None)

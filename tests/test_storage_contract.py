@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from storage import (
     TinyDBStore,
 )
 from storage.atomic import AtomicJSONStorage
+from storage.postgres import PostgresStore, upgrade_database
 
 ALICE = PersonKey("telegram", "1001")
 BOB = PersonKey("telegram", "1002")
@@ -437,3 +439,37 @@ class TestTinyDBStoreFoldingEveryBatch(StoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Store:
         return TinyDBStore(tmp_path, segment_bytes=1)
+
+
+class TestPostgresStore(StoreContract):
+    """Against a real PostgreSQL server (tests/postgres_cluster.py), a new database each test."""
+
+    @pytest.fixture
+    async def store(self, database_url: str) -> AsyncIterator[Store]:
+        await upgrade_database(database_url)
+        store = await PostgresStore.open(database_url)
+        yield store
+        await store.close()
+
+    async def test_a_reopened_database_holds_everything(
+        self, store: Store, database_url: str
+    ) -> None:
+        for person in (ALICE, BOB, ODD_NAME):
+            await store.save(person, rich_record(person.user_id))
+        await store.add_due(due(ODD_NAME, "r1"))
+        await store.close()
+
+        reopened = await PostgresStore.open(database_url)
+
+        assert set(reopened.people()) == {ALICE, BOB, ODD_NAME}
+        for person in (ALICE, BOB, ODD_NAME):
+            assert await reopened.load(person) == rich_record(person.user_id)
+        assert list(reopened.due_entries()) == [due(ODD_NAME, "r1")]
+        await reopened.close()
+
+    async def test_a_record_keeps_the_order_of_its_cases(self, store: Store) -> None:
+        record = PersonRecord(cases={f"case-{n}": {"n": n} for n in (3, 1, 2, 10)})
+
+        await store.save(ALICE, record)
+
+        assert list((await store.load(ALICE)).cases) == ["case-3", "case-1", "case-2", "case-10"]

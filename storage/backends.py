@@ -1,0 +1,44 @@
+"""Which backend a run uses: PostgreSQL when a database URL is given, else the data folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.base import Store
+from storage.postgres import PostgresStore
+from storage.tinydb_store import TinyDBStore
+
+
+async def open_store(database_url: str, data_dir: Path) -> Store:
+    """The store to run on: PostgreSQL at `database_url`, or TinyDB in `data_dir` when the
+    URL is empty.
+
+    Raises:
+        StoreError: the store cannot be used as it is (unreachable, a schema to upgrade).
+    """
+    if database_url:
+        return await PostgresStore.open(database_url)
+    return TinyDBStore(data_dir)
+
+
+@dataclass(frozen=True, slots=True)
+class Copied:
+    people: int
+    due_entries: int
+
+
+async def copy_store(source: Store, target: Store) -> Copied:
+    """Copy every record and due entry of `source` into `target` (import and export).
+
+    Each person's record replaces theirs in the target and entries already there are kept
+    once, so copying again gives the same target; nothing only the target holds is removed.
+    """
+    people = entries = 0
+    for person in source.people():
+        await target.save(person, await source.load(person))
+        people += 1
+    for entry in source.due_entries():
+        await target.add_due(entry)
+        entries += 1
+    return Copied(people, entries)

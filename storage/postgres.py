@@ -1,0 +1,197 @@
+"""The PostgreSQL backend: every instance of the bot may share one database.
+
+Chosen by `FAIRSHAKE_DATABASE_URL=postgresql://...`; the tables are described and
+created by storage/postgres_schema.py (`fairshake db upgrade`). A person is one row
+read and written by primary key and a due entry one row in a table indexed by due
+time, so the cost of a turn does not grow with the number of people held. Calls run on
+psycopg's async connections from a pool, so a turn waiting on the database holds no
+other turn up. The start-up scans (`people`, `due_entries`) are plain iterators in the
+`Store` contract: they stream from a server-side cursor on a connection of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import TupleRow
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from storage.base import SCHEMA_VERSION, DueEntry, PersonRecord, Store, StoreError
+from storage.keys import PersonKey
+from storage.postgres_schema import Migration, check_current, upgrade
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+CONNECT_SECONDS = 10.0
+"""How long opening the store waits for the database before giving up."""
+SCAN_BATCH = 2000
+"""Rows a start-up scan fetches per round trip."""
+
+Pool = AsyncConnectionPool[psycopg.AsyncConnection[TupleRow]]
+
+
+def safe_url(url: str) -> str:
+    """The URL as it may be shown or logged: any password replaced by ***."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.partition(':')[0]}:***@{host}"
+    query = [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)]
+    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, safe="/*")))
+
+
+def check_url(url: str) -> None:
+    """Raise StoreError saying what is wrong with a database URL (not whether it answers)."""
+    if not url.startswith(URL_SCHEMES):
+        raise StoreError(
+            "the database URL must start with postgresql:// (postgresql://USER@HOST/DB)"
+        )
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError as error:
+        raise StoreError(f"the database URL cannot be read: {error}") from None
+    if not parts.get("dbname"):
+        raise StoreError("the database URL names no database (postgresql://USER@HOST/DB)")
+
+
+async def connect(url: str) -> psycopg.AsyncConnection[TupleRow]:
+    """One autocommit connection, or StoreError saying why there is none."""
+    check_url(url)
+    try:
+        return await psycopg.AsyncConnection.connect(
+            url, autocommit=True, connect_timeout=int(CONNECT_SECONDS)
+        )
+    except psycopg.OperationalError as error:
+        reason = " ".join(line.strip() for line in str(error).splitlines()) or type(error).__name__
+        raise StoreError(f"cannot reach the database at {safe_url(url)}: {reason}") from None
+
+
+async def reach(url: str) -> None:
+    """Raise StoreError unless the database answers and has this Fair Shake's schema."""
+    async with await connect(url) as conn:
+        await check_current(conn)
+
+
+async def upgrade_database(url: str) -> list[Migration]:
+    """Apply the schema migrations the database lacks (`fairshake db upgrade`)."""
+    async with await connect(url) as conn:
+        return await upgrade(conn)
+
+
+class PostgresStore(Store):
+    """Holds the records and the due index in PostgreSQL; open it with `PostgresStore.open`.
+
+    Args:
+        url: the database's `postgresql://` URL.
+        pool: an open pool of autocommit connections to it.
+    """
+
+    def __init__(self, url: str, pool: Pool) -> None:
+        self.url = url
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, url: str, max_connections: int = 10) -> PostgresStore:
+        """Connect, and check the database has this Fair Shake's schema.
+
+        Raises:
+            StoreError: the URL is wrong, the database does not answer, or its schema is
+                behind (`fairshake db upgrade`) or ahead of this Fair Shake.
+        """
+        await reach(url)
+        pool: Pool = AsyncConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_connections,
+            kwargs={"autocommit": True},
+            open=False,
+            name="fairshake",
+        )
+        try:
+            await pool.open(wait=True, timeout=CONNECT_SECONDS)
+        except PoolTimeout:
+            await pool.close()
+            raise StoreError(
+                f"cannot reach the database at {safe_url(url)} within {CONNECT_SECONDS:.0f} s"
+            ) from None
+        return cls(url, pool)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def load(self, person: PersonKey) -> PersonRecord:
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(
+                "SELECT schema_version, record::text FROM people"
+                " WHERE platform = %s AND user_id = %s",
+                (person.platform, person.user_id),
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            return PersonRecord()
+        version, text = row
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"a record has layout version {version}, but this Fair Shake reads up to "
+                f"version {SCHEMA_VERSION}: upgrade Fair Shake to use this database"
+            )
+        return PersonRecord.from_json(text)
+
+    async def save(self, person: PersonKey, record: PersonRecord) -> None:
+        text = record.to_json()  # before connecting: a value JSON cannot hold writes nothing
+        async with self._pool.connection() as conn:
+            await conn.execute(
+                "INSERT INTO people (platform, user_id, schema_version, record)"
+                " VALUES (%s, %s, %s, %s::json)"
+                " ON CONFLICT (platform, user_id) DO UPDATE SET"
+                " schema_version = excluded.schema_version, record = excluded.record,"
+                " saved_at = now()",
+                (person.platform, person.user_id, SCHEMA_VERSION, text),
+            )
+
+    async def delete(self, person: PersonKey) -> None:
+        whose = (person.platform, person.user_id)
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute("DELETE FROM due WHERE platform = %s AND user_id = %s", whose)
+            await conn.execute("DELETE FROM people WHERE platform = %s AND user_id = %s", whose)
+
+    async def add_due(self, entry: DueEntry) -> None:
+        async with self._pool.connection() as conn:
+            await conn.execute(
+                "INSERT INTO due (platform, user_id, reminder_id, due) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                _due_row(entry),
+            )
+
+    async def remove_due(self, entry: DueEntry) -> None:
+        async with self._pool.connection() as conn:
+            await conn.execute(
+                "DELETE FROM due WHERE platform = %s AND user_id = %s AND reminder_id = %s"
+                " AND due = %s",
+                _due_row(entry),
+            )
+
+    def people(self) -> Iterator[PersonKey]:
+        for platform, user_id in self._scan("SELECT platform, user_id FROM people"):
+            yield PersonKey(platform, user_id)
+
+    def due_entries(self) -> Iterator[DueEntry]:
+        for platform, user_id, reminder_id, due in self._scan(
+            "SELECT platform, user_id, reminder_id, due FROM due"
+        ):
+            yield DueEntry(due.astimezone(UTC), PersonKey(platform, user_id), reminder_id)
+
+    def _scan(self, query: str) -> Iterator[TupleRow]:
+        """Stream a query's rows from a server-side cursor, a batch per round trip."""
+        with psycopg.connect(self.url) as conn, conn.cursor(name="scan") as cursor:
+            cursor.itersize = SCAN_BATCH
+            cursor.execute(query)
+            yield from cursor
+
+
+def _due_row(entry: DueEntry) -> tuple[str, str, str, object]:
+    return (entry.person.platform, entry.person.user_id, entry.reminder_id, entry.due)

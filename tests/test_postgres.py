@@ -1,0 +1,217 @@
+"""The PostgreSQL store as an operator meets it: the schema, `fairshake check`, `fairshake db`,
+and the bot running on it. Against a real server (tests/postgres_cluster.py); the store's
+contract itself is in test_storage_contract.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from storage import DueEntry, PersonKey, PersonRecord, StoreError, TinyDBStore
+from storage.postgres import PostgresStore, safe_url, upgrade_database
+from storage.postgres_schema import LATEST
+from tests.test_cli import fairshake
+
+ALICE = PersonKey("telegram", "1001")
+ZOE = PersonKey("discord", "Zoë 😀")
+WHEN = dt.datetime(2026, 11, 13, 9, 0, tzinfo=dt.UTC)
+
+
+def tables(url: str) -> dict[str, int]:
+    """How many rows each of the store's tables holds."""
+    with psycopg.connect(url) as conn:
+        return {
+            name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
+            for name in ("people", "due")
+        }
+
+
+def test_upgrade_creates_the_schema_once(database_url: str, tmp_path: Path) -> None:
+    env = {"FAIRSHAKE_DATABASE_URL": database_url}
+
+    first = fairshake("db", "upgrade", env=env, cwd=tmp_path)
+    again = fairshake("db", "upgrade", env=env, cwd=tmp_path)
+
+    assert first.returncode == 0, first.stdout
+    assert "applied 1" in first.stdout
+    assert again.returncode == 0, again.stdout
+    assert "up to date" in again.stdout
+    assert tables(database_url) == {"people": 0, "due": 0}
+
+
+async def test_a_database_not_upgraded_is_refused_with_the_step_to_take(
+    database_url: str,
+) -> None:
+    with pytest.raises(StoreError, match="fairshake db upgrade"):
+        await PostgresStore.open(database_url)
+
+
+async def test_a_database_from_a_newer_fair_shake_is_refused(database_url: str) -> None:
+    await upgrade_database(database_url)
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (%s, 'x')", (LATEST + 1,)
+        )
+
+    with pytest.raises(StoreError, match="upgrade Fair Shake"):
+        await PostgresStore.open(database_url)
+    with pytest.raises(StoreError, match="upgrade Fair Shake"):
+        await upgrade_database(database_url)
+
+
+def test_a_password_in_the_url_is_never_shown() -> None:
+    shown = safe_url("postgresql://bot:s3cret-pw@db.example:5433/fairshake")
+
+    assert "s3cret-pw" not in shown
+    assert "db.example" in shown and "fairshake" in shown
+
+
+def test_check_reaches_the_database(database_url: str, tmp_path: Path) -> None:
+    env = {"FAIRSHAKE_DATABASE_URL": database_url}
+    behind = fairshake("check", env=env, cwd=tmp_path)
+    assert fairshake("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+
+    good = fairshake("check", env=env, cwd=tmp_path)
+
+    assert behind.returncode == 1
+    assert "FAIRSHAKE_DATABASE_URL" in behind.stdout and "db upgrade" in behind.stdout
+    assert good.returncode == 0, good.stdout
+    assert "configuration OK" in good.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mysql://bot@localhost/fairshake", "postgresql://"),
+        ("postgresql://bot:s3cret-pw@/fairshake?host=/nonexistent", "cannot reach"),
+        ("postgresql://bot@localhost:5432", "names no database"),
+    ],
+    ids=["not postgresql", "unreachable", "no database"],
+)
+def test_check_says_what_is_wrong_with_the_url(url: str, says: str, tmp_path: Path) -> None:
+    done = fairshake("check", env={"FAIRSHAKE_DATABASE_URL": url}, cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert "FAIRSHAKE_DATABASE_URL" in done.stdout and says in done.stdout
+    assert "s3cret-pw" not in done.stdout + done.stderr
+
+
+def test_db_steps_need_the_url(tmp_path: Path) -> None:
+    done = fairshake("db", "upgrade", env={}, cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert "FAIRSHAKE_DATABASE_URL" in done.stdout
+
+
+async def a_data_folder(folder: Path) -> dict[PersonKey, PersonRecord]:
+    """A TinyDB folder with two people, a pending reminder each; their records."""
+    store = TinyDBStore(folder)
+    records = {
+        ALICE: PersonRecord(profile={"tz": "Europe/Berlin"}, cases={"c2": {"n": 2}, "c1": {}}),
+        ZOE: PersonRecord(reminders={"r1": {"text": "日本語"}}),
+    }
+    for person, record in records.items():
+        await store.save(person, record)
+        await store.add_due(DueEntry(WHEN, person, "r1"))
+    await store.close()
+    return records
+
+
+async def test_import_copies_a_data_folder_and_again_changes_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    records = await a_data_folder(tmp_path / "data")
+    env = {"FAIRSHAKE_DATABASE_URL": database_url}
+    fairshake("db", "upgrade", env=env, cwd=tmp_path)
+
+    first = fairshake("db", "import", str(tmp_path / "data"), env=env, cwd=tmp_path)
+    again = fairshake("db", "import", str(tmp_path / "data"), env=env, cwd=tmp_path)
+
+    assert first.returncode == 0, first.stdout
+    assert "2 people and 2 pending reminders" in first.stdout
+    assert again.returncode == 0, again.stdout
+    assert tables(database_url) == {"people": 2, "due": 2}
+    store = await PostgresStore.open(database_url)
+    for person, record in records.items():
+        assert await store.load(person) == record
+    assert set(store.due_entries()) == {DueEntry(WHEN, p, "r1") for p in records}
+    await store.close()
+
+
+async def test_export_gives_back_the_folder_that_was_imported(
+    database_url: str, tmp_path: Path
+) -> None:
+    records = await a_data_folder(tmp_path / "data")
+    env = {"FAIRSHAKE_DATABASE_URL": database_url}
+    fairshake("db", "upgrade", env=env, cwd=tmp_path)
+    fairshake("db", "import", str(tmp_path / "data"), env=env, cwd=tmp_path)
+
+    done = fairshake("db", "export", str(tmp_path / "copy"), env=env, cwd=tmp_path)
+
+    assert done.returncode == 0, done.stdout
+    copy = TinyDBStore(tmp_path / "copy")
+    assert set(copy.people()) == set(records)
+    for person, record in records.items():
+        assert await copy.load(person) == record
+    assert set(copy.due_entries()) == {DueEntry(WHEN, p, "r1") for p in records}
+
+
+def test_import_refuses_a_folder_that_is_not_a_data_folder(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = {"FAIRSHAKE_DATABASE_URL": database_url}
+    fairshake("db", "upgrade", env=env, cwd=tmp_path)
+
+    done = fairshake("db", "import", str(tmp_path / "nothing-here"), env=env, cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert "not a Fair Shake data folder" in done.stdout
+    assert tables(database_url) == {"people": 0, "due": 0}
+
+
+async def test_forget_deletes_every_row_of_the_person(database_url: str) -> None:
+    await upgrade_database(database_url)
+    store = await PostgresStore.open(database_url)
+    for person in (ALICE, ZOE):
+        await store.save(person, PersonRecord(profile={"tz": "UTC"}))
+        await store.add_due(DueEntry(WHEN, person, "r1"))
+        await store.add_due(DueEntry(WHEN, person, "r2"))
+
+    await store.delete(ZOE)
+
+    with psycopg.connect(database_url) as conn:
+        left = conn.execute("SELECT DISTINCT user_id FROM people UNION SELECT user_id FROM due")
+        assert [row[0] for row in left] == [ALICE.user_id]
+    await store.close()
+
+
+def test_the_bot_keeps_a_conversation_in_the_database(database_url: str, tmp_path: Path) -> None:
+    """The terminal chat on FAIRSHAKE_DATABASE_URL: the cases opened are in PostgreSQL and
+    nothing is written to the data folder."""
+    env = {"FAIRSHAKE_DATABASE_URL": database_url, "FAIRSHAKE_DATA_DIR": str(tmp_path / "data")}
+    fairshake("db", "upgrade", env=env, cwd=tmp_path)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FAIRSHAKE_", "TELEGRAM_"))}
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env={**clean, **env, "DISCORD_BOT_TOKEN": ""},
+        cwd=tmp_path,
+        input="/new\n/new\n/new\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr
+    with psycopg.connect(database_url) as conn:
+        people = conn.execute(
+            "SELECT platform, (SELECT count(*) FROM json_object_keys(record->'cases')) FROM people"
+        ).fetchall()
+    assert people == [("console", 3)]
+    assert not (tmp_path / "data" / "people").exists()
