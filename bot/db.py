@@ -23,7 +23,10 @@ from storage.postgres import PostgresStore, safe_url, upgrade_database
 
 
 def main(argv: list[str], prog: str = "fairshake db") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="The PostgreSQL store's schema, and copies to and from a data folder.",
+    )
     steps = parser.add_subparsers(dest="step", required=True, metavar="STEP")
     steps.add_parser("upgrade", help="apply the schema migrations the database lacks")
     importing = steps.add_parser("import", help="copy a TinyDB data folder into the database")

@@ -94,7 +94,9 @@ def start_cluster() -> Cluster:
     bin_dir = find_binaries()
     if bin_dir is None:
         unavailable("no initdb, pg_ctl and postgres on PATH or under /usr/lib/postgresql")
-    folder = Path(tempfile.mkdtemp(prefix="fairshake-pg-"))
+    # In /tmp, not $TMPDIR: the server user must be able to reach the folder, and a unix
+    # socket's path must stay short.
+    folder = Path(tempfile.mkdtemp(prefix="fairshake-pg-", dir="/tmp"))
     if os.geteuid() == 0:
         try:
             owner = pwd.getpwnam(SERVER_USER)

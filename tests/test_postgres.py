@@ -123,12 +123,18 @@ async def a_data_folder(folder: Path) -> dict[PersonKey, PersonRecord]:
     return records
 
 
-async def test_import_copies_a_data_folder_and_again_changes_nothing(
-    database_url: str, tmp_path: Path
-) -> None:
-    records = await a_data_folder(tmp_path / "data")
+@pytest.fixture
+async def upgraded(database_url: str, tmp_path: Path) -> dict[str, str]:
+    """The environment of a `fairshake db` step on an upgraded database."""
     env = {"FAIRSHAKE_DATABASE_URL": database_url}
-    fairshake("db", "upgrade", env=env, cwd=tmp_path)
+    assert fairshake("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    return env
+
+
+async def test_import_copies_a_data_folder_and_again_changes_nothing(
+    upgraded: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    records, env = await a_data_folder(tmp_path / "data"), upgraded
 
     first = fairshake("db", "import", str(tmp_path / "data"), env=env, cwd=tmp_path)
     again = fairshake("db", "import", str(tmp_path / "data"), env=env, cwd=tmp_path)
@@ -145,11 +151,9 @@ async def test_import_copies_a_data_folder_and_again_changes_nothing(
 
 
 async def test_export_gives_back_the_folder_that_was_imported(
-    database_url: str, tmp_path: Path
+    upgraded: dict[str, str], tmp_path: Path
 ) -> None:
-    records = await a_data_folder(tmp_path / "data")
-    env = {"FAIRSHAKE_DATABASE_URL": database_url}
-    fairshake("db", "upgrade", env=env, cwd=tmp_path)
+    records, env = await a_data_folder(tmp_path / "data"), upgraded
     fairshake("db", "import", str(tmp_path / "data"), env=env, cwd=tmp_path)
 
     done = fairshake("db", "export", str(tmp_path / "copy"), env=env, cwd=tmp_path)
@@ -163,12 +167,9 @@ async def test_export_gives_back_the_folder_that_was_imported(
 
 
 def test_import_refuses_a_folder_that_is_not_a_data_folder(
-    database_url: str, tmp_path: Path
+    upgraded: dict[str, str], database_url: str, tmp_path: Path
 ) -> None:
-    env = {"FAIRSHAKE_DATABASE_URL": database_url}
-    fairshake("db", "upgrade", env=env, cwd=tmp_path)
-
-    done = fairshake("db", "import", str(tmp_path / "nothing-here"), env=env, cwd=tmp_path)
+    done = fairshake("db", "import", str(tmp_path / "nothing-here"), env=upgraded, cwd=tmp_path)
 
     assert done.returncode == 1
     assert "not a Fair Shake data folder" in done.stdout
