@@ -13,6 +13,7 @@ from flows.contacts import LOG_QUESTIONS
 from flows.deadlines import case_deadlines
 from flows.facts import applicable, display, playbook_for
 from flows.promises import OPEN
+from flows.records import Case
 from flows.text import RichText, rich
 from storage import PersonRecord
 
@@ -53,7 +54,7 @@ def status_line(case: dict[str, Any], active: bool = False) -> RichText:
 def case_markdown(case: dict[str, Any], reminders: list[dict[str, Any]], now: datetime) -> str:
     """The case as Markdown that reads well as plain text too (`now` in the person's zone)."""
     zone = now.tzinfo
-    model = CaseModel(case, now)
+    model = CaseModel(Case.from_json(case), now)
     playbook = model.playbook
     lines = [
         f"# Fair Shake case file: {case['id']}",

@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo
 
 from bot.casefile import status_line
 from bot.events import Button, Outbound
-from flows.case import CaseModel
+from flows.records import TimelineEntry
 from flows.reminders import CHECK_IN, ReminderCancel, ReminderRequest
 from flows.text import join, plain, rich
 from storage import ConversationKey, DueEntry, PersonKey, PersonRecord
@@ -120,7 +120,8 @@ def note(record: PersonRecord, reminder: dict[str, Any], now: datetime, text: st
     """Put what happened to a reminder on its case's timeline (`now` in the person's zone)."""
     case = record.cases.get(reminder["case_id"])
     if case is not None:
-        CaseModel(case, now).note("reminder", f"{text}: {reminder['text']}")
+        entry = TimelineEntry(now, "reminder", f"{text}: {reminder['text']}")
+        case["timeline"].append(entry.to_json())
 
 
 def apply(

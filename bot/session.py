@@ -186,7 +186,7 @@ class Session:
             self.say(rich("You have no case open yet."))
             self.welcome()
             return
-        self.say(casefile.status_line(dialogue.record))
+        self.say(casefile.status_line(dialogue.document))
         self.show_prompt()
 
     def cmd_cases(self, args: str) -> None:
@@ -278,7 +278,7 @@ class Session:
             self.say(rich("{message}", message=error.message))
             return
         self.result.reminders.append(
-            ReminderRequest(dialogue.record["id"], due, CUSTOM, note or "Your reminder")
+            ReminderRequest(dialogue.record.id, due, CUSTOM, note or "Your reminder")
         )
         self.say(
             rich("I'll remind you on {when}.", when=f"{due:%a %-d %b at %H:%M} ({self.timezone})")

@@ -1,7 +1,7 @@
 """A case as the shared machine's model: its record, its playbook, and the guards.
 
-The record is a plain JSON-ready dict stored in the person's `PersonRecord.cases`; this
-class reads and writes it in place so that what the machine decides is what is saved.
+The record is a typed `Case` (flows/records.py); the person's `PersonRecord.cases` holds
+its JSON form, which `Dialogue` reads at the start of a turn and writes back at the end.
 """
 
 from __future__ import annotations
@@ -14,39 +14,26 @@ from flows.contacts import LOG_QUESTIONS
 from flows.facts import CaseFacts, applicable, playbook_for
 from flows.playbook import Playbook
 from flows.questions import Questionnaire
+from flows.records import Case, JSONDict, TimelineEntry
 from flows.workdays import business_days_after
 
 LOG = Questionnaire(LOG_QUESTIONS)
 
 
-def new_case(case_id: str, now: datetime) -> dict[str, Any]:
-    """A fresh case record, before the flow's `open` event."""
-    return {
-        "id": case_id,
-        "state": machine.IDLE,
-        "opened_at": now.isoformat(),
-        "facts": {},
-        "question": None,
-        "editing": False,
-        "confirmed": False,
-        "channel": None,
-        "log_draft": {},
-        "log_question": None,
-        "contacts": [],
-        "rungs_tried": [],
-        "timeline": [],
-    }
+def new_case(case_id: str, now: datetime) -> JSONDict:
+    """A fresh case record as stored, before the flow's `open` event."""
+    return Case(case_id, machine.IDLE, now).to_json()
 
 
 class CaseModel:
     """The model the shared machine runs on, for one turn.
 
     Args:
-        record: the case record (changed in place).
+        record: the case (changed in place).
         now: the current time in the person's time zone.
     """
 
-    def __init__(self, record: dict[str, Any], now: datetime) -> None:
+    def __init__(self, record: Case, now: datetime) -> None:
         self.record = record
         self.now = now
 
@@ -54,12 +41,11 @@ class CaseModel:
 
     @property
     def state(self) -> str:
-        state: str = self.record["state"]
-        return state
+        return self.record.state
 
     @state.setter
     def state(self, value: str) -> None:
-        self.record["state"] = value
+        self.record.state = value
 
     # -- derived views -------------------------------------------------------------------
 
@@ -69,8 +55,7 @@ class CaseModel:
 
     @property
     def facts(self) -> dict[str, Any]:
-        facts: dict[str, Any] = self.record["facts"]
-        return facts
+        return self.record.facts
 
     @property
     def playbook(self) -> Playbook:
@@ -93,7 +78,7 @@ class CaseModel:
 
     def note(self, kind: str, text: str) -> None:
         """Put an event on the case's timeline."""
-        self.record["timeline"].append({"at": self.now.isoformat(), "kind": kind, "text": text})
+        self.record.timeline.append(TimelineEntry(self.now, kind, text))
 
     # -- guards named in flows/machine.py --------------------------------------------------
 
@@ -102,20 +87,20 @@ class CaseModel:
 
     def editing(self) -> bool:
         """A fact reopened from the review: back returns there."""
-        return bool(self.record["editing"])
+        return self.record.editing
 
     def at_first_fact(self) -> bool:
         first = self.gathering().questions[0]
-        return self.record["question"] in (None, first.id)
+        return self.record.question in (None, first.id)
 
     def facts_confirmed(self) -> bool:
-        return bool(self.record["confirmed"])
+        return self.record.confirmed
 
-    def _log_result(self) -> object:
-        return self.record["log_draft"].get("result")
+    def _log_result(self) -> str | None:
+        return self.record.log_draft.get("result")
 
     def at_first_log_question(self) -> bool:
-        return self.record["log_question"] in (None, LOG.questions[0].id)
+        return self.record.log_question in (None, LOG.questions[0].id)
 
     def result_resolved(self) -> bool:
         return self._log_result() == "resolved"
@@ -137,7 +122,7 @@ class CaseModel:
         return False
 
     def supervisor_untried(self) -> bool:
-        return machine.SUPERVISOR not in self.record["rungs_tried"]
+        return machine.SUPERVISOR not in self.record.rungs_tried
 
     def guarantee_open(self) -> bool:
         return not self.guarantee_blockers()
@@ -190,5 +175,5 @@ class CaseModel:
         return blockers
 
     def first_contact_date(self) -> date | None:
-        dates = [date.fromisoformat(c["when"]) for c in self.record["contacts"] if c.get("when")]
+        dates = [c.when for c in self.record.contacts if c.when]
         return min(dates) if dates else None

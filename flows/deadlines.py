@@ -104,7 +104,7 @@ def deadline_reminders(case: CaseModel) -> list[ReminderRequest]:
         lead = "Good news" if deadline.opens else f"Heads-up, {WARN_DAYS} days to go"
         requests.append(
             ReminderRequest(
-                case.record["id"],
+                case.record.id,
                 when,
                 DEADLINE,
                 f"{lead}: {deadline.sentence()}.",

@@ -11,9 +11,12 @@ Button values are described in flows/reply.py.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flows import machine
 from flows.playbook import RUNGS
 from flows.promises import settle
+from flows.records import Case, JSONDict
 from flows.reply import SKIP, Reply, Rows, Turn
 from flows.steps import contact, facts, home, ladder
 from flows.steps.base import Step
@@ -26,9 +29,14 @@ class Dialogue(facts.FactSteps, contact.ContactSteps, ladder.LadderSteps, home.H
     """One turn over one case.
 
     Args:
-        record: the case record (changed in place).
+        document: the case as stored (JSON); every entry point that takes input writes
+            the case back into it before it returns.
         now: the current time in the person's time zone.
     """
+
+    def __init__(self, document: JSONDict, now: datetime) -> None:
+        super().__init__(Case.from_json(document), now)
+        self.document = document
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -51,7 +59,7 @@ class Dialogue(facts.FactSteps, contact.ContactSteps, ladder.LadderSteps, home.H
                 ),
                 self.prompt().choices,
             )
-            return self.turn
+            return self.saved()
         on_text(self, text)
         return self.say_prompt()
 
@@ -105,7 +113,13 @@ class Dialogue(facts.FactSteps, contact.ContactSteps, ladder.LadderSteps, home.H
         return rich("That isn't possible from this step.")
 
     def say_prompt(self) -> Turn:
+        """End the input: the prompt of the state it led to, and the case saved."""
         self.turn.replies.append(self.prompt())
+        return self.saved()
+
+    def saved(self) -> Turn:
+        self.document.clear()
+        self.document.update(self.record.to_json())
         return self.turn
 
 

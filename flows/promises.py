@@ -2,7 +2,7 @@
 
 The notes of a logged contact ("refund in 3-5 business days", "she'll call me back
 tomorrow at 3pm", "a reply within 48 hours", "by Friday") are read for the time the shop
-gave. Each promise found goes on the case (`case["promises"]`) and on its timeline, and
+gave. Each promise found goes on the case (`Case.promises`) and on its timeline, and
 becomes a check-in reminder: did it happen? Yes settles the case; no is the cue for the
 next rung of the escalation ladder.
 
@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, datetime, time, timedelta
 
 from flows import parsers
 from flows.case import CaseModel
+from flows.records import CasePromise, Contact
 from flows.reminders import CHECK_IN, ReminderRequest
 from flows.text import RichText, rich
 from flows.workdays import business_days_after
@@ -196,35 +196,35 @@ def _day_promise(phrase: str, made: datetime, about: str) -> Promise | None:
 # -- promises on the case -------------------------------------------------------------------
 
 
-def contact_moment(contact: dict[str, Any], now: datetime) -> datetime:
+def contact_moment(contact: Contact, now: datetime) -> datetime:
     """When a logged contact happened: now if it was today, else that day at this time."""
-    day = date.fromisoformat(contact["when"]) if contact.get("when") else now.date()
+    day = contact.when or now.date()
     return now if day == now.date() else parsers.wall_time(day, now.time(), now)
 
 
 def record_promises(
-    case: CaseModel, contact: dict[str, Any]
+    case: CaseModel, contact: Contact
 ) -> tuple[list[ReminderRequest], list[RichText]]:
     """Put the promises in a just-logged contact on the case, with a check-in for each
     still ahead; returns the check-ins and what to tell the person."""
-    promises = case.record.setdefault("promises", [])
+    promises = case.record.promises
     requests: list[ReminderRequest] = []
     said: list[RichText] = []
     made = contact_moment(contact, case.now)
-    for promise in find_promises(contact.get("notes") or "", made, case.country):
+    for promise in find_promises(contact.notes or "", made, case.country):
         check_at = promise.check_at(case.country)
         promise_id = f"p{len(promises) + 1}"
         promises.append(
-            {
-                "id": promise_id,
-                "words": promise.words,
-                "about": promise.about,
-                "made": contact.get("when") or case.today.isoformat(),
-                "by": promise.by.isoformat(),
-                "check_at": check_at.isoformat(),
-                "contact": len(case.record["contacts"]),
-                "status": OPEN,
-            }
+            CasePromise(
+                promise_id,
+                promise.words,
+                promise.about,
+                made=contact.when or case.today,
+                by=promise.by,
+                check_at=check_at,
+                contact=len(case.record.contacts),
+                status=OPEN,
+            )
         )
         case.note("promise", f"Promise noted: {promise.about}, {promise.words}.")
         if check_at <= case.now:
@@ -238,7 +238,7 @@ def record_promises(
         question = _QUESTIONS[promise.about].format(words=promise.words)
         requests.append(
             ReminderRequest(
-                case.record["id"], check_at, CHECK_IN, question, slot=f"promise:{promise_id}"
+                case.record.id, check_at, CHECK_IN, question, slot=f"promise:{promise_id}"
             )
         )
         said.append(
@@ -251,13 +251,13 @@ def record_promises(
     return requests, said
 
 
-def settle(case: CaseModel, promise_id: str, kept: bool) -> dict[str, Any] | None:
+def settle(case: CaseModel, promise_id: str, kept: bool) -> CasePromise | None:
     """Record what became of a promise (the answer to its check-in)."""
-    promises: list[dict[str, Any]] = case.record.get("promises", [])
-    promise = next((p for p in promises if p["id"] == promise_id), None)
-    if promise is None or promise["status"] != OPEN:
+    promise = next((p for p in case.record.promises if p.id == promise_id), None)
+    if promise is None or promise.status != OPEN:
         return None
-    promise.update(status=KEPT if kept else BROKEN, settled_at=case.now.isoformat())
+    promise.status = KEPT if kept else BROKEN
+    promise.settled_at = case.now
     word = "kept" if kept else "broken"
-    case.note("promise", f"Promise {word}: {promise['about']}, {promise['words']}.")
+    case.note("promise", f"Promise {word}: {promise.about}, {promise.words}.")
     return promise

@@ -23,7 +23,7 @@ class Questionnaire:
     def complete(self, answers: dict[str, Any]) -> bool:
         return self.next_unanswered(answers) is None
 
-    def before(self, question_id: str) -> Fact | None:
+    def before(self, question_id: str | None) -> Fact | None:
         ids = [q.id for q in self.questions]
         if question_id not in ids:
             return self.questions[-1] if self.questions else None

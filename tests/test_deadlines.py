@@ -9,6 +9,7 @@ import pytest
 
 from flows.case import CaseModel, new_case
 from flows.deadlines import WARN_DAYS, case_deadlines
+from flows.records import Case
 from tests.chat import GENERIC, Chat, Clock, Story, at_case_menu, confirmed
 from tests.pings import Pings, scheduling
 
@@ -181,8 +182,8 @@ async def test_a_resolved_case_has_no_deadline_warnings_left() -> None:
 def test_deadlines_come_from_the_rules_and_the_dates() -> None:
     """The deadlines of a case as data: days from the right date, by the playbook's rules."""
     now = datetime(2026, 11, 11, 12, tzinfo=UTC)
-    case = new_case("c1", now)
-    case["facts"] = {
+    case = Case.from_json(new_case("c1", now))
+    case.facts = {
         "merchant": {"playbook": "amazon", "name": "Amazon"},
         "problem": "wrong_item",
         "seller": "third_party",
@@ -196,7 +197,7 @@ def test_deadlines_come_from_the_rules_and_the_dates() -> None:
         ("card_dispute", "2027-03-05", "card_dispute_window"),
     ]
     assert found[0].warn_at(now) == datetime(2026, 12, 5, 9, tzinfo=UTC) - timedelta(WARN_DAYS)
-    del case["facts"]["delivery_date"]
+    del case.facts["delivery_date"]
     assert [(d.id, d.day.isoformat()) for d in case_deadlines(CaseModel(case, now))] == [
         ("card_dispute", "2027-03-01")
     ]

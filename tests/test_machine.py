@@ -8,6 +8,7 @@ import transitions
 
 from flows import machine
 from flows.case import CaseModel
+from flows.records import Case
 from tests.chat import GENERIC, Chat, Story, answer, at_case_menu, log_contact
 
 BACK = "⬅ Back"
@@ -228,7 +229,7 @@ async def test_guarantee_is_not_offered_for_a_shop_without_one() -> None:
     assert "A-to-z" not in await ladder(chat)
     assert not any("A-to-z" in label for label in chat.labels())
 
-    case = CaseModel(await chat.record(), chat.clock())
+    case = CaseModel(Case.from_json(await chat.record()), chat.clock())
     assert not case.guarantee_open()
     assert "has no marketplace guarantee" in " ".join(case.guarantee_blockers())
     assert not machine.fire(case, "climb_guarantee")

@@ -16,6 +16,7 @@ from flows import parsers
 from flows.case import CaseModel
 from flows.deadlines import deadline_reminders, deadline_summary
 from flows.facts import Choice, Fact, display
+from flows.records import Case
 from flows.reminders import DEADLINE, ReminderCancel
 from flows.reply import BACK, SKIP, Reply, Rows, Turn, rows
 from flows.text import RichText, join, rich
@@ -28,11 +29,11 @@ class Conversation(CaseModel):
     """One turn over one case: the case model and the turn's output.
 
     Args:
-        record: the case record (changed in place).
+        record: the case (changed in place).
         now: the current time in the person's time zone.
     """
 
-    def __init__(self, record: dict[str, Any], now: datetime) -> None:
+    def __init__(self, record: Case, now: datetime) -> None:
         super().__init__(record, now)
         self.turn = Turn()
 
@@ -40,7 +41,7 @@ class Conversation(CaseModel):
         self.turn.replies.append(Reply(text, choices))
 
     def cancel_reminders(self, kinds: tuple[str, ...], reason: str) -> None:
-        self.turn.cancels.append(ReminderCancel(self.record["id"], kinds, reason))
+        self.turn.cancels.append(ReminderCancel(self.record.id, kinds, reason))
 
     def set_deadlines(self) -> None:
         """The case's deadline warnings, afresh from its confirmed facts."""

@@ -10,6 +10,7 @@ from flows.case import LOG
 from flows.contacts import RESULTS
 from flows.facts import Choice
 from flows.promises import record_promises
+from flows.records import Contact
 from flows.reminders import FOLLOW_UP, ReminderRequest
 from flows.reply import BACK, Reply, rows
 from flows.script import contact_script, template_values
@@ -54,7 +55,7 @@ class ContactSteps(Conversation):
 
     def channel_chosen(self, verb: str, arg: str) -> None:
         if verb == "channel" and arg in self.playbook.channels:
-            self.record["channel"] = arg
+            self.record.channel = arg
             label = self.playbook.channels[arg].label.lower()
             self.note("channel", f"Chose to contact them by {label}.")
             machine.fire(self, "pick_channel")
@@ -62,7 +63,7 @@ class ContactSteps(Conversation):
     # -- preparing ---------------------------------------------------------------------
 
     def preparing_prompt(self) -> Reply:
-        channel_id = self.record["channel"] or "chat"
+        channel_id = self.record.channel or "chat"
         playbook = self.playbook
         channel = playbook.channels[channel_id]
         script = contact_script(channel_id, self.facts, playbook, manager=self.needs_manager())
@@ -80,38 +81,39 @@ class ContactSteps(Conversation):
 
     def logging_prompt(self) -> Reply:
         return self.question_prompt(
-            LOG.get(self.record["log_question"]), self.record["log_draft"], "Logging a contact"
+            LOG.get(self.record.log_question), self.record.log_draft, "Logging a contact"
         )
 
     def start_log(self) -> None:
         """Effect of entering the log: a fresh draft, from its first question."""
-        self.record.update(log_draft={}, log_question=LOG.questions[0].id)
+        self.record.log_draft = {}
+        self.record.log_question = LOG.questions[0].id
 
     def previous_log_question(self) -> None:
         """Effect of `back` within the log (the guard decided it stays there)."""
-        previous = LOG.before(self.record["log_question"])
+        previous = LOG.before(self.record.log_question)
         if previous is not None:
-            self.record["log_question"] = previous.id
+            self.record.log_question = previous.id
 
     def log_chosen(self, verb: str, arg: str) -> None:
         if verb in ANSWER_VERBS:
-            self.answer_log(self.picked(LOG.get(self.record["log_question"]), verb, arg))
+            self.answer_log(self.picked(LOG.get(self.record.log_question), verb, arg))
 
     def answer_log(self, text: str | None) -> None:
         """Store the answer; after the last one the contact goes on record and the
         machine decides from its result where the case goes (`logged`)."""
         record = self.record
-        if not self.store_answer(LOG.get(record["log_question"]), record["log_draft"], text):
+        if not self.store_answer(LOG.get(record.log_question), record.log_draft, text):
             return
-        upcoming = LOG.next_unanswered(record["log_draft"])
+        upcoming = LOG.next_unanswered(record.log_draft)
         if upcoming is not None:
-            record["log_question"] = upcoming.id
+            record.log_question = upcoming.id
             machine.fire(self, "answer")
             return
-        contact = dict(record["log_draft"])
-        record["contacts"].append(contact)
-        result = RESULTS.get(contact.get("result") or "", "not recorded")
-        channel = self.playbook.channels.get(contact.get("channel") or "")
+        contact = Contact.from_json(record.log_draft)
+        record.contacts.append(contact)
+        result = RESULTS.get(contact.result or "", "not recorded")
+        channel = self.playbook.channels.get(contact.channel or "")
         how = channel.label.lower() if channel else "an unknown channel"
         self.note("contact", f"Contact by {how}: {result}.")
         self.say(rich("Logged. ✅ Every contact on record makes the next step easier."))
@@ -120,7 +122,7 @@ class ContactSteps(Conversation):
         self.turn.reminders.extend(checks)
         for line in said:
             self.say(line)
-        if contact.get("result") == "waiting" and not checks:
+        if contact.result == "waiting" and not checks:
             self.schedule_follow_up()
         machine.fire(self, "logged")
 
@@ -131,7 +133,7 @@ class ContactSteps(Conversation):
         due = parsers.wall_time(due_day, time(9), self.now)
         self.turn.reminders.append(
             ReminderRequest(
-                self.record["id"],
+                self.record.id,
                 due,
                 FOLLOW_UP,
                 "No answer yet? Time to follow up.",
@@ -156,7 +158,7 @@ class ContactSteps(Conversation):
     # -- offer -------------------------------------------------------------------------
 
     def offer_prompt(self) -> Reply:
-        notes = self.record["contacts"][-1].get("notes") if self.record["contacts"] else None
+        notes = self.record.contacts[-1].notes if self.record.contacts else None
         text = [rich("**They made an offer.** Does it put things right for you?")]
         if notes:
             text.append(rich("What you noted: {notes}", notes=notes))

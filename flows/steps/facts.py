@@ -15,7 +15,7 @@ class FactSteps(Conversation):
 
     def gathering_prompt(self) -> Reply:
         questions = self.gathering().questions
-        current = self.record["question"]
+        current = self.record.question
         number = next((i for i, q in enumerate(questions, 1) if q.id == current), 1)
         # How many questions depends on the shop (Amazon asks who sold it): no total until then.
         total = f" of {len(questions)}" if "merchant" in self.facts else ", about a dozen in all"
@@ -25,33 +25,33 @@ class FactSteps(Conversation):
 
     def fact_chosen(self, verb: str, arg: str) -> None:
         if verb in ANSWER_VERBS:
-            self.answer_fact(self.picked(self.gathering().get(self.record["question"]), verb, arg))
+            self.answer_fact(self.picked(self.gathering().get(self.record.question), verb, arg))
 
     def answer_fact(self, text: str | None) -> None:
         """Store the answer, point at the next question, and let the machine decide
         whether that was the last (to the review)."""
-        question = self.gathering().get(self.record["question"])
+        question = self.gathering().get(self.record.question)
         if not self.store_answer(question, self.facts, text):
             return
         upcoming = self.gathering().next_unanswered(self.facts)
-        self.record["question"] = upcoming.id if upcoming else None
+        self.record.question = upcoming.id if upcoming else None
         machine.fire(self, "answer")
 
     def start_questions(self) -> None:
         """Effect of `open`: the first question, and the case's first timeline entry."""
-        self.record["question"] = self.gathering().questions[0].id
+        self.record.question = self.gathering().questions[0].id
         self.note("opened", "Case opened.")
 
     def resume_questions(self) -> None:
         """Effect of `resume` into the questions: the first one not answered yet."""
         upcoming = self.gathering().next_unanswered(self.facts)
-        self.record["question"] = upcoming.id if upcoming else self.gathering().questions[0].id
+        self.record.question = upcoming.id if upcoming else self.gathering().questions[0].id
 
     def previous_question(self) -> None:
         """Effect of `back` within the questions (the guards decided it stays there)."""
-        previous = self.gathering().before(self.record["question"])
+        previous = self.gathering().before(self.record.question)
         if previous is not None:
-            self.record["question"] = previous.id
+            self.record.question = previous.id
 
     # -- review ------------------------------------------------------------------------
 
@@ -71,20 +71,21 @@ class FactSteps(Conversation):
     def review_chosen(self, verb: str, arg: str) -> None:
         """`edit:<fact>` reopens one fact; back then returns to the review."""
         if verb == "edit" and arg in FACTS_BY_ID:
-            self.record.update(question=arg, editing=True)
+            self.record.question = arg
+            self.record.editing = True
             machine.fire(self, "edit")
 
     def entered_review(self) -> None:
         """Effect of entering the review: whatever led here, an edit in progress is over."""
-        self.record["editing"] = False
+        self.record.editing = False
 
     def last_question(self) -> None:
         """Effect of `back` from the review: the last question again."""
-        self.record["question"] = self.gathering().questions[-1].id
+        self.record.question = self.gathering().questions[-1].id
 
     def confirm_facts(self) -> None:
         """Effect of `confirm`: the facts are settled, and their deadlines can be set."""
-        self.record["confirmed"] = True
+        self.record.confirmed = True
         self.note("confirmed", "Facts confirmed.")
         self.set_deadlines()
 

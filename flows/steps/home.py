@@ -25,7 +25,7 @@ class HomeSteps(Conversation):
                 rich("**This case is paused.** Carry on with the questions, or drop it."),
                 ((Choice("do:resume", "▶️ Continue"), Choice("do:drop", "🗑 Drop this case")),),
             )
-        contacts = len(self.record["contacts"])
+        contacts = len(self.record.contacts)
         text = rich(
             "**What next?** {count} logged so far.",
             count=f"{contacts} contact{'s' if contacts != 1 else ''}",
@@ -63,7 +63,7 @@ class HomeSteps(Conversation):
         """Effect of entering resolved or dropped: the closing time, the timeline, and
         its reminders cancelled (a case resolved on a promise, "refund in 3-5 business
         days", still has the promise checked)."""
-        self.record["closed_at"] = self.now.isoformat()
+        self.record.closed_at = self.now
         self.note(self.state, f"Case {self.state}.")
         kept = (CHECK_IN,) if self.state == machine.RESOLVED else ()
         self.cancel_reminders(tuple(k for k in KINDS if k not in kept), f"case {self.state}")

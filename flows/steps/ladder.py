@@ -19,7 +19,7 @@ class LadderSteps(Conversation):
 
     def escalating_prompt(self) -> Reply:
         playbook = self.playbook
-        tried = self.record["rungs_tried"]
+        tried = self.record.rungs_tried
         lines = [
             rich(
                 "**The escalation ladder.** Go one rung at a time; each gives the merchant a fair chance to fix it."
@@ -59,7 +59,7 @@ class LadderSteps(Conversation):
     def next_rung(self) -> str | None:
         """The lowest rung of the ladder not tried yet that the case can take now."""
         for rung in RUNGS:
-            if rung not in self.playbook.rungs or rung in self.record["rungs_tried"]:
+            if rung not in self.playbook.rungs or rung in self.record.rungs_tried:
                 continue
             if rung != machine.GUARANTEE or self.guarantee_open():
                 return rung
@@ -71,8 +71,8 @@ class LadderSteps(Conversation):
         """Effect of entering a rung, by a button or on its own (a declined offer, a
         contact without progress): marked as tried, and put on the timeline."""
         rung = self.state
-        if rung not in self.record["rungs_tried"]:
-            self.record["rungs_tried"].append(rung)
+        if rung not in self.record.rungs_tried:
+            self.record.rungs_tried.append(rung)
         self.note("escalation", f"Escalated: {self.playbook.rungs[rung].label}.")
 
     def rung_prompt(self) -> Reply:
