@@ -11,8 +11,10 @@ from typing import Any
 
 from storage.keys import PersonKey
 
-SCHEMA_VERSION = 1
-"""Version of the record layout below; stored by every backend, checked on open."""
+SCHEMA_VERSION = 2
+"""Version of the record layout below. A backend that keeps records stores, with each,
+the version it was written in, and upgrades an older one on load (storage/migrations.py);
+it refuses a data folder written by a newer version."""
 
 JSONDict = dict[str, Any]
 

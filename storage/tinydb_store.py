@@ -136,8 +136,12 @@ class TinyDBStore(Store):
                 f"{meta.path} has schema version {version}, but this Fair Shake reads up to "
                 f"version {SCHEMA_VERSION}: upgrade Fair Shake to use this data folder"
             )
-        if version != SCHEMA_VERSION:
+        if not isinstance(version, int) or version < 1:
             raise StoreError(f"{meta.path} has no schema version Fair Shake knows: {version!r}")
+        if version < SCHEMA_VERSION:
+            # Records upgrade one by one as they load (storage/migrations.py); from now
+            # on the folder may hold the new layout, which an older Fair Shake must refuse.
+            meta.write({"schema_version": SCHEMA_VERSION})
 
     @staticmethod
     def _digest(person: PersonKey) -> str:

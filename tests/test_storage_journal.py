@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from tinydb import TinyDB
 
-from storage import DueEntry, PersonKey, PersonRecord, TinyDBStore
+from storage import SCHEMA_VERSION, DueEntry, PersonKey, PersonRecord, TinyDBStore
 from storage.journal import segments
 
 PEOPLE = [PersonKey("telegram", str(n)) for n in range(64)]
@@ -88,7 +88,9 @@ async def test_a_closed_folder_is_plain_tinydb_databases(tmp_path: Path) -> None
     assert journal(tmp_path) == []
     (path,) = (tmp_path / "people").rglob("*.json")
     database = TinyDB(path)
-    assert database.table("meta").all() == [{"platform": "telegram", "user_id": "0"}]
+    assert database.table("meta").all() == [
+        {"platform": "telegram", "user_id": "0", "schema_version": SCHEMA_VERSION}
+    ]
     assert database.table("profile").all() == [record(7).profile]
     assert database.table("cases").all() == [{"id": "c1", "value": record(7).cases["c1"]}]
     database.close()

@@ -1,0 +1,64 @@
+"""Upgrades of stored records, one layout version at a time.
+
+Each person's file says which layout version wrote it (`schema_version` beside the
+owner in its meta table; files from before versions were kept per record are version
+1). Loading an older record runs every migration from its version up to
+`SCHEMA_VERSION`, in memory, and the next save writes it in the current layout, so an
+upgrade of Fair Shake costs nothing at start-up however many people the folder holds.
+
+Migrations work on the JSON documents, never on the flow's typed records (flows/records.py):
+a migration must keep doing exactly the same thing however those records change later,
+and storage/ knows nothing of flows/. To change the layout: bump `SCHEMA_VERSION` in
+storage/base.py and register the step from the version before with `@migration(n)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from storage.base import SCHEMA_VERSION, PersonRecord, StoreError
+
+Migration = Callable[[PersonRecord], None]
+"""Changes a record of version n, in place, into one of version n + 1."""
+
+MIGRATIONS: dict[int, Migration] = {}
+"""The migration from each version, by the version it upgrades from."""
+
+
+def migration(version: int) -> Callable[[Migration], Migration]:
+    """Register `step` as the upgrade from `version` to `version + 1`."""
+
+    def register(step: Migration) -> Migration:
+        if version in MIGRATIONS:
+            raise ValueError(f"two migrations from version {version}")
+        MIGRATIONS[version] = step
+        return step
+
+    return register
+
+
+def upgrade(record: PersonRecord, version: int) -> PersonRecord:
+    """The record in the current layout, from one stored in layout `version`."""
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"a record has schema version {version}, but this Fair Shake reads up to "
+            f"version {SCHEMA_VERSION}: upgrade Fair Shake to read it"
+        )
+    for step in range(version, SCHEMA_VERSION):
+        MIGRATIONS[step](record)
+    return record
+
+
+@migration(1)
+def _every_case_field_present(record: PersonRecord) -> None:
+    """Version 1 added a case's `closed_at` when it closed, its `promises` with the
+    first one, and a promise's `settled_at` when settled; from version 2 they are
+    always there (null, or empty), so that a case reads as one typed record."""
+    for case in record.cases.values():
+        case.setdefault("closed_at", None)
+        for promise in case.setdefault("promises", []):
+            promise.setdefault("settled_at", None)
+
+
+if set(MIGRATIONS) != set(range(1, SCHEMA_VERSION)):
+    raise RuntimeError(f"no migration path to version {SCHEMA_VERSION}: {sorted(MIGRATIONS)}")

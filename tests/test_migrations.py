@@ -1,0 +1,103 @@
+"""Records stored by an older Fair Shake still load, upgraded, and carry on.
+
+tests/fixtures/person_schema1.json is a person's file exactly as schema version 1
+wrote it (a case escalated with a promise and reminders, one resolved, two part-way
+through the questions), with that folder's meta.json beside it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flows import machine
+from flows.records import Case
+from storage import SCHEMA_VERSION, PersonKey, PersonRecord, StoreError, TinyDBStore
+from storage.migrations import MIGRATIONS, upgrade
+from tests.chat import Chat, answer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PERSON = PersonKey("test", "1001")
+
+
+def version_1_folder(data: Path) -> Path:
+    """A data folder as version 1 left it, holding the fixture person; their file's path."""
+    digest = hashlib.sha256(str(PERSON).encode()).hexdigest()[:32]
+    path = data / "people" / PERSON.platform / digest[:2] / f"{digest}.json"
+    path.parent.mkdir(parents=True)
+    shutil.copy(FIXTURES / "person_schema1.json", path)
+    shutil.copy(FIXTURES / "meta_schema1.json", data / "meta.json")
+    return path
+
+
+def test_every_version_has_a_migration_to_the_next() -> None:
+    assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION))
+
+
+async def test_a_version_1_record_loads_in_the_current_layout(tmp_path: Path) -> None:
+    version_1_folder(tmp_path)
+
+    store = TinyDBStore(tmp_path)
+    record = await store.load(PERSON)
+    await store.close()
+
+    assert json.loads((tmp_path / "meta.json").read_text()) == {"schema_version": SCHEMA_VERSION}
+    cases = {case_id: Case.from_json(doc) for case_id, doc in record.cases.items()}
+    assert {c.id: c.state for c in cases.values()} == {
+        "c1": machine.WRITTEN_COMPLAINT,
+        "c2": machine.GATHERING,
+        "c3": machine.RESOLVED,
+        "c4": machine.GATHERING,
+    }
+    escalated, resolved = cases["c1"], cases["c3"]
+    assert [(p.id, p.about, p.status, p.settled_at) for p in escalated.promises] == [
+        ("p1", "refund", "open", None)
+    ]
+    assert [c.result for c in escalated.contacts] == ["waiting", "no_progress"]
+    assert escalated.rungs_tried == [machine.SUPERVISOR, machine.WRITTEN_COMPLAINT]
+    assert escalated.closed_at is None and resolved.closed_at is not None
+    assert resolved.promises == []
+    assert Case.from_json(escalated.to_json()) == escalated
+    assert len(record.reminders) == 8 and record.profile["timezone"] == "Europe/Berlin"
+
+
+async def test_a_version_1_record_is_saved_in_the_current_layout(tmp_path: Path) -> None:
+    path = version_1_folder(tmp_path)
+    store = TinyDBStore(tmp_path)
+    loaded = await store.load(PERSON)
+    await store.save(PERSON, loaded)
+    await store.close()
+
+    (meta,) = json.loads(path.read_text())["meta"].values()
+    assert meta["schema_version"] == SCHEMA_VERSION
+    reopened = TinyDBStore(tmp_path)
+    assert await reopened.load(PERSON) == loaded
+    await reopened.close()
+
+
+async def test_the_conversation_carries_on_over_a_version_1_record(tmp_path: Path) -> None:
+    """The person finds their cases where they left them, and the flow goes on."""
+    version_1_folder(tmp_path)
+    store = TinyDBStore(tmp_path)
+    chat = Chat(store)
+
+    await chat.say("/cases")
+    assert all(f"Switch to c{n}" in chat.labels() for n in (1, 2, 3))
+    assert await chat.state() == machine.GATHERING
+    await answer(chat, "Damaged or faulty item")
+    assert (await chat.record())["facts"]["problem"] == "damaged"
+
+    await chat.say("/cases")
+    await chat.press("Switch to c1")
+    assert await chat.state() == machine.WRITTEN_COMPLAINT
+    export = await chat.export()
+    assert "in 3-5 business days" in export and "Escalated: Send a written complaint." in export
+    await store.close()
+
+
+def test_a_record_from_a_newer_version_is_refused() -> None:
+    with pytest.raises(StoreError, match="upgrade Fair Shake"):
+        upgrade(PersonRecord(), SCHEMA_VERSION + 1)
