@@ -96,10 +96,10 @@ class ConsoleAdapter:
     async def run(self) -> None:
         lines = self._read_lines()
         self.write("Fair Shake: type /start to begin, /help for commands, Ctrl-D to leave.")
-        await self.send(self.key, await self.engine.handle(Command(self.key, "start")))
+        await self.engine.answer(Command(self.key, "start"), self.send)
         while (line := await lines.get()) is not None:
             self._line_number += 1
-            await self.send(self.key, await self.engine.handle(self.event_for(line.strip())))
+            await self.engine.answer(self.event_for(line.strip()), self.send)
         self.write("Bye for now. Your case is saved; run fairshake again to carry on.")
 
     def event_for(self, line: str) -> Inbound:

@@ -239,14 +239,27 @@ class TelegramAdapter:
         chat_id = query.message.chat.id if query.message else query.from_user.id
         if query.message is not None and query.message.chat.type != "private":
             return
+        acknowledged = asyncio.Event()
+
+        async def after_acknowledged(key: ConversationKey, messages: list[Outbound]) -> None:
+            await acknowledged.wait()  # the keyboard goes before the answer comes
+            await self.send(key, messages)
+
         # The turn is queued first, so a message typed right after the press comes after it.
         event = ButtonPress(_key(query.from_user.id, chat_id), query.data or "", _event_id(update))
-        turn = asyncio.create_task(self.engine.handle(event))
-        with contextlib.suppress(BadRequest):
-            # Answered at once so the button stops spinning (a very old query is refused),
-            # and the keyboard goes, so the same choice cannot be made twice.
-            await asyncio.gather(query.answer(), query.edit_message_reply_markup(reply_markup=None))
-        await self._deliver(chat_id, await turn)
+        turn = asyncio.create_task(self.engine.answer(event, after_acknowledged))
+        # Answered at once so the button stops spinning (a very old query is refused), and
+        # the keyboard goes, so the same choice cannot be made twice; a message that has
+        # none left (a stale or forged press) is not edited, as that would change nothing.
+        acknowledging: list[Awaitable[object]] = [query.answer()]
+        if query.message is not None and getattr(query.message, "reply_markup", None):
+            acknowledging.append(query.edit_message_reply_markup(reply_markup=None))
+        try:
+            with contextlib.suppress(BadRequest):
+                await asyncio.gather(*acknowledging)
+        finally:
+            acknowledged.set()
+        await turn
 
     async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_chat is None:
@@ -284,10 +297,9 @@ class TelegramAdapter:
     async def _turn(self, chat_id: int, event: Inbound) -> None:
         typing = asyncio.create_task(self._typing_later(chat_id))
         try:
-            replies = await self.engine.handle(event)
+            await self.engine.answer(event, self.send)
         finally:
             typing.cancel()
-        await self._deliver(chat_id, replies)
 
     async def _typing_later(self, chat_id: int) -> None:
         await asyncio.sleep(TYPING_AFTER)
@@ -297,26 +309,25 @@ class TelegramAdapter:
     # -- outbound ------------------------------------------------------------------------------
 
     async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
-        """Unprompted messages (reminder pings) to a private chat.
+        """A turn's replies or a reminder ping, to a private chat.
 
         Raises:
             TelegramError: the message could not be delivered (the person blocked the bot,
-                Telegram refused it, or the network failed every try), so the reminder
-                scheduler retries it and, in the end, records it as failed.
+                Telegram refused it, or the network failed every quick try), so the
+                scheduler retries it later and, in the end, records it as failed.
         """
-        await self._deliver(int(key.chat_id), messages, strict=True)
-
-    async def _deliver(self, chat_id: int, messages: list[Outbound], strict: bool = False) -> None:
+        chat_id = int(key.chat_id)
         for message in messages:
             if message.attachment is not None:
                 file = InputFile(message.attachment.content, filename=message.attachment.filename)
                 await _retrying(
-                    functools.partial(self.app.bot.send_document, chat_id, file), strict
+                    functools.partial(self.app.bot.send_document, chat_id, file), strict=True
                 )
             chunks = telegram_html.split(message.text)
             for index, chunk in enumerate(chunks):
                 markup = _keyboard(message) if index == len(chunks) - 1 else None
-                await _retrying(functools.partial(self._send_html, chat_id, chunk, markup), strict)
+                send = functools.partial(self._send_html, chat_id, chunk, markup)
+                await _retrying(send, strict=True)
 
     async def _send_html(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None) -> Any:
         return await self.app.bot.send_message(
@@ -362,9 +373,9 @@ async def _retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) ->
 
     Flood control (429) is first waited out by PTB's AIORateLimiter; what still fails is
     retried here a few times. A refusal (403: the person blocked the bot; 400) is not
-    retried. In a turn (`strict` false) a message that cannot go is logged and dropped:
-    the turn's state is already saved, so nothing is lost but that message. A reminder
-    ping (`strict`) raises instead, so the scheduler can retry and record it.
+    retried. A turn's reply or a reminder ping (`strict`) raises when it cannot go, so
+    the scheduler retries it later (backoff over minutes) and records it if it never
+    goes; a courtesy note (`strict` false: "I can only read text") is logged and dropped.
     """
     for attempt in range(SEND_ATTEMPTS):
         try:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -25,7 +25,8 @@ from bot import buttons, inbound
 from bot.casefile import status_line
 from bot.events import Inbound, Outbound
 from bot.locks import KeyedLocks
-from bot.reminders import due_index
+from bot.reminders import Deliver, Status, due_index, outbox
+from bot.reminders.outbox import Reply
 from bot.session import Session
 from flows.text import RichText
 from storage import DueEntry, PersonKey, PersonRecord, Store
@@ -58,6 +59,8 @@ class Engine:
         self.on_forget: list[Callable[[PersonKey], None]] = []
         """Told of each person deleted by /forget, so adapters drop what they hold in memory."""
         self._locks = KeyedLocks()
+        self.sending = KeyedLocks()
+        """One delivery of a person's replies at a time, so they arrive in order."""
 
     async def case_lines(self, person: PersonKey) -> list[tuple[str, str]]:
         """The person's cases as (id, one plain line), most recent first: for pickers."""
@@ -80,7 +83,32 @@ class Engine:
         return True
 
     async def handle(self, event: Inbound) -> list[Outbound]:
-        """Run one turn and return the messages to send back, in order."""
+        """Run one turn and return the messages to send back, in order; the caller sends
+        them (Discord answers its interactions so), and nothing is kept if that fails."""
+        messages, _, _ = await self._turn(event, durable=False)
+        return messages
+
+    async def answer(self, event: Inbound, deliver: Deliver) -> None:
+        """Run one turn and deliver its replies durably through `deliver`: they are saved
+        with the turn, in the conversation's outbox, and sent after it; one the platform
+        refuses is retried by the scheduler, one a crash cut short is sent once more at
+        the next start (bot/reminders/outbox.py). A person's replies go out in order."""
+        async with self.sending.hold(event.key.person):
+            messages, reply, forgotten = await self._turn(event, durable=True)
+            if reply is not None:
+                await outbox.send(self, event.key, [reply], deliver, self.clock)
+            elif forgotten:  # the record, outbox and all, is gone: say so once
+                await deliver(event.key, messages)
+
+    def due_entries(self) -> Iterator[DueEntry]:
+        """The store's due index, for the scheduler's start."""
+        return self.store.due_entries()
+
+    async def _turn(
+        self, event: Inbound, durable: bool
+    ) -> tuple[list[Outbound], Reply | None, bool]:
+        """The turn, saved: its messages, the reply to send now when `durable` (saved in
+        the outbox; None when it waits behind others), and whether the person is gone."""
         started = time.perf_counter()
         person = event.key.person
         async with self._locks.hold(person):
@@ -88,7 +116,7 @@ class Engine:
             conversation = record.conversations.get(event.key.chat_id, {})
             if event.event_id is not None and inbound.applied(conversation, event.event_id):
                 log.info("%s event delivered again, left alone", event.key.platform)
-                return []
+                return [], None, False
             indexed = due_index(person, record)
             session = Session(record, event.key, self.clock(), self.default_timezone)
             result = session.handle(event)
@@ -100,16 +128,25 @@ class Engine:
                 for reply, row in zip(result.replies, rows, strict=True)
             ]
             outbound += [Outbound(RichText(), attachment=file) for file in result.attachments]
+            reply = None
             if result.forget:
                 await self.store.delete(person)  # due entries included
                 for forget in self.on_forget:
                     forget(person)
             else:
-                await self.commit(person, record, indexed)
+                if durable and outbound:
+                    conversation = record.conversations[event.key.chat_id]
+                    reply = outbox.queue(conversation, outbound, self.clock())
+                sending_now = (
+                    reply if reply is not None and reply.status == Status.SENDING else None
+                )
+                mine = {DueEntry(sending_now.due, person, sending_now.id)} if sending_now else set()
+                await self.commit(person, record, indexed, quiet=mine)
+                reply = sending_now
         log.debug(
             "turn %s in %.1f ms", type(event).__name__, (time.perf_counter() - started) * 1000
         )
-        return outbound
+        return outbound, reply, result.forget
 
     async def update(
         self,
@@ -132,13 +169,20 @@ class Engine:
             return result
 
     async def commit(
-        self, person: PersonKey, record: PersonRecord, indexed: set[DueEntry], save: bool = True
+        self,
+        person: PersonKey,
+        record: PersonRecord,
+        indexed: set[DueEntry],
+        save: bool = True,
+        quiet: set[DueEntry] = frozenset(),  # type: ignore[assignment]
     ) -> None:
         """Save the record with its due index in step (`Store.commit`: entries it needs
-        go in with it or before it, entries it no longer needs with it or after it)."""
+        go in with it or before it, entries it no longer needs with it or after it), and
+        tell the scheduler of the added entries, except the `quiet` ones (a reply the
+        turn sends itself)."""
         needed = due_index(person, record)
         added = needed - indexed
         await self.store.commit(person, record if save else None, added, indexed - needed)
         if self.on_due is not None:
-            for entry in sorted(added):
+            for entry in sorted(added - quiet):
                 self.on_due(entry)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import buttons, casefile, reminders
 from bot.events import Attachment, ButtonPress, Command, Inbound, TextMessage
+from bot.reminders import INDEXED, Reminder, Status
 from flows import parsers
 from flows.case import new_case
 from flows.dialogue import Dialogue, Reply, Rows, Turn
@@ -291,11 +291,11 @@ class Session:
             )
 
     def cmd_reminders(self, args: str) -> None:
-        def listed(statuses: tuple[str, ...]) -> list[dict[str, Any]]:
-            found = [r for r in self.record.reminders.values() if r["status"] in statuses]
-            return sorted(found, key=reminders.due_of)
+        def listed(statuses: frozenset[Status]) -> list[Reminder]:
+            found = [r for r in reminders.reminders_of(self.record) if r.status in statuses]
+            return sorted(found, key=lambda reminder: reminder.due)
 
-        pending, failed = listed(reminders.INDEXED), listed((reminders.FAILED,))
+        pending, failed = listed(INDEXED), listed(frozenset({Status.FAILED}))
         if not pending and not failed:
             self.say(rich("You have no reminders set. Try `/remind in 2 days call back`."))
             return
@@ -307,36 +307,31 @@ class Session:
             if found:
                 lines.append(heading)
             for reminder in found:
-                due = reminders.due_of(reminder)
-                if reminder.get("first_due"):
-                    due = datetime.fromisoformat(reminder["first_due"])
                 lines.append(
                     rich(
                         "• {when}: {text} ({case})",
-                        when=reminders.local(due, self.zone),
-                        text=reminder["text"],
-                        case=reminder["case_id"],
+                        when=reminders.local(reminder.first_due or reminder.due, self.zone),
+                        text=reminder.text,
+                        case=reminder.case_id,
                     )
                 )
         self.say(join(lines))
 
     def reminder_press(self, reminder_id: str, action: str) -> None:
         """A button on a ping: acts on the reminder as it is now, however old the ping."""
-        reminder = self.record.reminders.get(reminder_id)
-        status = reminder["status"] if reminder else None
+        stored = self.record.reminders.get(reminder_id)
+        reminder = Reminder.from_json(stored) if stored else None
         if reminder is None or action not in _PING_ACTIONS:
             self.say(rich("I no longer have that reminder, so there's nothing to do."))
-        elif status == reminders.DONE:
+        elif reminder.status == Status.DONE:
             self.say(rich("That reminder is already done. ✅"))
-        elif status == reminders.CANCELLED:
-            self.say(
-                rich("That reminder was cancelled ({reason}).", reason=reminder.get("reason", ""))
-            )
-        elif status == reminders.PENDING:
+        elif reminder.status == Status.CANCELLED:
+            self.say(rich("That reminder was cancelled ({reason}).", reason=reminder.reason))
+        elif reminder.status == Status.PENDING:
             self.say(
                 rich(
                     "That one is already set for {when}.",
-                    when=reminders.local(reminders.due_of(reminder), self.zone),
+                    when=reminders.local(reminder.due, self.zone),
                 )
             )
         elif action in ("1h", "1d"):
@@ -348,15 +343,15 @@ class Session:
             reminders.finish(self.record, reminder, self.now, _PING_ACTIONS[action])
             if action == "done":
                 self.say(rich("Marked done. ✅"))
-            elif reminder["case_id"] in self.record.cases:
-                if self.profile.get("active_case") != reminder["case_id"]:
-                    self.profile["active_case"] = reminder["case_id"]
-                    self.say(rich("Switched to case **{case_id}**.", case_id=reminder["case_id"]))
+            elif reminder.case_id in self.record.cases:
+                if self.profile.get("active_case") != reminder.case_id:
+                    self.profile["active_case"] = reminder.case_id
+                    self.say(rich("Switched to case **{case_id}**.", case_id=reminder.case_id))
                 if action == "escalate":
                     self.case_event("escalate")
                 else:
-                    promise = reminder.get("slot", "").removeprefix("promise:")
-                    case = Dialogue(self.record.cases[reminder["case_id"]], self.now)
+                    promise = reminder.slot.removeprefix("promise:")
+                    case = Dialogue(self.record.cases[reminder.case_id], self.now)
                     self.absorb(case.on_promise(promise, kept=action == "yes"))
 
     def cmd_log(self, args: str) -> None:

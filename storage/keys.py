@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 
@@ -14,6 +15,11 @@ class PersonKey:
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.user_id}"
+
+    @property
+    def digest(self) -> str:
+        """Who this is without saying who: for logs, and the store's file names."""
+        return hashlib.sha256(str(self).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,6 @@ the folder replays and folds whatever a crash left in the journal; so does `clos
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import os
@@ -147,7 +146,7 @@ class TinyDBStore(Store):
     def _digest(person: PersonKey) -> str:
         if not due_names.PLATFORM.fullmatch(person.platform):
             raise ValueError(f"platform {person.platform!r} is not a plain name")
-        return hashlib.sha256(str(person).encode()).hexdigest()[:32]
+        return person.digest
 
     def _path(self, person: PersonKey) -> Path:
         digest = self._digest(person)

@@ -53,3 +53,48 @@ async def test_an_answer_delivered_again_after_a_sigkill_is_applied_once(
     assert case["question"] == "delivery_date"
     assert "delivery_date" not in case["facts"]
     assert "delivered again" in logged
+
+
+def help_replies(fake: FakeTelegram) -> list[str]:
+    return [m.visible_text for m in fake.sent if m.chat_id == USER and "/forget" in m.visible_text]
+
+
+async def test_a_reply_during_a_10_second_outage_arrives_once_it_is_over(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    bot = await BotProcess(fake, tmp_path / "data").start()
+    await converse(fake, USER, "/start")
+    fake.fail_for("sendMessage", 10)
+    fake.user_says(USER, "/help")
+    await fake.wait_for(help_replies, 90, "the help, after the outage")
+    status, logged = await bot.stop()
+
+    assert status == 0, logged
+    assert len(help_replies(fake)) == 1
+    refused = [c for c in fake.calls_to("sendMessage") if c.status == 500]
+    assert refused, "the outage refused the first tries"
+
+
+async def test_a_reply_not_yet_sent_at_a_sigkill_is_sent_after_the_restart(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    bot = await BotProcess(fake, data).start()
+    await converse(fake, USER, "/start")
+    fake.fail_for("sendMessage", 3600)
+    fake.user_says(USER, "/help")
+    await fake.wait_for(
+        lambda f: [c for c in f.calls_to("sendMessage") if c.status == 500], 30, "a refused send"
+    )
+    await bot.kill()
+    assert help_replies(fake) == []
+
+    fake.fail_for("sendMessage", 0)
+    bot = await BotProcess(fake, data).start()
+    await fake.wait_for(help_replies, 30, "the help, after the restart")
+    status, logged = await bot.stop()
+
+    assert status == 0, logged
+    assert len(help_replies(fake)) == 1
+    record = await TinyDBStore(data).load(PERSON)
+    assert all(not c.get("outbox") for c in record.conversations.values())

@@ -13,7 +13,6 @@ MAX_MODULE_LINES = 500
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.xfail(strict=True, reason="bot.engine <-> bot.reminders: issue 15 item 3, in progress")
 def test_no_import_cycles() -> None:
     graph = grimp.build_graph(*PACKAGES, exclude_type_checking_imports=False)
     cycles = sorted(

@@ -544,6 +544,7 @@ class FakeTelegram:
         self._presses: dict[str, _Press] = {}
         self._files: dict[str, _File] = {}
         self._failures: dict[str, deque[ApiError]] = {}
+        self._outages: dict[str, tuple[float, ApiError]] = {}
         self._last_user_action: dict[int, int] = {}
         self._poll_generation = 0
         self._closing = False
@@ -664,6 +665,13 @@ class FakeTelegram:
             }.get(status, f"Error {status}")
         queue = self._failures.setdefault(method.lower(), deque())
         queue.extend(ApiError(status, description, retry_after) for _ in range(times))
+
+    def fail_for(self, method: str, seconds: float, status: int = 500) -> None:
+        """Refuse every call of `method` for the next `seconds` (an outage), with `status`."""
+        self._outages[method.lower()] = (
+            time.monotonic() + seconds,
+            ApiError(status, "Internal Server Error" if status == 500 else f"Error {status}"),
+        )
 
     # -- people ------------------------------------------------------------------------------
 
@@ -1135,6 +1143,9 @@ class FakeTelegram:
             failures = self._failures.get(method.lower())
             if failures:
                 raise failures.popleft()
+            outage = self._outages.get(method.lower())
+            if outage is not None and time.monotonic() < outage[0]:
+                raise outage[1]
             result = await handler(call.params, uploads)
             status, body = 200, {"ok": True, "result": result}
         except ApiError as error:

@@ -1,0 +1,320 @@
+"""Durable replies: a turn's replies are saved with the turn, then sent, then let go.
+
+Each conversation's record (`PersonRecord.conversations[chat]["outbox"]`) holds the
+replies not yet confirmed sent, in order, each with a due time and a lifecycle status
+(bot/reminders/lifecycle.py), and the store's due index has an entry for each, exactly
+as for a reminder. So a reply goes the way a ping goes:
+
+- the turn that makes it saves it *sending* (or *pending* behind earlier replies of
+  the conversation still waiting), in the same save as the turn's effects;
+- it is sent right after the turn; once sent, it leaves the record;
+- a send the platform refused is retried after `REPLY_DELAYS` (seconds at first,
+  then minutes; a flood wait the platform asks for is honoured), then kept as *failed*
+  and logged at ERROR for the operator;
+- one still *sending* at a start (the process died between the save and the send's
+  confirmation) is sent once more, marked `resent`, never a third time.
+
+A person's replies go out one delivery at a time (the engine's per-person `sending`
+lock), in the order their turns made them, whether sent right away or by a retry.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from bot.events import Attachment, Button, Outbound
+from bot.reminders.lifecycle import INDEXED, Status, Step, advance
+from flows.text import RichText, Span, Style
+from storage import ConversationKey, DueEntry, PersonKey, PersonRecord
+from storage.base import JSONDict
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+REPLY_DELAYS = tuple(timedelta(seconds=seconds) for seconds in (5, 15, 30, 60, 120, 300, 900, 1800))
+"""Waits between tries of a reply the platform refused: about an hour in all."""
+FAILED_KEPT = 5
+"""Failed replies kept per conversation for the operator (older ones are let go)."""
+_PREFIX = "o"
+
+Deliver = Callable[[ConversationKey, list[Outbound]], Awaitable[None]]
+"""Sends messages to a conversation: the adapter of its platform (`Adapter.send`)."""
+
+
+class Records(Protocol):
+    """What delivery needs of the engine: changing a record under the person's lock,
+    and the per-person lock that keeps their deliveries one at a time and in order."""
+
+    @property
+    def sending(self) -> Any: ...
+
+    async def update(
+        self,
+        person: PersonKey,
+        change: Callable[[PersonRecord], T],
+        known: Iterable[DueEntry] = (),
+    ) -> T: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One turn's replies to a conversation, waiting to be confirmed sent."""
+
+    id: str
+    seq: int
+    messages: tuple[Outbound, ...]
+    due: datetime
+    status: Status = Status.PENDING
+    attempts: int = 0
+    failures: int = 0
+    resent: bool = False
+    error: str = ""
+
+    def step_failed(self, error: str) -> Reply:
+        return replace(self, status=advance(self.status, Step.GIVE_UP), error=error)
+
+    def step_retry(self, due: datetime) -> Reply:
+        return replace(self, status=advance(self.status, Step.RETRY), due=due)
+
+    def to_json(self) -> JSONDict:
+        return {
+            "id": self.id,
+            "seq": self.seq,
+            "messages": [_message_json(message) for message in self.messages],
+            "due": self.due.astimezone(UTC).isoformat(),
+            "status": str(self.status),
+            "attempts": self.attempts,
+            "failures": self.failures,
+            "resent": self.resent,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_json(cls, stored: JSONDict) -> Reply:
+        return cls(
+            id=stored["id"],
+            seq=stored["seq"],
+            messages=tuple(_message(message) for message in stored["messages"]),
+            due=datetime.fromisoformat(stored["due"]).astimezone(UTC),
+            status=Status(stored["status"]),
+            attempts=stored.get("attempts", 0),
+            failures=stored.get("failures", 0),
+            resent=stored.get("resent", False),
+            error=stored.get("error", ""),
+        )
+
+
+def is_reply(delivery_id: str) -> bool:
+    """Whether a due entry points at a reply (else at a reminder)."""
+    return delivery_id.startswith(_PREFIX)
+
+
+def replies_of(conversation: JSONDict) -> list[Reply]:
+    """The conversation's replies not yet let go, in the order their turns made them."""
+    found = [Reply.from_json(stored) for stored in conversation.get("outbox", {}).values()]
+    return sorted(found, key=lambda reply: reply.seq)
+
+
+def due_index(person: PersonKey, record: PersonRecord) -> set[DueEntry]:
+    """The due entries the record's replies need: one per reply that may still have to go."""
+    return {
+        DueEntry(reply.due, person, reply.id)
+        for conversation in record.conversations.values()
+        for reply in replies_of(conversation)
+        if reply.status in INDEXED
+    }
+
+
+def queue(conversation: JSONDict, messages: list[Outbound], now: datetime) -> Reply:
+    """Put a turn's replies in the conversation's outbox. Claimed for sending at once
+    (status *sending*) unless earlier replies still wait, in which case it waits
+    behind them and goes with them."""
+    waiting = [reply for reply in replies_of(conversation) if reply.status in INDEXED]
+    seq = conversation.get("outbox_seq", 0) + 1
+    conversation["outbox_seq"] = seq
+    reply_id = f"{_PREFIX}{secrets.token_hex(4)}"
+    if waiting:
+        reply = Reply(reply_id, seq, tuple(messages), max(r.due for r in waiting))
+    else:
+        reply = Reply(reply_id, seq, tuple(messages), now, Status.SENDING, attempts=1)
+    _put(conversation, reply)
+    return reply
+
+
+def _put(conversation: JSONDict, reply: Reply) -> None:
+    conversation.setdefault("outbox", {})[reply.id] = reply.to_json()
+
+
+def _conversation_of(record: PersonRecord, reply_id: str) -> tuple[str, JSONDict] | None:
+    for chat_id, conversation in record.conversations.items():
+        if reply_id in conversation.get("outbox", {}):
+            return chat_id, conversation
+    return None
+
+
+def claim(
+    entry: DueEntry, now: datetime
+) -> Callable[[PersonRecord], tuple[ConversationKey, list[Reply]] | None]:
+    """The replies of the entry's conversation that are due, claimed for sending (in order).
+
+    One found *sending* was cut short by a crash and may have gone: it is sent once
+    more, marked `resent`; found so a second time, it is not sent a third time but kept
+    as failed.
+    """
+
+    def change(record: PersonRecord) -> tuple[ConversationKey, list[Reply]] | None:
+        found = _conversation_of(record, entry.reminder_id)
+        if found is None:
+            return None  # sent already: the entry is dropped
+        chat_id, conversation = found
+        claimed = []
+        for reply in replies_of(conversation):
+            if reply.status not in INDEXED or reply.due > now:
+                continue
+            if reply.status == Status.SENDING:
+                if reply.resent:
+                    _put(conversation, reply.step_failed("interrupted twice while sending"))
+                    _log_failed(entry.person, reply)
+                    continue
+                reply = replace(reply, resent=True)
+            reply = replace(reply, status=Status.SENDING, attempts=reply.attempts + 1)
+            _put(conversation, reply)
+            claimed.append(reply)
+        if not claimed:
+            return None
+        platform = conversation.get("platform", entry.person.platform)
+        return ConversationKey(platform, entry.person.user_id, chat_id), claimed
+
+    return change
+
+
+async def send(
+    records: Records,
+    key: ConversationKey,
+    replies: list[Reply],
+    deliver: Deliver,
+    now: Callable[[], datetime],
+    delays: tuple[timedelta, ...] = REPLY_DELAYS,
+) -> bool:
+    """Send claimed replies in order, then record what went (one save): the ones sent
+    leave the record; from the first the platform refused on, all wait for a retry.
+    Returns whether every one went."""
+    sent: list[str] = []
+    refused: Exception | None = None
+    for reply in replies:
+        try:
+            await deliver(key, list(reply.messages))
+        except Exception as error:
+            log.warning("a reply to %s failed: %s", key.platform, type(error).__name__)
+            refused = error
+            break
+        sent.append(reply.id)
+    waiting = replies[len(sent) :]
+    entries = {DueEntry(reply.due, key.person, reply.id) for reply in replies}
+
+    def settle(record: PersonRecord) -> None:
+        conversation = record.conversations.get(key.chat_id)
+        if conversation is None:
+            return  # forgotten meanwhile
+        outbox = conversation.get("outbox", {})
+        for reply_id in sent:
+            outbox.pop(reply_id, None)
+        if refused is not None and waiting:
+            _retry(key.person, conversation, waiting, refused, now(), delays)
+        if not outbox:
+            conversation.pop("outbox", None)
+
+    await records.update(key.person, settle, known=entries)
+    return refused is None
+
+
+def _retry(
+    person: PersonKey,
+    conversation: JSONDict,
+    waiting: list[Reply],
+    error: Exception,
+    now: datetime,
+    delays: tuple[timedelta, ...],
+) -> None:
+    first = Reply.from_json(conversation["outbox"][waiting[0].id])
+    failures = first.failures + 1
+    if failures > len(delays):
+        failed = replace(first, failures=failures).step_failed(type(error).__name__)
+        _put(conversation, failed)
+        _log_failed(person, failed)
+        waiting, due = waiting[1:], now
+    else:
+        due = now + max(delays[failures - 1], _asked_wait(error))
+        _put(conversation, replace(first, failures=failures, error=type(error).__name__))
+    for reply in waiting:
+        current = Reply.from_json(conversation["outbox"][reply.id])
+        _put(conversation, current.step_retry(due))
+    _let_go_of_old_failures(conversation)
+
+
+def _asked_wait(error: Exception) -> timedelta:
+    """The wait a platform asked for (a flood-control `retry_after`), if any."""
+    wait = getattr(error, "retry_after", None)
+    if isinstance(wait, timedelta):
+        return wait
+    if isinstance(wait, int | float):
+        return timedelta(seconds=wait)
+    return timedelta()
+
+
+def _let_go_of_old_failures(conversation: JSONDict) -> None:
+    failed = [reply for reply in replies_of(conversation) if reply.status == Status.FAILED]
+    for reply in failed[:-FAILED_KEPT]:
+        del conversation["outbox"][reply.id]
+
+
+def _log_failed(person: PersonKey, reply: Reply) -> None:
+    log.error(
+        "a reply to %s could not be delivered (%s, %d tries); kept as failed in their record",
+        person.digest,
+        reply.error or "refused",
+        reply.attempts,
+    )
+
+
+# -- messages as JSON -------------------------------------------------------------------------
+
+
+def _message_json(message: Outbound) -> JSONDict:
+    stored: JSONDict = {
+        "text": [[span.text, str(span.style)] for span in message.text.spans],
+        "buttons": [[[button.label, button.data] for button in row] for row in message.buttons],
+        "private": message.private,
+        "typed_only": message.typed_only,
+    }
+    if message.attachment is not None:
+        stored["attachment"] = {
+            "filename": message.attachment.filename,
+            "content": base64.b64encode(message.attachment.content).decode(),
+            "mime_type": message.attachment.mime_type,
+        }
+    return stored
+
+
+def _message(stored: JSONDict) -> Outbound:
+    attachment = stored.get("attachment")
+    return Outbound(
+        RichText(tuple(Span(text, Style(style)) for text, style in stored["text"])),
+        tuple(tuple(Button(label, data) for label, data in row) for row in stored["buttons"]),
+        Attachment(
+            attachment["filename"],
+            base64.b64decode(attachment["content"]),
+            attachment["mime_type"],
+        )
+        if attachment
+        else None,
+        private=stored["private"],
+        typed_only=stored["typed_only"],
+    )
