@@ -8,6 +8,7 @@ so an adapter only has to escape each span for its platform.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -56,31 +57,48 @@ def rich(template: str, **values: str | RichText) -> RichText:
         KeyError: a placeholder has no value (a bug in the template, not user input).
     """
     spans: list[Span] = []
-    position = 0
-    for match in _MARKUP.finditer(template):
-        _fill(template[position : match.start()], Style.PLAIN, values, spans)
-        bold, italic, code = match.groups()
-        if bold is not None:
-            _fill(bold, Style.BOLD, values, spans)
-        elif italic is not None:
-            _fill(italic, Style.ITALIC, values, spans)
-        else:
-            _fill(code, Style.CODE, values, spans)
-        position = match.end()
-    _fill(template[position:], Style.PLAIN, values, spans)
+    for piece in _pieces(template):
+        if isinstance(piece, Span):
+            spans.append(piece)
+            continue
+        name, style = piece
+        value = values[name]
+        if isinstance(value, RichText):
+            spans.extend(value.spans)
+        elif value:
+            spans.append(Span(value, style))
     return RichText(tuple(spans))
 
 
-def _fill(chunk: str, style: Style, values: dict[str, str | RichText], out: list[Span]) -> None:
+@functools.lru_cache(maxsize=2048)
+def _pieces(template: str) -> tuple[Span | tuple[str, Style], ...]:
+    """A template parsed once: its literal spans, and (name, style) where a value goes.
+
+    Templates are the bot's own few hundred sentences; parsing each on every turn was
+    most of the time a turn spent rendering text.
+    """
+    pieces: list[Span | tuple[str, Style]] = []
+    position = 0
+    for match in _MARKUP.finditer(template):
+        _split(template[position : match.start()], Style.PLAIN, pieces)
+        bold, italic, code = match.groups()
+        if bold is not None:
+            _split(bold, Style.BOLD, pieces)
+        elif italic is not None:
+            _split(italic, Style.ITALIC, pieces)
+        else:
+            _split(code, Style.CODE, pieces)
+        position = match.end()
+    _split(template[position:], Style.PLAIN, pieces)
+    return tuple(pieces)
+
+
+def _split(chunk: str, style: Style, out: list[Span | tuple[str, Style]]) -> None:
     position = 0
     for match in _PLACEHOLDER.finditer(chunk):
         if match.start() > position:
             out.append(Span(chunk[position : match.start()], style))
-        value = values[match.group(1)]
-        if isinstance(value, RichText):
-            out.extend(value.spans)
-        elif value:
-            out.append(Span(value, style))
+        out.append((match.group(1), style))
         position = match.end()
     if position < len(chunk):
         out.append(Span(chunk[position:], style))

@@ -35,7 +35,7 @@ SEGMENT_SUFFIX = ".log"
 IDLE_SECONDS = 2.0
 """The writer thread ends after this long with nothing to write (a new one starts on demand)."""
 WAKE_AT_ONCE = 4
-"""Saves woken per turn of the event loop when their batch is durable (see `_Waker`)."""
+"""Saves woken per turn of the event loop when their batch is durable (see `_LoopSide`)."""
 _HEADER = struct.Struct("<II")
 Outcome = tuple[asyncio.Future[None], Exception | None]
 """A save's future, and the error to raise in it (None: it is durable)."""
@@ -72,11 +72,13 @@ def frame(payload: bytes) -> bytes:
 class Pending:
     """One payload waiting for its batch's sync, and who to tell when it is durable."""
 
-    payload: bytes
+    payload: bytes | None
+    """None: nothing to write, only a request to close the segment."""
     apply: Callable[[], None]
     """Run on the writer thread once the payload is durable, before the waiter wakes."""
-    waker: _Waker
     done: asyncio.Future[None]
+    side: _LoopSide
+    """The loop of the save waiting on `done`."""
     rotate: bool
     """Whether to close the segment after this batch, whatever its size."""
 
@@ -87,6 +89,9 @@ class JournalBroken(OSError):
 
 class Journal:
     """Appends payloads durably in batches, on a thread of its own.
+
+    The thread starts on the first append and ends after `IDLE_SECONDS` with nothing to
+    do (closing its segment), so a store that is dropped holds no thread or file.
 
     Args:
         folder: the journal's folder; created, with its first segment, on the first append.
@@ -109,19 +114,21 @@ class Journal:
         self._number = first_segment
         self._fd: int | None = None
         self._size = 0
-        self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[Pending]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._broken: BaseException | None = None
-        self._wakers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Waker]
-        self._wakers = weakref.WeakKeyDictionary()
+        self._sides: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopSide]
+        self._sides = weakref.WeakKeyDictionary()
 
     @property
     def segment(self) -> int:
         """The number of the segment being appended to (or to be started)."""
         return self._number
 
-    async def append(self, payload: bytes, apply: Callable[[], None], rotate: bool = False) -> None:
+    async def append(
+        self, payload: bytes | None, apply: Callable[[], None], rotate: bool = False
+    ) -> None:
         """Return once `payload` is durable in the journal and `apply` has run; with `rotate`,
         once its segment is closed too (and handed to `on_rotate`)."""
         if self._broken is not None:
@@ -129,40 +136,29 @@ class Journal:
                 self._broken
             )
         loop = asyncio.get_running_loop()
+        side = self._sides.get(loop)
+        if side is None:
+            side = self._sides[loop] = _LoopSide(loop, self)
         done = loop.create_future()
-        waker = self._wakers.get(loop)
-        if waker is None:
-            waker = self._wakers[loop] = _Waker(loop)
-        self._ensure_thread()
-        self._queue.put(Pending(payload, apply, waker, done, rotate))
+        side.send(Pending(payload, apply, done, side, rotate))
         await done
 
-    def stop(self) -> None:
-        """Finish what is queued, close the segment and end the thread (idempotent)."""
+    def put(self, batch: list[Pending]) -> None:
+        """Hand a loop's appends to the writer thread (starting it if need be)."""
         with self._start_lock:
-            thread, self._thread = self._thread, None
-            if thread is not None:
-                self._queue.put(None)
-        if thread is not None:
-            thread.join()
-        self._close_segment()
+            self._queue.put(batch)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._write_batches, name="fairshake-journal", daemon=True
+                )
+                self._thread.start()
 
-    def rotate(self) -> int:
-        """Close the current segment (with the writer stopped); returns its number."""
+    def _rotate(self) -> None:
         closed = self._number
         self._close_segment()
         self._number += 1
         self._size = 0
-        return closed
-
-    def _ensure_thread(self) -> None:
-        if self._thread is None:
-            with self._start_lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(
-                        target=self._write_batches, name="fairshake-journal", daemon=True
-                    )
-                    self._thread.start()
+        self._on_rotate(closed)
 
     def _close_segment(self) -> None:
         if self._fd is not None:
@@ -180,32 +176,27 @@ class Journal:
     def _write_batches(self) -> None:
         while True:
             try:
-                first = self._queue.get(timeout=IDLE_SECONDS)
+                batch = self._queue.get(timeout=IDLE_SECONDS)
             except queue.Empty:
-                with self._start_lock:  # an append after this starts a new thread
+                with self._start_lock:  # a put after this starts a new thread
                     if self._queue.empty():
                         self._close_segment()
                         self._thread = None
                         return
                 continue
-            batch = [first]
             with contextlib.suppress(queue.Empty):
                 while True:
-                    batch.append(self._queue.get_nowait())
-            waiting = [item for item in batch if item is not None]
-            if waiting:
-                self._commit(waiting)
-            if len(waiting) < len(batch):
-                return
+                    batch += self._queue.get_nowait()
+            self._commit(batch)
 
     def _commit(self, batch: list[Pending]) -> None:
         error: BaseException | None = self._broken
         if error is None:
             try:
-                self._write(b"".join(frame(item.payload) for item in batch))
+                self._write(b"".join(frame(item.payload) for item in batch if item.payload))
             except OSError as failure:
                 error = self._broken = failure
-        woken: dict[_Waker, list[Outcome]] = {}
+        woken: dict[_LoopSide, list[Outcome]] = {}
         for item in batch:
             outcome: Exception | None = None
             if error is not None:
@@ -215,14 +206,16 @@ class Journal:
                     item.apply()
                 except Exception as failure:  # a bug in apply must still wake its waiter
                     outcome = failure
-            woken.setdefault(item.waker, []).append((item.done, outcome))
+            woken.setdefault(item.side, []).append((item.done, outcome))
         full = self._size >= self.segment_bytes or any(item.rotate for item in batch)
-        if full and self._fd is not None:  # before waking anyone: they may wait for the fold
-            self._on_rotate(self.rotate())
-        for waker, outcomes in woken.items():
-            waker.add(outcomes)
+        if full and self._size > 0:  # before waking anyone: they may wait for the fold
+            self._rotate()
+        for side, outcomes in woken.items():
+            side.wake(outcomes)
 
     def _write(self, data: bytes) -> None:
+        if not data:
+            return
         if self._fd is None:
             self._fd = self._open_segment()
         view = memoryview(data)
@@ -233,21 +226,34 @@ class Journal:
         self._size += len(data)
 
 
-class _Waker:
-    """Wakes one event loop's durable saves, `WAKE_AT_ONCE` per turn of that loop.
+class _LoopSide:
+    """One event loop's end of the journal: what it sends, and its saves to wake.
 
-    Each woken save's task runs on to its next turn before the loop looks at anything
-    else; waking every save of a batch (or of several batches that ended meanwhile) at
-    once would hold a timer or a heartbeat back by the CPU time of all those turns.
+    Appends made during one turn of the loop go to the writer together (one wake-up of
+    the writer thread, not one each). Saves found durable are woken `WAKE_AT_ONCE` per
+    turn of the loop: each woken task runs on to its next turn before the loop looks at
+    anything else, and waking every save of a batch (or of several batches that ended
+    meanwhile) at once would hold a timer or a heartbeat back by all those turns.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, journal: Journal) -> None:
         self.loop = loop
+        self._journal = journal
+        self._outgoing: list[Pending] = []
         self._lock = threading.Lock()
         self._waiting: deque[Outcome] = deque()
         self._scheduled = False
 
-    def add(self, outcomes: list[Outcome]) -> None:
+    def send(self, item: Pending) -> None:
+        if not self._outgoing:
+            self.loop.call_soon(self._flush)
+        self._outgoing.append(item)
+
+    def _flush(self) -> None:
+        batch, self._outgoing = self._outgoing, []
+        self._journal.put(batch)
+
+    def wake(self, outcomes: list[Outcome]) -> None:
         """From the writer thread: these saves are done."""
         with self._lock:
             self._waiting.extend(outcomes)

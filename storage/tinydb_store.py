@@ -275,8 +275,14 @@ class TinyDBStore(Store):
 
     async def close(self) -> None:
         """Fold everything journaled into the files, so the folder holds it all as TinyDB."""
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._reader, self._fold_everything)
+        segment = 0
+
+        def apply() -> None:
+            nonlocal segment
+            segment = self._journal.segment
+
+        await self._journal.append(None, apply, rotate=True)
+        await asyncio.to_thread(self._fold_through, segment)
 
     # -- folding the journal into the files ------------------------------------------------
 
@@ -330,18 +336,6 @@ class TinyDBStore(Store):
         while True:
             with self._lock:
                 if not any(layer.segment <= segment for layer in self._frozen):
-                    return
-            self._fold_oldest()
-
-    def _fold_everything(self) -> None:
-        self._journal.stop()
-        with self._lock:
-            pending = bool(self._active)
-        if pending:
-            self._rotated(self._journal.rotate())
-        while True:
-            with self._lock:
-                if not self._frozen:
                     return
             self._fold_oldest()
 
