@@ -22,6 +22,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from storage.base import SCHEMA_VERSION, DueEntry, PersonRecord, Store, StoreError
 from storage.keys import PersonKey
+from storage.migrations import upgrade as records_upgrade
 from storage.postgres_schema import Migration, check_current, upgrade
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -139,7 +140,8 @@ class PostgresStore(Store):
                 f"a record has layout version {version}, but this Fair Shake reads up to "
                 f"version {SCHEMA_VERSION}: upgrade Fair Shake to use this database"
             )
-        return PersonRecord.from_json(text)
+        record = PersonRecord.from_json(text)
+        return record if version == SCHEMA_VERSION else records_upgrade(record, version)
 
     async def save(self, person: PersonKey, record: PersonRecord) -> None:
         text = record.to_json()  # before connecting: a value JSON cannot hold writes nothing

@@ -11,12 +11,14 @@ import json
 import shutil
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from flows import machine
 from flows.records import Case
 from storage import SCHEMA_VERSION, PersonKey, PersonRecord, StoreError, TinyDBStore
 from storage.migrations import MIGRATIONS, upgrade
+from storage.postgres import PostgresStore, upgrade_database
 from tests.chat import Chat, answer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -96,6 +98,33 @@ async def test_the_conversation_carries_on_over_a_version_1_record(tmp_path: Pat
     export = await chat.export()
     assert "in 3-5 business days" in export and "Escalated: Send a written complaint." in export
     await store.close()
+
+
+async def test_a_version_1_row_in_postgres_loads_in_the_current_layout(database_url: str) -> None:
+    """The database keeps each row's version too, and upgrades an old row the same way."""
+    database = json.loads((FIXTURES / "person_schema1.json").read_text())
+    parts = {
+        "profile": database["profile"]["1"],
+        **{
+            part: {doc["id"]: doc["value"] for doc in database[part].values()}
+            for part in ("conversations", "cases", "reminders")
+        },
+    }
+    await upgrade_database(database_url)
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO people (platform, user_id, schema_version, record)"
+            " VALUES (%s, %s, 1, %s::json)",
+            (PERSON.platform, PERSON.user_id, json.dumps(parts)),
+        )
+    store = await PostgresStore.open(database_url)
+
+    record = await store.load(PERSON)
+    await store.close()
+
+    cases = [Case.from_json(doc) for doc in record.cases.values()]
+    assert [c.closed_at is not None for c in cases] == [False, False, True, False]
+    assert [p.id for p in cases[0].promises] == ["p1"]
 
 
 def test_a_record_from_a_newer_version_is_refused() -> None:
