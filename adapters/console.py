@@ -118,8 +118,8 @@ class ConsoleAdapter:
                 self.write(render(message.text, self.ansi))
             if message.buttons:
                 self.numbered = [button for row in message.buttons for button in row]
-                self.typed_answers = message.typed_only
-                mark = "#" if message.typed_only else ""
+                self.typed_answers = message.prompt is not None and message.prompt.typed_only
+                mark = "#" if self.typed_answers else ""
                 options = (
                     f"  {mark}{number}. {button.label}"
                     for number, button in enumerate(self.numbered, 1)

@@ -54,7 +54,7 @@ from adapters import telegram_html
 from bot.config import Setting, Settings
 from bot.engine import Engine
 from bot.events import ButtonPress, EventId, Inbound, Outbound, TextMessage, parse_command
-from bot.session import COMMANDS
+from bot.menu import COMMANDS
 from storage import ConversationKey
 
 log = logging.getLogger(__name__)

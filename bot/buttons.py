@@ -47,7 +47,10 @@ def stamp(
         profile["offered"] = {"stamp": current, "values": values, "step": step}
     return [
         tuple(
-            tuple(Button(choice.label, _encode(current, choice.value)) for choice in row)
+            tuple(
+                Button(choice.label, _encode(current, choice.value), choice.value, choice.style)
+                for choice in row
+            )
             for row in reply.choices
         )
         for reply in replies

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from bot import buttons, inbound
 from bot.casefile import status_line
-from bot.events import Inbound, Outbound
+from bot.events import Inbound, Outbound, Prompt
 from bot.locks import KeyedLocks
 from bot.reminders import Deliver, Status, due_index, outbox
 from bot.reminders.outbox import Reply
@@ -69,10 +69,13 @@ class Engine:
             (case_id, status_line(case).plain()) for case_id, case in reversed(record.cases.items())
         ]
 
-    async def offered(self, person: PersonKey, data: str) -> bool:
-        """Whether a button's data is on the person's latest prompt (not stale)."""
+    async def offered(self, person: PersonKey, data: str) -> Prompt | None:
+        """The case's open prompt if a button's data is on the person's latest one (not
+        stale), else None: for an adapter that remembers nothing across a restart."""
         record = await self.store.load(person)
-        return buttons.accept(record.profile, data) is not None
+        if buttons.accept(record.profile, data) is None:
+            return None
+        return Session.open_prompt(record, self.clock(), self.default_timezone)
 
     async def drain(self, timeout: float) -> bool:
         """Wait for the turns in flight to finish (at shutdown); False if time ran out."""
@@ -124,7 +127,7 @@ class Engine:
                 inbound.record(record.conversations[event.key.chat_id], event.event_id)
             rows = buttons.stamp(record.profile, result.replies, session.step())
             outbound = [
-                Outbound(reply.text, row, typed_only=reply.typed_only)
+                Outbound(reply.text, row, prompt=reply.prompt)
                 for reply, row in zip(result.replies, rows, strict=True)
             ]
             outbound += [Outbound(RichText(), attachment=file) for file in result.attachments]

@@ -6,6 +6,13 @@ back: rich text it escapes for its own markup, rows of buttons whose `data` it s
 back verbatim on a press, an optional attachment, and the `private` flag (case content:
 ephemeral or direct messages only).
 
+What a message asks is data, in its `prompt` (flows/prompt.py, re-exported here): the
+step and question ids, the kind of answer (choice, text, date, amount, confirm), and
+its options, which come as the `buttons`, each with its option id and style. Adapters
+decide from these alone, never from the English text, which they only show. This
+module, with `bot.engine`, `bot.config` and `flows.text`, is all an adapter may import
+of `bot/` and `flows/` (pyproject.toml's import-linter contract).
+
 Every inbound event may carry its `EventId`: where it came from and its number there
 (Telegram's `update_id`, a Discord interaction id, the terminal's line number in its
 session). The engine records it in the same save as the turn's effects, so an event
@@ -17,8 +24,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flows.parsers import MAX_TEXT as MAX_ANSWER
+from flows.prompt import (
+    BACK_ID,
+    SKIP_ID,
+    ButtonStyle,
+    InputKind,
+    Prompt,
+    Question,
+)
 from flows.text import RichText
 from storage.keys import ConversationKey
+
+__all__ = [
+    "BACK_ID",
+    "MAX_ANSWER",
+    "MAX_BUTTON_DATA",
+    "SKIP_ID",
+    "Attachment",
+    "Button",
+    "ButtonPress",
+    "ButtonStyle",
+    "Command",
+    "EventId",
+    "Inbound",
+    "InputKind",
+    "Outbound",
+    "Prompt",
+    "Question",
+    "TextMessage",
+    "parse_command",
+]
 
 MAX_BUTTON_DATA = 64
 """Bytes a button's data may take (Telegram's callback data limit; Discord allows 100)."""
@@ -62,8 +98,13 @@ Inbound = TextMessage | Command | ButtonPress
 
 @dataclass(frozen=True, slots=True)
 class Button:
+    """An option as drawn: `data` comes back on a press; `option` is its id in the prompt
+    (`SKIP_ID`, `BACK_ID`, `pick:refund`, …), `style` how it looks."""
+
     label: str
     data: str
+    option: str = ""
+    style: ButtonStyle = ButtonStyle.DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +120,9 @@ class Outbound:
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachment: Attachment | None = None
     private: bool = True
-    typed_only: bool = False
-    """The message asks a question answered by typing; its buttons are only skip and back."""
+    prompt: Prompt | None = None
+    """What the message asks; its options are `buttons`. None: it asks nothing, though it
+    may carry buttons (a reminder's ping)."""
 
 
 def parse_command(

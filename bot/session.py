@@ -12,31 +12,15 @@ from zoneinfo import ZoneInfo
 
 from bot import buttons, casefile, reminders
 from bot.events import Attachment, ButtonPress, Command, Inbound, TextMessage
+from bot.menu import COMMANDS
 from bot.reminders import INDEXED, Reminder, Status
 from flows import parsers
 from flows.case import new_case
-from flows.dialogue import Dialogue, Reply, Rows, Turn
-from flows.facts import Choice
+from flows.dialogue import Dialogue, Reply, Turn
+from flows.prompt import ButtonStyle, Choice, InputKind, Prompt
 from flows.reminders import CUSTOM, ReminderCancel, ReminderRequest
 from flows.text import RichText, join, rich
 from storage import ConversationKey, PersonRecord
-
-COMMANDS = {
-    "start": "Start, or pick up where you left off",
-    "new": "Start a new case",
-    "status": "Where your case stands",
-    "cases": "Your cases, and switch between them",
-    "log": "Log a contact with the shop",
-    "remind": "Set a reminder, e.g. /remind in 2 days call back",
-    "reminders": "Your reminders",
-    "escalate": "Next steps when you're getting nowhere",
-    "export": "The case file to keep",
-    "timezone": "Set your time zone, e.g. /timezone Europe/Berlin",
-    "cancel": "Stop the current step",
-    "forget": "Delete everything I hold about you",
-    "help": "What I do, and these commands",
-}
-"""Every command a person can use, with the one line that platforms show in their menus."""
 
 HELP = join(
     [
@@ -90,6 +74,15 @@ class Session:
         self.zone = ZoneInfo(self.timezone)
         self.now = now_utc.astimezone(self.zone)
         self.result = SessionResult()
+
+    @staticmethod
+    def open_prompt(
+        record: PersonRecord, now_utc: datetime, default_timezone: str
+    ) -> Prompt | None:
+        """What the active case is asking now (None: no case), without running a turn."""
+        zone = ZoneInfo(record.profile.get("timezone", default_timezone))
+        case = record.cases.get(record.profile.get("active_case") or "")
+        return Dialogue(case, now_utc.astimezone(zone)).prompt().prompt if case else None
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -212,7 +205,7 @@ class Session:
             lines.append(
                 rich("_Older cases: type /cases and the case name, for example /cases c1._")
             )
-        self.say(join(lines), rows)
+        self.say(join(lines), Prompt("cases", options=rows) if rows else None)
 
     def cmd_help(self, args: str) -> None:
         self.say(HELP)
@@ -243,7 +236,16 @@ class Session:
             rich(
                 "**Delete everything I hold about you?** All your cases, contacts and reminders go, and it can't be undone. Use /export first if you want a copy."
             ),
-            ((Choice("forget:yes", "Yes, delete it all"), Choice("forget:no", "No, keep it")),),
+            Prompt(
+                "forget",
+                InputKind.CONFIRM,
+                (
+                    (
+                        Choice("forget:yes", "Yes, delete it all", ButtonStyle.DANGER),
+                        Choice("forget:no", "No, keep it"),
+                    ),
+                ),
+            ),
         )
 
     def cmd_export(self, args: str) -> None:
@@ -398,7 +400,7 @@ class Session:
             rich(
                 "**Hi, I'm Fair Shake.** I help you get a problem with an order put right: what to say, who to contact, what to do if they don't help, and reminders so nothing slips."
             ),
-            ((Choice("new", "Start a case"),),),
+            Prompt("welcome", options=((Choice("new", "Start a case", ButtonStyle.PRIMARY),),)),
         )
 
     def disclaim_once(self) -> None:
@@ -418,8 +420,8 @@ class Session:
         self.result.reminders.extend(turn.reminders)
         self.result.cancels.extend(turn.cancels)
 
-    def say(self, text: RichText, choices: Rows = ()) -> None:
-        self.result.replies.append(Reply(text, choices))
+    def say(self, text: RichText, prompt: Prompt | None = None) -> None:
+        self.result.replies.append(Reply(text, prompt))
 
 
 _PING_ACTIONS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flows import parsers
 from flows.facts import CaseFacts, Fact, choice_parser
 from flows.playbook import Playbook
+from flows.prompt import InputKind
 
 RESULTS = {
     "resolved": "Resolved",
@@ -31,6 +32,7 @@ LOG_QUESTIONS: tuple[Fact, ...] = (
         "When were you in touch? Press **Just now**, or give a date such as _yesterday_.",
         parse=_when,
         options=lambda playbook: {"now": "Just now"},
+        kind=InputKind.DATE,
     ),
     Fact(
         "channel",
@@ -38,6 +40,7 @@ LOG_QUESTIONS: tuple[Fact, ...] = (
         "How were you in touch?",
         parse=choice_parser(_channels),
         options=_channels,
+        kind=InputKind.CHOICE,
     ),
     Fact(
         "rep",
@@ -56,6 +59,7 @@ LOG_QUESTIONS: tuple[Fact, ...] = (
         "What was said",
         "What did they say or promise? Include any dates they gave.",
         parse=lambda text, facts: parsers.parse_text(text),
+        long=True,
     ),
     Fact(
         "result",
@@ -63,5 +67,6 @@ LOG_QUESTIONS: tuple[Fact, ...] = (
         "Where does that leave things?",
         parse=choice_parser(lambda playbook: RESULTS),
         options=lambda playbook: RESULTS,
+        kind=InputKind.CHOICE,
     ),
 )

@@ -53,12 +53,10 @@ class Dialogue(facts.FactSteps, contact.ContactSteps, ladder.LadderSteps, home.H
         on_text = STEPS[self.state].on_text
         if on_text is None:
             # Only the buttons again, not the whole prompt (a script can be long).
-            self.say(
-                rich(
-                    "Please use the buttons; /status shows this step again, /help what else I can do."
-                ),
-                self.prompt().choices,
+            again = rich(
+                "Please use the buttons; /status shows this step again, /help what else I can do."
             )
+            self.turn.replies.append(Reply(again, self.prompt().prompt))
             return self.saved()
         on_text(self, text)
         return self.say_prompt()

@@ -15,6 +15,7 @@ from typing import Any
 
 from flows import parsers
 from flows.playbook import PLAYBOOK_IDS, Playbook, load_playbook
+from flows.prompt import Choice, InputKind, Question
 from flows.text import RichText, plain, rich
 
 OUTCOMES = {
@@ -43,14 +44,6 @@ _DELIVERY_BEFORE_ORDER = (
 
 
 @dataclass(frozen=True, slots=True)
-class Choice:
-    """A button: `value` is what the flow receives, `label` what the person sees."""
-
-    value: str
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
 class Fact:
     id: str
     label: str
@@ -59,10 +52,18 @@ class Fact:
     options: Callable[[Playbook], dict[str, str]] | None = None
     applies: Callable[[CaseFacts], bool] = lambda facts: True
     hint: str = ""
+    kind: InputKind = InputKind.TEXT
+    """What answers it besides its buttons (`CHOICE`: only they do)."""
+    long: bool = False
+    """Answered in sentences rather than a word or two."""
 
     def choices(self, playbook: Playbook) -> list[Choice]:
         options = self.options(playbook) if self.options else {}
         return [Choice(value, label) for value, label in options.items()]
+
+    def asked(self) -> Question:
+        """The question as a prompt carries it."""
+        return Question(self.id, self.label, self.kind, self.long)
 
 
 @dataclass(slots=True)
@@ -168,6 +169,7 @@ FACTS: tuple[Fact, ...] = (
         "What went wrong? Pick the closest one.",
         parse=choice_parser(_problems),
         options=_problems,
+        kind=InputKind.CHOICE,
     ),
     Fact(
         "seller",
@@ -177,6 +179,7 @@ FACTS: tuple[Fact, ...] = (
         parse=choice_parser(_sellers),
         options=_sellers,
         applies=lambda facts: facts.playbook.marketplace,
+        kind=InputKind.CHOICE,
     ),
     Fact(
         "order_number",
@@ -192,6 +195,7 @@ FACTS: tuple[Fact, ...] = (
         "Ordered on",
         "When did you place the order? For example _today_, _3 days ago_, _Nov 2_ or _2026-11-02_.",
         parse=_order_date,
+        kind=InputKind.DATE,
     ),
     Fact(
         "delivery_date",
@@ -199,6 +203,7 @@ FACTS: tuple[Fact, ...] = (
         "When was it delivered, or when was it supposed to arrive? If the order page shows a "
         "range, give the latest date.",
         parse=lambda text, facts: _delivery_date(text, facts),
+        kind=InputKind.DATE,
     ),
     Fact(
         "item",
@@ -211,12 +216,14 @@ FACTS: tuple[Fact, ...] = (
         "Amount paid",
         "How much did you pay? For example _$49.99_ or _49,99 €_.",
         parse=lambda text, facts: parsers.parse_money(text).to_json(),
+        kind=InputKind.AMOUNT,
     ),
     Fact(
         "what_happened",
         "What happened",
         "In a sentence or two, what happened?",
         parse=lambda text, facts: parsers.parse_text(text),
+        long=True,
     ),
     Fact(
         "outcome",
@@ -224,6 +231,7 @@ FACTS: tuple[Fact, ...] = (
         "What would put this right for you?",
         parse=choice_parser(_outcomes),
         options=_outcomes,
+        kind=InputKind.CHOICE,
     ),
     Fact(
         "urgency",
@@ -231,6 +239,7 @@ FACTS: tuple[Fact, ...] = (
         "How urgent is it?",
         parse=choice_parser(_urgency),
         options=_urgency,
+        kind=InputKind.CHOICE,
     ),
     Fact(
         "earlier_contacts",
@@ -239,9 +248,12 @@ FACTS: tuple[Fact, ...] = (
         "reference number you were given, or press **Not yet**.",
         parse=_earlier_contacts,
         options=lambda playbook: {"none": "Not yet"},
+        long=True,
     ),
 )
 FACTS_BY_ID = {fact.id: fact for fact in FACTS}
+ORDER_DETAILS = ("order_number", "order_date", "delivery_date", "item", "amount")
+"""Facts asked one after another that people usually have together (one order page)."""
 
 
 def applicable(facts: CaseFacts) -> list[Fact]:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from flows.answers import fold
-from flows.facts import Choice
+from flows.prompt import Choice
 
 SKIP = "skip"
 BACK = "do:back"

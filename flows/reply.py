@@ -1,33 +1,32 @@
-"""What a turn of the dialogue gives back: replies with their buttons, and reminders.
+"""What a turn of the dialogue gives back: replies with their prompts, and reminders.
 
-Button values are short (`verb` or `verb:arg`): `do:<event>` fires an event of the
+Option ids are short (`verb` or `verb:arg`): `do:<event>` fires an event of the
 machine, `pick:<value>` answers the current question, `skip` skips it, `edit:<fact>`
-reopens a fact from the review, `channel:<id>` picks a channel.
+reopens a fact from the review, `channel:<id>` picks a channel. What a reply asks is
+data (flows/prompt.py), so no adapter reads its English to decide anything.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flows.facts import Choice
+from flows.prompt import BACK, SKIP, Choice, Prompt, Rows
 from flows.reminders import ReminderCancel, ReminderRequest
 from flows.text import RichText
 
-Rows = tuple[tuple[Choice, ...], ...]
-
-BACK = Choice("do:back", "⬅ Back")
-SKIP = Choice("skip", "Don't know / skip")
+__all__ = ["BACK", "SKIP", "Reply", "Rows", "Turn", "rows"]
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message to the person: text, button rows, and whether free text is expected."""
+    """One message to the person: its text, and what it asks (None: it asks nothing)."""
 
     text: RichText
-    choices: Rows = ()
-    typed_only: bool = False
-    """The question is answered by typing (an amount, an item): its only buttons are skip
-    and back, so a typed "2" is an answer, not a press."""
+    prompt: Prompt | None = None
+
+    @property
+    def choices(self) -> Rows:
+        return self.prompt.options if self.prompt else ()
 
 
 @dataclass

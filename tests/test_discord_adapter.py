@@ -278,13 +278,26 @@ async def test_after_a_restart_only_the_current_questions_form_opens(bot: Bot) -
     await hal.slash("new")
     shop_question = hal.prompt()
     await hal.press("Amazon")
-    problem_question = hal.prompt()
+    await hal.press("Damaged")
+    await hal.press("Sold by Amazon")
+    order_question = hal.prompt()
+    await hal.answer(order_number=AMAZON_ORDER)
+    date_question = hal.prompt()
     await bot.restart()
-    old = await hal.press("Answer", on=shop_question)
+    old = await hal.press("Answer", on=order_question)
     assert old.modal is None
     assert "That button is from an earlier step" in hal.text()
-    current = await hal.press("Answer", on=problem_question)
+    current = await hal.press("Answer", on=date_question)
     assert current.modal is not None
+    assert "Answer" in " ".join(shop_question.labels()), "the shop can be typed"
+
+
+async def test_a_question_answered_by_buttons_has_no_answer_form(bot: Bot) -> None:
+    """Typing cannot reach the bot on Discord: a form only where words are the answer."""
+    ivo = Person(bot, "ivo")
+    await ivo.slash("new")
+    await ivo.press("Amazon")
+    assert not any("Answer" in label for label in ivo.prompt().labels())
 
 
 # -- forms -------------------------------------------------------------------------------------

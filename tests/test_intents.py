@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.facts import Choice
 from flows.intents import pressed
+from flows.prompt import Choice
 from flows.reply import BACK, SKIP
 
 OUTCOMES = [

@@ -36,7 +36,16 @@ from adapters.discord_bot.commands import PLATFORM, dispute_group
 from adapters.discord_bot.render import ButtonSpec, Piece, Post, label, markdown, posts
 from bot.config import Setting, Settings
 from bot.engine import Engine
-from bot.events import Attachment, ButtonPress, Command, EventId, Inbound, Outbound, TextMessage
+from bot.events import (
+    Attachment,
+    ButtonPress,
+    ButtonStyle,
+    Command,
+    EventId,
+    Inbound,
+    Outbound,
+    TextMessage,
+)
 from bot.locks import KeyedLocks
 from flows.text import rich
 from storage import ConversationKey, PersonKey
@@ -76,6 +85,15 @@ class Recent(OrderedDict[K, V], Generic[K, V]):
             self.popitem(last=False)
 
 
+_STYLES = {
+    ButtonStyle.DEFAULT: discord.ButtonStyle.secondary,
+    ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
+    ButtonStyle.SUCCESS: discord.ButtonStyle.success,
+    ButtonStyle.DANGER: discord.ButtonStyle.danger,
+}
+"""The prompt's styles as Discord's colours (grey, blurple, green, red)."""
+
+
 class Pressable(
     discord.ui.DynamicItem[discord.ui.Button], template=r"fs:(?P<kind>[abg]):(?P<rest>.+)"
 ):
@@ -84,10 +102,15 @@ class Pressable(
     """
 
     def __init__(
-        self, custom_id: str, label: str = "…", primary: bool = False, row: int | None = None
+        self,
+        custom_id: str,
+        label: str = "…",
+        style: ButtonStyle = ButtonStyle.DEFAULT,
+        row: int | None = None,
     ) -> None:
-        style = discord.ButtonStyle.primary if primary else discord.ButtonStyle.secondary
-        super().__init__(discord.ui.Button(label=label, custom_id=custom_id, style=style, row=row))
+        super().__init__(
+            discord.ui.Button(label=label, custom_id=custom_id, style=_STYLES[style], row=row)
+        )
         self.kind, self.rest = custom_id[3], custom_id[5:]
 
     @classmethod
@@ -231,37 +254,38 @@ class DiscordAdapter:
     ) -> None:
         """Show the form for a question, unless the question is no longer being asked."""
         key = conversation(interaction)
-        current = self._asking.get(key.user_id)
-        if not await self._current(key, current, fact_id, skip):
+        current = await self._current(key, fact_id, skip)
+        if current is None:
             await self._answer(interaction, lambda key: ButtonPress(key, STALE_PRESS))
             return
         with self._busy():
-            if current is not None and current.skip:
-                skip = current.skip
             kept = self._kept.get(key.user_id, {})
-            await interaction.response.send_modal(forms.modal(kind, fact_id, skip, kept))
+            form = forms.modal(current.questions(kind), current.skip or skip, kept)
+            await interaction.response.send_modal(form)
 
     async def form_sent(self, interaction: discord.Interaction, skip: str) -> None:
         """A submitted form: its fields answer the current question and those after it."""
         key = conversation(interaction)
         fields = forms.submitted(cast(dict[str, Any], interaction.data or {}))
-        current = self._asking.get(key.user_id)
-        if not fields or not await self._current(key, current, fields[0][0], skip):
+        current = await self._current(key, fields[0][0], skip) if fields else None
+        if current is None:
             await self._answer(interaction, lambda key: ButtonPress(key, STALE_PRESS))
             return
-        await self._respond(interaction, self._fill(key, fields, skip))
+        asked = {q.id: q.label for q in (*current.together, *current.questions(forms.ANSWER_KIND))}
+        fields = [(field_id, value) for field_id, value in fields if field_id in asked]
+        await self._respond(interaction, self._fill(key, fields, current.skip or skip, asked))
 
-    async def _current(
-        self, key: ConversationKey, asking: forms.Asking | None, fact_id: str, skip: str
-    ) -> bool:
-        """Whether a form for `fact_id` still answers the question being asked. What this
+    async def _current(self, key: ConversationKey, fact_id: str, skip: str) -> forms.Asking | None:
+        """What is being asked, if a form for `fact_id` still answers it. What this
         process remembers decides; after a restart, the engine says whether the question's
-        skip button (stamped with its step) is still the latest one offered."""
-        if fact_id not in forms.QUESTIONS:
-            return False
-        if asking is not None:
-            return asking.fact == fact_id
-        return await self.engine.offered(key.person, skip)
+        skip button (stamped with its step) is still the latest one offered, and what
+        the question is."""
+        asking = self._asking.get(key.user_id)
+        if asking is None:
+            asking = forms.from_prompt(await self.engine.offered(key.person, skip), skip)
+            if asking.question is not None:
+                self._asking[key.user_id] = asking
+        return asking if asking.fact == fact_id else None
 
     async def _answer(
         self, interaction: discord.Interaction, event: Callable[[ConversationKey], Inbound]
@@ -276,10 +300,14 @@ class DiscordAdapter:
         return replies
 
     async def _fill(
-        self, key: ConversationKey, fields: list[tuple[str, str]], skip: str
+        self,
+        key: ConversationKey,
+        fields: list[tuple[str, str]],
+        skip: str,
+        labels: dict[str, str],
     ) -> list[Outbound]:
         async with self._people.hold(key.person):
-            filled = await forms.fill(self.engine, key, fields, skip)
+            filled = await forms.fill(self.engine, key, fields, skip, labels)
             self._kept[key.user_id] = filled.kept
             self._note(key.user_id, filled.replies)
         return filled.replies
@@ -366,7 +394,7 @@ class DiscordAdapter:
         pieces = []
         for message in messages:
             rows = [
-                tuple(ButtonSpec(label(b.label), f"fs:b:{b.data}") for b in row)
+                tuple(ButtonSpec(label(b.label), f"fs:b:{b.data}", b.style) for b in row)
                 for row in message.buttons
             ]
             extra = forms.form_buttons(message, kept)
@@ -416,7 +444,7 @@ def _view(rows: list[list[ButtonSpec]]) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
     for number, row in enumerate(rows):
         for spec in row:
-            view.add_item(Pressable(spec.custom_id, spec.label, spec.primary, row=number))
+            view.add_item(Pressable(spec.custom_id, spec.label, spec.style, row=number))
     return view
 
 

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.engine import Engine
-from bot.session import COMMANDS
+from bot.menu import COMMANDS
 from storage import PersonKey
 
 PLATFORM = "discord"

@@ -1,13 +1,13 @@
 """Typed answers on Discord: the ✍️ Answer button, its modal, and order details at once.
 
 Without the privileged message-content intent a bot never sees what people type in a
-channel, so every question that takes words gets a button that opens a modal (a form)
-instead. A question prompt is recognised by the engine's own skip button: the flow
-accepts typed answers exactly where it offers "Don't know / skip". The order details
-(number, dates, item, amount) can also be filled in one modal; its fields go to the
-engine one by one, as if typed in turn, so the parsers and error replies are the ones
-of the step-by-step path, and the first answer it refuses stops the run with the rest
-kept for the next try.
+channel, so every question answered by typing (the prompt's kind says so: text, a date,
+an amount) gets a button that opens a modal (a form) instead. The order details
+(number, dates, item, amount: the prompt's `together`) can also be filled in one modal;
+its fields go to the engine one by one, as if typed in turn, so the parsers and error
+replies are the ones of the step-by-step path, and the first answer it refuses stops
+the run with the rest kept for the next try. Everything is decided from the prompt's
+ids and kinds; its wording is only shown.
 """
 
 from __future__ import annotations
@@ -20,20 +20,19 @@ import discord
 
 from adapters.discord_bot.render import ButtonSpec
 from bot.engine import Engine
-from bot.events import ButtonPress, Outbound, TextMessage
-from flows.contacts import LOG_QUESTIONS
-from flows.dialogue import SKIP
-from flows.facts import FACTS, Fact
-from flows.parsers import MAX_TEXT
+from bot.events import (
+    MAX_ANSWER,
+    SKIP_ID,
+    ButtonPress,
+    ButtonStyle,
+    Outbound,
+    Prompt,
+    Question,
+    TextMessage,
+)
 from flows.text import RichText, join, rich
 from storage import ConversationKey
 
-QUESTIONS: dict[str, Fact] = {fact.id: fact for fact in (*FACTS, *LOG_QUESTIONS)}
-_WORDING = {fact_id: rich(fact.question).plain() for fact_id, fact in QUESTIONS.items()}
-ORDER_DETAILS = ("order_number", "order_date", "delivery_date", "item", "amount")
-"""Facts asked one after another that people usually have together (one order page)."""
-
-_LONG = {"what_happened", "notes", "earlier_contacts"}
 ANSWER = "✍️ Answer"
 DETAILS = "🧾 Order details at once"
 ANSWER_KIND, DETAILS_KIND = "a", "g"
@@ -42,10 +41,31 @@ MODAL_PREFIX = "fs:m:"
 
 @dataclass(frozen=True, slots=True)
 class Asking:
-    """What a person's latest buttons ask: a question's fact id and its skip button data."""
+    """What a person's latest buttons ask: the question, the ones that may be answered
+    with it, and its skip button's data."""
 
-    fact: str | None
+    question: Question | None
     skip: str | None
+    together: tuple[Question, ...] = ()
+
+    @property
+    def fact(self) -> str | None:
+        return self.question.id if self.question else None
+
+    def questions(self, kind: str) -> tuple[Question, ...]:
+        """The form's questions: this one, or the order details from it on."""
+        if kind == DETAILS_KIND and self.together:
+            return self.together
+        return (self.question,) if self.question else ()
+
+
+NOTHING = Asking(None, None)
+
+
+def from_prompt(prompt: Prompt | None, skip: str | None) -> Asking:
+    if prompt is None or prompt.question is None or skip is None:
+        return Asking(None, skip)
+    return Asking(prompt.question, skip, prompt.together)
 
 
 def asking(messages: Iterable[Outbound]) -> Asking | None:
@@ -54,46 +74,46 @@ def asking(messages: Iterable[Outbound]) -> Asking | None:
     if not with_buttons:
         return None
     prompt = with_buttons[-1]
-    skip = next((b.data for row in prompt.buttons for b in row if b.label == SKIP.label), None)
-    if skip is None:
-        return Asking(None, None)
-    text = prompt.text.plain()
-    return Asking(next((f for f, wording in _WORDING.items() if wording in text), None), skip)
+    skip = next((b.data for row in prompt.buttons for b in row if b.option == SKIP_ID), None)
+    return from_prompt(prompt.prompt, skip)
 
 
 def form_buttons(message: Outbound, kept: Mapping[str, str]) -> list[ButtonSpec]:
-    """The buttons that open a modal for this message's question (none if it asks none)."""
+    """The buttons that open a modal for this message's question: only where the answer
+    is typed (a choice question has its options as buttons)."""
     state = asking([message])
-    if state is None or state.fact is None:
+    if state is None or state.question is None or message.prompt is None:
         return []
-    buttons = [ButtonSpec(ANSWER, f"fs:{ANSWER_KIND}:{state.fact}:{state.skip}", primary=True)]
-    if state.fact in ORDER_DETAILS and (state.fact == ORDER_DETAILS[0] or kept):
-        buttons.append(ButtonSpec(DETAILS, f"fs:{DETAILS_KIND}:{state.fact}:{state.skip}"))
+    if not message.prompt.typed:
+        return []
+    custom = f"{state.fact}:{state.skip}"
+    buttons = [ButtonSpec(ANSWER, f"fs:{ANSWER_KIND}:{custom}", ButtonStyle.PRIMARY)]
+    first = state.together[:1] == (state.question,) and len(state.together) > 1
+    if state.together and (first or kept):
+        buttons.append(ButtonSpec(DETAILS, f"fs:{DETAILS_KIND}:{custom}"))
     return buttons
 
 
-def modal(kind: str, fact_id: str, skip: str, kept: Mapping[str, str]) -> discord.ui.Modal:
-    """The form for one question, or for the order details from `fact_id` on.
+def modal(questions: tuple[Question, ...], skip: str, kept: Mapping[str, str]) -> discord.ui.Modal:
+    """The form for one question, or for several (the order details).
 
     In the single form the answer is required; in the order-details form a blank field
     means "don't know" (it presses skip), like leaving a question out.
     """
-    several = kind == DETAILS_KIND and fact_id in ORDER_DETAILS
-    ids = ORDER_DETAILS[ORDER_DETAILS.index(fact_id) :] if several else (fact_id,)
-    title = "Order details" if several else QUESTIONS[fact_id].label
+    several = len(questions) > 1
+    title = "Order details" if several else questions[0].label
     form = discord.ui.Modal(title=title[:45], custom_id=f"{MODAL_PREFIX}{skip}", timeout=900)
-    for field_id in ids:
-        fact = QUESTIONS[field_id]
-        wording = "Leave blank if you don't know." if several else _WORDING[field_id]
+    for question in questions:
         field: discord.ui.TextInput[discord.ui.Modal] = discord.ui.TextInput(
-            custom_id=field_id,
-            style=discord.TextStyle.long if field_id in _LONG else discord.TextStyle.short,
-            default=kept.get(field_id),
+            custom_id=question.id,
+            style=discord.TextStyle.long if question.long else discord.TextStyle.short,
+            default=kept.get(question.id),
             required=not several,
-            max_length=MAX_TEXT,
+            max_length=MAX_ANSWER,
         )
+        description = "Leave blank if you don't know." if several else None
         form.add_item(
-            discord.ui.Label(text=fact.label[:45], description=_clip(wording), component=field)
+            discord.ui.Label(text=question.label[:45], description=description, component=field)
         )
     return form
 
@@ -108,7 +128,7 @@ def submitted(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                 walk(component.get("components", ()))
             elif component.get("type") == 18:
                 walk((component["component"],))
-            elif component.get("custom_id") in QUESTIONS:
+            elif "custom_id" in component:
                 found.append((component["custom_id"], component.get("value") or ""))
 
     walk(data.get("components", ()))
@@ -124,7 +144,11 @@ class Filled:
 
 
 async def fill(
-    engine: Engine, key: ConversationKey, fields: list[tuple[str, str]], skip: str
+    engine: Engine,
+    key: ConversationKey,
+    fields: list[tuple[str, str]],
+    skip: str,
+    labels: Mapping[str, str],
 ) -> Filled:
     """Give the engine the fields in order; stop where the flow does not ask the next one.
 
@@ -138,7 +162,7 @@ async def fill(
     for index, (fact_id, value) in enumerate(fields):
         text = value.strip()
         replies = await engine.handle(TextMessage(key, text) if text else ButtonPress(key, skip))
-        now = asking(replies) or Asking(None, None)
+        now = asking(replies) or NOTHING
         skip = now.skip or skip
         if now.fact == fact_id:  # asked again: refused (or stale); keep it and the rest
             kept = {field: typed for field, typed in fields[index:] if typed.strip()}
@@ -148,28 +172,24 @@ async def fill(
         if upcoming is not None and now.fact != upcoming:  # the flow went elsewhere
             kept = {field: typed for field, typed in fields[index + 1 :] if typed.strip()}
             break
-    notes = _notes(saved, kept) if len(fields) > 1 else RichText()
+    notes = _notes(saved, kept, labels) if len(fields) > 1 else RichText()
     return Filled(([Outbound(notes)] if notes else []) + replies, kept)
 
 
-def _notes(saved: list[str], kept: dict[str, str]) -> RichText:
+def _notes(saved: list[str], kept: dict[str, str], labels: Mapping[str, str]) -> RichText:
     parts = []
     if saved:
-        parts.append(rich("Saved: {facts}.", facts=_labels(saved)))
+        parts.append(rich("Saved: {facts}.", facts=_labels(saved, labels)))
     if kept:
         parts.append(
             rich(
                 "I kept what you typed for {facts}: it's filled in when you press **{button}**.",
-                facts=_labels(kept),
-                button=DETAILS if any(f in ORDER_DETAILS for f in kept) else ANSWER,
+                facts=_labels(kept, labels),
+                button=DETAILS if len(kept) > 1 else ANSWER,
             )
         )
     return join(parts, " ")
 
 
-def _labels(fact_ids: Iterable[str]) -> str:
-    return ", ".join(QUESTIONS[fact_id].label for fact_id in fact_ids)
-
-
-def _clip(text: str, limit: int = 100) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _labels(fact_ids: Iterable[str], labels: Mapping[str, str]) -> str:
+    return ", ".join(labels.get(fact_id, fact_id) for fact_id in fact_ids)

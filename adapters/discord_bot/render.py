@@ -14,8 +14,8 @@ from itertools import groupby
 
 from discord.utils import escape_mentions
 
-from bot.events import Attachment
-from bot.session import COMMANDS
+from bot.events import Attachment, ButtonStyle
+from bot.menu import COMMANDS
 from flows.text import RichText, Style
 
 MAX_CONTENT = 2000
@@ -43,7 +43,7 @@ class ButtonSpec:
 
     label: str
     custom_id: str
-    primary: bool = False
+    style: ButtonStyle = ButtonStyle.DEFAULT
 
 
 @dataclass

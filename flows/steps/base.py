@@ -15,10 +15,11 @@ from typing import Any, Generic, TypeVar
 from flows import parsers
 from flows.case import CaseModel
 from flows.deadlines import deadline_reminders, deadline_summary
-from flows.facts import Choice, Fact, display
+from flows.facts import Fact, display
+from flows.prompt import BACK, SKIP, Choice, InputKind, Prompt
 from flows.records import Case
 from flows.reminders import DEADLINE, ReminderCancel
-from flows.reply import BACK, SKIP, Reply, Rows, Turn, rows
+from flows.reply import Reply, Rows, Turn, rows
 from flows.text import RichText, join, rich
 
 ANSWER_VERBS = ("pick", "skip")
@@ -38,7 +39,11 @@ class Conversation(CaseModel):
         self.turn = Turn()
 
     def say(self, text: RichText, choices: Rows = ()) -> None:
-        self.turn.replies.append(Reply(text, choices))
+        self.turn.replies.append(self.ask(text, choices) if choices else Reply(text))
+
+    def ask(self, text: RichText, options: Rows, kind: InputKind = InputKind.CHOICE) -> Reply:
+        """A reply asking this state's question: the options, and what else answers it."""
+        return Reply(text, Prompt(self.state, kind, options))
 
     def cancel_reminders(self, kinds: tuple[str, ...], reason: str) -> None:
         self.turn.cancels.append(ReminderCancel(self.record.id, kinds, reason))
@@ -78,8 +83,14 @@ class Conversation(CaseModel):
         return labels.get(arg, arg)
 
     def question_prompt(
-        self, question: Fact | None, answers: dict[str, Any], heading: str
+        self,
+        question: Fact | None,
+        answers: dict[str, Any],
+        heading: str,
+        together: tuple[Fact, ...] = (),
     ) -> Reply:
+        """The question with its options, skip and back; `together` are the questions
+        from it on that a person may answer at once (see `Prompt.together`)."""
         if question is None:
             return Reply(rich("Something went missing here. Type /status to pick up again."))
         choices = [Choice(f"pick:{c.value}", c.label) for c in question.choices(self.playbook)]
@@ -90,7 +101,14 @@ class Conversation(CaseModel):
         if current is not None:
             text.append(rich("Currently: {value}", value=display(question, current, self.playbook)))
         nav = [SKIP, BACK] if question.id != "merchant" or answers else [SKIP]
-        return Reply(join(text), (*rows(choices), tuple(nav)), typed_only=not choices)
+        prompt = Prompt(
+            self.state,
+            question.kind,
+            (*rows(choices), tuple(nav)),
+            question.asked(),
+            tuple(q.asked() for q in together),
+        )
+        return Reply(join(text), prompt)
 
 
 C = TypeVar("C", bound=Conversation, contravariant=True)

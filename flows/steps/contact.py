@@ -8,11 +8,11 @@ from datetime import time
 from flows import machine, parsers
 from flows.case import LOG
 from flows.contacts import RESULTS
-from flows.facts import Choice
 from flows.promises import record_promises
+from flows.prompt import BACK, ButtonStyle, Choice, InputKind
 from flows.records import Contact
 from flows.reminders import FOLLOW_UP, ReminderRequest
-from flows.reply import BACK, Reply, rows
+from flows.reply import Reply, rows
 from flows.script import contact_script, template_values
 from flows.steps.base import ANSWER_VERBS, Conversation, Step
 from flows.text import join, rich
@@ -42,7 +42,7 @@ class ContactSteps(Conversation):
                 )
             )
         choices = [Choice(f"channel:{c}", playbook.channels[c].label) for c in ranked]
-        return Reply(join(lines), (*rows(choices, 3), (BACK,)))
+        return self.ask(join(lines), (*rows(choices, 3), (BACK,)))
 
     def ranked_channels(self) -> list[str]:
         """The problem's ranking; an urgent case puts the phone first."""
@@ -75,7 +75,9 @@ class ContactSteps(Conversation):
                 rich("\nWhen you've been in touch, log it here so nothing gets lost."),
             ]
         )
-        return Reply(text, ((Choice("do:log", "📝 Log the contact"), BACK),))
+        return self.ask(
+            text, ((Choice("do:log", "📝 Log the contact", ButtonStyle.PRIMARY), BACK),)
+        )
 
     # -- logging -----------------------------------------------------------------------
 
@@ -167,10 +169,9 @@ class ContactSteps(Conversation):
                 "If it's less than you're owed, it's fine to say no politely and ask again higher up."
             )
         )
-        return Reply(
-            join(text),
-            ((Choice("do:accept", "👍 Accept it"), Choice("do:decline", "👎 Not enough")), (BACK,)),
-        )
+        accept = Choice("do:accept", "👍 Accept it", ButtonStyle.SUCCESS)
+        decline = Choice("do:decline", "👎 Not enough")
+        return self.ask(join(text), ((accept, decline), (BACK,)), InputKind.CONFIRM)
 
 
 STEPS: dict[str, Step[ContactSteps]] = {

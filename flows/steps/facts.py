@@ -4,8 +4,9 @@ self-service step that often settles it before anyone is contacted."""
 from __future__ import annotations
 
 from flows import machine
-from flows.facts import FACTS_BY_ID, Choice, display
-from flows.reply import BACK, Reply, rows
+from flows.facts import FACTS_BY_ID, ORDER_DETAILS, display
+from flows.prompt import BACK, ButtonStyle, Choice, InputKind
+from flows.reply import Reply, rows
 from flows.steps.base import ANSWER_VERBS, Conversation, Step
 from flows.text import RichText, join, rich
 
@@ -19,8 +20,11 @@ class FactSteps(Conversation):
         number = next((i for i, q in enumerate(questions, 1) if q.id == current), 1)
         # How many questions depends on the shop (Amazon asks who sold it): no total until then.
         total = f" of {len(questions)}" if "merchant" in self.facts else ", about a dozen in all"
+        together = tuple(
+            q for q in questions[number - 1 :] if current in ORDER_DETAILS and q.id in ORDER_DETAILS
+        )
         return self.question_prompt(
-            self.gathering().get(current), self.facts, f"Question {number}{total}"
+            self.gathering().get(current), self.facts, f"Question {number}{total}", together
         )
 
     def fact_chosen(self, verb: str, arg: str) -> None:
@@ -66,7 +70,8 @@ class FactSteps(Conversation):
                 )
             )
         edits = [Choice(f"edit:{f.id}", f"✏️ {f.label}") for f in self.gathering().questions]
-        return Reply(join(lines), ((Choice("do:confirm", "✅ All correct"), BACK), *rows(edits, 3)))
+        confirm = Choice("do:confirm", "✅ All correct", ButtonStyle.SUCCESS)
+        return self.ask(join(lines), ((confirm, BACK), *rows(edits, 3)), InputKind.CONFIRM)
 
     def review_chosen(self, verb: str, arg: str) -> None:
         """`edit:<fact>` reopens one fact; back then returns to the review."""
@@ -112,12 +117,12 @@ class FactSteps(Conversation):
                 link,
             ]
         )
-        return Reply(
+        return self.ask(
             text,
             (
                 (
-                    Choice("do:solved", "🎉 That solved it"),
-                    Choice("do:need_help", "Still need help"),
+                    Choice("do:solved", "🎉 That solved it", ButtonStyle.SUCCESS),
+                    Choice("do:need_help", "Still need help", ButtonStyle.PRIMARY),
                 ),
                 (BACK,),
             ),

@@ -4,11 +4,13 @@ case resolved or dropped (which can be reopened)."""
 from __future__ import annotations
 
 from flows import machine
-from flows.facts import Choice
+from flows.prompt import ButtonStyle, Choice, InputKind
 from flows.reminders import CHECK_IN, KINDS
 from flows.reply import Reply
 from flows.steps.base import Conversation, Step
 from flows.text import rich
+
+DROP = Choice("do:drop", "🗑 Drop this case", ButtonStyle.DANGER)
 
 
 class HomeSteps(Conversation):
@@ -21,32 +23,44 @@ class HomeSteps(Conversation):
 
     def case_menu_prompt(self) -> Reply:
         if not self.facts_confirmed():
-            return Reply(
+            return self.ask(
                 rich("**This case is paused.** Carry on with the questions, or drop it."),
-                ((Choice("do:resume", "▶️ Continue"), Choice("do:drop", "🗑 Drop this case")),),
+                ((Choice("do:resume", "▶️ Continue", ButtonStyle.PRIMARY), DROP),),
             )
         contacts = len(self.record.contacts)
         text = rich(
             "**What next?** {count} logged so far.",
             count=f"{contacts} contact{'s' if contacts != 1 else ''}",
         )
-        return Reply(
+        return self.ask(
             text,
             (
-                (Choice("do:plan", "📞 Plan a contact"), Choice("do:log", "📝 Log a contact")),
-                (Choice("do:escalate", "⬆️ Escalate"), Choice("do:resolve", "🎉 It's resolved")),
-                (Choice("do:drop", "🗑 Drop this case"),),
+                (
+                    Choice("do:plan", "📞 Plan a contact", ButtonStyle.PRIMARY),
+                    Choice("do:log", "📝 Log a contact"),
+                ),
+                (
+                    Choice("do:escalate", "⬆️ Escalate"),
+                    Choice("do:resolve", "🎉 It's resolved", ButtonStyle.SUCCESS),
+                ),
+                (DROP,),
             ),
         )
 
     # -- confirm_drop ------------------------------------------------------------------
 
     def confirm_drop_prompt(self) -> Reply:
-        return Reply(
+        return self.ask(
             rich(
                 "**Drop this case?** Its record stays in /cases and /export, but I'll stop reminding you about it."
             ),
-            ((Choice("do:confirm", "Yes, drop it"), Choice("do:back", "No, keep it")),),
+            (
+                (
+                    Choice("do:confirm", "Yes, drop it", ButtonStyle.DANGER),
+                    Choice("do:back", "No, keep it"),
+                ),
+            ),
+            InputKind.CONFIRM,
         )
 
     # -- resolved, dropped -------------------------------------------------------------
@@ -57,7 +71,7 @@ class HomeSteps(Conversation):
             "**This case is {word}.** Type /export for the case file, or /new to start another case.",
             word=word,
         )
-        return Reply(text, ((Choice("do:reopen", "↩️ Reopen it"),),))
+        return self.ask(text, ((Choice("do:reopen", "↩️ Reopen it"),),))
 
     def close_case(self) -> None:
         """Effect of entering resolved or dropped: the closing time, the timeline, and

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows import machine
-from flows.facts import Choice
 from flows.playbook import RUNGS
-from flows.reply import BACK, Reply, rows
+from flows.prompt import BACK, ButtonStyle, Choice
+from flows.reply import Reply, rows
 from flows.script import email_text, template_values
 from flows.steps.base import Conversation, Step
 from flows.text import RichText, join, plain, rich
@@ -40,7 +40,7 @@ class LadderSteps(Conversation):
                 lines.append(
                     rich("  _Not open yet:_ {why}", why=" ".join(self.guarantee_blockers()))
                 )
-        return Reply(join(lines), (*rows(choices), (BACK,)))
+        return self.ask(join(lines), (*rows(choices), (BACK,)))
 
     def escalation_started(self) -> None:
         """Effect of escalating from anywhere but the ladder (before the state changes,
@@ -105,11 +105,11 @@ class LadderSteps(Conversation):
                     checked=rule.checked.isoformat(),
                 )
             )
-        choices: list[Choice] = [Choice("do:log", "📝 Log what happened")]
+        choices: list[Choice] = [Choice("do:log", "📝 Log what happened", ButtonStyle.PRIMARY)]
         if rung.id == machine.SWITCH_CHANNEL:
             choices.insert(0, Choice("do:plan", "📞 Pick another channel"))
-        choices.append(Choice("do:resolve", "🎉 It's resolved"))
-        return Reply(join(parts, "\n\n"), (*rows(choices), (BACK,)))
+        choices.append(Choice("do:resolve", "🎉 It's resolved", ButtonStyle.SUCCESS))
+        return self.ask(join(parts, "\n\n"), (*rows(choices), (BACK,)))
 
     def rung_specifics(self, rung_id: str) -> list[RichText]:
         """What a rung adds from this case's facts: a script, a letter, dates, a warning."""

@@ -1,0 +1,95 @@
+"""The prompt as data: every reply that asks something says what it asks by ids and
+kinds, so adapters (and these tests) never read its English."""
+
+from __future__ import annotations
+
+from bot.events import BACK_ID, SKIP_ID, ButtonStyle, InputKind, Outbound, Prompt
+from tests.chat import Chat, Story, answer, tell
+
+
+def asked(chat: Chat) -> Prompt:
+    prompt = chat.replies[-1].prompt
+    assert prompt is not None, chat.last_text()
+    return prompt
+
+
+def options(message: Outbound) -> dict[str, ButtonStyle]:
+    return {button.option: button.style for row in message.buttons for button in row}
+
+
+async def test_each_fact_question_says_its_id_and_kind() -> None:
+    chat = Chat()
+    await chat.say("/new")
+    kinds = {}
+    story = Story()
+    while (prompt := asked(chat)).step == "gathering":
+        assert prompt.question is not None
+        kinds[prompt.question.id] = prompt.question.kind
+        assert prompt.kind == prompt.question.kind
+        assert prompt.skip
+        assert SKIP_ID in options(chat.replies[-1])
+        await answer(chat, getattr(story, prompt.question.id))
+    assert kinds["problem"] == InputKind.CHOICE
+    assert kinds["order_number"] == InputKind.TEXT
+    assert kinds["order_date"] == kinds["delivery_date"] == InputKind.DATE
+    assert kinds["amount"] == InputKind.AMOUNT
+    assert asked(chat).step == "review"
+
+
+async def test_the_first_question_has_no_back_and_the_second_has() -> None:
+    chat = Chat()
+    await chat.say("/new")
+    assert not asked(chat).back
+    await chat.press("Amazon")
+    assert asked(chat).back and BACK_ID in options(chat.replies[-1])
+
+
+async def test_typed_only_is_where_a_bare_number_is_an_answer() -> None:
+    chat = Chat()
+    await chat.say("/new")
+    assert not asked(chat).typed_only, "the shop question has an Amazon button"
+    await chat.press("Amazon")
+    await chat.press("Damaged")
+    await chat.press("Sold by Amazon")
+    prompt = asked(chat)
+    assert prompt.question is not None and prompt.question.id == "order_number"
+    assert prompt.typed_only
+    assert [q.id for q in prompt.together] == [
+        "order_number",
+        "order_date",
+        "delivery_date",
+        "item",
+        "amount",
+    ]
+
+
+async def test_the_review_confirms_in_green_and_dropping_is_red() -> None:
+    chat = Chat()
+    await tell(chat)
+    prompt = asked(chat)
+    assert (prompt.step, prompt.kind) == ("review", InputKind.CONFIRM)
+    assert options(chat.replies[-1])["do:confirm"] == ButtonStyle.SUCCESS
+    await chat.say("/cancel")
+    assert asked(chat).step == "case_menu"
+    assert options(chat.replies[-1])["do:drop"] == ButtonStyle.DANGER
+    await chat.press_data(chat.button("Drop").data)
+    prompt = asked(chat)
+    assert (prompt.step, prompt.kind) == ("confirm_drop", InputKind.CONFIRM)
+    assert options(chat.replies[-1])["do:confirm"] == ButtonStyle.DANGER
+
+
+async def test_the_session_own_prompts_have_steps() -> None:
+    chat = Chat()
+    await chat.say("/start")
+    assert asked(chat).step == "welcome"
+    assert options(chat.replies[-1])["new"] == ButtonStyle.PRIMARY
+    await chat.say("/forget")
+    prompt = asked(chat)
+    assert (prompt.step, prompt.kind) == ("forget", InputKind.CONFIRM)
+    assert options(chat.replies[-1])["forget:yes"] == ButtonStyle.DANGER
+
+
+async def test_a_reply_that_asks_nothing_has_no_prompt() -> None:
+    chat = Chat()
+    await chat.say("/help")
+    assert [message.prompt for message in chat.replies] == [None]
