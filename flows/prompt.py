@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class InputKind(StrEnum):
@@ -77,6 +78,13 @@ class Question:
     long: bool = False
     """Answered in sentences (what happened, what was said): a paragraph box, not a line."""
 
+    def to_json(self) -> list[Any]:
+        return [self.id, self.label, str(self.kind), self.long]
+
+    @classmethod
+    def from_json(cls, stored: list[Any]) -> Question:
+        return cls(stored[0], stored[1], InputKind(stored[2]), bool(stored[3]))
+
 
 @dataclass(frozen=True, slots=True)
 class Prompt:
@@ -119,3 +127,27 @@ class Prompt:
     def typed_only(self) -> bool:
         """Typed, with no option but skip and back: a typed "2" is an answer, not a press."""
         return self.typed and all(c.value in (SKIP_ID, BACK_ID) for c in self.choices())
+
+    def to_json(self) -> dict[str, Any]:
+        """As stored with a reply waiting to be sent (the outbox)."""
+        return {
+            "step": self.step,
+            "kind": str(self.kind),
+            "options": [[[c.value, c.label, str(c.style)] for c in row] for row in self.options],
+            "question": self.question.to_json() if self.question else None,
+            "together": [question.to_json() for question in self.together],
+        }
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> Prompt:
+        question = stored.get("question")
+        return cls(
+            stored["step"],
+            InputKind(stored["kind"]),
+            tuple(
+                tuple(Choice(value, label, ButtonStyle(style)) for value, label, style in row)
+                for row in stored["options"]
+            ),
+            Question.from_json(question) if question else None,
+            tuple(Question.from_json(q) for q in stored.get("together", ())),
+        )

@@ -3,6 +3,8 @@ kinds, so adapters (and these tests) never read its English."""
 
 from __future__ import annotations
 
+import json
+
 from bot.events import BACK_ID, SKIP_ID, ButtonStyle, InputKind, Outbound, Prompt
 from tests.chat import Chat, Story, answer, tell
 
@@ -93,3 +95,14 @@ async def test_a_reply_that_asks_nothing_has_no_prompt() -> None:
     chat = Chat()
     await chat.say("/help")
     assert [message.prompt for message in chat.replies] == [None]
+
+
+async def test_every_prompt_of_a_case_survives_the_outbox_as_json() -> None:
+    """Replies wait in the outbox as JSON; what they ask must come back whole."""
+    chat = Chat()
+    await tell(chat)
+    await chat.press("All correct")
+    prompts = [m.prompt for turn in chat.history for m in turn if m.prompt is not None]
+    assert len({prompt.step for prompt in prompts}) >= 3
+    for prompt in prompts:
+        assert Prompt.from_json(json.loads(json.dumps(prompt.to_json()))) == prompt

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from bot.events import Attachment, Button, Outbound
+from bot.events import Attachment, Button, ButtonStyle, Outbound, Prompt
 from bot.reminders.lifecycle import INDEXED, Status, Step, advance
 from flows.text import RichText, Span, Style
 from storage import ConversationKey, DueEntry, PersonKey, PersonRecord
@@ -290,9 +290,12 @@ def _log_failed(person: PersonKey, reply: Reply) -> None:
 def _message_json(message: Outbound) -> JSONDict:
     stored: JSONDict = {
         "text": [[span.text, str(span.style)] for span in message.text.spans],
-        "buttons": [[[button.label, button.data] for button in row] for row in message.buttons],
+        "buttons": [
+            [[button.label, button.data, button.option, str(button.style)] for button in row]
+            for row in message.buttons
+        ],
         "private": message.private,
-        "typed_only": message.typed_only,
+        "prompt": message.prompt.to_json() if message.prompt else None,
     }
     if message.attachment is not None:
         stored["attachment"] = {
@@ -307,7 +310,7 @@ def _message(stored: JSONDict) -> Outbound:
     attachment = stored.get("attachment")
     return Outbound(
         RichText(tuple(Span(text, Style(style)) for text, style in stored["text"])),
-        tuple(tuple(Button(label, data) for label, data in row) for row in stored["buttons"]),
+        tuple(tuple(_button(*button) for button in row) for row in stored["buttons"]),
         Attachment(
             attachment["filename"],
             base64.b64decode(attachment["content"]),
@@ -316,5 +319,10 @@ def _message(stored: JSONDict) -> Outbound:
         if attachment
         else None,
         private=stored["private"],
-        typed_only=stored["typed_only"],
+        prompt=Prompt.from_json(stored["prompt"]) if stored.get("prompt") else None,
     )
+
+
+def _button(label: str, data: str, option: str = "", style: str = "default") -> Button:
+    """A stored button; those stored before buttons had ids have none."""
+    return Button(label, data, option, ButtonStyle(style))
