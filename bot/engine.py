@@ -24,12 +24,12 @@ from typing import TypeVar
 from bot import buttons, inbound
 from bot.casefile import status_line
 from bot.events import Inbound, Outbound, Prompt
-from bot.locks import KeyedLocks
 from bot.reminders import Deliver, Status, due_index, outbox
 from bot.reminders.outbox import Reply
 from bot.session import Session
 from flows.text import RichText
 from storage import DueEntry, PersonKey, PersonRecord, Store
+from storage.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Engine:
         """Told of every due entry a save adds (the reminder scheduler hooks in here)."""
         self.on_forget: list[Callable[[PersonKey], None]] = []
         """Told of each person deleted by /forget, so adapters drop what they hold in memory."""
-        self._locks = KeyedLocks()
+        self._locks = store.person_locks()
         self.sending = KeyedLocks()
         """One delivery of a person's replies at a time, so they arrive in order."""
 

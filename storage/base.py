@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from storage.keys import PersonKey
+from storage.locks import PersonLocks
 
 SCHEMA_VERSION = 2
 """Version of the record layout below. A backend that keeps records stores, with each,
@@ -136,6 +137,14 @@ class Store(ABC):
     @abstractmethod
     def due_entries(self) -> Iterator[DueEntry]:
         """Every entry of the due index, in no particular order (for start-up, not per turn)."""
+
+    def person_locks(self) -> PersonLocks:
+        """The lock a turn holds on its person around load, change and save.
+
+        Held, one person's turns run one at a time wherever they run: in this process for
+        a store one process uses, in every process sharing the store otherwise.
+        """
+        return PersonLocks()
 
     async def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing open
         """Release whatever the backend holds open."""

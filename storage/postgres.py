@@ -11,8 +11,12 @@ other turn up. The start-up scans (`people`, `due_entries`) are plain iterators 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC
+import hashlib
+from collections.abc import AsyncIterator, Collection, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
@@ -22,6 +26,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from storage.base import SCHEMA_VERSION, DueEntry, PersonRecord, Store, StoreError
 from storage.keys import PersonKey
+from storage.locks import PersonLocks
 from storage.migrations import upgrade as records_upgrade
 from storage.postgres_schema import Migration, check_current, upgrade
 
@@ -31,7 +36,11 @@ CONNECT_SECONDS = 10.0
 SCAN_BATCH = 2000
 """Rows a start-up scan fetches per round trip."""
 
-Pool = AsyncConnectionPool[psycopg.AsyncConnection[TupleRow]]
+IDLE_MS = 60_000
+"""A held person's transaction left idle this long is ended by the server (lock freed)."""
+
+Connection = psycopg.AsyncConnection[TupleRow]
+Pool = AsyncConnectionPool[Connection]
 
 
 def safe_url(url: str) -> str:
@@ -59,7 +68,7 @@ def check_url(url: str) -> None:
         raise StoreError("the database URL names no database (postgresql://USER@HOST/DB)")
 
 
-async def connect(url: str) -> psycopg.AsyncConnection[TupleRow]:
+async def connect(url: str) -> Connection:
     """One autocommit connection, or StoreError saying why there is none."""
     check_url(url)
     try:
@@ -124,8 +133,39 @@ class PostgresStore(Store):
     async def close(self) -> None:
         await self._pool.close()
 
-    async def load(self, person: PersonKey) -> PersonRecord:
+    def person_locks(self) -> PersonLocks:
+        return _DatabasePersonLocks(self)
+
+    @asynccontextmanager
+    async def holding(self, person: PersonKey) -> AsyncIterator[None]:
+        """A transaction holding the person's advisory lock, which the store's calls in
+        this task join until it ends: committed when the block ends, rolled back when it
+        raises. Another instance holding the same person waits for the commit."""
+        async with self._pool.connection() as conn, conn.transaction():
+            # A process that hangs mid-turn must not hold the person for ever; one that
+            # dies closes its connection, which ends the transaction at once.
+            await conn.execute(f"SET LOCAL idle_in_transaction_session_timeout = {IDLE_MS}")
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (person_lock_key(person),))
+            joined = _Joined(self, conn)
+            token = _JOINED.set(joined)
+            try:
+                yield
+            finally:
+                joined.open = False
+                _JOINED.reset(token)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Connection]:
+        """The held person's transaction when this task is in one, else a pooled connection."""
+        joined = _JOINED.get()
+        if joined is not None and joined.open and joined.store is self:
+            yield joined.conn
+            return
         async with self._pool.connection() as conn:
+            yield conn
+
+    async def load(self, person: PersonKey) -> PersonRecord:
+        async with self._connection() as conn:
             cursor = await conn.execute(
                 "SELECT schema_version, record::text FROM people"
                 " WHERE platform = %s AND user_id = %s",
@@ -144,38 +184,44 @@ class PostgresStore(Store):
         return record if version == SCHEMA_VERSION else records_upgrade(record, version)
 
     async def save(self, person: PersonKey, record: PersonRecord) -> None:
-        text = record.to_json()  # before connecting: a value JSON cannot hold writes nothing
-        async with self._pool.connection() as conn:
-            await conn.execute(
-                "INSERT INTO people (platform, user_id, schema_version, record)"
-                " VALUES (%s, %s, %s, %s::json)"
-                " ON CONFLICT (platform, user_id) DO UPDATE SET"
-                " schema_version = excluded.schema_version, record = excluded.record,"
-                " saved_at = now()",
-                (person.platform, person.user_id, SCHEMA_VERSION, text),
-            )
+        await self.commit(person, record)
+
+    async def commit(
+        self,
+        person: PersonKey,
+        record: PersonRecord | None,
+        added: Collection[DueEntry] = (),
+        removed: Collection[DueEntry] = (),
+    ) -> None:
+        """The record and its due-index changes in one transaction: all or nothing."""
+        # Serialised before connecting: a value JSON cannot hold writes nothing.
+        text = None if record is None else record.to_json()
+        async with self._connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            if added:
+                await cursor.executemany(_ADD_DUE, [_due_row(entry) for entry in sorted(added)])
+            if text is not None:
+                await cursor.execute(
+                    "INSERT INTO people (platform, user_id, schema_version, record)"
+                    " VALUES (%s, %s, %s, %s::json)"
+                    " ON CONFLICT (platform, user_id) DO UPDATE SET"
+                    " schema_version = excluded.schema_version, record = excluded.record,"
+                    " saved_at = now()",
+                    (person.platform, person.user_id, SCHEMA_VERSION, text),
+                )
+            if removed:
+                await cursor.executemany(_REMOVE_DUE, [_due_row(e) for e in sorted(removed)])
 
     async def delete(self, person: PersonKey) -> None:
         whose = (person.platform, person.user_id)
-        async with self._pool.connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             await conn.execute("DELETE FROM due WHERE platform = %s AND user_id = %s", whose)
             await conn.execute("DELETE FROM people WHERE platform = %s AND user_id = %s", whose)
 
     async def add_due(self, entry: DueEntry) -> None:
-        async with self._pool.connection() as conn:
-            await conn.execute(
-                "INSERT INTO due (platform, user_id, reminder_id, due) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT DO NOTHING",
-                _due_row(entry),
-            )
+        await self.commit(entry.person, None, added=[entry])
 
     async def remove_due(self, entry: DueEntry) -> None:
-        async with self._pool.connection() as conn:
-            await conn.execute(
-                "DELETE FROM due WHERE platform = %s AND user_id = %s AND reminder_id = %s"
-                " AND due = %s",
-                _due_row(entry),
-            )
+        await self.commit(entry.person, None, removed=[entry])
 
     def people(self) -> Iterator[PersonKey]:
         for platform, user_id in self._scan("SELECT platform, user_id FROM people"):
@@ -195,5 +241,46 @@ class PostgresStore(Store):
             yield from cursor
 
 
-def _due_row(entry: DueEntry) -> tuple[str, str, str, object]:
+_ADD_DUE = (
+    "INSERT INTO due (platform, user_id, reminder_id, due) VALUES (%s, %s, %s, %s)"
+    " ON CONFLICT DO NOTHING"
+)
+_REMOVE_DUE = (
+    "DELETE FROM due WHERE platform = %s AND user_id = %s AND reminder_id = %s AND due = %s"
+)
+
+
+def _due_row(entry: DueEntry) -> tuple[str, str, str, datetime]:
     return (entry.person.platform, entry.person.user_id, entry.reminder_id, entry.due)
+
+
+def person_lock_key(person: PersonKey) -> int:
+    """The person's advisory lock: 64 bits of a hash of who they are, as PostgreSQL's
+    signed bigint (two people sharing one would only queue behind each other)."""
+    digest = hashlib.sha256(f"person:{person}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@dataclass
+class _Joined:
+    """A held person's transaction, which the store's calls in the holding task join."""
+
+    store: PostgresStore
+    conn: Connection
+    open: bool = True
+    """False once the hold has ended (a task started inside it may outlive it)."""
+
+
+_JOINED: ContextVar[_Joined | None] = ContextVar("fairshake_postgres_joined", default=None)
+
+
+class _DatabasePersonLocks(PersonLocks):
+    """The in-process lock, then the person's lock in the database, for the turn's
+    reads and writes to join."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        super().__init__()
+        self._store = store
+
+    def shared(self, person: PersonKey) -> AbstractAsyncContextManager[None]:
+        return self._store.holding(person)

@@ -4,18 +4,21 @@ contract itself is in test_storage_contract.py."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from storage import DueEntry, PersonKey, PersonRecord, StoreError, TinyDBStore
-from storage.postgres import PostgresStore, safe_url, upgrade_database
+from storage.postgres import PostgresStore, person_lock_key, safe_url, upgrade_database
 from storage.postgres_schema import LATEST
+from tests.chat import Chat
 from tests.test_cli import fairshake
 
 ALICE = PersonKey("telegram", "1001")
@@ -216,3 +219,93 @@ def test_the_bot_keeps_a_conversation_in_the_database(database_url: str, tmp_pat
         ).fetchall()
     assert people == [("console", 3)]
     assert not (tmp_path / "data" / "people").exists()
+
+
+@pytest.fixture
+async def instances(database_url: str) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
+    """Two stores on one upgraded database, as two instances of the bot would hold."""
+    await upgrade_database(database_url)
+    first, second = await PostgresStore.open(database_url), await PostgresStore.open(database_url)
+    yield first, second
+    await first.close()
+    await second.close()
+
+
+async def test_a_reopened_database_holds_everything(
+    instances: tuple[PostgresStore, PostgresStore], database_url: str
+) -> None:
+    store, _ = instances
+    for person in (ALICE, ZOE):
+        await store.save(person, PersonRecord(profile={"who": person.user_id}))
+    await store.add_due(DueEntry(WHEN, ZOE, "r1"))
+    await store.close()
+
+    reopened = await PostgresStore.open(database_url)
+
+    assert set(reopened.people()) == {ALICE, ZOE}
+    assert await reopened.load(ZOE) == PersonRecord(profile={"who": ZOE.user_id})
+    assert list(reopened.due_entries()) == [DueEntry(WHEN, ZOE, "r1")]
+    await reopened.close()
+
+
+async def test_one_persons_turns_on_two_instances_lose_no_update(
+    instances: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """Each instance has its own in-process locks; only the database's keeps them apart."""
+
+    async def turn(store: PostgresStore) -> None:
+        async with store.person_locks().hold(ALICE):
+            record = await store.load(ALICE)
+            await asyncio.sleep(0.001)  # where the other instance's turn would slip in
+            record.profile["turns"] = record.profile.get("turns", 0) + 1
+            await store.save(ALICE, record)
+
+    await asyncio.gather(*(turn(instances[n % 2]) for n in range(30)))
+
+    assert (await instances[0].load(ALICE)).profile["turns"] == 30
+
+
+async def test_the_person_is_locked_in_the_database_while_held(
+    instances: tuple[PostgresStore, PostgresStore], database_url: str
+) -> None:
+    store, _ = instances
+
+    def others_may_take(person: PersonKey) -> bool:
+        with psycopg.connect(database_url) as conn:
+            row = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (person_lock_key(person),))
+            return bool(row.fetchone()[0])  # type: ignore[index]
+
+    async with store.person_locks().hold(ALICE):
+        assert not await asyncio.to_thread(others_may_take, ALICE)
+        assert await asyncio.to_thread(others_may_take, ZOE)
+    assert await asyncio.to_thread(others_may_take, ALICE)
+
+
+async def test_a_turn_that_fails_under_the_lock_writes_nothing(
+    instances: tuple[PostgresStore, PostgresStore],
+) -> None:
+    store, other = instances
+    await store.save(ALICE, PersonRecord(profile={"tz": "UTC"}))
+
+    with pytest.raises(RuntimeError):
+        async with store.person_locks().hold(ALICE):
+            await store.commit(ALICE, PersonRecord(), added=[DueEntry(WHEN, ALICE, "r1")])
+            await store.delete(ZOE)
+            raise RuntimeError("the turn failed")
+
+    assert await other.load(ALICE) == PersonRecord(profile={"tz": "UTC"})
+    assert list(other.due_entries()) == []
+
+
+async def test_a_conversation_alternating_between_two_instances_keeps_every_answer(
+    instances: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """A load balancer may send each of one person's messages to another instance."""
+    on_first, on_second = Chat(instances[0]), Chat(instances[1])
+    on_second.key = on_first.key
+    chats = [on_first, on_second]
+
+    await asyncio.gather(*(chats[n % 2].say("/new") for n in range(12)))
+
+    record = await instances[0].load(on_first.key.person)
+    assert len(record.cases) == 12

@@ -46,9 +46,9 @@ from bot.events import (
     Outbound,
     TextMessage,
 )
-from bot.locks import KeyedLocks
 from flows.text import rich
 from storage import ConversationKey, PersonKey
+from storage.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
