@@ -27,7 +27,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from storage.base import SCHEMA_VERSION, DueEntry, PersonRecord, Store, StoreError
 from storage.keys import PersonKey
 from storage.locks import PersonLocks
-from storage.migrations import upgrade as records_upgrade
+from storage.migrations import upgrade as upgrade_record
 from storage.postgres_schema import Migration, check_current, upgrade
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -175,13 +175,9 @@ class PostgresStore(Store):
         if row is None:
             return PersonRecord()
         version, text = row
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"a record has layout version {version}, but this Fair Shake reads up to "
-                f"version {SCHEMA_VERSION}: upgrade Fair Shake to use this database"
-            )
-        record = PersonRecord.from_json(text)
-        return record if version == SCHEMA_VERSION else records_upgrade(record, version)
+        # A record written by an older Fair Shake is upgraded in memory; the next save
+        # writes it in the current layout.
+        return upgrade_record(PersonRecord.from_json(text), version)
 
     async def save(self, person: PersonKey, record: PersonRecord) -> None:
         await self.commit(person, record)

@@ -309,3 +309,17 @@ async def test_a_conversation_alternating_between_two_instances_keeps_every_answ
 
     record = await instances[0].load(on_first.key.person)
     assert len(record.cases) == 12
+
+
+async def test_a_record_from_a_newer_layout_is_refused(
+    instances: tuple[PostgresStore, PostgresStore], database_url: str
+) -> None:
+    """(An older one is upgraded on load: tests/test_migrations.py.)"""
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO people (platform, user_id, schema_version, record)"
+            " VALUES ('telegram', '1001', 999, '{}')"
+        )
+
+    with pytest.raises(StoreError, match="upgrade Fair Shake"):
+        await instances[0].load(ALICE)
