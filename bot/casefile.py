@@ -125,7 +125,7 @@ def export(record: PersonRecord, active_case: str | None, now: datetime) -> list
             key=lambda reminder: datetime.fromisoformat(reminder["due"]),
         )
         text = case_markdown(case, reminders, now)
-        files.append(Attachment(f"fairshake-case-{case['id']}.md", text.encode(), "text/markdown"))
+        files.append(Attachment(f"fairshake-case-{case['id']}.md", text.encode()))
     data = json.dumps(asdict(record), ensure_ascii=False, indent=2)
-    files.append(Attachment("fairshake-my-data.json", data.encode(), "application/json"))
+    files.append(Attachment("fairshake-my-data.json", data.encode()))
     return files

@@ -111,7 +111,6 @@ class Button:
 class Attachment:
     filename: str
     content: bytes
-    mime_type: str
 
 
 @dataclass(frozen=True, slots=True)

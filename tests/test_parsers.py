@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 
-from flows import parsers
 from flows.parsers import (
     MAX_TEXT,
     Money,
@@ -29,6 +28,7 @@ from flows.parsers import (
     parse_text,
     parse_timezone,
     parse_when,
+    zones,
 )
 
 SUNDAY = date(2026, 11, 22)
@@ -618,19 +618,19 @@ def test_fixed_offset_asks_for_a_place(typed: str) -> None:
 
 
 def test_timezone_without_a_tz_database(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parsers, "available_timezones", set)
-    parsers._zone_index.cache_clear()
+    monkeypatch.setattr(zones, "available_timezones", set)
+    zones._zone_index.cache_clear()
     try:
         assert "can't look up time zones" in refusal(parse_timezone, "Europe/Berlin")
     finally:
-        parsers._zone_index.cache_clear()
+        zones._zone_index.cache_clear()
 
 
 def test_timezone_that_cannot_be_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
     def missing(key: str) -> ZoneInfo:
         raise ZoneInfoNotFoundError(key)
 
-    monkeypatch.setattr(parsers, "ZoneInfo", missing)
+    monkeypatch.setattr(zones, "ZoneInfo", missing)
     assert "can't look up time zones" in refusal(parse_timezone, "Europe/Berlin")
 
 

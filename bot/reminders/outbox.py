@@ -301,7 +301,6 @@ def _message_json(message: Outbound) -> JSONDict:
         stored["attachment"] = {
             "filename": message.attachment.filename,
             "content": base64.b64encode(message.attachment.content).decode(),
-            "mime_type": message.attachment.mime_type,
         }
     return stored
 
@@ -311,11 +310,7 @@ def _message(stored: JSONDict) -> Outbound:
     return Outbound(
         RichText(tuple(Span(text, Style(style)) for text, style in stored["text"])),
         tuple(tuple(_button(*button) for button in row) for row in stored["buttons"]),
-        Attachment(
-            attachment["filename"],
-            base64.b64decode(attachment["content"]),
-            attachment["mime_type"],
-        )
+        Attachment(attachment["filename"], base64.b64decode(attachment["content"]))
         if attachment
         else None,
         private=stored["private"],
