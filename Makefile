@@ -46,6 +46,7 @@ lint: $(BIN)/fairshake
 bench: $(BIN)/fairshake
 	$(BIN)/python -m bench.turns
 	$(BIN)/python -m bench.reminders
+	$(BIN)/python -m bench.concurrent
 
 diagram: $(BIN)/fairshake
 	$(BIN)/python -m flows.diagram --write README.md
