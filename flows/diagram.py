@@ -21,7 +21,7 @@ TITLE = "Fair Shake dispute flow"
 
 def mermaid() -> str:
     """The diagram source; the same tree the running machine is built from."""
-    lines = ["---", TITLE, "---", "stateDiagram-v2", "  direction LR"]
+    lines = ["---", f"title: {TITLE}", "---", "stateDiagram-v2", "  direction LR"]
     for child in TREE.children:
         lines.extend(_declare(child, "  "))
     lines.append(f"  [*] --> {IDLE}")
