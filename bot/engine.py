@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -29,7 +29,6 @@ from bot.reminders.outbox import Reply
 from bot.session import Session
 from flows.text import RichText
 from storage import DueEntry, PersonKey, PersonRecord, Store
-from storage.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +58,9 @@ class Engine:
         self.on_forget: list[Callable[[PersonKey], None]] = []
         """Told of each person deleted by /forget, so adapters drop what they hold in memory."""
         self._locks = store.person_locks()
-        self.sending = KeyedLocks()
-        """One delivery of a person's replies at a time, so they arrive in order."""
+        self.sending = store.delivery_locks()
+        """One delivery of a person's replies at a time, so they arrive in order (across
+        instances, for a store several share)."""
 
     async def case_lines(self, person: PersonKey) -> list[tuple[str, str]]:
         """The person's cases as (id, one plain line), most recent first: for pickers."""
@@ -107,6 +107,21 @@ class Engine:
         """The store's due index, for the scheduler's start."""
         return self.store.due_entries()
 
+    @property
+    def shared(self) -> bool:
+        """Whether other instances share the store (and so the due index)."""
+        return self.store.shared
+
+    async def claim(self, entry: DueEntry) -> bool:
+        """Claim a due entry for this instance to deliver (`Store.claim_due`)."""
+        return await self.store.claim_due(entry)
+
+    async def claim_overdue(
+        self, now: datetime, platforms: Collection[str] | None, limit: int
+    ) -> list[DueEntry]:
+        """Due entries no instance holds, claimed for this one (`Store.claim_overdue`)."""
+        return await self.store.claim_overdue(now, platforms, limit)
+
     async def _turn(
         self, event: Inbound, durable: bool
     ) -> tuple[list[Outbound], Reply | None, bool]:
@@ -145,6 +160,8 @@ class Engine:
                 )
                 mine = {DueEntry(sending_now.due, person, sending_now.id)} if sending_now else set()
                 await self.commit(person, record, indexed, quiet=mine)
+                for entry in mine:  # in the turn's transaction: no other instance sends it
+                    await self.store.claim_due(entry)
                 reply = sending_now
         log.debug(
             "turn %s in %.1f ms", type(event).__name__, (time.perf_counter() - started) * 1000

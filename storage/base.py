@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from storage.keys import PersonKey
 from storage.locks import PersonLocks
@@ -137,6 +137,31 @@ class Store(ABC):
     @abstractmethod
     def due_entries(self) -> Iterator[DueEntry]:
         """Every entry of the due index, in no particular order (for start-up, not per turn)."""
+
+    shared: ClassVar[bool] = False
+    """Whether several processes may use the store at once. Their reminder schedulers
+    then claim each due entry before delivering it (`claim_due`) and look for entries
+    that another process added or left behind (`claim_overdue`)."""
+
+    async def claim_due(self, entry: DueEntry) -> bool:
+        """Claim a due entry for this process to deliver, for a while (a lease): False
+        when another process holds it or it is gone. A process that dies holding one
+        leaves it to another once the lease runs out. A store one process uses grants
+        every claim."""
+        return True
+
+    async def claim_overdue(
+        self, now: datetime, platforms: Collection[str] | None, limit: int
+    ) -> list[DueEntry]:
+        """Claim up to `limit` entries due by `now` that no process holds, of `platforms`
+        (None: any): those another process added, or left when it died. None for a store
+        one process uses, whose scheduler knows every entry."""
+        return []
+
+    def delivery_locks(self) -> PersonLocks:
+        """The lock held while a person's replies are sent, so they go one delivery at a
+        time and in order: across every process sharing the store."""
+        return PersonLocks()
 
     def person_locks(self) -> PersonLocks:
         """The lock a turn holds on its person around load, change and save.

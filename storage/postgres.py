@@ -11,8 +11,13 @@ other turn up. The start-up scans (`people`, `due_entries`) are plain iterators 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Collection, Iterator
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -36,6 +41,9 @@ CONNECT_SECONDS = 10.0
 SCAN_BATCH = 2000
 """Rows a start-up scan fetches per round trip."""
 
+CLAIM_SECONDS = 90.0
+"""How long a claim on a due entry lasts: longer than any delivery takes, and how long a
+reminder or reply an instance was sending when it died waits before another sends it."""
 IDLE_MS = 60_000
 """A held person's transaction left idle this long is ended by the server (lock freed)."""
 
@@ -100,12 +108,21 @@ class PostgresStore(Store):
         pool: an open pool of autocommit connections to it.
     """
 
-    def __init__(self, url: str, pool: Pool) -> None:
+    shared = True
+
+    def __init__(self, url: str, pool: Pool, claim_seconds: float = CLAIM_SECONDS) -> None:
         self.url = url
+        self.claim_seconds = claim_seconds
+        self.instance = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        """Who holds a claim (this instance's claims are its own to renew)."""
         self._pool = pool
+        self._locker: Connection | None = None
+        self._locker_ready = asyncio.Lock()
 
     @classmethod
-    async def open(cls, url: str, max_connections: int = 10) -> PostgresStore:
+    async def open(
+        cls, url: str, max_connections: int = 10, claim_seconds: float = CLAIM_SECONDS
+    ) -> PostgresStore:
         """Connect, and check the database has this Fair Shake's schema.
 
         Raises:
@@ -128,13 +145,78 @@ class PostgresStore(Store):
             raise StoreError(
                 f"cannot reach the database at {safe_url(url)} within {CONNECT_SECONDS:.0f} s"
             ) from None
-        return cls(url, pool)
+        return cls(url, pool, claim_seconds)
 
     async def close(self) -> None:
+        if self._locker is not None:
+            await self._locker.close()
         await self._pool.close()
 
     def person_locks(self) -> PersonLocks:
-        return _DatabasePersonLocks(self)
+        return _DatabasePersonLocks(self.holding)
+
+    def delivery_locks(self) -> PersonLocks:
+        return _DatabasePersonLocks(self.delivering)
+
+    @asynccontextmanager
+    async def delivering(self, person: PersonKey) -> AsyncIterator[None]:
+        """The person's delivery lock, held by this process's session across the
+        transactions of a delivery; freed at once if the process dies."""
+        key = lock_key("delivery", person)
+        locker = await self._locker_connection()
+        wait = 0.01
+        while not await _scalar(locker, "SELECT pg_try_advisory_lock(%s)", (key,)):
+            # Taken by another instance (this one's are kept apart in-process first):
+            # try again shortly, leaving the shared connection free meanwhile.
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 0.25)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(psycopg.Error):  # a lost session has freed it already
+                await locker.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+    async def _locker_connection(self) -> Connection:
+        """The connection whose session holds this process's delivery locks."""
+        async with self._locker_ready:
+            if self._locker is None or self._locker.closed or self._locker.broken:
+                self._locker = await connect(self.url)
+            return self._locker
+
+    async def claim_due(self, entry: DueEntry) -> bool:
+        async with self._connection() as conn:
+            cursor = await conn.execute(
+                "UPDATE due SET claimed_by = %s, claimed_until = now() + %s * interval '1 s'"
+                " WHERE platform = %s AND user_id = %s AND reminder_id = %s AND due = %s"
+                " AND (claimed_until IS NULL OR claimed_until < now() OR claimed_by = %s)"
+                " RETURNING 1",
+                (self.instance, self.claim_seconds, *_due_row(entry), self.instance),
+            )
+            return await cursor.fetchone() is not None
+
+    async def claim_overdue(
+        self, now: datetime, platforms: Collection[str] | None, limit: int
+    ) -> list[DueEntry]:
+        async with self._connection() as conn:
+            cursor = await conn.execute(
+                "UPDATE due SET claimed_by = %s, claimed_until = now() + %s * interval '1 s'"
+                " WHERE (platform, user_id, reminder_id, due) IN ("
+                "  SELECT platform, user_id, reminder_id, due FROM due"
+                "  WHERE due <= %s AND (claimed_until IS NULL OR claimed_until < now())"
+                "  AND (%s OR platform = ANY(%s))"
+                "  ORDER BY due LIMIT %s FOR UPDATE SKIP LOCKED)"
+                " RETURNING platform, user_id, reminder_id, due",
+                (
+                    self.instance,
+                    self.claim_seconds,
+                    now,
+                    platforms is None,
+                    list(platforms or ()),
+                    limit,
+                ),
+            )
+            rows = await cursor.fetchall()
+        return sorted(_due_entry(*row) for row in rows)
 
     @asynccontextmanager
     async def holding(self, person: PersonKey) -> AsyncIterator[None]:
@@ -145,7 +227,7 @@ class PostgresStore(Store):
             # A process that hangs mid-turn must not hold the person for ever; one that
             # dies closes its connection, which ends the transaction at once.
             await conn.execute(f"SET LOCAL idle_in_transaction_session_timeout = {IDLE_MS}")
-            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (person_lock_key(person),))
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("turn", person),))
             joined = _Joined(self, conn)
             token = _JOINED.set(joined)
             try:
@@ -224,10 +306,8 @@ class PostgresStore(Store):
             yield PersonKey(platform, user_id)
 
     def due_entries(self) -> Iterator[DueEntry]:
-        for platform, user_id, reminder_id, due in self._scan(
-            "SELECT platform, user_id, reminder_id, due FROM due"
-        ):
-            yield DueEntry(due.astimezone(UTC), PersonKey(platform, user_id), reminder_id)
+        for row in self._scan("SELECT platform, user_id, reminder_id, due FROM due"):
+            yield _due_entry(*row)
 
     def _scan(self, query: str) -> Iterator[TupleRow]:
         """Stream a query's rows from a server-side cursor, a batch per round trip."""
@@ -250,10 +330,20 @@ def _due_row(entry: DueEntry) -> tuple[str, str, str, datetime]:
     return (entry.person.platform, entry.person.user_id, entry.reminder_id, entry.due)
 
 
-def person_lock_key(person: PersonKey) -> int:
-    """The person's advisory lock: 64 bits of a hash of who they are, as PostgreSQL's
-    signed bigint (two people sharing one would only queue behind each other)."""
-    digest = hashlib.sha256(f"person:{person}".encode()).digest()
+def _due_entry(platform: str, user_id: str, reminder_id: str, due: datetime) -> DueEntry:
+    return DueEntry(due.astimezone(UTC), PersonKey(platform, user_id), reminder_id)
+
+
+async def _scalar(conn: Connection, query: str, params: tuple[object, ...]) -> object:
+    row = await (await conn.execute(query, params)).fetchone()
+    return None if row is None else row[0]
+
+
+def lock_key(kind: str, person: PersonKey) -> int:
+    """An advisory lock on the person ("turn" or "delivery"): 64 bits of a hash, as
+    PostgreSQL's signed bigint (two people sharing one would only queue behind each
+    other)."""
+    digest = hashlib.sha256(f"{kind}:{person}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -271,12 +361,11 @@ _JOINED: ContextVar[_Joined | None] = ContextVar("fairshake_postgres_joined", de
 
 
 class _DatabasePersonLocks(PersonLocks):
-    """The in-process lock, then the person's lock in the database, for the turn's
-    reads and writes to join."""
+    """The in-process lock, then the person's lock in the database."""
 
-    def __init__(self, store: PostgresStore) -> None:
+    def __init__(self, shared: Callable[[PersonKey], AbstractAsyncContextManager[None]]) -> None:
         super().__init__()
-        self._store = store
+        self._shared = shared
 
     def shared(self, person: PersonKey) -> AbstractAsyncContextManager[None]:
-        return self._store.holding(person)
+        return self._shared(person)

@@ -11,8 +11,11 @@ Tables:
   not `jsonb`, which would reorder keys: cases are listed in the order they were
   opened) with the record layout version it was written in. A turn reads and writes
   one row by its primary key, whatever the number of people.
-- `due`: the due index, one row per pending reminder, indexed by due time so the
-  reminders falling due are found without reading the rest.
+- `due`: the due index, one row per pending reminder or reply, indexed by due time so
+  the ones falling due are found without reading the rest. An instance about to
+  deliver one claims it for a while (`claimed_by`, `claimed_until`, on the database's
+  clock), so no other instance delivers it meanwhile; one that dies holding a claim
+  leaves the entry to another once the claim runs out.
 """
 
 from __future__ import annotations
@@ -53,6 +56,13 @@ MIGRATIONS = (
             PRIMARY KEY (platform, user_id, reminder_id, due)
         );
         CREATE INDEX due_by_time ON due (due);
+        """,
+    ),
+    Migration(
+        2,
+        "claims on due entries",
+        """
+        ALTER TABLE due ADD COLUMN claimed_by text, ADD COLUMN claimed_until timestamptz;
         """,
     ),
 )

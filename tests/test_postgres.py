@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from storage import DueEntry, PersonKey, PersonRecord, StoreError, TinyDBStore
-from storage.postgres import PostgresStore, person_lock_key, safe_url, upgrade_database
+from storage.postgres import PostgresStore, lock_key, safe_url, upgrade_database
 from storage.postgres_schema import LATEST
 from tests.chat import Chat
 from tests.test_cli import fairshake
@@ -272,7 +272,7 @@ async def test_the_person_is_locked_in_the_database_while_held(
 
     def others_may_take(person: PersonKey) -> bool:
         with psycopg.connect(database_url) as conn:
-            row = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (person_lock_key(person),))
+            row = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (lock_key("turn", person),))
             return bool(row.fetchone()[0])  # type: ignore[index]
 
     async with store.person_locks().hold(ALICE):

@@ -18,6 +18,13 @@ due replies, in order, under the person's `sending` lock.
 
 The scheduler talks to the engine through `Records` (change a record under its lock,
 the due index, the default time zone), not to the engine itself.
+
+On a store several instances share (PostgreSQL), each delivery starts by claiming its
+entry for a while (`Records.claim`): an entry another instance holds is left to it, so
+each reminder and reply goes out once. Every `poll_seconds` the scheduler also claims
+the overdue entries no instance holds (one another instance added, or one an instance
+that died was delivering, once its claim ran out) and delivers them; one cut short
+that way is found *sending* and sent once more, as after a restart.
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ from storage import ConversationKey, DueEntry, PersonKey, PersonRecord
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+OVERDUE_POLL = 5.0
+"""Seconds between looks, on a shared store, for due entries this instance was not told
+of: added by another instance, or left by one that died."""
 
 
 class Records(outbox.Records, Protocol):
@@ -49,6 +59,15 @@ class Records(outbox.Records, Protocol):
     on_due: Callable[[DueEntry], None] | None
 
     def due_entries(self) -> Iterator[DueEntry]: ...
+
+    @property
+    def shared(self) -> bool: ...
+
+    async def claim(self, entry: DueEntry) -> bool: ...
+
+    async def claim_overdue(
+        self, now: datetime, platforms: Collection[str] | None, limit: int
+    ) -> list[DueEntry]: ...
 
 
 class Clock(Protocol):
@@ -87,6 +106,8 @@ class Scheduler:
         platforms: the platforms `deliver` reaches (None: all). Entries of the others
             are left in the index, untouched, for a run that has their adapter.
         concurrency: deliveries in flight at once.
+        poll_seconds: on a store other instances share, how often to look for overdue
+            entries no instance holds.
     """
 
     def __init__(
@@ -99,6 +120,7 @@ class Scheduler:
         retry_delays: tuple[timedelta, ...] = RETRY_DELAYS,
         reply_delays: tuple[timedelta, ...] = outbox.REPLY_DELAYS,
         concurrency: int = 16,
+        poll_seconds: float = OVERDUE_POLL,
     ) -> None:
         self.records = records
         self.deliver = deliver
@@ -106,6 +128,7 @@ class Scheduler:
         self.retry_delays = retry_delays
         self.reply_delays = reply_delays
         self.concurrency = concurrency
+        self.poll_seconds = poll_seconds
         self.platforms = None if platforms is None else frozenset(platforms)
         self._heap = [entry for entry in records.due_entries() if self._serves(entry)]
         heapq.heapify(self._heap)
@@ -134,13 +157,30 @@ class Scheduler:
 
     async def run(self) -> None:
         """Deliver due entries until cancelled."""
+        polling = asyncio.create_task(self._poll()) if self.records.shared else None
         try:
             while not self._stopping:
                 self._launch_due()
                 await self._sleep()
         finally:
-            for task in list(self._tasks):
+            for task in [*self._tasks, *([polling] if polling else [])]:
                 task.cancel()
+
+    async def _poll(self) -> None:
+        """On a shared store: deliver the overdue entries no instance holds, claimed for
+        this one, as room allows (another instance's, or a dead one's once its claim ran
+        out)."""
+        while not self._stopping:
+            room = self.concurrency - len(self._tasks)
+            if room > 0:
+                try:
+                    found = await self.records.claim_overdue(self.clock(), self.platforms, room)
+                except Exception as error:  # the database away for a moment: look again
+                    log.warning("looking for overdue deliveries failed: %s", type(error).__name__)
+                    found = []
+                for entry in found:
+                    self._launch(entry, claimed=True)
+            await asyncio.sleep(self.poll_seconds)
 
     async def stop(self, timeout: float) -> None:
         """Launch no more deliveries, and give those in flight `timeout` seconds to go out
@@ -153,10 +193,14 @@ class Scheduler:
     def _launch_due(self) -> None:
         now = self.clock()
         while self._heap and self._heap[0].due <= now and len(self._tasks) < self.concurrency:
-            entry = heapq.heappop(self._heap)
-            task = asyncio.create_task(self._deliver(entry), name=f"delivery {entry.reminder_id}")
-            self._tasks.add(task)
-            task.add_done_callback(self._finished)
+            self._launch(heapq.heappop(self._heap))
+
+    def _launch(self, entry: DueEntry, claimed: bool = False) -> None:
+        task = asyncio.create_task(
+            self._deliver(entry, claimed), name=f"delivery {entry.reminder_id}"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -197,12 +241,14 @@ class Scheduler:
 
     # -- one delivery ----------------------------------------------------------------------
 
-    async def _deliver(self, entry: DueEntry) -> None:
+    async def _deliver(self, entry: DueEntry, claimed: bool = False) -> None:
         marker = (entry.person, entry.reminder_id)
         if marker in self._in_flight:
             return  # the same entry is being delivered: that task drops it
         self._in_flight[marker] = entry
         try:
+            if not claimed and not await self.records.claim(entry):
+                return  # another instance delivers it, or has delivered it
             if outbox.is_reply(entry.reminder_id):
                 await self._deliver_replies(entry)
             else:

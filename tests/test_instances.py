@@ -1,0 +1,158 @@
+"""Several instances on one PostgreSQL database, in one test process: each reminder and
+each reply goes out once, and one an instance was sending when it died goes out from
+another, once more. (Real processes killed with SIGKILL: test_instances_e2e.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import psycopg
+import pytest
+
+from bot.events import Outbound, parse_command
+from storage import ConversationKey, DueEntry, PersonKey
+from storage.postgres import PostgresStore, upgrade_database
+from tests.chat import START, Chat, Clock
+from tests.pings import Pings, scheduling
+from tests.test_reminders import reminder_case, statuses
+
+FAST_POLL = {"poll_seconds": 0.01}
+
+
+@pytest.fixture
+async def instances(database_url: str) -> AsyncIterator[list[PostgresStore]]:
+    """Two stores on one upgraded database, as two instances of the bot hold."""
+    await upgrade_database(database_url)
+    stores = [await PostgresStore.open(database_url) for _ in range(2)]
+    yield stores
+    for store in stores:
+        await store.close()
+
+
+def expire_claims(database_url: str) -> None:
+    """As if every claim's time had run out (the lease is 90 s; tests do not wait)."""
+    with psycopg.connect(database_url) as conn:
+        conn.execute("UPDATE due SET claimed_until = now() - interval '1 s'")
+
+
+async def test_each_reminder_goes_out_once_with_two_instances_racing(
+    instances: list[PostgresStore],
+) -> None:
+    """Both instances hold every entry in their heap and wake at the same due times."""
+    clock = Clock()
+    people = [Chat(instances[n % 2], clock, user=str(2000 + n)) for n in range(8)]
+    for chat in people:
+        await reminder_case(chat, "in 1 hour call the seller")
+    first, second = Chat(instances[0], clock), Chat(instances[1], clock)
+    pings = [Pings(), Pings()]
+
+    async with (
+        scheduling(first, pings[0], **FAST_POLL) as one,
+        scheduling(second, pings[1], **FAST_POLL) as other,
+    ):
+        clock.advance(hours=2)
+        await asyncio.gather(one.scheduler.idle(), other.scheduler.idle())
+
+    pinged = sorted(key.user_id for p in pings for key, _ in p.sent)
+    assert pinged == sorted(chat.key.user_id for chat in people)
+    for chat in people:
+        assert await statuses(chat) == ["sent"]
+    assert list(instances[0].due_entries()) == []
+
+
+async def test_a_reminder_another_instance_set_is_found_and_sent(
+    instances: list[PostgresStore],
+) -> None:
+    """The second instance started before the reminder existed and was never told of it."""
+    clock, pings = Clock(), Pings()
+    watcher = Chat(instances[1], clock, user="9")
+    async with scheduling(watcher, pings, **FAST_POLL) as running:
+        setter = Chat(instances[0], clock)
+        await reminder_case(setter, "in 1 hour call the seller")
+        clock.advance(hours=2)
+        for _ in range(3000):  # the poll runs every 10 ms; give up after 30 s
+            if pings.sent:
+                break
+            await asyncio.sleep(0.01)
+        await running.scheduler.idle()
+
+    assert [key for key, _ in pings.sent] == [setter.key]
+    assert await statuses(setter) == ["sent"]
+
+
+async def test_a_ping_cut_short_by_a_dead_instance_goes_out_once_more_from_another(
+    instances: list[PostgresStore], database_url: str
+) -> None:
+    clock = Clock()
+    chat = Chat(instances[0], clock)
+    await reminder_case(chat, "in 1 hour call the seller")
+    dying = Pings(crashes=1)  # sends, then the process "dies" before recording it
+    async with scheduling(chat, dying) as running:
+        await running.at(hours=2)
+    await instances[0].close()
+    survivor, pings = Chat(instances[1], clock), Pings()
+
+    async with scheduling(survivor, pings, **FAST_POLL) as running:
+        await running.scheduler.idle()
+        held = list(pings.sent)  # the dead instance's claim still holds
+        expire_claims(database_url)
+        for _ in range(3000):
+            if pings.sent:
+                break
+            await asyncio.sleep(0.01)
+        await running.scheduler.idle()
+        await asyncio.sleep(0.05)  # more looks: nothing goes a third time
+        await running.scheduler.idle()
+
+    assert held == []
+    assert len(dying.sent) == 1
+    assert [key for key, _ in pings.sent] == [chat.key]
+    record = await instances[1].load(chat.key.person)
+    (reminder,) = (r for r in record.reminders.values() if r["kind"] == "custom")
+    assert reminder["status"] == "sent" and reminder["resent"] is True
+
+
+async def test_one_persons_replies_from_two_instances_each_go_once_in_order(
+    instances: list[PostgresStore],
+) -> None:
+    """Turns of one person land on both instances at once; every reply goes out once,
+    in the order of the turns."""
+    clock = Clock()
+    engines = [Chat(store, clock).engine for store in instances]
+    key = ConversationKey("test", "1001", "1001")
+    delivered: list[str] = []
+
+    async def deliver(to: ConversationKey, messages: list[Outbound]) -> None:
+        await asyncio.sleep(0.005)  # a platform's round trip, where another would slip in
+        delivered.extend(message.text.plain() for message in messages)
+
+    await asyncio.gather(
+        *(engines[n % 2].answer(parse_command(key, "/new"), deliver) for n in range(10))
+    )
+
+    opened = [line for line in delivered if line.startswith("New case")]
+    assert len(opened) == 10
+    assert [line.split()[2].strip(".") for line in opened] == [f"c{n}" for n in range(1, 11)]
+    assert list(instances[0].due_entries()) == []
+
+
+async def test_instances_looking_for_overdue_entries_at_once_share_them_out(
+    instances: list[PostgresStore],
+) -> None:
+    entries = [DueEntry(START, PersonKey("telegram", str(n)), "r1") for n in range(40)]
+    await instances[0].commit(PersonKey("telegram", "0"), None, added=entries)
+    later = DueEntry(START + timedelta(hours=1), PersonKey("telegram", "x"), "r1")
+    await instances[0].add_due(later)
+
+    found = await asyncio.gather(
+        *(instances[n % 2].claim_overdue(START, None, 15) for n in range(4))
+    )
+
+    claimed = [entry for batch in found for entry in batch]
+    assert sorted(claimed) == sorted(entries)
+    assert await instances[1].claim_overdue(START, None, 50) == []
+    assert await instances[1].claim_overdue(START, ["discord"], 50) == []
+    assert not await instances[1].claim_due(entries[0])
+    assert await instances[0].claim_due(later)
