@@ -88,7 +88,7 @@ def case_markdown(case: dict[str, Any], reminders: list[dict[str, Any]], now: da
         state = "passed" if deadline.day < model.today else "ahead"
         rule = deadline.rule
         lines.append(
-            f"- {deadline.sentence()} ({state}). {rule.text}"
+            f"- {deadline.sentence(model.today)} ({state}). {rule.text}"
             f" Source: {rule.source} (checked {rule.checked.isoformat()})."
         )
     if not deadlines:

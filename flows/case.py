@@ -6,10 +6,11 @@ its JSON form, which `Dialogue` reads at the start of a turn and writes back at 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows import machine, parsers
+from flows import advice, machine, parsers
 from flows.contacts import LOG_QUESTIONS
 from flows.facts import CaseFacts, applicable, playbook_for
 from flows.playbook import Playbook
@@ -144,36 +145,64 @@ class CaseModel:
         window = rules["atoz_claim_window"].days or 0
         return delivered + timedelta(days=wait), delivered + timedelta(days=window)
 
-    def guarantee_blockers(self) -> list[str]:
+    def guarantee_blockers(self) -> list[Blocker]:
         """Why the guarantee rung is not open yet (empty when it is)."""
         playbook = self.playbook
         if not playbook.marketplace:
-            return [f"{playbook.name} has no marketplace guarantee."]
+            return [Blocker("no_guarantee", f"{playbook.name} has no marketplace guarantee.")]
         blockers = []
-        seller = self.facts.get("seller")
+        seller = advice.sold_by(self.facts, playbook)
         if seller is None:
             blockers.append(
-                "It covers only items sold by third-party sellers: tell me who sold it (✏️ Sold by, in the review)."
+                Blocker(
+                    "seller_unknown",
+                    "It covers only items a third-party seller sold and shipped: tell me who sold it (✏️ Sold by, in the review).",
+                )
             )
-        elif seller != "third_party":
-            blockers.append("It covers items sold by third-party sellers, not by Amazon itself.")
-        seller_wait = playbook.rules["atoz_seller_wait"].days or 0
-        first_contact = self.first_contact_date()
-        if first_contact is None:
-            blockers.append("Contact the seller first and log it here.")
-        elif business_days_after(first_contact, seller_wait, self.country) > self.today:
-            ready = business_days_after(first_contact, seller_wait, self.country)
+        elif not advice.guarantee_applies(self.facts, playbook):
             blockers.append(
-                f"Give the seller {seller_wait} business days to answer: "
-                f"you can claim from {ready:%a %-d %b}."
+                Blocker(
+                    "not_covered",
+                    "It covers only items a third-party seller sold and shipped, not items sold or shipped by Amazon, whose own customer service handles them.",
+                )
+            )
+        seller_wait = playbook.rules["atoz_seller_wait"].days or 0
+        contacted = advice.seller_contact_day(self.record.contacts, playbook)
+        if contacted is None:
+            blockers.append(
+                Blocker(
+                    "seller_not_contacted",
+                    "Message the seller from the order first, and log it here (a chat with Amazon doesn't count).",
+                )
+            )
+        elif business_days_after(contacted, seller_wait, self.country) > self.today:
+            ready = business_days_after(contacted, seller_wait, self.country)
+            blockers.append(
+                Blocker(
+                    "seller_wait",
+                    f"Give the seller {seller_wait} business days to answer: "
+                    f"you can claim from {ready:%a %-d %b}.",
+                )
             )
         window = self.guarantee_window()
         if window and self.today < window[0]:
-            blockers.append(f"A late package can be claimed from {window[0]:%a %-d %b}.")
+            blockers.append(
+                Blocker(
+                    "not_late_yet",
+                    f"A parcel that hasn't come can be claimed for from {window[0]:%a %-d %b}, "
+                    "or as soon as tracking says it was delivered.",
+                )
+            )
         if window and self.today > window[1]:
-            blockers.append(f"The claim window closed on {window[1]:%a %-d %b %Y}.")
+            blockers.append(
+                Blocker("window_closed", f"The claim window closed on {window[1]:%a %-d %b %Y}.")
+            )
         return blockers
 
-    def first_contact_date(self) -> date | None:
-        dates = [c.when for c in self.record.contacts if c.when]
-        return min(dates) if dates else None
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """A reason the guarantee claim is not open: `id` for the flow, `text` for the person."""
+
+    id: str
+    text: str

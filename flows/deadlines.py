@@ -5,13 +5,16 @@ before the last day at 9:00 in the person's time zone (a window that opens later
 announced on the day it opens):
 
 - the return window closing (a damaged or wrong item; `return_window`, days after delivery);
-- the A-to-z Guarantee claim opening and closing (a third-party seller on a marketplace;
-  `atoz_wait_after_delivery` and `atoz_claim_window`, from the latest delivery date);
+- a parcel not late yet: the day it counts as late (`delivery_estimate`);
+- the A-to-z Guarantee claim opening and closing, where the guarantee can cover the order
+  (`atoz_wait_after_delivery` and `atoz_claim_window`, from the latest delivery date); when
+  who sold it is not known, the dates are given on that condition;
 - the usual card dispute window closing (`card_dispute_window`, from the delivery date,
   or the order date when there is none).
 
-Every warning cites its rule's source. A warning whose time has passed is not set; the
-deadline still shows in the reply and in the case file.
+A window already closed is said to be closed, with what is still open (the card issuer,
+the maker's warranty, small claims). A shop whose return window is unknown (the generic
+playbook) is told up front to check it. Every warning cites its rule's source.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flows import parsers
+from flows import advice, parsers
 from flows.case import CaseModel
 from flows.playbook import Rule
 from flows.reminders import DEADLINE, ReminderRequest
@@ -30,6 +33,19 @@ WARN_DAYS = 3
 WARN_AT = time(9)
 RETURNABLE = ("damaged", "wrong_item")
 """Problems for which sending the item back is a way out, so the return window matters."""
+RETURN_POLICY_MATTERS = (*RETURNABLE, "return_issue")
+"""Problems for which a shop's own return policy is worth checking up front."""
+_WORDS = {
+    "return_window": ("The return window closes on", "The return window closed on"),
+    "late": ("It counts as late from", ""),
+    "atoz_open": ("An A-to-z claim can be filed from", ""),
+    "atoz_close": ("The A-to-z claim window closes on", "The A-to-z claim window closed on"),
+    "card_dispute": (
+        "The usual card dispute window closes on",
+        "The usual card dispute window closed on",
+    ),
+}
+_IF_THIRD_PARTY = "If a third-party seller sold and shipped it, "
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,77 +53,117 @@ class Deadline:
     """A day that matters to the case.
 
     Attributes:
-        id: return_window, atoz_open, atoz_close or card_dispute.
-        what: what happens on `day`, as a sentence start.
+        id: return_window, late, atoz_open, atoz_close or card_dispute.
         day: the last day something can be done, or the first when `opens`.
         rule: the playbook rule it comes from.
-        opens: the day a window opens rather than the last day of one.
+        opens: the day a window opens (or a parcel turns late) rather than the last day.
+        conditional: it holds only if a fact not known yet turns out so (a third-party
+            seller sold it).
     """
 
     id: str
-    what: str
     day: date
     rule: Rule
     opens: bool = False
+    conditional: bool = False
+
+    def closed(self, today: date) -> bool:
+        return not self.opens and self.day < today
 
     def warn_at(self, now: datetime) -> datetime:
         """When to warn, in the zone of `now`."""
         day = self.day if self.opens else self.day - timedelta(days=WARN_DAYS)
         return parsers.wall_time(day, WARN_AT, now)
 
-    def sentence(self) -> str:
-        return f"{self.what} {self.day:%a %-d %b %Y}"
+    def sentence(self, today: date | None = None) -> str:
+        ahead, past = _WORDS[self.id]
+        what = past if today is not None and self.closed(today) else ahead
+        if self.conditional:
+            what = _IF_THIRD_PARTY + what[0].lower() + what[1:]
+        return f"{what} {self.day:%a %-d %b %Y}"
+
+
+@dataclass(frozen=True, slots=True)
+class Windows:
+    """The case's deadlines as of today: what is ahead, what has closed, what is still
+    open once something has (`card_issuer`, `warranty`, `small_claims`), and the shop's
+    return policy to check when its window is not known."""
+
+    ahead: tuple[Deadline, ...]
+    closed: tuple[Deadline, ...]
+    still_open: tuple[str, ...]
+    check_policy: Rule | None
 
 
 def case_deadlines(case: CaseModel) -> list[Deadline]:
     """The deadlines that apply to the case, earliest first (passed ones included)."""
     facts = case.facts
-    rules = case.playbook.rules
+    playbook = case.playbook
+    rules = playbook.rules
     delivered = case.fact_date("delivery_date")
     found = []
     returns = rules.get("return_window")
     if returns and returns.days and delivered and facts.get("problem") in RETURNABLE:
-        closes = delivered + timedelta(days=returns.days)
-        found.append(Deadline("return_window", "The return window closes on", closes, returns))
+        found.append(Deadline("return_window", delivered + timedelta(days=returns.days), returns))
+    late = advice.late_from(facts, case.today)
+    if late and "delivery_estimate" in rules:
+        found.append(Deadline("late", late, rules["delivery_estimate"], opens=True))
+    covered = advice.guarantee_applies(facts, playbook)
     window = case.guarantee_window()
-    if window and case.playbook.marketplace and facts.get("seller") == "third_party":
+    if window and covered is not False:
+        conditional = covered is None
         if delivered and window[0] > delivered:
             wait = rules["atoz_wait_after_delivery"]
-            found.append(
-                Deadline("atoz_open", "An A-to-z claim can be filed from", window[0], wait, True)
-            )
+            found.append(Deadline("atoz_open", window[0], wait, True, conditional))
         found.append(
-            Deadline(
-                "atoz_close",
-                "The A-to-z claim window closes on",
-                window[1],
-                rules["atoz_claim_window"],
-            )
+            Deadline("atoz_close", window[1], rules["atoz_claim_window"], False, conditional)
         )
     card = rules.get("card_dispute_window")
     since = delivered or case.fact_date("order_date")
     if card and card.days and since:
-        closes = since + timedelta(days=card.days)
-        found.append(
-            Deadline("card_dispute", "The usual card dispute window closes on", closes, card)
-        )
+        found.append(Deadline("card_dispute", since + timedelta(days=card.days), card))
     return sorted(found, key=lambda deadline: deadline.day)
+
+
+def case_windows(case: CaseModel) -> Windows:
+    deadlines = case_deadlines(case)
+    today = case.today
+    closed = tuple(d for d in deadlines if d.closed(today))
+    ahead = tuple(d for d in deadlines if d.day >= today)
+    closed_ids = {d.id for d in closed}
+    still_open = []
+    if "card_dispute" in closed_ids:
+        still_open.append("card_issuer")
+    if closed_ids & {"return_window", "card_dispute"}:
+        still_open.append("warranty")
+    if closed:
+        still_open.append("small_claims")
+    returns = case.playbook.rules.get("return_window")
+    policy = case.facts.get("problem") in RETURN_POLICY_MATTERS and returns and not returns.days
+    return Windows(ahead, closed, tuple(still_open), returns if policy else None)
+
+
+def return_window_closed(case: CaseModel) -> bool:
+    return any(d.id == "return_window" for d in case_windows(case).closed)
 
 
 def deadline_reminders(case: CaseModel) -> list[ReminderRequest]:
     """A warning for each deadline still ahead whose warning time has not passed."""
     requests = []
-    for deadline in case_deadlines(case):
+    for deadline in case_windows(case).ahead:
         when = deadline.warn_at(case.now)
         if when <= case.now:
             continue
-        lead = "Good news" if deadline.opens else f"Heads-up, {WARN_DAYS} days to go"
+        if deadline.id == "late":
+            lead = "Has it come yet?"
+        else:
+            lead = "Good news:" if deadline.opens else f"Heads-up, {WARN_DAYS} days to go:"
         requests.append(
             ReminderRequest(
                 case.record.id,
                 when,
                 DEADLINE,
-                f"{lead}: {deadline.sentence()}.",
+                f"{lead} {deadline.sentence()}.",
                 slot=f"deadline:{deadline.id}",
                 detail=deadline.rule.text,
                 source=deadline.rule.source,
@@ -117,14 +173,21 @@ def deadline_reminders(case: CaseModel) -> list[ReminderRequest]:
 
 
 def deadline_summary(case: CaseModel) -> RichText:
-    """The case's deadlines still ahead, with when each is warned (empty when none)."""
+    """The shop's return policy to check, the deadlines still ahead with when each is
+    warned, those already closed and what is still open (empty when there is nothing)."""
+    windows = case_windows(case)
     lines = []
-    for deadline in case_deadlines(case):
-        if deadline.day < case.today:
-            continue
+    if windows.check_policy:
+        lines.append(rich("• {text}", text=windows.check_policy.text))
+    for deadline in windows.ahead:
         when = deadline.warn_at(case.now)
         warned = f" (I'll remind you {when:%a %-d %b})" if when > case.now else ""
         lines.append(rich("• {deadline}{warned}", deadline=deadline.sentence(), warned=warned))
-    if not lines:
-        return RichText()
-    return join([rich("**Deadlines to keep in mind**"), *lines])
+    parts = [rich("**Deadlines to keep in mind**"), *lines] if lines else []
+    if windows.closed:
+        parts.append(rich("**Already closed**"))
+        parts += [rich("• {d}", d=d.sentence(case.today)) for d in windows.closed]
+        closed_windows = case.playbook.closed_windows
+        parts.append(rich("**Still open to you**"))
+        parts += [rich("• {text}", text=getattr(closed_windows, i)) for i in windows.still_open]
+    return join(parts) if parts else RichText()

@@ -30,7 +30,15 @@ Facts = dict[str, FactValue]
 
 @dataclass(slots=True)
 class Contact:
-    """One contact with the shop, as logged (any detail may have been skipped)."""
+    """One contact with the shop, as logged (any detail may have been skipped).
+
+    Attributes:
+        party: whom it was with: `merchant` (the shop or marketplace itself) or `seller`
+            (a marketplace's third-party seller); None in contacts from before it was
+            recorded, which count as their channel reaches (flows/advice.py).
+        source: `earlier` for a contact read from the facts (flows/earlier.py), None for
+            one logged with /log.
+    """
 
     when: date | None
     channel: str | None
@@ -38,6 +46,8 @@ class Contact:
     reference: str | None
     notes: str | None
     result: str | None
+    party: str | None = None
+    source: str | None = None
 
     @classmethod
     def from_json(cls, data: JSONDict) -> Contact:
@@ -49,6 +59,8 @@ class Contact:
             data["reference"],
             data["notes"],
             data["result"],
+            data["party"],
+            data["source"],
         )
 
     def to_json(self) -> JSONDict:
@@ -59,6 +71,8 @@ class Contact:
             "reference": self.reference,
             "notes": self.notes,
             "result": self.result,
+            "party": self.party,
+            "source": self.source,
         }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.facts import FACTS_BY_ID, OUTCOMES, display
-from flows.playbook import Playbook
+from flows.playbook import SELLER, Channel, Playbook
 from flows.text import RichText, join, plain, rich
 
 
@@ -38,18 +38,40 @@ def _bullets(lines: tuple[str, ...], values: dict[str, str]) -> RichText:
     return join([rich("• " + line, **values) for line in lines])
 
 
+def _opening(channel: Channel, playbook: Playbook) -> str:
+    """A message to a marketplace's seller opens as one; anything else as to the shop."""
+    if channel.party == SELLER and playbook.script.seller_opening:
+        return playbook.script.seller_opening
+    return playbook.script.opening
+
+
+def _ask(facts: dict[str, Any], playbook: Playbook, not_late_yet: bool) -> str:
+    """What to ask for: while a parcel is not late yet, only where it is."""
+    script = playbook.script
+    if not_late_yet and script.not_late_ask:
+        return script.not_late_ask
+    return script.asks.get(facts.get("outcome") or "", script.asks["explanation"])
+
+
 def contact_script(
-    channel: str, facts: dict[str, Any], playbook: Playbook, *, manager: bool
+    channel_id: str,
+    facts: dict[str, Any],
+    playbook: Playbook,
+    *,
+    manager: bool,
+    not_late_yet: bool = False,
 ) -> RichText:
-    """The script for a chat or a call: what to say, in order, and what to keep at hand."""
+    """The script for a chat, a call or a message: what to say, in order, and what to
+    keep at hand; for a written channel, the text to paste."""
+    channel = playbook.channels[channel_id]
     values = template_values(facts, playbook)
     script = playbook.script
-    ask = script.asks.get(facts.get("outcome") or "", script.asks["explanation"])
+    ask = _ask(facts, playbook, not_late_yet)
     parts = [
         rich("**Have at hand**"),
         _bullets(script.have_at_hand, values),
         rich("\n**1. Open**"),
-        rich(script.opening, **values),
+        rich(_opening(channel, playbook), **values),
         rich("\n**2. The facts, in order**"),
         _fact_lines(facts, playbook),
         rich("\n**3. Your ask**"),
@@ -65,21 +87,32 @@ def contact_script(
             rich(script.supervisor_ask, **values),
         ]
     parts += [rich("\n**Before you hang up or close the chat**"), rich(script.closing, **values)]
-    if channel == "email":
-        parts += [rich("\n**Email, ready to paste**"), email_text(facts, playbook)]
+    if channel.written:
+        parts += [
+            rich("\n**{label}, ready to paste**", label=channel.label),
+            email_text(facts, playbook, channel=channel, not_late_yet=not_late_yet),
+        ]
     return join(parts)
 
 
-def email_text(facts: dict[str, Any], playbook: Playbook, *, complaint: bool = False) -> RichText:
-    """A subject and body to paste into an email or a written complaint."""
+def email_text(
+    facts: dict[str, Any],
+    playbook: Playbook,
+    *,
+    complaint: bool = False,
+    channel: Channel | None = None,
+    not_late_yet: bool = False,
+) -> RichText:
+    """A subject and body to paste into an email, a seller message or a written complaint."""
     values = template_values(facts, playbook)
     script = playbook.script
-    ask = script.asks.get(facts.get("outcome") or "", script.asks["explanation"])
+    ask = _ask(facts, playbook, not_late_yet)
     subject = rich(script.email_subject, **values).plain()
     if complaint:
         subject = f"Formal complaint: {subject}"
+    opening = _opening(channel, playbook) if channel else script.opening
     body = [
-        rich(script.opening, **values),
+        rich(opening, **values),
         _fact_lines(facts, playbook),
         rich(ask, **values),
         rich(script.fairness[0], **values) if script.fairness else RichText(),

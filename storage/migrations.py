@@ -62,3 +62,14 @@ def _every_case_field_present(record: PersonRecord) -> None:
 
 if set(MIGRATIONS) != set(range(1, SCHEMA_VERSION)):
     raise RuntimeError(f"no migration path to version {SCHEMA_VERSION}: {sorted(MIGRATIONS)}")
+
+
+@migration(2)
+def _contacts_say_whom_they_were_with(record: PersonRecord) -> None:
+    """Version 3 records whom each contact was with (`party`: the shop, or a marketplace's
+    seller) and where it came from (`source`: told among the facts, or logged). Older
+    contacts get null for both: not known, so each counts as its channel reaches."""
+    for case in record.cases.values():
+        for contact in case["contacts"]:
+            contact.setdefault("party", None)
+            contact.setdefault("source", None)

@@ -126,7 +126,7 @@ class Person:
     async def tell(self, stop_at: str | None = None) -> None:
         """Open a case and answer every question up to the review (or to `stop_at`)."""
         await self.slash("new")
-        for label in ("Amazon", "Damaged or faulty item", "A third-party seller"):
+        for label in ("Amazon", "Damaged or faulty item", "Sold by Amazon"):
             await self.press(label)
         if stop_at == "order details":
             return

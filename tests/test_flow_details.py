@@ -63,7 +63,10 @@ async def test_a_button_of_an_answered_question_stays_stale():
 async def test_skipped_facts_leave_blanks_to_fill_in_the_script():
     chat = Chat()
     story = Story(
-        order_number="Don't know / skip", order_date="Don't know / skip", amount="Don't know / skip"
+        seller="Sold by Amazon",
+        order_number="Don't know / skip",
+        order_date="Don't know / skip",
+        amount="Don't know / skip",
     )
     await confirmed(chat, story)
     await chat.press("Still need help")
@@ -149,7 +152,7 @@ async def test_log_typed_while_logging_keeps_what_was_logged_so_far():
 
 async def test_text_where_only_buttons_work_gets_the_buttons_not_the_whole_step_again():
     chat = Chat()
-    await confirmed(chat)
+    await confirmed(chat, Story(seller="Sold by Amazon"))
     await chat.press("Still need help")
     await chat.press("Email")
     await chat.say("hello?")

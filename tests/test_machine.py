@@ -28,7 +28,7 @@ ROUTES: dict[str, list[str]] = {
     machine.REVIEW: ["📞 Plan a contact", BACK, BACK],
     machine.SELF_SERVICE: ["📞 Plan a contact", BACK],
     machine.CHOOSING_CHANNEL: ["📞 Plan a contact"],
-    machine.PREPARING: ["📞 Plan a contact", "Live chat"],
+    machine.PREPARING: ["📞 Plan a contact", "Message the seller"],
     machine.LOGGING: ["📝 Log a contact"],
     machine.OFFER: LOG_OFFER,
     machine.ESCALATING: ["⬆️ Escalate"],
@@ -50,7 +50,7 @@ async def ready_case() -> Chat:
     (so every rung of the ladder is open), parked at the case menu."""
     chat = Chat()
     await at_case_menu(chat)
-    await log_contact(chat, "Waiting on them", when="2026-11-06", channel="Email")
+    await log_contact(chat, "Waiting on them", when="2026-11-06", channel="Message the seller")
     await chat.say("/cancel")
     return chat
 
@@ -161,7 +161,7 @@ async def test_no_progress_goes_to_a_supervisor_when_a_manager_must_approve(
 async def test_the_script_warns_when_a_manager_will_be_needed() -> None:
     """The contact script prepares the person to ask for a manager when the outcome needs one."""
     chat = Chat()
-    await at_case_menu(chat, Story(outcome="Store credit"))
+    await at_case_menu(chat, Story(seller="Sold by Amazon", outcome="Store credit"))
 
     await chat.press("Plan a contact")
     await chat.press("Live chat")
@@ -231,21 +231,25 @@ async def test_guarantee_is_not_offered_for_a_shop_without_one() -> None:
 
     case = CaseModel(Case.from_json(await chat.record()), chat.clock())
     assert not case.guarantee_open()
-    assert "has no marketplace guarantee" in " ".join(case.guarantee_blockers())
+    assert [blocker.id for blocker in case.guarantee_blockers()] == ["no_guarantee"]
     assert not machine.fire(case, "climb_guarantee")
     assert case.state == machine.ESCALATING
 
 
-async def test_guarantee_is_not_offered_for_an_item_sold_by_amazon() -> None:
-    """The A-to-z claim is for third-party sellers: an item sold by Amazon gets the reason, not a button."""
+@pytest.mark.parametrize("seller", ["Sold by Amazon", "A seller, shipped by Amazon"])
+async def test_guarantee_is_not_offered_for_an_item_sold_or_shipped_by_amazon(seller: str) -> None:
+    """The A-to-z claim is for what a third-party seller sold and shipped: for an item sold
+    by Amazon, or a seller's item Amazon shipped, the ladder has no such rung at all."""
     chat = Chat()
-    await at_case_menu(chat, Story(seller="Sold by Amazon"))
+    await at_case_menu(chat, Story(seller=seller))
     await log_contact(chat, "No progress", when="2026-11-02")
 
     text = await ladder(chat)
 
-    assert "Not open yet: It covers items sold by third-party sellers" in text
+    assert "A-to-z" not in text
     assert "File an A-to-z claim" not in chat.labels()
+    case = CaseModel(await chat.record(), chat.clock())
+    assert "not_covered" in [blocker.id for blocker in case.guarantee_blockers()]
 
 
 async def test_guarantee_waits_until_the_seller_was_contacted() -> None:
@@ -255,7 +259,7 @@ async def test_guarantee_waits_until_the_seller_was_contacted() -> None:
 
     text = await ladder(chat)
 
-    assert "Not open yet: Contact the seller first and log it here." in text
+    assert "Not open yet: Message the seller from the order first" in text
     assert "File an A-to-z claim" not in chat.labels()
 
 
@@ -264,7 +268,7 @@ async def test_guarantee_opens_two_business_days_after_the_seller_was_contacted(
     chat = Chat()
     chat.clock.advance(days=2)  # Friday 13 November
     await at_case_menu(chat, Story(order_date="2026-11-02", delivery_date="2026-11-06"))
-    await log_contact(chat, "No progress")
+    await log_contact(chat, "No progress", channel="Message the seller")
 
     chat.clock.advance(days=3)  # Monday
     assert "you can claim from Tue 17 Nov" in await ladder(chat)
@@ -286,9 +290,9 @@ async def test_a_late_package_can_be_claimed_three_days_after_the_latest_deliver
     """A late package: the claim opens 3 days after the latest estimated delivery date."""
     chat = Chat()
     await at_case_menu(chat, Story(problem="Late or lost package", delivery_date="yesterday"))
-    await log_contact(chat, "No progress", when="2026-11-06")
+    await log_contact(chat, "No progress", when="2026-11-06", channel="Message the seller")
 
-    assert "A late package can be claimed from Fri 13 Nov." in await ladder(chat)
+    assert "A parcel that hasn't come can be claimed for from Fri 13 Nov" in await ladder(chat)
 
     chat.clock.advance(days=2)
     assert "Not open yet" not in await ladder(chat)

@@ -102,7 +102,7 @@ async def tell_the_facts(person: Person, item: str = "Blue kettle") -> SentMessa
     await person.presses("Start a case", "Which shop")
     await person.presses("Amazon", "What went wrong")
     await person.presses("Damaged or faulty item", "Who sold the item")
-    await person.presses("A third-party seller", "order number")
+    await person.presses("Sold by Amazon", "order number")
     await person.says(AMAZON_ORDER, "When did you place the order")
     await person.says("5 days ago", "When was it delivered")
     await person.says("yesterday", "What is the item")
@@ -157,7 +157,8 @@ async def test_a_case_taken_to_escalation(fake, tmp_path):
         ladder = await person.presses("No progress", "The escalation ladder")
         assert "Dispute the card charge" in ladder.button_labels
         rung = await person.presses("Dispute the card charge", "What it costs")
-        assert "A-to-z" in rung.visible_text
+        assert "Dispute by about" in rung.visible_text
+        assert "A-to-z" not in rung.visible_text  # sold by Amazon: no claim to lose
 
 
 async def test_markup_in_what_people_type_is_shown_as_typed(fake, tmp_path):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from flows import parsers
+from flows import advice, parsers
 from flows.case import CaseModel
 from flows.deadlines import deadline_reminders, deadline_summary
 from flows.facts import Fact, display
@@ -47,6 +47,43 @@ class Conversation(CaseModel):
 
     def cancel_reminders(self, kinds: tuple[str, ...], reason: str) -> None:
         self.turn.cancels.append(ReminderCancel(self.record.id, kinds, reason))
+
+    def cited(self, rule_id: str) -> RichText:
+        """A playbook rule as the bot states it: its text, its source and when it was checked."""
+        rule = self.playbook.rules[rule_id]
+        return rich(
+            "_Rule:_ {text} (source: {source}, checked {checked})",
+            text=rule.text,
+            source=rule.source,
+            checked=rule.checked.isoformat(),
+        )
+
+    def not_late_lines(self) -> list[RichText]:
+        """For a parcel whose latest estimated delivery is still ahead: that it is not late,
+        when it will be, and when a claim could open (empty for any other case)."""
+        late = advice.late_from(self.facts, self.today)
+        if late is None:
+            return []
+        lines = [
+            rich(
+                "**Not late yet.** The latest estimated delivery is {estimate}, so it counts as late from {late}; I'll check with you that morning.",
+                estimate=f"{late - timedelta(days=1):%a %-d %b}",
+                late=f"{late:%a %-d %b}",
+            )
+        ]
+        window = self.guarantee_window()
+        covered = advice.guarantee_applies(self.facts, self.playbook)
+        if window and covered is not False:
+            lines.append(
+                rich(
+                    "{condition}an A-to-z claim opens on {opens} if it still hasn't come (sooner if tracking says delivered).",
+                    condition="If a third-party seller sold and shipped it, "
+                    if covered is None
+                    else "After that, ",
+                    opens=f"{window[0]:%a %-d %b}",
+                )
+            )
+        return lines
 
     def set_deadlines(self) -> None:
         """The case's deadline warnings, afresh from its confirmed facts."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import time
 
-from flows import machine, parsers
+from flows import advice, machine, parsers
 from flows.case import LOG
 from flows.contacts import RESULTS
+from flows.playbook import CHANNELS, SELLER
 from flows.promises import record_promises
 from flows.prompt import BACK, ButtonStyle, Choice, InputKind
 from flows.records import Contact
@@ -25,12 +26,17 @@ class ContactSteps(Conversation):
     def channel_prompt(self) -> Reply:
         playbook = self.playbook
         ranked = self.ranked_channels()
-        lines = [
-            rich(
-                "**How to contact {merchant}, best first for your case:**",
-                merchant=template_values(self.facts, playbook)["merchant"],
-            )
-        ]
+        if advice.first_party(self.facts, playbook) == SELLER:
+            lines = [rich("**Contact the seller first.** The item is theirs to put right.")]
+            if not advice.seller_contact_day(self.record.contacts, playbook):
+                lines.append(self.cited("seller_first"))
+        else:
+            lines = [
+                rich(
+                    "**How to contact {merchant}, best first for your case:**",
+                    merchant=template_values(self.facts, playbook)["merchant"],
+                )
+            ]
         for index, channel_id in enumerate(ranked, 1):
             channel = playbook.channels[channel_id]
             lines.append(
@@ -45,13 +51,26 @@ class ContactSteps(Conversation):
         return self.ask(join(lines), (*rows(choices, 3), (BACK,)))
 
     def ranked_channels(self) -> list[str]:
-        """The problem's ranking; an urgent case puts the phone first."""
-        problem = self.playbook.problem(self.facts.get("problem") or "")
-        ranked = list(problem.channels if problem else self.playbook.channels)
+        """The channels for this case, best first.
+
+        The shop's own follow the problem's ranking, the phone first when it is urgent.
+        A third-party seller's message comes first when the seller is to be contacted
+        first, and only it until the seller has been; otherwise after the shop's own.
+        """
+        playbook = self.playbook
+        problem = playbook.problem(self.facts.get("problem") or "")
+        ranked = list(problem.channels if problem else CHANNELS)
         if self.facts.get("urgency") == "urgent" and "phone" in ranked:
             ranked.remove("phone")
             ranked.insert(0, "phone")
-        return ranked
+        if not advice.has_seller(self.facts, playbook):
+            return ranked
+        to_seller = [c.id for c in playbook.channels.values() if c.party == SELLER]
+        if advice.first_party(self.facts, playbook) != SELLER:
+            return ranked + to_seller
+        if advice.seller_contact_day(self.record.contacts, playbook) is None:
+            return to_seller
+        return to_seller + ranked
 
     def channel_chosen(self, verb: str, arg: str) -> None:
         if verb == "channel" and arg in self.playbook.channels:
@@ -66,10 +85,17 @@ class ContactSteps(Conversation):
         channel_id = self.record.channel or "chat"
         playbook = self.playbook
         channel = playbook.channels[channel_id]
-        script = contact_script(channel_id, self.facts, playbook, manager=self.needs_manager())
+        script = contact_script(
+            channel_id,
+            self.facts,
+            playbook,
+            manager=self.needs_manager(),
+            not_late_yet=advice.late_from(self.facts, self.today) is not None,
+        )
         text = join(
             [
                 rich("**Your {label} script**", label=channel.label.lower()),
+                *self.not_late_lines(),
                 rich("_How to reach them:_ {how}", how=channel.how),
                 script,
                 rich("\nWhen you've been in touch, log it here so nothing gets lost."),
@@ -112,7 +138,8 @@ class ContactSteps(Conversation):
             record.log_question = upcoming.id
             machine.fire(self, "answer")
             return
-        contact = Contact.from_json(record.log_draft)
+        contact = Contact.from_json({**record.log_draft, "party": None, "source": None})
+        contact.party = advice.contact_party(contact, self.playbook)
         record.contacts.append(contact)
         result = RESULTS.get(contact.result or "", "not recorded")
         channel = self.playbook.channels.get(contact.channel or "")

@@ -3,7 +3,8 @@ self-service step that often settles it before anyone is contacted."""
 
 from __future__ import annotations
 
-from flows import machine
+from flows import advice, machine
+from flows.deadlines import return_window_closed
 from flows.facts import FACTS_BY_ID, ORDER_DETAILS, display
 from flows.prompt import BACK, ButtonStyle, Choice, InputKind
 from flows.reply import Reply, rows
@@ -98,7 +99,10 @@ class FactSteps(Conversation):
 
     def self_service_prompt(self) -> Reply:
         problem = self.playbook.problem(self.facts.get("problem") or "")
-        if problem is None:
+        if return_window_closed(self):
+            step = rich(self.playbook.closed_windows.self_service)
+            link = RichText()
+        elif problem is None:
             step = rich(
                 "Check the order's page in your account first: it often shows what happened and offers a fix."
             )
@@ -110,23 +114,33 @@ class FactSteps(Conversation):
                 if problem.self_service_link
                 else RichText()
             )
-        text = join(
-            [
-                rich("**Try this first: it often settles it without waiting for anyone.**"),
-                step,
-                link,
-            ]
+        text = [
+            rich("**Try this first: it often settles it without waiting for anyone.**"),
+            *self.not_late_lines(),
+            step,
+            link,
+        ]
+        asks = [
+            Choice(f"edit:{fact_id}", f"✏️ {FACTS_BY_ID[fact_id].label}")
+            for fact_id in advice.undecided(self.facts, self.playbook)
+        ]
+        if asks:
+            text.append(
+                rich(
+                    "**Who sold it decides whom to contact first and whether an A-to-z claim is possible.** The order page says it under the item: tell me if you can."
+                )
+            )
+        choices = (
+            Choice("do:solved", "🎉 That solved it", ButtonStyle.SUCCESS),
+            Choice("do:need_help", "Still need help", ButtonStyle.PRIMARY),
         )
-        return self.ask(
-            text,
-            (
-                (
-                    Choice("do:solved", "🎉 That solved it", ButtonStyle.SUCCESS),
-                    Choice("do:need_help", "Still need help", ButtonStyle.PRIMARY),
-                ),
-                (BACK,),
-            ),
-        )
+        return self.ask(join(text), (choices, *rows(asks), (BACK,)))
+
+    def self_service_chosen(self, verb: str, arg: str) -> None:
+        """`edit:<fact>` for a fact that decides the advice: answered, then the review."""
+        if verb == "edit" and arg in advice.undecided(self.facts, self.playbook):
+            machine.fire(self, "back")
+            self.review_chosen(verb, arg)
 
 
 STEPS: dict[str, Step[FactSteps]] = {
@@ -134,5 +148,7 @@ STEPS: dict[str, Step[FactSteps]] = {
         FactSteps.gathering_prompt, FactSteps.answer_fact, FactSteps.fact_chosen
     ),
     machine.REVIEW: Step(FactSteps.review_prompt, on_choice=FactSteps.review_chosen),
-    machine.SELF_SERVICE: Step(FactSteps.self_service_prompt),
+    machine.SELF_SERVICE: Step(
+        FactSteps.self_service_prompt, on_choice=FactSteps.self_service_chosen
+    ),
 }

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows import machine
-from flows.playbook import RUNGS
+from flows import advice, machine
+from flows.deadlines import case_windows
 from flows.prompt import BACK, ButtonStyle, Choice
 from flows.reply import Reply, rows
 from flows.script import email_text, template_values
@@ -26,10 +26,8 @@ class LadderSteps(Conversation):
             )
         ]
         choices = []
-        for rung_id in RUNGS:
-            rung = playbook.rungs.get(rung_id)
-            if rung is None:
-                continue
+        for rung_id in advice.applicable_rungs(self.facts, playbook):
+            rung = playbook.rungs[rung_id]
             mark = "✓ " if rung_id in tried else ""
             lines.append(
                 rich("{mark}**{label}**: {why}", mark=mark, label=rung.label, why=rung.why)
@@ -38,7 +36,10 @@ class LadderSteps(Conversation):
                 choices.append(Choice(f"do:climb_{rung_id}", f"{mark}{rung.label}"))
             else:
                 lines.append(
-                    rich("  _Not open yet:_ {why}", why=" ".join(self.guarantee_blockers()))
+                    rich(
+                        "  _Not open yet:_ {why}",
+                        why=" ".join(blocker.text for blocker in self.guarantee_blockers()),
+                    )
                 )
         return self.ask(join(lines), (*rows(choices), (BACK,)))
 
@@ -54,12 +55,19 @@ class LadderSteps(Conversation):
             return
         if rung == machine.GUARANTEE and before == machine.ESCALATING:
             reasons = self.guarantee_blockers()
-            self.say(join([rich("**The guarantee claim isn't open yet:**"), *map(plain, reasons)]))
+            self.say(
+                join(
+                    [
+                        rich("**The guarantee claim isn't open yet:**"),
+                        *(plain(reason.text) for reason in reasons),
+                    ]
+                )
+            )
 
     def next_rung(self) -> str | None:
         """The lowest rung of the ladder not tried yet that the case can take now."""
-        for rung in RUNGS:
-            if rung not in self.playbook.rungs or rung in self.record.rungs_tried:
+        for rung in advice.applicable_rungs(self.facts, self.playbook):
+            if rung in self.record.rungs_tried:
                 continue
             if rung != machine.GUARANTEE or self.guarantee_open():
                 return rung
@@ -95,16 +103,9 @@ class LadderSteps(Conversation):
                 )
             )
         parts.extend(self.rung_specifics(rung.id))
-        for rule_id in rung.rules:
-            rule = playbook.rules[rule_id]
-            parts.append(
-                rich(
-                    "_Rule:_ {text} (source: {source}, checked {checked})",
-                    text=rule.text,
-                    source=rule.source,
-                    checked=rule.checked.isoformat(),
-                )
-            )
+        parts += [
+            self.cited(rule_id) for rule_id in advice.rung_rules(rung.id, self.facts, playbook)
+        ]
         choices: list[Choice] = [Choice("do:log", "📝 Log what happened", ButtonStyle.PRIMARY)]
         if rung.id == machine.SWITCH_CHANNEL:
             choices.insert(0, Choice("do:plan", "📞 Pick another channel"))
@@ -139,9 +140,13 @@ class LadderSteps(Conversation):
         return []
 
     def card_dispute_notes(self) -> list[RichText]:
+        """The chargeback's cost to an A-to-z claim, where one is still possible, and the
+        usual window: its last day, or that it has closed and the issuer may still help."""
         playbook = self.playbook
         notes = []
-        if playbook.marketplace and self.facts.get("seller") == "third_party":
+        windows = case_windows(self)
+        claim_open = any(d.id == "atoz_close" for d in windows.ahead)
+        if claim_open:
             notes.append(
                 rich(
                     "⚠️ **Careful:** once you file a chargeback, this order can no longer get an A-to-z Guarantee claim. If that claim is still possible, try it first."
@@ -149,7 +154,16 @@ class LadderSteps(Conversation):
             )
         base = self.fact_date("delivery_date") or self.fact_date("order_date")
         rule = playbook.rules.get("card_dispute_window")
-        if base and rule and rule.days:
+        card = next((d for d in windows.closed if d.id == "card_dispute"), None)
+        if card:
+            notes.append(
+                rich(
+                    "**{closed}.** {issuer}",
+                    closed=card.sentence(self.today),
+                    issuer=playbook.closed_windows.card_issuer,
+                )
+            )
+        elif base and rule and rule.days:
             notes.append(
                 rich(
                     "**Dispute by about {day}** ({days} days from {since}; your card issuer's terms decide).",

@@ -1,0 +1,125 @@
+"""Who to contact first, which rungs of the ladder can apply, and whether a parcel is late.
+
+Amazon's rules, as its help pages state them (each cited in flows/playbooks/amazon.toml):
+
+- an item a third-party seller ships itself is the seller's to sort out first: reach them
+  from the order (`seller_first`), and give them about 2 business days before an A-to-z
+  claim (`atoz_seller_wait`); only a contact *with the seller* starts that wait;
+- a seller's item that Amazon ships (Fulfilled by Amazon) has its delivery handled by
+  Amazon, and the A-to-z Guarantee covers only what a seller sold *and* shipped
+  (`atoz_scope`); an item sold by Amazon has no A-to-z claim at all;
+- a parcel is late only once its latest estimated delivery date has passed
+  (`delivery_estimate`).
+
+What cannot be decided because a fact was skipped (who sold it) is said as a condition,
+and the fact is asked for (`undecided`). Everything here reads the facts and contacts of
+a case and decides; it says nothing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from flows.playbook import MERCHANT, RUNGS, SELLER, Playbook
+from flows.records import Contact
+
+GUARANTEE = "guarantee"
+THIRD_PARTY = "third_party"
+"""A third-party seller who ships the item themselves."""
+THIRD_PARTY_FBA = "third_party_fba"
+"""A third-party seller's item shipped by the marketplace (Fulfilled by Amazon)."""
+DELIVERY_PROBLEMS = ("late",)
+"""Problems with the delivery itself, which whoever ships the parcel handles."""
+GUARANTEE_ONLY_RULES = ("atoz_scope", "atoz_chargeback")
+"""Rules that are about the guarantee: cited by another rung only where it applies."""
+
+
+def sold_by(facts: Mapping[str, Any], playbook: Playbook) -> str | None:
+    """`merchant`, `third_party` or `third_party_fba`; None when not known. A shop that is
+    not a marketplace sells everything itself."""
+    if not playbook.marketplace:
+        return MERCHANT
+    seller: str | None = facts.get("seller")
+    return seller
+
+
+def first_party(facts: Mapping[str, Any], playbook: Playbook) -> str:
+    """Whom to contact first: the third-party seller (`SELLER`), or the shop itself.
+
+    A seller who ships the item handles everything first; for a seller's item shipped
+    by the marketplace, a delivery problem goes to the marketplace. When who sold it is
+    not known, the marketplace's own customer service can at least tell.
+    """
+    seller = sold_by(facts, playbook)
+    if seller == THIRD_PARTY:
+        return SELLER
+    if seller == THIRD_PARTY_FBA:
+        return MERCHANT if facts.get("problem") in DELIVERY_PROBLEMS else SELLER
+    return MERCHANT
+
+
+def has_seller(facts: Mapping[str, Any], playbook: Playbook) -> bool:
+    """A third-party seller is (or may be) involved, so its channel is offered."""
+    return playbook.marketplace and sold_by(facts, playbook) in (THIRD_PARTY, THIRD_PARTY_FBA)
+
+
+def guarantee_applies(facts: Mapping[str, Any], playbook: Playbook) -> bool | None:
+    """Whether the marketplace guarantee can cover this order: None when it depends on
+    who sold it, which is not known."""
+    if not playbook.marketplace or GUARANTEE not in playbook.rungs:
+        return False
+    seller = sold_by(facts, playbook)
+    if seller is None:
+        return None
+    return seller == THIRD_PARTY
+
+
+def applicable_rungs(facts: Mapping[str, Any], playbook: Playbook) -> tuple[str, ...]:
+    """The ladder for this case, lowest first: the guarantee only where it can apply
+    (or may, when who sold it is not known)."""
+    covered = guarantee_applies(facts, playbook) is not False
+    return tuple(
+        rung for rung in RUNGS if rung in playbook.rungs and (rung != GUARANTEE or covered)
+    )
+
+
+def rung_rules(rung_id: str, facts: Mapping[str, Any], playbook: Playbook) -> tuple[str, ...]:
+    """The rules a rung cites for this case: another rung's warnings about the guarantee
+    (a chargeback rules it out) only where the guarantee can apply."""
+    rules = playbook.rungs[rung_id].rules
+    if rung_id == GUARANTEE or guarantee_applies(facts, playbook) is not False:
+        return rules
+    return tuple(rule for rule in rules if rule not in GUARANTEE_ONLY_RULES)
+
+
+def undecided(facts: Mapping[str, Any], playbook: Playbook) -> tuple[str, ...]:
+    """Facts that were skipped but decide the advice (whom to contact, the A-to-z claim)."""
+    if playbook.marketplace and "seller" in facts and facts["seller"] is None:
+        return ("seller",)
+    return ()
+
+
+def seller_contact_day(contacts: Iterable[Contact], playbook: Playbook) -> date | None:
+    """The first day the seller was contacted: what starts the wait before a claim. A
+    contact with the marketplace itself does not count."""
+    days = [c.when for c in contacts if c.when and contact_party(c, playbook) == SELLER]
+    return min(days) if days else None
+
+
+def contact_party(contact: Contact, playbook: Playbook) -> str:
+    """Whom a logged contact was with: as recorded, else as its channel reaches."""
+    if contact.party is not None:
+        return contact.party
+    channel = playbook.channels.get(contact.channel or "")
+    return channel.party if channel else MERCHANT
+
+
+def late_from(facts: Mapping[str, Any], today: date) -> date | None:
+    """For a parcel not late yet (its latest estimated delivery date is today or ahead),
+    the first day it counts as late; None once it is late, or for another problem."""
+    if facts.get("problem") not in DELIVERY_PROBLEMS or not facts.get("delivery_date"):
+        return None
+    estimate = date.fromisoformat(facts["delivery_date"])
+    return estimate + timedelta(days=1) if estimate >= today else None
