@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flows import advice, machine
 from flows.deadlines import return_window_closed
+from flows.earlier import describe, merge_earlier, read_earlier
 from flows.facts import FACTS_BY_ID, ORDER_DETAILS, display
 from flows.prompt import BACK, ButtonStyle, Choice, InputKind
 from flows.reply import Reply, rows
@@ -70,6 +71,10 @@ class FactSteps(Conversation):
                     value=display(fact, self.facts.get(fact.id), self.playbook),
                 )
             )
+        earlier = read_earlier(self.facts.get("earlier_contacts"), self.today, self.playbook)
+        if earlier:
+            lines.append(rich("**Earlier contacts I'll put on record:**"))
+            lines += [rich("• {c}", c=describe(contact, self.playbook)) for contact in earlier]
         edits = [Choice(f"edit:{f.id}", f"✏️ {f.label}") for f in self.gathering().questions]
         confirm = Choice("do:confirm", "✅ All correct", ButtonStyle.SUCCESS)
         return self.ask(join(lines), ((confirm, BACK), *rows(edits, 3)), InputKind.CONFIRM)
@@ -93,6 +98,10 @@ class FactSteps(Conversation):
         """Effect of `confirm`: the facts are settled, and their deadlines can be set."""
         self.record.confirmed = True
         self.note("confirmed", "Facts confirmed.")
+        earlier = read_earlier(self.facts.get("earlier_contacts"), self.today, self.playbook)
+        if merge_earlier(self.record, earlier):
+            for contact in earlier:
+                self.note("contact", f"Earlier contact: {describe(contact, self.playbook)}.")
         self.set_deadlines()
 
     # -- self_service ------------------------------------------------------------------
