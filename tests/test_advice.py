@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from flows import advice
 from flows.case import CaseModel
 from flows.deadlines import case_windows
@@ -29,6 +31,9 @@ from tests.chat import (
 AMAZON = load_playbook("amazon")
 ATOZ_PAGE = AMAZON.rules["atoz_chargeback"].source
 SELLER_CHANNEL = "channel:seller_message"
+SKIP = "Don't know / skip"
+NOT_LATE_YET = Story(problem="Late or lost package", delivery_date="Nov 14", outcome="A refund")
+"""Ordered Fri 6 Nov, due by Sat 14 Nov at the latest."""
 
 
 def utc(*parts: int) -> datetime:
@@ -208,13 +213,7 @@ async def test_a_parcel_not_late_yet_is_told_when_it_will_be_and_checked_that_mo
     """Latest estimate Sat 14 Nov: late from Sun 15 Nov, checked that day at 9:00; an A-to-z
     claim from Tue 17 Nov. The script asks where it is, not for the refund wanted."""
     chat = Chat()
-    story = Story(
-        problem="Late or lost package",
-        order_date="2 days ago",
-        delivery_date="Nov 14",
-        outcome="A refund",
-    )
-    await confirmed(chat, story)
+    await confirmed(chat, NOT_LATE_YET)
 
     case = await case_of(chat)
     assert advice.late_from(case.facts, case.today) == date(2026, 11, 15)
@@ -232,26 +231,25 @@ async def test_a_parcel_not_late_yet_is_told_when_it_will_be_and_checked_that_mo
 # -- 5. Impossible dates are asked again --------------------------------------------------------
 
 
-async def test_a_delivery_before_the_order_is_asked_again() -> None:
+@pytest.mark.parametrize(
+    ("skipped", "edit", "impossible"),
+    [
+        # Ordered Fri 6 Nov; delivered "10 days ago" would be Sun 1 Nov, before it.
+        (Story(order_date="5 days ago", delivery_date=SKIP), "delivery_date", "10 days ago"),
+        # Delivered Mon 9 Nov; ordered "yesterday" would be Tue 10 Nov, after it.
+        (Story(order_date=SKIP, delivery_date="2026-11-09"), "order_date", "yesterday"),
+    ],
+)
+async def test_an_order_after_its_delivery_is_asked_again(
+    skipped: Story, edit: str, impossible: str
+) -> None:
     chat = Chat()
-    await tell(chat, Story(order_date="5 days ago", delivery_date="Don't know / skip"))
-    await chat.press("✏️ Delivery date")
-    await chat.say("10 days ago")  # Sun 1 Nov, before the order on Fri 6 Nov
+    await tell(chat, skipped)
+    await chat.press_data(next(b.data for b in chat.buttons() if b.data.endswith(f"edit:{edit}")))
+    await chat.say(impossible)
 
-    assert current_fact(chat) == "delivery_date"
-    assert (await chat.record())["facts"]["delivery_date"] is None
-    await chat.say("yesterday")
-    assert (await chat.record())["facts"]["delivery_date"] == "2026-11-10"
-
-
-async def test_an_order_after_the_delivery_is_asked_again() -> None:
-    chat = Chat()
-    await tell(chat, Story(order_date="Don't know / skip", delivery_date="2026-11-09"))
-    await chat.press("✏️ Ordered on")
-    await chat.say("yesterday")  # Tue 10 Nov, after the delivery on Mon 9 Nov
-
-    assert current_fact(chat) == "order_date"
-    assert (await chat.record())["facts"]["order_date"] is None
+    assert current_fact(chat) == edit
+    assert (await chat.record())["facts"][edit] is None
 
 
 # -- 6. Seller unknown: the A-to-z dates on a condition, and the question -------------------------
