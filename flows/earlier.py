@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
 
 from flows import parsers
 from flows.playbook import MERCHANT, SELLER, Playbook
+from flows.records import Case, Contact
 
 EARLIER = "earlier"
 """The `source` of a contact read from the earlier-contacts fact."""
@@ -37,39 +37,38 @@ _REP = re.compile(r"\b(?:spoke|talked|chatted) (?:to|with) ([A-Z][a-z]+)|\bagent
 _NOT_A_REFERENCE = frozenset({"number", "no", "id"})
 
 
-def read_earlier(text: str | None, today: date, playbook: Playbook) -> list[dict[str, Any]]:
+def read_earlier(text: str | None, today: date, playbook: Playbook) -> list[Contact]:
     """The contacts told in `text` (the earlier-contacts fact), in the order told. A part
     that gives no date, channel or reference is not a contact of its own."""
     if not text or text == "none":
         return []
-    found: list[dict[str, Any]] = []
+    found: list[Contact] = []
     for part in _SEGMENT.split(text):
         contact = _contact(part.strip(" ,."), today, playbook)
         if contact is not None:
             found.append(contact)
         elif found and part.strip(" ,."):
-            found[-1]["notes"] += f". {part.strip(' ,.')}"
+            found[-1].notes = f"{found[-1].notes}. {part.strip(' ,.')}"
     return found
 
 
-def describe(contact: dict[str, Any], playbook: Playbook) -> str:
+def describe(contact: Contact, playbook: Playbook) -> str:
     """One earlier contact as the review lists it."""
-    when = contact.get("when")
-    channel = playbook.channels.get(contact.get("channel") or "")
-    party = "the seller" if contact.get("party") == SELLER else playbook.name
+    channel = playbook.channels.get(contact.channel or "")
+    party = "the seller" if contact.party == SELLER else playbook.name
     parts = [
-        f"{date.fromisoformat(when):%a %-d %b %Y}" if when else "date not given",
+        f"{contact.when:%a %-d %b %Y}" if contact.when else "date not given",
         channel.label if channel else "channel not given",
         f"with {party}",
     ]
-    if contact.get("rep"):
-        parts.append(str(contact["rep"]))
-    if contact.get("reference"):
-        parts.append(f"ref {contact['reference']}")
+    if contact.rep:
+        parts.append(contact.rep)
+    if contact.reference:
+        parts.append(f"ref {contact.reference}")
     return " · ".join(parts)
 
 
-def _contact(part: str, today: date, playbook: Playbook) -> dict[str, Any] | None:
+def _contact(part: str, today: date, playbook: Playbook) -> Contact | None:
     if not part:
         return None
     day = _first_date(part, today)
@@ -80,16 +79,16 @@ def _contact(part: str, today: date, playbook: Playbook) -> dict[str, Any] | Non
     seller = playbook.marketplace and bool(_SELLER_WORDS.search(part))
     party = SELLER if seller else MERCHANT
     rep = _REP.search(part)
-    return {
-        "when": day.isoformat() if day else None,
-        "channel": _channel(kind, party, playbook),
-        "party": party,
-        "rep": (rep.group(1) or rep.group(2)) if rep else None,
-        "reference": _reference(reference),
-        "notes": part,
-        "result": None,
-        "source": EARLIER,
-    }
+    return Contact(
+        when=day,
+        channel=_channel(kind, party, playbook),
+        rep=(rep.group(1) or rep.group(2)) if rep else None,
+        reference=_reference(reference),
+        notes=part,
+        result=None,
+        party=party,
+        source=EARLIER,
+    )
 
 
 def _first_date(part: str, today: date) -> date | None:
@@ -121,17 +120,16 @@ def _reference(match: re.Match[str] | None) -> str | None:
     return None if reference.casefold() in _NOT_A_REFERENCE else reference
 
 
-def merge_earlier(record: dict[str, Any], found: list[dict[str, Any]]) -> bool:
-    """Put the contacts read from the facts on the case's record, first, in place of those
-    read before; contacts logged with /log stay, and the promises keep pointing at theirs.
+def merge_earlier(case: Case, found: list[Contact]) -> bool:
+    """Put the contacts read from the facts on the case, first, in place of those read
+    before; contacts logged with /log stay, and the promises keep pointing at theirs.
     True when anything changed."""
-    contacts = record["contacts"]
-    before = [contact for contact in contacts if contact.get("source") == EARLIER]
+    before = [contact for contact in case.contacts if contact.source == EARLIER]
     if before == found:
         return False
-    logged = [contact for contact in contacts if contact.get("source") != EARLIER]
-    record["contacts"] = found + logged
+    logged = [contact for contact in case.contacts if contact.source != EARLIER]
+    case.contacts = found + logged
     shift = len(found) - len(before)
-    for promise in record.get("promises", []):
-        promise["contact"] += shift
+    for promise in case.promises:
+        promise.contact += shift
     return True

@@ -60,10 +60,6 @@ def _every_case_field_present(record: PersonRecord) -> None:
             promise.setdefault("settled_at", None)
 
 
-if set(MIGRATIONS) != set(range(1, SCHEMA_VERSION)):
-    raise RuntimeError(f"no migration path to version {SCHEMA_VERSION}: {sorted(MIGRATIONS)}")
-
-
 @migration(2)
 def _contacts_say_whom_they_were_with(record: PersonRecord) -> None:
     """Version 3 records whom each contact was with (`party`: the shop, or a marketplace's
@@ -73,3 +69,7 @@ def _contacts_say_whom_they_were_with(record: PersonRecord) -> None:
         for contact in case["contacts"]:
             contact.setdefault("party", None)
             contact.setdefault("source", None)
+
+
+if set(MIGRATIONS) != set(range(1, SCHEMA_VERSION)):
+    raise RuntimeError(f"no migration path to version {SCHEMA_VERSION}: {sorted(MIGRATIONS)}")

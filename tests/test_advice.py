@@ -17,6 +17,8 @@ from flows.case import CaseModel
 from flows.deadlines import case_windows
 from flows.earlier import read_earlier
 from flows.playbook import MERCHANT, SELLER, load_playbook
+from flows.records import Case
+from storage.migrations import upgrade
 from tests.chat import (
     GENERIC,
     Chat,
@@ -41,7 +43,7 @@ def utc(*parts: int) -> datetime:
 
 
 async def case_of(chat: Chat) -> CaseModel:
-    return CaseModel(await chat.record(), chat.clock())
+    return CaseModel(Case.from_json(await chat.record()), chat.clock())
 
 
 async def pending(chat: Chat) -> dict[str, datetime]:
@@ -306,15 +308,15 @@ async def test_earlier_contacts_are_confirmed_in_the_review_and_logged() -> None
     assert "seller_not_contacted" in await blockers(chat)
 
 
-async def test_several_earlier_contacts_with_amazon_and_the_seller() -> None:
+def test_several_earlier_contacts_with_amazon_and_the_seller() -> None:
     found = read_earlier(
         "Called Amazon on Nov 2, spoke to Priya, case #A-77; then emailed the seller Nov 4",
         date(2026, 11, 11),
         AMAZON,
     )
-    assert [(c["when"], c["channel"], c["party"], c["rep"], c["reference"]) for c in found] == [
-        ("2026-11-02", "phone", MERCHANT, "Priya", "A-77"),
-        ("2026-11-04", "seller_message", SELLER, None, None),
+    assert [(c.when, c.channel, c.party, c.rep, c.reference) for c in found] == [
+        (date(2026, 11, 2), "phone", MERCHANT, "Priya", "A-77"),
+        (date(2026, 11, 4), "seller_message", SELLER, None, None),
     ]
 
 
@@ -371,3 +373,25 @@ async def test_the_script_asks_for_the_name_and_a_reference() -> None:
     await chat.press("Live chat")
     assert AMAZON.script.closing in chat.prompt()
     assert "your name" in AMAZON.script.closing and "reference number" in AMAZON.script.closing
+
+
+# -- Records from before contacts said whom they were with --------------------------------------
+
+
+async def test_a_contact_stored_before_version_3_counts_as_its_channel_reaches() -> None:
+    """A version 2 record's contacts have no party: upgraded, they read as not known, and a
+    chat counts as with Amazon, so it starts no A-to-z wait."""
+    chat = Chat()
+    await at_case_menu(chat)
+    await log_contact(chat, "No progress", channel="Live chat")
+    person = await chat.store.load(chat.key.person)
+    for case in person.cases.values():
+        for contact in case["contacts"]:
+            del contact["party"], contact["source"]
+
+    upgrade(person, 2)
+
+    [contact] = Case.from_json(person.cases["c1"]).contacts
+    assert (contact.party, contact.source) == (None, None)
+    assert advice.contact_party(contact, AMAZON) == MERCHANT
+    assert advice.seller_contact_day([contact], AMAZON) is None

@@ -248,7 +248,7 @@ async def test_guarantee_is_not_offered_for_an_item_sold_or_shipped_by_amazon(se
 
     assert "A-to-z" not in text
     assert "File an A-to-z claim" not in chat.labels()
-    case = CaseModel(await chat.record(), chat.clock())
+    case = CaseModel(Case.from_json(await chat.record()), chat.clock())
     assert "not_covered" in [blocker.id for blocker in case.guarantee_blockers()]
 
 
