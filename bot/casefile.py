@@ -8,10 +8,13 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.events import Attachment
+from flows.advice import contact_party
 from flows.case import CaseModel
 from flows.contacts import LOG_QUESTIONS
 from flows.deadlines import case_deadlines
+from flows.earlier import EARLIER
 from flows.facts import applicable, display, playbook_for
+from flows.playbook import SELLER
 from flows.promises import OPEN
 from flows.records import Case
 from flows.text import RichText, rich
@@ -72,11 +75,14 @@ def case_markdown(case: dict[str, Any], reminders: list[dict[str, Any]], now: da
     lines += ["", "## Contacts", ""]
     if not case["contacts"]:
         lines.append("No contacts logged yet.")
-    for number, contact in enumerate(case["contacts"], 1):
+    for number, contact in enumerate(model.record.contacts, 1):
+        party = "the seller" if contact_party(contact, playbook) == SELLER else playbook.name
+        told = " (told with the facts)" if contact.source == EARLIER else ""
+        details = contact.to_json()
         lines.append(
-            f"{number}. "
+            f"{number}. With {party}{told}; "
             + "; ".join(
-                f"{q.label}: {display(q, contact.get(q.id), playbook).plain()}"
+                f"{q.label}: {display(q, details.get(q.id), playbook).plain()}"
                 for q in LOG_QUESTIONS
             )
         )

@@ -98,6 +98,7 @@ async def test_only_a_contact_with_the_seller_starts_the_a_to_z_wait() -> None:
 
     assert (await chat.record())["contacts"][-1]["party"] == MERCHANT
     assert "seller_not_contacted" in await blockers(chat)
+    assert "1. With Amazon; " in await chat.export()
 
     chat.clock.advance(days=2)  # Fri 13 Nov
     await log_contact(chat, "No progress", channel="Message the seller")
@@ -299,6 +300,8 @@ async def test_earlier_contacts_are_confirmed_in_the_review_and_logged() -> None
     }
     assert [e["kind"] for e in record["timeline"]].count("contact") == 1
     assert await blockers(chat) == []
+    assert "1. With the seller (told with the facts); When: 2026-11-06;" in await chat.export()
+    await chat.say("/status")
 
     await chat.press("⬅ Back")
     await chat.press("✏️ Earlier contacts")
