@@ -17,6 +17,7 @@ from flows.facts import applicable, display, playbook_for
 from flows.playbook import SELLER
 from flows.promises import OPEN
 from flows.records import Case
+from flows.script import template_values
 from flows.text import RichText, rich
 from storage import PersonRecord
 
@@ -75,8 +76,9 @@ def case_markdown(case: dict[str, Any], reminders: list[dict[str, Any]], now: da
     lines += ["", "## Contacts", ""]
     if not case["contacts"]:
         lines.append("No contacts logged yet.")
+    shop = template_values(model.facts, playbook)["merchant"]
     for number, contact in enumerate(model.record.contacts, 1):
-        party = "the seller" if contact_party(contact, playbook) == SELLER else playbook.name
+        party = "the seller" if contact_party(contact, playbook) == SELLER else shop
         told = " (told with the facts)" if contact.source == EARLIER else ""
         details = contact.to_json()
         lines.append(

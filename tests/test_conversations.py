@@ -157,8 +157,9 @@ async def test_no_progress_climbs_the_ladder_then_resolves(
     assert "This case is resolved" in chat.prompt()
     case_file = await chat.export()
     assert "Escalated: Try another channel." in case_file
-    assert "1. When: 2026-11-11; Channel: Live chat" in case_file
-    assert "2. When: 2026-11-11; Channel: Email; Representative: Lee" in case_file
+    shop = STORIES[playbook_id].merchant
+    assert f"1. With {shop}; When: 2026-11-11; Channel: Live chat" in case_file
+    assert f"2. With {shop}; When: 2026-11-11; Channel: Email; Representative: Lee" in case_file
 
 
 @pytest.mark.parametrize("playbook_id", STORIES)
