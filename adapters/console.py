@@ -89,17 +89,23 @@ class ConsoleAdapter:
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
         self._session = f"console:{time.time_ns()}"
         self._line_number = 0
+        self._running = False
 
     def stop(self) -> None:
         self._lines.put_nowait(None)
 
+    def ready(self) -> bool:
+        return self._running
+
     async def run(self) -> None:
         lines = self._read_lines()
+        self._running = True
         self.write("Fair Shake: type /start to begin, /help for commands, Ctrl-D to leave.")
         await self.engine.answer(Command(self.key, "start"), self.send)
         while (line := await lines.get()) is not None:
             self._line_number += 1
             await self.engine.answer(self.event_for(line.strip()), self.send)
+        self._running = False
         self.write("Bye for now. Your case is saved; run fairshake again to carry on.")
 
     def event_for(self, line: str) -> Inbound:

@@ -24,7 +24,7 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlparse
@@ -55,6 +55,7 @@ from bot.config import Setting, Settings
 from bot.engine import Engine
 from bot.events import ButtonPress, EventId, Inbound, Outbound, TextMessage, parse_command
 from bot.menu import COMMANDS
+from bot.observe import Observer
 from storage import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ class TelegramAdapter:
             .token(settings.get("TELEGRAM_BOT_TOKEN"))
             .base_url(base_url)
             .base_file_url(_file_url(base_url))
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            .rate_limiter(ObservedRateLimiter(engine.observers, max_retries=3))
             .concurrent_updates(64)
             .build()
         )
@@ -161,6 +162,7 @@ class TelegramAdapter:
         self.app.add_error_handler(self._on_error)
         self._told_groups: set[int] = set()
         self._stop = asyncio.Event()
+        self._running = False
 
     # -- running -------------------------------------------------------------------------------
 
@@ -179,9 +181,11 @@ class TelegramAdapter:
             if runner is None:
                 await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
             log.info("telegram: running (%s)", "webhook" if runner else "long polling")
+            self._running = True
             try:
                 await self._stop.wait()
             finally:
+                self._running = False
                 if runner is not None:
                     await runner.cleanup()
                 if updater.running:
@@ -190,6 +194,10 @@ class TelegramAdapter:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def ready(self) -> bool:
+        """Polling (or the webhook set) and PTB's application running."""
+        return self._running and self.app.running
 
     async def _start_webhook(self) -> web.AppRunner:
         """An aiohttp endpoint that checks the secret and queues the update for PTB."""
@@ -320,14 +328,22 @@ class TelegramAdapter:
         for message in messages:
             if message.attachment is not None:
                 file = InputFile(message.attachment.content, filename=message.attachment.filename)
-                await _retrying(
+                await self._counted(
                     functools.partial(self.app.bot.send_document, chat_id, file), strict=True
                 )
             chunks = telegram_html.split(message.text)
             for index, chunk in enumerate(chunks):
                 markup = _keyboard(message) if index == len(chunks) - 1 else None
                 send = functools.partial(self._send_html, chat_id, chunk, markup)
-                await _retrying(send, strict=True)
+                await self._counted(send, strict=True)
+
+    async def _counted(self, send: Callable[[], Awaitable[Any]], strict: bool = False) -> None:
+        """`_retrying`, with the engine's observers told whether the message went."""
+        sent = False
+        try:
+            sent = await _retrying(send, strict)
+        finally:
+            self.engine.observers.reply(PLATFORM, sent=sent)
 
     async def _send_html(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None) -> Any:
         return await self.app.bot.send_message(
@@ -339,7 +355,7 @@ class TelegramAdapter:
         )
 
     async def _send_text(self, chat_id: int, text: str) -> None:
-        await _retrying(lambda: self.app.bot.send_message(chat_id, text))
+        await self._counted(lambda: self.app.bot.send_message(chat_id, text))
 
 
 def _key(user_id: int, chat_id: int) -> ConversationKey:
@@ -368,7 +384,7 @@ def _file_url(base_url: str) -> str:
     return f"{root}/file/bot"
 
 
-async def _retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) -> None:
+async def _retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) -> bool:
     """Send, retrying network errors, 5xx and flood waits with backoff.
 
     Flood control (429) is first waited out by PTB's AIORateLimiter; what still fails is
@@ -376,16 +392,17 @@ async def _retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) ->
     retried. A turn's reply or a reminder ping (`strict`) raises when it cannot go, so
     the scheduler retries it later (backoff over minutes) and records it if it never
     goes; a courtesy note (`strict` false: "I can only read text") is logged and dropped.
+    True when the message went.
     """
     for attempt in range(SEND_ATTEMPTS):
         try:
             await send()
-            return
+            return True
         except (Forbidden, BadRequest) as error:
             log.warning("telegram: message refused: %s", type(error).__name__)
             if strict:
                 raise
-            return
+            return False
         except (NetworkError, RetryAfter) as error:
             if attempt == SEND_ATTEMPTS - 1:
                 log.warning(
@@ -393,8 +410,42 @@ async def _retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) ->
                 )
                 if strict:
                     raise
-                return
-            wait = error.retry_after if isinstance(error, RetryAfter) else 0.5 * 2**attempt
+                break
             await asyncio.sleep(
-                wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                _wait_asked(error) if isinstance(error, RetryAfter) else 0.5 * 2**attempt
             )
+    return False
+
+
+def _wait_asked(error: RetryAfter) -> float:
+    """The seconds a flood-control refusal asks to wait."""
+    wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
+class ObservedRateLimiter(AIORateLimiter):
+    """PTB's rate limiter, telling the engine's observers of each flood-control wait."""
+
+    def __init__(self, observers: Observer, max_retries: int) -> None:
+        super().__init__(max_retries=max_retries)
+        self.observers = observers
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        async def observed(*call_args: Any, **call_kwargs: Any) -> Any:
+            try:
+                return await callback(*call_args, **call_kwargs)
+            except RetryAfter as error:
+                self.observers.rate_limited(PLATFORM, _wait_asked(error))
+                raise
+
+        return await super().process_request(
+            observed, args, kwargs, endpoint, data, rate_limit_args
+        )

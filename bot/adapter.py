@@ -46,6 +46,9 @@ class Adapter(Protocol):
     def stop(self) -> None:
         """Stop taking new events; `run` returns once the turns in flight are answered."""
 
+    def ready(self) -> bool:
+        """Connected to its platform and taking events (for `/readyz`)."""
+
     async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
         """Send messages to a conversation unprompted (reminder pings)."""
 

@@ -39,6 +39,11 @@ def _core(settings: Settings) -> list[str]:
         found.append(
             f"FAIRSHAKE_LOG_FORMAT: {settings.log_format!r} is not one of {', '.join(FORMATS)}."
         )
+    port = settings.http_port
+    if port and not (port.isdigit() and 0 <= int(port) < 65536):
+        found.append(
+            f"FAIRSHAKE_HTTP_PORT: {port!r} is not a port number (0 to 65535; empty for no HTTP server)."
+        )
     return found
 
 

@@ -41,6 +41,16 @@ SETTINGS = (
         "text",
         "Log lines as `text`, or `json` for one JSON object per line.",
     ),
+    Setting(
+        "FAIRSHAKE_HTTP_PORT",
+        "",
+        "Port for `/healthz`, `/readyz` and `/metrics` (Prometheus); empty means no HTTP server.",
+    ),
+    Setting(
+        "FAIRSHAKE_HTTP_LISTEN",
+        "127.0.0.1",
+        "Address the `/healthz`, `/readyz` and `/metrics` server listens on.",
+    ),
 )
 
 
@@ -52,6 +62,9 @@ class Settings:
     timezone: str
     log_level: str
     log_format: str
+    http_port: str
+    """Empty: no HTTP server. Checked by `fairshake check` (bot/checks.py)."""
+    http_listen: str
     values: Mapping[str, str]
     """Every variable seen (environment over `.env`), for adapters' own settings."""
 
@@ -91,5 +104,7 @@ def load_settings(
         timezone=value("FAIRSHAKE_TIMEZONE"),
         log_level=value("FAIRSHAKE_LOG_LEVEL").upper(),
         log_format=value("FAIRSHAKE_LOG_FORMAT").lower(),
+        http_port=value("FAIRSHAKE_HTTP_PORT"),
+        http_listen=value("FAIRSHAKE_HTTP_LISTEN"),
         values=values,
     )

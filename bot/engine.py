@@ -18,12 +18,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from bot import buttons, inbound
 from bot.casefile import status_line
 from bot.events import Inbound, Outbound, Prompt
+from bot.observe import DUPLICATE, ERROR, FORGOT, OK, Observers, TurnDone, kind_of
 from bot.reminders import Deliver, Status, due_index, outbox
 from bot.reminders.outbox import Reply
 from bot.session import Session
@@ -38,6 +40,17 @@ T = TypeVar("T")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What a turn made, and where it left the person (`Session.step()`)."""
+
+    messages: list[Outbound]
+    reply: Reply | None
+    forgotten: bool
+    step: str
+    outcome: str
 
 
 class Engine:
@@ -57,6 +70,9 @@ class Engine:
         """Told of every due entry a save adds (the reminder scheduler hooks in here)."""
         self.on_forget: list[Callable[[PersonKey], None]] = []
         """Told of each person deleted by /forget, so adapters drop what they hold in memory."""
+        self.observers = Observers()
+        """Told of every turn and save (and, through the engine, of what the scheduler
+        and the adapters do): the log lines and the metrics hook in here."""
         self._locks = store.person_locks()
         self.sending = store.delivery_locks()
         """One delivery of a person's replies at a time, so they arrive in order (across
@@ -126,15 +142,32 @@ class Engine:
         self, event: Inbound, durable: bool
     ) -> tuple[list[Outbound], Reply | None, bool]:
         """The turn, saved: its messages, the reply to send now when `durable` (saved in
-        the outbox; None when it waits behind others), and whether the person is gone."""
+        the outbox; None when it waits behind others), and whether the person is gone.
+        The observers are told how it went, whether it answered or raised."""
         started = time.perf_counter()
+        done: Turn | None = None
+        try:
+            done = await self._run(event, durable)
+            return done.messages, done.reply, done.forgotten
+        finally:
+            self.observers.turn(
+                TurnDone(
+                    event.key.person,
+                    kind_of(event),
+                    done.step if done else "",
+                    time.perf_counter() - started,
+                    done.outcome if done else ERROR,
+                )
+            )
+
+    async def _run(self, event: Inbound, durable: bool) -> Turn:
         person = event.key.person
         async with self._locks.hold(person):
             record = await self.store.load(person)
             conversation = record.conversations.get(event.key.chat_id, {})
             if event.event_id is not None and inbound.applied(conversation, event.event_id):
                 log.info("%s event delivered again, left alone", event.key.platform)
-                return [], None, False
+                return Turn([], None, False, "", DUPLICATE)
             indexed = due_index(person, record)
             session = Session(record, event.key, self.clock(), self.default_timezone)
             result = session.handle(event)
@@ -163,10 +196,8 @@ class Engine:
                 for entry in mine:  # in the turn's transaction: no other instance sends it
                     await self.store.claim_due(entry)
                 reply = sending_now
-        log.debug(
-            "turn %s in %.1f ms", type(event).__name__, (time.perf_counter() - started) * 1000
-        )
-        return outbound, reply, result.forget
+        outcome = FORGOT if result.forget else OK
+        return Turn(outbound, reply, result.forget, session.step(), outcome)
 
     async def update(
         self,
@@ -202,7 +233,10 @@ class Engine:
         turn sends itself)."""
         needed = due_index(person, record)
         added = needed - indexed
+        saving = time.perf_counter()
         await self.store.commit(person, record if save else None, added, indexed - needed)
+        if save:
+            self.observers.saved(time.perf_counter() - saving)
         if self.on_due is not None:
             for entry in sorted(added - quiet):
                 self.on_due(entry)

@@ -1,10 +1,11 @@
 """`fairshake health`: is the running bot alive? Answered in milliseconds, for containers.
 
 Two ways to tell, chosen by the settings: with `FAIRSHAKE_HTTP_PORT` set, a GET of the
-running bot's `/healthz` (bot/probes.py); without it, the age of the heartbeat file the
-running bot touches in its data folder. This module imports only the standard library
-and the settings, never the engine or a platform library: a probe every 30 seconds
-must not cost a second of CPU.
+running bot's `/healthz` (bot/probes.py); without it (or with port 0, any free port,
+which only the bot's log names), the age of the heartbeat file the running bot touches
+in its data folder. This module imports only the standard library and the settings,
+never the engine or a platform library: a probe every 30 seconds must not cost a
+second of CPU.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ def heartbeat_path(settings: Settings) -> Path:
 
 def healthz_url(settings: Settings) -> str | None:
     """The running bot's /healthz, or None when the HTTP endpoints are off."""
-    port = settings.get("FAIRSHAKE_HTTP_PORT")
-    if not port:
+    port = settings.http_port
+    if port in ("", "0"):  # 0: any free port, which only the running bot's log names
         return None
-    host = settings.get("FAIRSHAKE_HTTP_LISTEN") or "127.0.0.1"
+    host = settings.http_listen
     if host in ANY_ADDRESS:
         host = "127.0.0.1"
     elif ":" in host:

@@ -16,6 +16,7 @@ from bot.adapter import adapters_to_run, route
 from bot.config import Settings
 from bot.engine import Engine
 from bot.health import HEARTBEAT_EVERY, heartbeat_path
+from bot.probes import for_bot as probes_for
 from bot.reminders import Scheduler
 from storage import StoreError
 from storage.backends import open_store
@@ -37,6 +38,7 @@ async def serve(settings: Settings) -> None:
     """Run the adapters over one engine and store until they end or a stop signal comes."""
     store = await open_store(settings.database_url, settings.data_dir)
     engine = Engine(store, default_timezone=settings.timezone)
+    engine.observers.add(logs.EventLog())
     adapters = [cls(engine, settings) for cls in adapters_to_run(settings)]
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -45,10 +47,13 @@ async def serve(settings: Settings) -> None:
     runs = [asyncio.create_task(adapter.run(), name=adapter.name) for adapter in adapters]
     scheduler = Scheduler(engine, route(adapters), platforms=[a.name for a in adapters])
     pinging = asyncio.create_task(scheduler.run(), name="reminders")
+    probes = probes_for(settings, engine, adapters, scheduler) if settings.http_port else None
     heart = asyncio.create_task(beat(heartbeat_path(settings)))
     stop_wait = asyncio.create_task(stopping.wait())
     log.info("started: %s", ", ".join(adapter.name for adapter in adapters))
     try:
+        if probes is not None:
+            await probes.start(settings.http_listen, int(settings.http_port))
         await asyncio.wait([*runs, stop_wait], return_when=asyncio.FIRST_COMPLETED)
     finally:
         # Pings in flight go out while the adapters are still up; then the adapters stop
@@ -62,6 +67,8 @@ async def serve(settings: Settings) -> None:
         for task in (heart, stop_wait, pinging, *late):
             task.cancel()
         await asyncio.gather(heart, stop_wait, pinging, *late, return_exceptions=True)
+        if probes is not None:
+            await probes.stop()
         await store.close()
         log.info("stopped")
     failed = [error for task in runs if not task.cancelled() and (error := task.exception())]

@@ -271,6 +271,12 @@ def test_json_log_lines_for_a_log_collector(tmp_path):
     )
     assert done.returncode == 0
     lines = [json.loads(line) for line in done.stderr.splitlines()]
-    assert [line["message"] for line in lines] == ["started: console", "stopped"]
+    # The terminal chat's opening /start is a turn: one line of its own, fields as keys.
+    assert [line.get("event") or line["message"] for line in lines] == [
+        "started: console",
+        "turn",
+        "stopped",
+    ]
+    assert lines[1]["platform"] == "console" and lines[1]["kind"] == "command"
     assert {line["level"] for line in lines} == {"INFO"}
     assert all(line["time"].endswith("+00:00") for line in lines)

@@ -22,6 +22,7 @@ from bot.cli import main as fairshake
 from bot.config import Settings, load_settings
 from bot.engine import Engine
 from bot.events import Button, Outbound
+from bot.observe import Observer
 from bot.session import COMMANDS
 from flows.text import plain, rich
 from storage import ConversationKey, MemoryStore, Store
@@ -439,6 +440,7 @@ class Chatty:
     """An engine with a lot to say: long text and many buttons."""
 
     on_forget: ClassVar[list[Any]] = []
+    observers = Observer()
 
     def __init__(self) -> None:
         paragraph = "A fairly long sentence about what to do next, said calmly. " * 8
@@ -512,6 +514,7 @@ class Broken:
     """An engine that fails every turn."""
 
     on_forget: ClassVar[list[Any]] = []
+    observers = Observer()
 
     async def handle(self, event: Any) -> list[Outbound]:
         raise RuntimeError("the store is on fire")

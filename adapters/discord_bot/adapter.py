@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -46,6 +47,7 @@ from bot.events import (
     Outbound,
     TextMessage,
 )
+from bot.observe import Observer
 from flows.text import rich
 from storage import ConversationKey, PersonKey
 from storage.locks import KeyedLocks
@@ -141,7 +143,10 @@ class FairShakeClient(discord.Client):
             if hasattr(discord.VoiceClient, flag):
                 setattr(discord.VoiceClient, flag, False)
         super().__init__(
-            intents=intents, max_messages=None, allowed_mentions=discord.AllowedMentions.none()
+            intents=intents,
+            max_messages=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            http_trace=_rate_limits(Observer() if adapter is None else adapter.engine.observers),
         )
         self.adapter = adapter
         self.tree = app_commands.CommandTree(self)
@@ -223,6 +228,16 @@ class DiscordAdapter:
         """Disconnect once the interactions being answered are answered; `run` then returns."""
         if self._closing is None:
             self._closing = asyncio.ensure_future(self.close())
+
+    def ready(self) -> bool:
+        """Logged in and the gateway connection open (discord.py reconnects on its own)."""
+        socket = self.client.ws
+        return (
+            self.client.is_ready()
+            and not self.client.is_closed()
+            and socket is not None
+            and socket.open
+        )
 
     async def close(self, grace: float = STOP_GRACE) -> None:
         """Let the turns in progress answer (their follow-ups need the connection), then
@@ -352,6 +367,7 @@ class DiscordAdapter:
                 )
             except discord.HTTPException as error:
                 log.warning("Discord refused an answer: %s %s", error.status, error.code)
+                self.engine.observers.reply(PLATFORM, sent=False)
                 await asyncio.gather(turn, return_exceptions=True)
 
     async def _deliver(
@@ -369,8 +385,10 @@ class DiscordAdapter:
             await interaction.response.send_message(
                 **_message(first), ephemeral=in_guild and first.private
             )
+        self.engine.observers.reply(PLATFORM, sent=True)
         for post in out[1:]:
             await interaction.followup.send(**_message(post), ephemeral=in_guild and post.private)
+            self.engine.observers.reply(PLATFORM, sent=True)
 
     # -- unprompted messages ----------------------------------------------------------------
 
@@ -385,7 +403,12 @@ class DiscordAdapter:
         channel = await self.client.create_dm(discord.Object(id=int(key.user_id)))
         # A ping is not a question: the person's open question (and its form) stays as it is.
         for post in self._posts(messages, key.user_id):
-            await channel.send(**_message(post))
+            try:
+                await channel.send(**_message(post))
+            except discord.HTTPException:
+                self.engine.observers.reply(PLATFORM, sent=False)
+                raise
+            self.engine.observers.reply(PLATFORM, sent=True)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -415,6 +438,21 @@ class DiscordAdapter:
             self._active -= 1
             if not self._active:
                 self._quiet.set()
+
+
+def _rate_limits(observers: Observer) -> aiohttp.TraceConfig:
+    """Tells the observers of each 429 Discord answers; discord.py waits them out itself."""
+    trace = aiohttp.TraceConfig()
+
+    async def answered(_: object, __: object, request: aiohttp.TraceRequestEndParams) -> None:
+        if request.response.status == 429:
+            wait = request.response.headers.get("Retry-After", "0")
+            observers.rate_limited(
+                PLATFORM, float(wait) if wait.replace(".", "").isdigit() else 0.0
+            )
+
+    trace.on_request_end.append(answered)
+    return trace
 
 
 def conversation(interaction: discord.Interaction) -> ConversationKey:

@@ -37,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.events import Outbound
+from bot.observe import FAILED, RETRY, SENT, Observer, ReminderDone
 from bot.reminders import outbox
 from bot.reminders.lifecycle import INDEXED, Status, Step
 from bot.reminders.outbox import Deliver
@@ -57,6 +58,10 @@ class Records(outbox.Records, Protocol):
 
     default_timezone: str
     on_due: Callable[[DueEntry], None] | None
+
+    @property
+    def observers(self) -> Observer:
+        """Told how each ping ended (bot/observe.py)."""
 
     def due_entries(self) -> Iterator[DueEntry]: ...
 
@@ -138,6 +143,7 @@ class Scheduler:
         self._in_flight: dict[tuple[PersonKey, str], DueEntry] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._running = False
         records.on_due = self.schedule
 
     def __len__(self) -> int:
@@ -155,14 +161,21 @@ class Scheduler:
         if self._sleeping_until is None or entry.due < self._sleeping_until:
             self._wake.set()
 
+    @property
+    def running(self) -> bool:
+        """Between the start of `run` and its end (for `/readyz`)."""
+        return self._running
+
     async def run(self) -> None:
         """Deliver due entries until cancelled."""
         polling = asyncio.create_task(self._poll()) if self.records.shared else None
+        self._running = True
         try:
             while not self._stopping:
                 self._launch_due()
                 await self._sleep()
         finally:
+            self._running = False
             for task in [*self._tasks, *([polling] if polling else [])]:
                 task.cancel()
 
@@ -305,6 +318,7 @@ class Scheduler:
                 given_up = reminder.step(Step.GIVE_UP, error="interrupted twice while sending")
                 put(record, given_up)
                 note(record, given_up, self._now(record), "Reminder not sent a third time")
+                self._report(entry, given_up, FAILED)
                 return None
             claimed = reminder.step(
                 Step.CLAIM,
@@ -324,6 +338,7 @@ class Scheduler:
                 done = reminder.step(Step.SENT, sent_at=now.astimezone(UTC))
                 put(record, done)
                 note(record, done, now, "Reminder sent")
+                self._report(entry, done, SENT)
 
         return sent
 
@@ -340,6 +355,7 @@ class Scheduler:
                 )
                 put(record, given_up)
                 note(record, given_up, now, f"Reminder could not be sent ({failures} tries)")
+                self._report(entry, given_up, FAILED)
                 return
             retry = reminder.step(
                 Step.RETRY,
@@ -349,5 +365,20 @@ class Scheduler:
                 first_due=reminder.first_due or entry.due,
             )
             put(record, retry)
+            self._report(entry, retry, RETRY)
 
         return failed
+
+    def _report(self, entry: DueEntry, reminder: Reminder, outcome: str) -> None:
+        """Tell the observers how a ping ended (a log line, the metrics), and how late it
+        is on the time first set (retries included)."""
+        first_due = reminder.first_due or entry.due
+        done = ReminderDone(
+            person=entry.person,
+            kind=reminder.kind,
+            case_id=reminder.case_id,
+            late=(self.clock() - first_due).total_seconds(),
+            attempts=reminder.attempts,
+            outcome=outcome,
+        )
+        self.records.observers.reminder(done)
