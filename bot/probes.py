@@ -1,7 +1,9 @@
 """`/healthz`, `/readyz` and `/metrics` over HTTP (aiohttp), when `FAIRSHAKE_HTTP_PORT` is set.
 
-- `/healthz`: 200 while the process answers and its data folder takes a write (a small
-  file written, synced and removed, off the event loop); 503 with the reason otherwise.
+- `/healthz`: 200 while the process answers and its store takes a write
+  (`Store.writable`: for the data folder, a small file written, synced and removed off
+  the event loop; for PostgreSQL, the database answering as a primary); 503 with the
+  reason otherwise.
   What a container's health check or a watchdog restarts on.
 - `/readyz`: 200 when every enabled adapter is connected to its platform and the
   reminder scheduler runs; 503 naming what is not. What monitoring pages on: a restart
@@ -17,18 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from aiohttp import web
 
 from bot.adapter import Adapter
-from bot.config import Settings
 from bot.engine import Engine
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.reminders import Scheduler
+from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,23 +35,11 @@ NotReady = Callable[[], list[str]]
 """What is not ready (each a short phrase: "telegram not connected"); empty when all is."""
 
 
-def store_problem(data_dir: Path) -> str | None:
-    """Why the data folder cannot take a write now, or None when it can."""
-    try:
-        with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".healthz-") as probe:
-            probe.write(b"ok")
-            probe.flush()
-            os.fsync(probe.fileno())
-    except OSError as error:
-        return f"the data folder cannot be written ({os.strerror(error.errno or 0) or error})"
-    return None
-
-
 class Probes:
     """The HTTP server of the three endpoints; `start` it, `stop` it at shutdown."""
 
-    def __init__(self, data_dir: Path, not_ready: NotReady, metrics: Metrics) -> None:
-        self.data_dir = data_dir
+    def __init__(self, store: Store, not_ready: NotReady, metrics: Metrics) -> None:
+        self.store = store
         self.not_ready = not_ready
         self.metrics = metrics
         app = web.Application()
@@ -82,7 +69,7 @@ class Probes:
         await self._runner.cleanup()
 
     async def _healthz(self, request: web.Request) -> web.Response:
-        problem = await asyncio.to_thread(store_problem, self.data_dir)
+        problem = await self.store.writable()
         if problem is not None:
             return web.Response(status=503, text=f"unhealthy: {problem}\n")
         return web.Response(text="ok\n")
@@ -98,9 +85,7 @@ class Probes:
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 
-def for_bot(
-    settings: Settings, engine: Engine, adapters: Sequence[Adapter], scheduler: Scheduler
-) -> Probes:
+def for_bot(engine: Engine, adapters: Sequence[Adapter], scheduler: Scheduler) -> Probes:
     """The endpoints of a running bot: its metrics hooked to the engine, ready when each
     adapter is connected and the scheduler runs."""
     metrics = Metrics()
@@ -113,4 +98,4 @@ def for_bot(
         missing = [f"{adapter.name} not connected" for adapter in adapters if not adapter.ready()]
         return missing if scheduler.running else [*missing, "reminder scheduler not running"]
 
-    return Probes(settings.data_dir, not_ready, metrics)
+    return Probes(engine.store, not_ready, metrics)

@@ -47,7 +47,7 @@ async def serve(settings: Settings) -> None:
     runs = [asyncio.create_task(adapter.run(), name=adapter.name) for adapter in adapters]
     scheduler = Scheduler(engine, route(adapters), platforms=[a.name for a in adapters])
     pinging = asyncio.create_task(scheduler.run(), name="reminders")
-    probes = probes_for(settings, engine, adapters, scheduler) if settings.http_port else None
+    probes = probes_for(engine, adapters, scheduler) if settings.http_port else None
     heart = asyncio.create_task(beat(heartbeat_path(settings)))
     stop_wait = asyncio.create_task(stopping.wait())
     log.info("started: %s", ", ".join(adapter.name for adapter in adapters))

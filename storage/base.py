@@ -171,5 +171,10 @@ class Store(ABC):
         """
         return PersonLocks()
 
+    async def writable(self) -> str | None:
+        """Why the store cannot take a write now, or None when it can (for `/healthz`,
+        asked every half minute or so: cheap, and never touching a person's record)."""
+        return None
+
     async def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing open
         """Release whatever the backend holds open."""

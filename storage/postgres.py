@@ -246,6 +246,18 @@ class PostgresStore(Store):
         async with self._pool.connection() as conn:
             yield conn
 
+    async def writable(self) -> str | None:
+        """The database answers, and is a primary (a standby takes no writes)."""
+        try:
+            async with self._pool.connection(timeout=CONNECT_SECONDS) as conn:
+                cursor = await conn.execute("SELECT pg_is_in_recovery()")
+                row = await cursor.fetchone()
+        except (PoolTimeout, psycopg.Error) as error:
+            return f"the database does not answer ({type(error).__name__})"
+        if row is not None and row[0]:
+            return "the database is a read-only standby"
+        return None
+
     async def load(self, person: PersonKey) -> PersonRecord:
         async with self._connection() as conn:
             cursor = await conn.execute(

@@ -124,6 +124,10 @@ class TinyDBStore(Store):
         last = self._recover()
         self._journal = Journal(self._journal_dir, last + 1, segment_bytes, self._rotated)
 
+    async def writable(self) -> str | None:
+        """A small file written, synced and removed in the data folder, off the loop."""
+        return await asyncio.to_thread(_folder_problem, self.data_dir)
+
     def _check_schema(self, meta: AtomicJSONStorage) -> None:
         stored = meta.read()
         if stored is None:
@@ -412,3 +416,16 @@ def _create_empty(path: Path) -> None:
         make_dirs(path.parent)
         fd = os.open(path, flags, 0o600)
     os.close(fd)
+
+
+def _folder_problem(data_dir: Path) -> str | None:
+    probe = data_dir / f".writable-{os.getpid()}-{threading.get_ident()}"
+    try:
+        with probe.open("wb") as file:
+            file.write(b"ok")
+            file.flush()
+            os.fsync(file.fileno())
+        probe.unlink()
+    except OSError as error:
+        return f"the data folder cannot be written ({os.strerror(error.errno or 0) or error})"
+    return None

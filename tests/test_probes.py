@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import re
+import shutil
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,7 +32,8 @@ from bot.observe import ReminderDone, TurnDone
 from bot.probes import Probes, for_bot
 from bot.reminders import Scheduler
 from bot.serve import serve
-from storage import MemoryStore, PersonKey
+from storage import MemoryStore, PersonKey, TinyDBStore
+from storage.postgres import PostgresStore, upgrade_database
 from tests.fakes.telegram import FakeTelegram
 
 USER = 4242
@@ -153,17 +155,18 @@ async def test_fairshake_health_asks_healthz_when_the_port_is_set(tmp_path, capl
 
 async def test_healthz_fails_when_the_data_folder_cannot_be_written(tmp_path):
     data = tmp_path / "data"
-    data.mkdir()
-    probes = Probes(data, lambda: [], Metrics())
+    store = TinyDBStore(data)
+    probes = Probes(store, lambda: [], Metrics())
     await probes.start("127.0.0.1", 0)
     try:
         assert (await get(probes.port, "/healthz"))[0] == 200
-        data.rmdir()  # an unmounted volume, a deleted folder
+        shutil.rmtree(data)  # an unmounted volume, a deleted folder
         status, text = await get(probes.port, "/healthz")
         assert status == 503
         assert "data folder" in text
     finally:
         await probes.stop()
+        await store.close()
 
 
 async def test_readyz_names_what_is_not_running(tmp_path):
@@ -173,7 +176,7 @@ async def test_readyz_names_what_is_not_running(tmp_path):
     with open(read) as stdin, open(os.devnull, "w") as stdout:
         console = ConsoleAdapter(engine, load_settings({}, tmp_path / ".env"), stdin, stdout)
         scheduler = Scheduler(engine, console.send, platforms=["console"])
-        probes = for_bot(load_settings({}, tmp_path / ".env"), engine, [console], scheduler)
+        probes = for_bot(engine, [console], scheduler)
         await probes.start("127.0.0.1", 0)
         try:
             status, text = await get(probes.port, "/readyz")
@@ -220,3 +223,18 @@ def test_the_operators_guide_names_exactly_the_metrics_exported():
         if name.startswith("fairshake_") and not name.endswith("_created")
     }
     assert own <= documented, own - documented
+
+
+async def test_healthz_asks_the_database_when_the_store_is_postgresql(database_url):
+    await upgrade_database(database_url)
+    store = await PostgresStore.open(database_url)
+    probes = Probes(store, lambda: [], Metrics())
+    await probes.start("127.0.0.1", 0)
+    try:
+        assert (await get(probes.port, "/healthz"))[0] == 200
+        await store.close()  # as if the database went away
+        status, text = await get(probes.port, "/healthz")
+        assert status == 503
+        assert "database" in text
+    finally:
+        await probes.stop()
