@@ -20,10 +20,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+import discord
 import pytest
+import yarl
+from aiohttp import web
+from discord.gateway import DiscordWebSocket
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.console import ConsoleAdapter
+from adapters.discord_bot import sync_commands
+from adapters.discord_bot.observed import rate_limits
 from bot.cli import main as fairshake
 from bot.config import load_settings
 from bot.engine import Engine
@@ -34,6 +40,7 @@ from bot.reminders import Scheduler
 from bot.serve import serve
 from storage import MemoryStore, PersonKey, TinyDBStore
 from storage.postgres import PostgresStore, upgrade_database
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.telegram import FakeTelegram
 
 USER = 4242
@@ -75,14 +82,19 @@ async def running_bot(
     fake: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> AsyncIterator[int]:
     """The bot on Telegram with its HTTP endpoints, for the block; yields their port."""
+    platform = {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url}
+    async with serving(platform, tmp_path, caplog) as port:
+        yield port
+
+
+@asynccontextmanager
+async def serving(
+    platform: dict[str, str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[int]:
+    """`serve` with the platform settings given and the HTTP endpoints on any free port."""
     caplog.set_level(logging.INFO)
     settings = load_settings(
-        {
-            "FAIRSHAKE_DATA_DIR": str(tmp_path / "data"),
-            "TELEGRAM_BOT_TOKEN": fake.token,
-            "TELEGRAM_API_BASE_URL": fake.base_url,
-            "FAIRSHAKE_HTTP_PORT": "0",
-        },
+        {"FAIRSHAKE_DATA_DIR": str(tmp_path / "data"), "FAIRSHAKE_HTTP_PORT": "0", **platform},
         env_file=tmp_path / "absent.env",
     )
     bot = asyncio.create_task(serve(settings))
@@ -142,6 +154,66 @@ async def test_the_endpoints_answer_while_the_bot_runs(tmp_path, caplog):
     assert ("fairshake_reminders_pending", ()) in page
     assert ("fairshake_event_loop_lag_seconds_count", ()) in page
     assert ("process_resident_memory_bytes", ()) in page
+
+
+async def test_discord_is_ready_once_connected_and_its_turns_are_counted(
+    tmp_path, caplog, monkeypatch
+):
+    async with FakeDiscord() as service:
+        monkeypatch.setattr(discord.http.Route, "BASE", service.api_base)
+        monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(service.gateway_url))
+        platform = {"DISCORD_BOT_TOKEN": service.token}
+        await sync_commands(load_settings(platform, env_file=tmp_path / "absent.env"))
+        async with serving(platform, tmp_path, caplog) as port:
+
+            async def ready() -> bool:
+                return (await get(port, "/readyz"))[0] == 200
+
+            await eventually(ready, "/readyz 200 once the gateway is connected")
+            dana = service.person("Dana")
+            asked = await service.slash(dana, service.dm(dana), "new")
+            await service.wait(lambda: asked.messages)
+
+            async def scraped() -> dict | None:
+                page = samples((await get(port, "/metrics"))[1])
+                return (
+                    page
+                    if value(page, "fairshake_replies_sent_total", platform="discord")
+                    else None
+                )
+
+            page = await eventually(scraped, "the answer counted")
+
+    assert (
+        value(page, "fairshake_turns_total", platform="discord", kind="command", outcome="ok") == 1
+    )
+    assert value(page, "fairshake_adapter_connected", platform="discord") == 1
+
+
+async def test_a_429_from_discord_is_counted_with_the_wait_it_asks():
+    """discord.py waits a 429 out inside its HTTP client; the trace it is given sees it."""
+    metrics = Metrics()
+
+    async def flooded(request: web.Request) -> web.Response:
+        return web.Response(status=429, headers={"Retry-After": "2.5"}, text="{}")
+
+    app = web.Application()
+    app.router.add_get("/api", flooded)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    try:
+        async with (
+            aiohttp.ClientSession(trace_configs=[rate_limits(metrics)]) as session,
+            session.get(f"http://127.0.0.1:{port}/api") as response,
+        ):
+            assert response.status == 429
+    finally:
+        await runner.cleanup()
+    page = samples(metrics.render().decode())
+    assert value(page, "fairshake_rate_limit_waits_total", platform="discord") == 1
+    assert value(page, "fairshake_rate_limit_wait_seconds_total", platform="discord") == 2.5
 
 
 async def test_fairshake_health_asks_healthz_when_the_port_is_set(tmp_path, caplog, monkeypatch):

@@ -28,12 +28,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-import aiohttp
 import discord
 from discord import app_commands
 
 from adapters.discord_bot import forms
 from adapters.discord_bot.commands import PLATFORM, dispute_group
+from adapters.discord_bot.observed import rate_limits
 from adapters.discord_bot.render import ButtonSpec, Piece, Post, label, markdown, posts
 from bot.config import Setting, Settings
 from bot.engine import Engine
@@ -146,7 +146,7 @@ class FairShakeClient(discord.Client):
             intents=intents,
             max_messages=None,
             allowed_mentions=discord.AllowedMentions.none(),
-            http_trace=_rate_limits(Observer() if adapter is None else adapter.engine.observers),
+            http_trace=rate_limits(Observer() if adapter is None else adapter.engine.observers),
         )
         self.adapter = adapter
         self.tree = app_commands.CommandTree(self)
@@ -232,12 +232,7 @@ class DiscordAdapter:
     def ready(self) -> bool:
         """Logged in and the gateway connection open (discord.py reconnects on its own)."""
         socket = self.client.ws
-        return (
-            self.client.is_ready()
-            and not self.client.is_closed()
-            and socket is not None
-            and socket.open
-        )
+        return self.client.is_ready() and socket is not None and socket.open
 
     async def close(self, grace: float = STOP_GRACE) -> None:
         """Let the turns in progress answer (their follow-ups need the connection), then
@@ -438,21 +433,6 @@ class DiscordAdapter:
             self._active -= 1
             if not self._active:
                 self._quiet.set()
-
-
-def _rate_limits(observers: Observer) -> aiohttp.TraceConfig:
-    """Tells the observers of each 429 Discord answers; discord.py waits them out itself."""
-    trace = aiohttp.TraceConfig()
-
-    async def answered(_: object, __: object, request: aiohttp.TraceRequestEndParams) -> None:
-        if request.response.status == 429:
-            wait = request.response.headers.get("Retry-After", "0")
-            observers.rate_limited(
-                PLATFORM, float(wait) if wait.replace(".", "").isdigit() else 0.0
-            )
-
-    trace.on_request_end.append(answered)
-    return trace
 
 
 def conversation(interaction: discord.Interaction) -> ConversationKey:
