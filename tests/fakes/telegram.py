@@ -1151,6 +1151,11 @@ class FakeTelegram:
         except ApiError as error:
             status, body = error.status, error.body()
             call.description = error.description
+        except ConnectionResetError:
+            # The client went away while still sending (a timeout, or the bot stopping):
+            # the request never arrived whole, so, as for the real service, it never was.
+            self.calls.remove(call)
+            return web.Response(status=400)
         except Exception:
             self.server_errors.append(traceback.format_exc())
             status = 500
