@@ -32,6 +32,9 @@ THIRD_PARTY_FBA = "third_party_fba"
 """A third-party seller's item shipped by the marketplace (Fulfilled by Amazon)."""
 DELIVERY_PROBLEMS = ("late",)
 """Problems with the delivery itself, which whoever ships the parcel handles."""
+TRACKING_DELIVERED = "tracking_delivered"
+"""A fact set from the ladder, not asked: the day the person said tracking shows the
+parcel delivered though it never came, which opens an A-to-z claim at once."""
 GUARANTEE_ONLY_RULES = ("atoz_scope", "atoz_chargeback")
 """Rules that are about the guarantee: cited by another rung only where it applies."""
 
@@ -121,5 +124,7 @@ def late_from(facts: Mapping[str, Any], today: date) -> date | None:
     the first day it counts as late; None once it is late, or for another problem."""
     if facts.get("problem") not in DELIVERY_PROBLEMS or not facts.get("delivery_date"):
         return None
+    if facts.get(TRACKING_DELIVERED):
+        return None  # tracking says delivered: missing, not on its way
     estimate = date.fromisoformat(facts["delivery_date"])
     return estimate + timedelta(days=1) if estimate >= today else None

@@ -133,8 +133,9 @@ class CaseModel:
     def guarantee_window(self) -> tuple[date, date] | None:
         """First and last day to claim, from the latest estimated delivery date.
 
-        The wait after delivery applies to a package that has not come; an item that
-        arrived damaged or wrong can be claimed for from its delivery date.
+        The wait after delivery applies to a package that has not come, unless tracking
+        says it was delivered (then from the day that was said, whichever is sooner); an
+        item that arrived damaged or wrong can be claimed for from its delivery date.
         """
         delivered = self.fact_date("delivery_date")
         rules = self.playbook.rules
@@ -142,8 +143,12 @@ class CaseModel:
             return None
         late = self.facts.get("problem") == "late"
         wait = (rules["atoz_wait_after_delivery"].days or 0) if late else 0
+        opens = delivered + timedelta(days=wait)
+        scanned = self.fact_date(advice.TRACKING_DELIVERED)
+        if late and scanned:
+            opens = min(opens, scanned)
         window = rules["atoz_claim_window"].days or 0
-        return delivered + timedelta(days=wait), delivered + timedelta(days=window)
+        return opens, delivered + timedelta(days=window)
 
     def guarantee_blockers(self) -> list[Blocker]:
         """Why the guarantee rung is not open yet (empty when it is)."""

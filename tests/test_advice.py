@@ -231,6 +231,23 @@ async def test_a_parcel_not_late_yet_is_told_when_it_will_be_and_checked_that_mo
     assert "full refund" not in chat.prompt()
 
 
+async def test_tracking_that_says_delivered_opens_the_claim_without_the_3_days() -> None:
+    """Latest estimate Tue 10 Nov, seller messaged Fri 6 Nov: the claim would open Fri 13
+    Nov; tracking says delivered though nothing came, so it opens today, Wed 11 Nov (the
+    rule: 3 days or a delivery scan, whichever is first)."""
+    chat = Chat()
+    await at_case_menu(chat, Story(problem="Late or lost package", delivery_date="yesterday"))
+    await log_contact(chat, "No progress", when="2026-11-06", channel="Message the seller")
+    assert await blockers(chat) == ["not_late_yet"]
+    assert "do:climb_guarantee" not in data(chat)
+
+    await chat.press("Tracking says delivered")
+
+    assert await blockers(chat) == []
+    assert "do:climb_guarantee" in data(chat)
+    assert "deadline:atoz_open" not in await pending(chat)
+
+
 # -- 5. Impossible dates are asked again --------------------------------------------------------
 
 

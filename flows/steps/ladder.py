@@ -13,6 +13,9 @@ from flows.script import email_text, template_values
 from flows.steps.base import Conversation, Step
 from flows.text import RichText, join, plain, rich
 
+TRACKED_DELIVERED = "tracked:delivered"
+"""The ladder's button for a parcel that tracking calls delivered but never came."""
+
 
 class LadderSteps(Conversation):
     # -- escalating --------------------------------------------------------------------
@@ -34,14 +37,25 @@ class LadderSteps(Conversation):
             )
             if rung_id != machine.GUARANTEE or self.guarantee_open():
                 choices.append(Choice(f"do:climb_{rung_id}", f"{mark}{rung.label}"))
-            else:
-                lines.append(
-                    rich(
-                        "  _Not open yet:_ {why}",
-                        why=" ".join(blocker.text for blocker in self.guarantee_blockers()),
-                    )
+                continue
+            blockers = self.guarantee_blockers()
+            lines.append(
+                rich(
+                    "  _Not open yet:_ {why}",
+                    why=" ".join(blocker.text for blocker in blockers),
                 )
+            )
+            if any(blocker.id == "not_late_yet" for blocker in blockers):
+                choices.append(Choice(TRACKED_DELIVERED, "📦 Tracking says delivered"))
         return self.ask(join(lines), (*rows(choices), (BACK,)))
+
+    def ladder_chosen(self, verb: str, arg: str) -> None:
+        """Tracking says delivered but nothing came: a claim can open now (the rule
+        `atoz_wait_after_delivery`: whichever is sooner), so the dates are set again."""
+        if f"{verb}:{arg}" == TRACKED_DELIVERED:
+            self.facts[advice.TRACKING_DELIVERED] = self.today.isoformat()
+            self.note("tracking", "Tracking says delivered, but the parcel never came.")
+            self.set_deadlines()
 
     def escalation_started(self) -> None:
         """Effect of escalating from anywhere but the ladder (before the state changes,
@@ -176,6 +190,6 @@ class LadderSteps(Conversation):
 
 
 STEPS: dict[str, Step[LadderSteps]] = {
-    machine.ESCALATING: Step(LadderSteps.escalating_prompt),
+    machine.ESCALATING: Step(LadderSteps.escalating_prompt, on_choice=LadderSteps.ladder_chosen),
     **{rung: Step(LadderSteps.rung_prompt) for rung in machine.RUNG_STATES},
 }
