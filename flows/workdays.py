@@ -20,10 +20,6 @@ def _calendar(country: str) -> holidays.HolidayBase:
     return holidays.country_holidays(country)
 
 
-def is_business_day(day: date, country: str) -> bool:
-    return _calendar(country).is_working_day(day)
-
-
 def business_days_after(start: date, days: int, country: str) -> date:
     """The day `days` business days after `start` in `country`; `start` itself when 0."""
     if days < 0:
