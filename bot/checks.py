@@ -11,13 +11,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.adapter import adapters_to_run, available_adapters
 from bot.config import Settings
 from bot.logs import FORMATS, LEVELS
+from flows.playbook import scan
+from flows.schema import SchemaError
 from storage import StoreError, TinyDBStore
 from storage.postgres import reach, safe_url
 
 
 def problems(settings: Settings) -> list[str]:
     """Every problem found, each a sentence an operator can act on; empty when all is well."""
-    found = [*_core(settings), *_store(settings)]
+    found = [*_core(settings), *_playbooks(settings), *_store(settings)]
     for adapter in available_adapters().values():
         found += adapter.problems(settings)
     return found
@@ -45,6 +47,14 @@ def _core(settings: Settings) -> list[str]:
             f"FAIRSHAKE_HTTP_PORT: {port!r} is not a port number (0 to 65535; empty for no HTTP server)."
         )
     return found
+
+
+def _playbooks(settings: Settings) -> list[str]:
+    try:
+        scan(settings.playbooks_dir)
+    except SchemaError as error:
+        return [f"playbook {error}"]
+    return []
 
 
 def _store(settings: Settings) -> list[str]:

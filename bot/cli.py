@@ -3,6 +3,7 @@
     fairshake            run every enabled adapter (the terminal chat when no token is set)
     fairshake check      validate the configuration; exit 0 when it is good, 1 with reasons
     fairshake health     exit 0 when the running bot is healthy (for containers)
+    fairshake playbooks  list the shops' playbooks; exit 1 naming a bad file and key
     fairshake db upgrade | import DATA_DIR | export DIR   the PostgreSQL store (bot/db.py)
     fairshake discord sync [--guild ID]   register Discord's slash commands (an operator step)
     fairshake --version
@@ -52,6 +53,11 @@ SUBCOMMANDS = (
         "check",
         "bot.checks:check",
         "validate the configuration: exit 0 when it is good, 1 with each problem",
+    ),
+    Subcommand(
+        "playbooks",
+        "bot.playbooks:playbooks",
+        "list the shops' playbooks (with FAIRSHAKE_PLAYBOOKS_DIR's); exit 1 naming a bad file and key",
     ),
     Subcommand(
         "health",

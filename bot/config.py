@@ -29,6 +29,12 @@ SETTINGS = (
         " instances may share (deploy/README.md); empty means the data folder.",
     ),
     Setting(
+        "FAIRSHAKE_PLAYBOOKS_DIR",
+        "",
+        "Folder of your own shops' playbooks, one TOML file each, read beside the packaged"
+        " ones (`fairshake playbooks` lists and checks them); empty means none.",
+    ),
+    Setting(
         "FAIRSHAKE_TIMEZONE", "UTC", "Time zone for people who have not set theirs with /timezone."
     ),
     Setting(
@@ -59,6 +65,8 @@ class Settings:
     data_dir: Path
     database_url: str
     """Empty: the store is the TinyDB data folder."""
+    playbooks_dir: Path | None
+    """An operator's own playbooks, beside the packaged ones."""
     timezone: str
     log_level: str
     log_format: str
@@ -101,6 +109,7 @@ def load_settings(
     return Settings(
         data_dir=Path(value("FAIRSHAKE_DATA_DIR")),
         database_url=value("FAIRSHAKE_DATABASE_URL"),
+        playbooks_dir=Path(folder) if (folder := value("FAIRSHAKE_PLAYBOOKS_DIR")) else None,
         timezone=value("FAIRSHAKE_TIMEZONE"),
         log_level=value("FAIRSHAKE_LOG_LEVEL").upper(),
         log_format=value("FAIRSHAKE_LOG_FORMAT").lower(),

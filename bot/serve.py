@@ -18,6 +18,7 @@ from bot.engine import Engine
 from bot.health import HEARTBEAT_EVERY, heartbeat_path
 from bot.probes import for_bot as probes_for
 from bot.reminders import Scheduler
+from flows.playbook import use_playbooks_dir
 from storage import StoreError
 from storage.backends import open_store
 
@@ -86,6 +87,7 @@ def run(settings: Settings) -> int:
         for problem in found:
             log.error("configuration: %s", problem)
         return 1
+    use_playbooks_dir(settings.playbooks_dir)
     try:
         asyncio.run(serve(settings))
     except StoreError as error:

@@ -7,14 +7,13 @@ person typed into a stored value. A skipped fact is stored as None ("don't know"
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from flows import parsers
-from flows.playbook import PLAYBOOK_IDS, Playbook, load_playbook
+from flows.playbook import GENERIC, Playbook, playbook_or_generic, playbooks
 from flows.prompt import Choice, InputKind, Question
 from flows.text import RichText, plain, rich
 
@@ -72,18 +71,17 @@ class CaseFacts:
 
     values: dict[str, Any]
     today: date
-    playbook: Playbook = field(default_factory=lambda: load_playbook("generic"))
-
-
-_AMAZON = re.compile(r"amazon(\.[a-z]{2,3}(\.[a-z]{2})?)?|amzn")
-"""Amazon's own storefronts (amazon.com, amazon.co.uk, amazon.de, …) share its playbook."""
+    playbook: Playbook = field(default_factory=lambda: playbook_or_generic(GENERIC))
 
 
 def _merchant(text: str, facts: CaseFacts) -> dict[str, str]:
+    """A shop with a playbook, by its id, name or one of its aliases; else any shop's name."""
     name = parsers.parse_text(text, max_len=60)
-    if _AMAZON.fullmatch(name.casefold().strip(" .!")):
-        return {"playbook": "amazon", "name": "Amazon"}
-    return {"playbook": "generic", "name": name}
+    typed = name.casefold().strip(" .!")
+    for playbook in playbooks().values():
+        if playbook.id != GENERIC and typed in playbook.merchant.names():
+            return {"playbook": playbook.id, "name": playbook.name}
+    return {"playbook": GENERIC, "name": name}
 
 
 def choice_parser(options: Callable[[Playbook], dict[str, str]]) -> Callable[[str, CaseFacts], str]:
@@ -140,7 +138,8 @@ def _problems(playbook: Playbook) -> dict[str, str]:
 
 
 def _merchant_options(playbook: Playbook) -> dict[str, str]:
-    return {"amazon": "Amazon"}
+    """A button for each shop with a playbook of its own."""
+    return {p.id: p.name for p in playbooks().values() if p.id != GENERIC}
 
 
 def _outcomes(playbook: Playbook) -> dict[str, str]:
@@ -159,7 +158,7 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "merchant",
         "Shop",
-        "Which shop is this about? Press **Amazon**, or type the shop's name.",
+        "Which shop is this about? Press its button, or type the shop's name.",
         parse=_merchant,
         options=_merchant_options,
     ),
@@ -263,8 +262,7 @@ def applicable(facts: CaseFacts) -> list[Fact]:
 
 def playbook_for(values: dict[str, Any]) -> Playbook:
     merchant = values.get("merchant") or {}
-    playbook_id = merchant.get("playbook", "generic")
-    return load_playbook(playbook_id if playbook_id in PLAYBOOK_IDS else "generic")
+    return playbook_or_generic(merchant.get("playbook", GENERIC))
 
 
 def display(fact: Fact, value: Any, playbook: Playbook) -> RichText:

@@ -21,7 +21,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from flows.answers import Reading, amounts_in, find_order_number, reading
-from flows.playbook import PLAYBOOK_IDS
+from flows.playbook import GENERIC, playbooks
 from flows.storefronts import SHOPS, SHOPS_BY_ID, SITE, Shop, Storefront, by_currency, site
 from flows.written_dates import dates_in, english
 
@@ -277,7 +277,7 @@ class _Reader:
 
     def merchant(self, shop_id: str) -> dict[str, str]:
         shop = SHOPS_BY_ID[shop_id]
-        return {"playbook": shop.id if shop.id in PLAYBOOK_IDS else "generic", "name": shop.name}
+        return {"playbook": shop.id if shop.id in playbooks() else GENERIC, "name": shop.name}
 
     # -- each fact ---------------------------------------------------------------------------
 

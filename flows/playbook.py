@@ -1,21 +1,31 @@
-"""Merchant playbooks: the domain knowledge, kept as data in `flows/playbooks/*.toml`.
+"""Merchant playbooks: the domain knowledge, kept as data in TOML files.
 
 A playbook says, for one merchant (or for any shop, in `generic.toml`), which problems
 people bring, the self-service step that often settles each, how the contact channels
 rank, the parts of a contact script, the escalation ladder and the policy rules with
 their deadlines. Every rule carries the address it was read from and the date it was
 last checked, so the bot can cite it.
+
+The dataclasses below are the schema (flows/schema.py reads a file into them); `check`
+adds what a type cannot say (the channels every shop has, rungs citing rules that
+exist). Playbooks are found by scanning `flows/playbooks/` and, for an operator's own
+shops, the folder `use_playbooks_dir` is given (`FAIRSHAKE_PLAYBOOKS_DIR`): a new shop
+is one TOML file. Every file is read and checked at start, and a bad one stops the
+start with its file and key named, so no turn meets a half-written playbook.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from importlib import resources
-from types import MappingProxyType
-from typing import Any
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Literal
+
+from flows.schema import SchemaError, load
 
 CHANNELS = ("chat", "phone", "email")
 """The shop's own channels, which every playbook describes."""
@@ -31,10 +41,8 @@ RUNGS = (
     "agency",
 )
 """The escalation ladder, lowest rung first. A playbook describes each rung it offers."""
-
-
-class PlaybookError(ValueError):
-    """A playbook file is missing something the flow relies on."""
+GENERIC = "generic"
+"""The playbook for any shop without one of its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +65,8 @@ class Problem:
     id: str
     label: str
     self_service: str
-    self_service_link: str
-    channels: tuple[str, ...]
+    self_service_link: str = ""
+    channels: tuple[str, ...] = CHANNELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +77,7 @@ class Channel:
     label: str
     reason: str
     how: str
-    party: str = MERCHANT
+    party: Literal["merchant", "seller"] = "merchant"
     written: bool = False
     """A message typed and sent (email, a seller message): the script adds text to paste."""
 
@@ -81,14 +89,14 @@ class Rung:
     why: str
     needs: str
     cost: str
-    steps: tuple[str, ...]
-    rules: tuple[str, ...]
+    steps: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Script:
     opening: str
-    asks: MappingProxyType[str, str]
+    asks: Mapping[str, str]
     fairness: tuple[str, ...]
     calm_phrases: tuple[str, ...]
     have_at_hand: tuple[str, ...]
@@ -112,131 +120,176 @@ class ClosedWindows:
 
 
 @dataclass(frozen=True, slots=True)
-class Playbook:
-    """One merchant's playbook, read from a TOML file."""
+class Merchant:
+    """Who the playbook is for."""
 
     id: str
     name: str
     country: str
     """ISO 3166 code of the storefront's country: its public holidays are not business days."""
-    amazon_order_numbers: bool
-    marketplace: bool
-    large_refund: float
+    order_numbers: Literal["amazon", "free"] = "free"
+    marketplace: bool = False
+    """Third-party sellers sell on it, under a guarantee of the marketplace's."""
+    large_refund: float = 100
+    aliases: tuple[str, ...] = ()
+    """Other names a customer may type for the shop ('amzn', 'amazon.co.uk')."""
+
+    def names(self) -> frozenset[str]:
+        """What typed (case folded) picks this shop: its id, its name, its aliases."""
+        return frozenset(name.casefold() for name in (self.id, self.name, *self.aliases))
+
+
+@dataclass(frozen=True, slots=True)
+class Playbook:
+    """One merchant's playbook, as its TOML file has it."""
+
+    merchant: Merchant
     problems: tuple[Problem, ...]
-    channels: MappingProxyType[str, Channel]
+    channels: Mapping[str, Channel]
     script: Script
-    rungs: MappingProxyType[str, Rung]
-    rules: MappingProxyType[str, Rule]
+    rungs: Mapping[str, Rung]
+    rules: Mapping[str, Rule]
     closed_windows: ClosedWindows
+    file: str = field(default="", compare=False)
+    """Where it was read from, for an operator's messages."""
+
+    @property
+    def id(self) -> str:
+        return self.merchant.id
+
+    @property
+    def name(self) -> str:
+        return self.merchant.name
+
+    @property
+    def country(self) -> str:
+        return self.merchant.country
+
+    @property
+    def amazon_order_numbers(self) -> bool:
+        return self.merchant.order_numbers == "amazon"
+
+    @property
+    def marketplace(self) -> bool:
+        return self.merchant.marketplace
+
+    @property
+    def large_refund(self) -> float:
+        return self.merchant.large_refund
+
+    @property
+    def oldest_check(self) -> date:
+        """The date of the least recently checked rule: when to look at its pages again."""
+        return min(rule.checked for rule in self.rules.values())
 
     def problem(self, problem_id: str) -> Problem | None:
         return next((p for p in self.problems if p.id == problem_id), None)
 
 
-def _require(table: dict[str, Any], key: str, where: str) -> Any:
-    try:
-        return table[key]
-    except KeyError:
-        raise PlaybookError(f"{where}: missing '{key}'") from None
-
-
-def parse_playbook(data: dict[str, Any], where: str = "playbook") -> Playbook:
-    """Build a `Playbook` from parsed TOML, checking what the flow relies on."""
-    merchant = _require(data, "merchant", where)
-    rules = {}
-    for rule_id, rule in _require(data, "rules", where).items():
-        checked = _require(rule, "checked", f"{where} rule {rule_id}")
-        if not isinstance(checked, date):
-            raise PlaybookError(f"{where} rule {rule_id}: 'checked' must be a TOML date")
-        rules[rule_id] = Rule(
-            id=rule_id,
-            text=_require(rule, "text", f"{where} rule {rule_id}"),
-            source=_require(rule, "source", f"{where} rule {rule_id}"),
-            checked=checked,
-            days=rule.get("days"),
-            business_days=rule.get("business_days", False),
-            unconfirmed=rule.get("unconfirmed", ""),
-        )
-    channels = {}
-    declared = _require(data, "channels", where)
-    for channel_id in (*CHANNELS, *(c for c in declared if c not in CHANNELS)):
-        channel = _require(declared, channel_id, f"{where} channels")
-        party = channel.get("party", MERCHANT)
-        if party not in PARTIES:
-            raise PlaybookError(f"{where} channel {channel_id}: unknown party '{party}'")
-        channels[channel_id] = Channel(
-            id=channel_id,
-            label=_require(channel, "label", f"{where} channel {channel_id}"),
-            reason=_require(channel, "reason", f"{where} channel {channel_id}"),
-            how=_require(channel, "how", f"{where} channel {channel_id}"),
-            party=party,
-            written=channel.get("written", False),
-        )
-    problems = tuple(
-        Problem(
-            id=_require(p, "id", f"{where} problem"),
-            label=_require(p, "label", f"{where} problem"),
-            self_service=_require(p, "self_service", f"{where} problem {p.get('id')}"),
-            self_service_link=p.get("self_service_link", ""),
-            channels=tuple(p.get("channels", CHANNELS)),
-        )
-        for p in _require(data, "problems", where)
-    )
-    rungs = {}
-    for rung_id, rung in _require(data, "rungs", where).items():
+def check(playbook: Playbook, where: str) -> None:
+    """What the types cannot say: every shop's own channels, known rungs and parties,
+    rules that exist wherever they are cited, a guarantee only on a marketplace."""
+    for channel_id in CHANNELS:
+        if channel_id not in playbook.channels:
+            raise SchemaError(where, f"channels.{channel_id}", "missing")
+    for index, problem in enumerate(playbook.problems):
+        for channel_id in problem.channels:
+            if channel_id not in CHANNELS:
+                raise SchemaError(
+                    where,
+                    f"problems[{index}].channels",
+                    f"'{channel_id}' is not one of {', '.join(CHANNELS)}",
+                )
+    for rung_id, rung in playbook.rungs.items():
         if rung_id not in RUNGS:
-            raise PlaybookError(f"{where}: unknown rung '{rung_id}' (known: {', '.join(RUNGS)})")
-        for rule_id in rung.get("rules", ()):
-            if rule_id not in rules:
-                raise PlaybookError(f"{where} rung {rung_id}: unknown rule '{rule_id}'")
-        rungs[rung_id] = Rung(
-            id=rung_id,
-            label=_require(rung, "label", f"{where} rung {rung_id}"),
-            why=_require(rung, "why", f"{where} rung {rung_id}"),
-            needs=_require(rung, "needs", f"{where} rung {rung_id}"),
-            cost=_require(rung, "cost", f"{where} rung {rung_id}"),
-            steps=tuple(rung.get("steps", ())),
-            rules=tuple(rung.get("rules", ())),
-        )
-    script = _require(data, "script", where)
-    closed = _require(data, "closed_windows", where)
-    return Playbook(
-        id=_require(merchant, "id", where),
-        name=_require(merchant, "name", where),
-        country=_require(merchant, "country", where),
-        amazon_order_numbers=merchant.get("order_numbers") == "amazon",
-        marketplace=merchant.get("marketplace", False),
-        large_refund=float(merchant.get("large_refund", 100)),
-        problems=problems,
-        channels=MappingProxyType(channels),
-        script=Script(
-            opening=_require(script, "opening", f"{where} script"),
-            asks=MappingProxyType(dict(_require(script, "asks", f"{where} script"))),
-            fairness=tuple(_require(script, "fairness", f"{where} script")),
-            calm_phrases=tuple(_require(script, "calm_phrases", f"{where} script")),
-            have_at_hand=tuple(_require(script, "have_at_hand", f"{where} script")),
-            email_subject=_require(script, "email_subject", f"{where} script"),
-            supervisor_ask=_require(script, "supervisor_ask", f"{where} script"),
-            closing=_require(script, "closing", f"{where} script"),
-            seller_opening=script.get("seller_opening", ""),
-            not_late_ask=script.get("not_late_ask", ""),
-        ),
-        rungs=MappingProxyType(rungs),
-        rules=MappingProxyType(rules),
-        closed_windows=ClosedWindows(
-            **{
-                key: _require(closed, key, f"{where} closed_windows")
-                for key in ("self_service", "card_issuer", "warranty", "small_claims")
-            }
-        ),
+            raise SchemaError(
+                where, f"rungs.{rung_id}", f"unknown rung (known: {', '.join(RUNGS)})"
+            )
+        for rule_id in rung.rules:
+            if rule_id not in playbook.rules:
+                raise SchemaError(where, f"rungs.{rung_id}.rules", f"unknown rule '{rule_id}'")
+    if "guarantee" in playbook.rungs and not playbook.marketplace:
+        raise SchemaError(where, "rungs.guarantee", "only a marketplace has a guarantee rung")
+    if not playbook.rules:
+        raise SchemaError(where, "rules", "a playbook states at least one rule")
+
+
+def parse_playbook(text: str, where: str) -> Playbook:
+    """A playbook from the text of its TOML file, checked; errors name `where` and the key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SchemaError(where, "", f"not valid TOML ({error})") from None
+    playbook = load(Playbook, {**data, "file": where}, where)
+    check(playbook, where)
+    return playbook
+
+
+def _files(folder: Traversable) -> list[Traversable]:
+    return sorted(
+        (item for item in folder.iterdir() if item.name.endswith(".toml") and item.is_file()),
+        key=lambda item: item.name,
     )
 
 
-@cache
+def scan(operator_dir: Path | None = None) -> dict[str, Playbook]:
+    """Every playbook: the packaged ones, then the operator's folder, by merchant id.
+
+    Raises `SchemaError` for the first bad file, or for two files with one id.
+    """
+    folders: list[tuple[Traversable, str]] = [(resources.files("flows.playbooks"), "")]
+    if operator_dir is not None:
+        if not operator_dir.is_dir():
+            raise SchemaError(str(operator_dir), "", "the playbooks folder does not exist")
+        folders.append((operator_dir, f"{operator_dir}/"))
+    found: dict[str, Playbook] = {}
+    for folder, prefix in folders:
+        for item in _files(folder):
+            where = prefix + item.name
+            playbook = parse_playbook(item.read_text("utf-8"), where)
+            if playbook.id in found:
+                raise SchemaError(
+                    where, "merchant.id", f"'{playbook.id}' is already {found[playbook.id].file}"
+                )
+            found[playbook.id] = playbook
+    if GENERIC not in found:
+        raise SchemaError("flows/playbooks", "", f"the {GENERIC} playbook is missing")
+    return found
+
+
+_installed: dict[str, Playbook] = {}
+
+
+def use_playbooks_dir(operator_dir: Path | None) -> dict[str, Playbook]:
+    """Read and check every playbook now, with the operator's folder if any, and use them.
+
+    Called at start; raises `SchemaError` (the file and the key) and keeps the playbooks
+    in use as they were when one is bad.
+    """
+    found = scan(operator_dir)
+    _installed.clear()
+    _installed.update(found)
+    return found
+
+
+def playbooks() -> Mapping[str, Playbook]:
+    """The playbooks in use, by merchant id (the packaged ones until `use_playbooks_dir`)."""
+    if not _installed:
+        use_playbooks_dir(None)
+    return _installed
+
+
+def playbook_ids() -> tuple[str, ...]:
+    return tuple(playbooks())
+
+
 def load_playbook(playbook_id: str) -> Playbook:
-    """The packaged playbook `flows/playbooks/<playbook_id>.toml`, parsed once."""
-    text = resources.files("flows.playbooks").joinpath(f"{playbook_id}.toml").read_text("utf-8")
-    return parse_playbook(tomllib.loads(text), where=f"{playbook_id}.toml")
+    """The playbook of that merchant id (`KeyError` when none has it)."""
+    return playbooks()[playbook_id]
 
 
-PLAYBOOK_IDS = ("amazon", "generic")
+def playbook_or_generic(playbook_id: str) -> Playbook:
+    """The playbook of that merchant id, or the generic one for a shop without one (or
+    one an operator has since removed, for a case opened with it)."""
+    found = playbooks()
+    return found.get(playbook_id) or found[GENERIC]

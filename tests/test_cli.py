@@ -124,7 +124,7 @@ def test_help_gives_a_line_for_every_subcommand():
     listed = dict(
         re.findall(r"^    (\w+)\s+(\S.*)$", done.stdout.split("commands:", 1)[1], re.MULTILINE)
     )
-    assert set(listed) == {"run", "check", "health", "db", "discord"}
+    assert set(listed) == {"run", "check", "health", "playbooks", "db", "discord"}
 
 
 def test_health_loads_no_platform_library_nor_the_engine(tmp_path):

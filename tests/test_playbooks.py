@@ -23,12 +23,14 @@ import pytest
 from flows.playbook import (
     CHANNELS,
     MERCHANT,
-    PLAYBOOK_IDS,
     RUNGS,
     SELLER,
     Playbook,
     load_playbook,
+    playbook_ids,
 )
+
+PLAYBOOK_IDS = playbook_ids()
 
 ALLOWED_PLACEHOLDERS = frozenset(
     {

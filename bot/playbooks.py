@@ -1,0 +1,40 @@
+"""`fairshake playbooks`: the shops the bot knows, and whether each playbook is sound.
+
+An operator adding a shop as a TOML file in `FAIRSHAKE_PLAYBOOKS_DIR` runs this to see
+it listed, or to be told the file and the key to fix (exit 1).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from bot.config import Settings
+from flows.playbook import scan
+from flows.schema import SchemaError
+
+
+def playbooks(settings: Settings) -> int:
+    """One line per playbook: id, name, storefront country, rules, the oldest check."""
+    try:
+        found = scan(settings.playbooks_dir)
+    except SchemaError as error:
+        print(f"invalid playbook: {error}", file=sys.stderr)
+        return 1
+    rows = [("id", "name", "storefronts", "rules", "oldest check", "file")]
+    for playbook in found.values():
+        rows.append(
+            (
+                playbook.id,
+                playbook.name,
+                playbook.country,
+                str(len(playbook.rules)),
+                playbook.oldest_check.isoformat(),
+                playbook.file,
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return 0

@@ -1,0 +1,193 @@
+"""Playbooks as an operator meets them: found by scanning, checked at start with the file
+and the key of anything wrong named, listed by `fairshake playbooks`, and a new shop that
+is one TOML file in `FAIRSHAKE_PLAYBOOKS_DIR` taking a case from start to resolved."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from flows import machine
+from flows.playbook import GENERIC, playbook_ids, playbooks, scan, use_playbooks_dir
+from flows.schema import SchemaError
+from tests.chat import Chat, Story, log_contact, tell
+from tests.test_cli import fairshake
+
+GENERIC_TOML = resources.files("flows.playbooks").joinpath("generic.toml").read_text("utf-8")
+
+
+def local_shop(shop_id: str = "cornershop", name: str = "Corner Shop") -> str:
+    """A new shop written as a consumer group would: the generic playbook, renamed."""
+    text = GENERIC_TOML.replace('id = "generic"', f'id = "{shop_id}"', 1)
+    text = text.replace('name = "Another shop"', f'name = "{name}"', 1)
+    return text.replace("[merchant]\n", '[merchant]\naliases = ["the corner shop"]\n', 1)
+
+
+@pytest.fixture
+def operator_dir(tmp_path: Path) -> Iterator[Path]:
+    """An operator's playbooks folder; the packaged playbooks are back in use afterwards."""
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    yield folder
+    use_playbooks_dir(None)
+
+
+BROKEN = {
+    "missing key": (
+        lambda text: text.replace(
+            "checked = 2026-12-02\n\n# --- What is still possible", "\n# --- What is still possible"
+        ),
+        "rules.warranty.checked",
+    ),
+    "wrong type": (
+        lambda text: text.replace("large_refund = 100", 'large_refund = "lots"'),
+        "merchant.large_refund",
+    ),
+    "not a date": (
+        lambda text: text.replace("checked = 2026-12-02", 'checked = "last week"'),
+        "rules.warranty.checked",
+    ),
+    "unknown key (a typo)": (
+        lambda text: text.replace("marketplace = false", "market_place = false"),
+        "merchant.market_place",
+    ),
+    "unknown rule cited": (
+        lambda text: text.replace('rules = ["return_window"]', 'rules = ["return_windw"]'),
+        "rungs.written_complaint.rules",
+    ),
+    "unknown rung": (
+        lambda text: text.replace("[rungs.agency]", "[rungs.tribunal]"),
+        "rungs.tribunal",
+    ),
+    "missing channel": (
+        lambda text: text.replace("[channels.phone]", "[channels.fax]"),
+        "channels.phone",
+    ),
+    "unknown party": (
+        lambda text: text.replace("[channels.chat]\n", '[channels.chat]\nparty = "neighbour"\n', 1),
+        "channels.chat.party",
+    ),
+    "guarantee without a marketplace": (
+        lambda text: text.replace(
+            "[rungs.card_dispute]",
+            '[rungs.guarantee]\nlabel = "x"\nwhy = "x"\nneeds = "x"\ncost = "x"\n\n[rungs.card_dispute]',
+        ),
+        "rungs.guarantee",
+    ),
+    "not TOML": (lambda text: text + "\n[oops\n", ""),
+}
+
+
+@pytest.mark.parametrize(("break_it", "key"), BROKEN.values(), ids=BROKEN)
+def test_a_bad_playbook_is_named_by_file_and_key(
+    operator_dir: Path, break_it: object, key: str
+) -> None:
+    text = local_shop()
+    broken = break_it(text)  # type: ignore[operator]
+    assert broken != text
+    (operator_dir / "cornershop.toml").write_text(broken, "utf-8")
+
+    with pytest.raises(SchemaError) as raised:
+        scan(operator_dir)
+
+    assert raised.value.where == f"{operator_dir}/cornershop.toml"
+    assert raised.value.key == key
+
+
+def test_a_bad_playbook_keeps_the_good_ones_in_use(operator_dir: Path) -> None:
+    (operator_dir / "cornershop.toml").write_text(
+        local_shop().replace("[rules.", "[rule."), "utf-8"
+    )
+    before = dict(playbooks())
+    with pytest.raises(SchemaError):
+        use_playbooks_dir(operator_dir)
+    assert dict(playbooks()) == before
+
+
+def test_two_files_with_one_id_are_refused(operator_dir: Path) -> None:
+    (operator_dir / "mine.toml").write_text(local_shop(GENERIC), "utf-8")
+    with pytest.raises(SchemaError) as raised:
+        scan(operator_dir)
+    assert raised.value.key == "merchant.id"
+    assert raised.value.where.endswith("mine.toml")
+
+
+def test_a_missing_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SchemaError) as raised:
+        scan(tmp_path / "nowhere")
+    assert raised.value.where == str(tmp_path / "nowhere")
+
+
+async def press_option(chat: Chat, option: str) -> None:
+    """Press the button of that option id in the last reply."""
+    found = [button for button in chat.buttons() if button.option == option]
+    assert len(found) == 1, (option, [button.option for button in chat.buttons()])
+    await chat.press_data(found[0].data)
+
+
+def listed(stdout: str) -> dict[str, list[str]]:
+    """`fairshake playbooks` rows by id: name, storefronts, rules, oldest check, file."""
+    header, *rows = (re.split(r"\s{2,}", line) for line in stdout.splitlines())
+    assert header[:2] == ["id", "name"]
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_fairshake_playbooks_lists_packaged_and_local_shops(operator_dir: Path) -> None:
+    (operator_dir / "cornershop.toml").write_text(local_shop(), "utf-8")
+    done = fairshake(
+        "playbooks", env={"FAIRSHAKE_PLAYBOOKS_DIR": str(operator_dir)}, cwd=operator_dir
+    )
+    assert done.returncode == 0, done.stderr
+    rows = listed(done.stdout)
+    assert set(rows) == {*playbook_ids(), "cornershop"}
+    name, country, rules, oldest, file = rows["cornershop"]
+    assert (name, country, file) == ("Corner Shop", "US", f"{operator_dir}/cornershop.toml")
+    shop = scan(operator_dir)["cornershop"]
+    assert int(rules) == len(shop.rules)
+    assert oldest == min(rule.checked for rule in shop.rules.values()).isoformat()
+
+
+def test_fairshake_playbooks_and_check_fail_on_a_bad_file(operator_dir: Path) -> None:
+    (operator_dir / "cornershop.toml").write_text(
+        local_shop().replace("large_refund = 100", "large_refund = []"), "utf-8"
+    )
+    env = {"FAIRSHAKE_PLAYBOOKS_DIR": str(operator_dir), "FAIRSHAKE_DATA_DIR": str(operator_dir)}
+    listing = fairshake("playbooks", env=env, cwd=operator_dir)
+    check = fairshake("check", env=env, cwd=operator_dir)
+    start = fairshake(env=env, cwd=operator_dir)
+    for done in (listing, check, start):
+        assert done.returncode == 1
+    for output in (listing.stderr, check.stdout, start.stderr):
+        assert "cornershop.toml" in output and "merchant.large_refund" in output
+
+
+async def test_a_shop_that_is_one_toml_file_takes_a_case_to_resolved(operator_dir: Path) -> None:
+    """No Python: the file is found, the shop is a button and a typed alias, its own
+    rules and ladder apply, and the case resolves."""
+    (operator_dir / "cornershop.toml").write_text(local_shop(), "utf-8")
+    use_playbooks_dir(operator_dir)
+    chat = Chat()
+    await chat.say("/new")
+    assert "pick:cornershop" in [b.option for b in chat.buttons()]
+    await tell(chat, Story(merchant="The Corner Shop", seller="", order_number="CS-1001"))
+    record = await chat.record()
+    assert record["facts"]["merchant"] == {"playbook": "cornershop", "name": "Corner Shop"}
+    await press_option(chat, "do:confirm")
+    await press_option(chat, "do:need_help")
+    await press_option(chat, "channel:chat")
+    await log_contact(chat, "No progress")
+    assert chat.replies[-1].prompt is not None
+    assert chat.replies[-1].prompt.step == machine.ESCALATING
+    offered = {b.option for b in chat.buttons()}
+    assert offered - {"do:back"} == {
+        f"do:climb_{rung}" for rung in scan(operator_dir)["cornershop"].rungs
+    }
+    await press_option(chat, "do:climb_written_complaint")
+    await press_option(chat, "do:resolve")
+    record = await chat.record()
+    assert record["state"] == machine.RESOLVED
+    assert record["rungs_tried"] == ["written_complaint"]
