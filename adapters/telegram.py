@@ -24,38 +24,41 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from html import escape as html_escape
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from aiohttp import web
 from telegram import (
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
+    Message,
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
+    ExtBot,
     MessageHandler,
     filters,
 )
 
 from adapters import telegram_html
+from adapters.telegram_limits import REPLY, Budget, RepliesFirstRateLimiter
 from bot.config import Setting, Settings
 from bot.engine import Engine
 from bot.events import ButtonPress, EventId, Inbound, Outbound, TextMessage, parse_command
 from bot.menu import COMMANDS
-from bot.observe import Observer
 from storage import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,8 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 TYPING_AFTER = 0.4
 """Seconds a turn may take before the person sees "typing…"."""
 SEND_ATTEMPTS = 4
+CHOSEN_MARK = "\n\n→ "
+"""Between a question and the answer chosen, when the press's edit shows it."""
 
 
 class TelegramAdapter:
@@ -148,7 +153,7 @@ class TelegramAdapter:
             .token(settings.get("TELEGRAM_BOT_TOKEN"))
             .base_url(base_url)
             .base_file_url(_file_url(base_url))
-            .rate_limiter(ObservedRateLimiter(engine.observers, max_retries=3))
+            .rate_limiter(RepliesFirstRateLimiter(on_flood=self._flood_waited))
             .concurrent_updates(64)
             .build()
         )
@@ -194,6 +199,10 @@ class TelegramAdapter:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def _flood_waited(self, seconds: float) -> None:
+        """Telegram asked for a flood-control wait: the engine's observers count it."""
+        self.engine.observers.rate_limited(PLATFORM, seconds)
 
     def ready(self) -> bool:
         """Polling (or the webhook set) and PTB's application running."""
@@ -251,7 +260,7 @@ class TelegramAdapter:
 
         async def after_acknowledged(key: ConversationKey, messages: list[Outbound]) -> None:
             await acknowledged.wait()  # the keyboard goes before the answer comes
-            await self.send(key, messages)
+            await self.reply(key, messages)
 
         # The turn is queued first, so a message typed right after the press comes after it.
         event = ButtonPress(_key(query.from_user.id, chat_id), query.data or "", _event_id(update))
@@ -261,7 +270,7 @@ class TelegramAdapter:
         # none left (a stale or forged press) is not edited, as that would change nothing.
         acknowledging: list[Awaitable[object]] = [query.answer()]
         if query.message is not None and getattr(query.message, "reply_markup", None):
-            acknowledging.append(query.edit_message_reply_markup(reply_markup=None))
+            acknowledging.append(_show_choice(self.app.bot, query))
         try:
             with contextlib.suppress(BadRequest):
                 await asyncio.gather(*acknowledging)
@@ -304,20 +313,33 @@ class TelegramAdapter:
 
     async def _turn(self, chat_id: int, event: Inbound) -> None:
         typing = asyncio.create_task(self._typing_later(chat_id))
+
+        async def deliver(key: ConversationKey, messages: list[Outbound]) -> None:
+            typing.cancel()  # the turn is done: "typing" is for a slow turn, not a busy line
+            await self.reply(key, messages)
+
         try:
-            await self.engine.answer(event, self.send)
+            await self.engine.answer(event, deliver)
         finally:
             typing.cancel()
 
     async def _typing_later(self, chat_id: int) -> None:
         await asyncio.sleep(TYPING_AFTER)
         with contextlib.suppress(TelegramError):
-            await self.app.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            await self.app.bot.send_chat_action(chat_id, ChatAction.TYPING, rate_limit_args=REPLY)
 
     # -- outbound ------------------------------------------------------------------------------
 
-    async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
-        """A turn's replies or a reminder ping, to a private chat.
+    async def reply(self, key: ConversationKey, messages: list[Outbound]) -> None:
+        """A turn's replies, to the person who just wrote: not counted as a broadcast."""
+        await self.send(key, messages, REPLY)
+
+    async def send(
+        self, key: ConversationKey, messages: list[Outbound], budget: Budget = None
+    ) -> None:
+        """A reminder ping (or, with `budget` REPLY, a turn's replies), to a private chat.
+
+        Sent unasked, a ping counts against the bot's overall budget for broadcasts.
 
         Raises:
             TelegramError: the message could not be delivered (the person blocked the bot,
@@ -328,13 +350,14 @@ class TelegramAdapter:
         for message in messages:
             if message.attachment is not None:
                 file = InputFile(message.attachment.content, filename=message.attachment.filename)
-                await self._counted(
-                    functools.partial(self.app.bot.send_document, chat_id, file), strict=True
+                send_file = functools.partial(
+                    self.app.bot.send_document, chat_id, file, rate_limit_args=budget
                 )
+                await self._counted(send_file, strict=True)
             chunks = telegram_html.split(message.text)
             for index, chunk in enumerate(chunks):
                 markup = _keyboard(message) if index == len(chunks) - 1 else None
-                send = functools.partial(self._send_html, chat_id, chunk, markup)
+                send = functools.partial(self._send_html, chat_id, chunk, markup, budget)
                 await self._counted(send, strict=True)
 
     async def _counted(self, send: Callable[[], Awaitable[Any]], strict: bool = False) -> None:
@@ -345,17 +368,21 @@ class TelegramAdapter:
         finally:
             self.engine.observers.reply(PLATFORM, sent=sent)
 
-    async def _send_html(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None) -> Any:
+    async def _send_html(
+        self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None, budget: Budget
+    ) -> Any:
         return await self.app.bot.send_message(
             chat_id,
             html,
             parse_mode=ParseMode.HTML,
             reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            rate_limit_args=budget,
         )
 
     async def _send_text(self, chat_id: int, text: str) -> None:
-        await self._counted(lambda: self.app.bot.send_message(chat_id, text))
+        """A courtesy note to someone who just wrote."""
+        await self._counted(lambda: self.app.bot.send_message(chat_id, text, rate_limit_args=REPLY))
 
 
 def _key(user_id: int, chat_id: int) -> ConversationKey:
@@ -365,6 +392,42 @@ def _key(user_id: int, chat_id: int) -> ConversationKey:
 def _event_id(update: Update) -> EventId:
     """Telegram numbers updates in order and sends an unconfirmed one again."""
     return EventId(PLATFORM, update.update_id)
+
+
+async def _show_choice(bot: ExtBot[Budget], query: CallbackQuery) -> object:
+    """One edit that shows, under the question, the answer chosen, and takes its keyboard
+    away (so the same choice cannot be made twice); just the keyboard when the label is
+    not found or the text would grow past Telegram's limit."""
+    message = query.message
+    assert isinstance(message, Message), "only called for a message with a keyboard"
+    markup = message.reply_markup
+    labels = [
+        button.text
+        for row in (markup.inline_keyboard if markup else ())
+        for button in row
+        if button.callback_data == query.data
+    ]
+    if labels and message.text and _fits(message.text + CHOSEN_MARK + labels[0]):
+        html = f"{message.text_html}{CHOSEN_MARK}<b>{html_escape(labels[0])}</b>"
+        return await bot.edit_message_text(
+            html,
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=None,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            rate_limit_args=REPLY,
+        )
+    return await bot.edit_message_reply_markup(
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        reply_markup=None,
+        rate_limit_args=REPLY,
+    )
+
+
+def _fits(text: str) -> bool:
+    return len(text.encode("utf-16-le")) // 2 <= telegram_html.LIMIT
 
 
 def _keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
@@ -387,7 +450,7 @@ def _file_url(base_url: str) -> str:
 async def _retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) -> bool:
     """Send, retrying network errors, 5xx and flood waits with backoff.
 
-    Flood control (429) is first waited out by PTB's AIORateLimiter; what still fails is
+    Flood control (429) is first waited out by the rate limiter (telegram_limits); what still fails is
     retried here a few times. A refusal (403: the person blocked the bot; 400) is not
     retried. A turn's reply or a reminder ping (`strict`) raises when it cannot go, so
     the scheduler retries it later (backoff over minutes) and records it if it never
@@ -421,31 +484,3 @@ def _wait_asked(error: RetryAfter) -> float:
     """The seconds a flood-control refusal asks to wait."""
     wait = error.retry_after
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-
-
-class ObservedRateLimiter(AIORateLimiter):
-    """PTB's rate limiter, telling the engine's observers of each flood-control wait."""
-
-    def __init__(self, observers: Observer, max_retries: int) -> None:
-        super().__init__(max_retries=max_retries)
-        self.observers = observers
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, Any]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> Any:
-        async def observed(*call_args: Any, **call_kwargs: Any) -> Any:
-            try:
-                return await callback(*call_args, **call_kwargs)
-            except RetryAfter as error:
-                self.observers.rate_limited(PLATFORM, _wait_asked(error))
-                raise
-
-        return await super().process_request(
-            observed, args, kwargs, endpoint, data, rate_limit_args
-        )

@@ -213,6 +213,21 @@ async def test_a_button_pressed_twice_acts_once(fake, tmp_path):
     assert record.cases["c1"]["facts"]["merchant"]["name"] == "Amazon"
 
 
+async def test_a_press_shows_the_answer_chosen_under_its_question_in_one_edit(fake, tmp_path):
+    async with running(fake, tmp_path):
+        person = Person(fake)
+        await person.says("/new", "Which shop")
+        question = person.last()
+        asked = question.visible_text
+        await person.presses("Amazon", "What went wrong")
+    assert question.buttons == [], "the pressed message's keyboard is gone"
+    shown = question.visible_text
+    assert shown.startswith(asked) and shown.endswith("Amazon"), "scrolling back shows the choice"
+    assert len(fake.calls_to("editMessageText")) == 1
+    assert fake.calls_to("editMessageReplyMarkup") == []
+    assert fake.chat_actions == [], "a quick turn shows no typing"
+
+
 async def test_a_button_from_before_a_restart_is_handled_kindly(fake, tmp_path):
     async with running(fake, tmp_path):
         person = Person(fake)
