@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import hmac
 import logging
@@ -59,6 +60,7 @@ from bot.config import Setting, Settings
 from bot.engine import Engine
 from bot.events import ButtonPress, EventId, Inbound, Outbound, TextMessage, parse_command
 from bot.menu import COMMANDS
+from flows.text import join
 from storage import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -347,7 +349,7 @@ class TelegramAdapter:
                 scheduler retries it later and, in the end, records it as failed.
         """
         chat_id = int(key.chat_id)
-        for message in messages:
+        for message in _bubbles(messages):
             if message.attachment is not None:
                 file = InputFile(message.attachment.content, filename=message.attachment.filename)
                 send_file = functools.partial(
@@ -424,6 +426,29 @@ async def _show_choice(bot: ExtBot[Budget], query: CallbackQuery) -> object:
         reply_markup=None,
         rate_limit_args=REPLY,
     )
+
+
+def _bubbles(messages: list[Outbound]) -> list[Outbound]:
+    """The messages as sent: a text with no buttons goes in one bubble with the next text
+    (a blank line between) where both fit one message, so a turn costs one call where it
+    said two things, and a person reads them together as before."""
+    sent: list[Outbound] = []
+    for message in messages:
+        before = sent[-1] if sent else None
+        if (
+            before is not None
+            and not before.buttons
+            and before.attachment is None
+            and message.attachment is None
+            and before.text
+            and message.text
+        ):
+            together = dataclasses.replace(message, text=join([before.text, message.text], "\n\n"))
+            if len(telegram_html.split(together.text)) == 1:
+                sent[-1] = together
+                continue
+        sent.append(message)
+    return sent
 
 
 def _fits(text: str) -> bool:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -28,6 +30,8 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, int]]
 
 MENU, SHOP, PROBLEM, ORDER, DATE, AMOUNT, REVIEW, SELF_SERVICE = range(8)
 
@@ -66,7 +70,7 @@ async def ask(message: Message, state: int) -> int:
     return state
 
 
-def pressed(state: int):  # type: ignore[no-untyped-def]
+def pressed(state: int) -> Handler:
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         query = update.callback_query
         assert query is not None and isinstance(query.message, Message)
@@ -80,7 +84,7 @@ def pressed(state: int):  # type: ignore[no-untyped-def]
     return handler
 
 
-def typed(state: int):  # type: ignore[no-untyped-def]
+def typed(state: int) -> Handler:
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         assert update.effective_message is not None
         return await ask(update.effective_message, NEXT[state])

@@ -8,6 +8,7 @@ reads back what the bot sent, as strict as Telegram where it matters.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -338,20 +339,23 @@ async def test_webhook_mode_takes_updates_with_the_secret_and_refuses_others(
 
 
 class SlowStore(MemoryStore):
-    """A store that takes its time, or fails once when told to."""
+    """A store that takes its time, or fails once to save a record holding `fail_on`
+    (the turn that brings it, not a save of the turn before that may come late)."""
 
     def __init__(self, delay: float = 0.0) -> None:
         super().__init__()
         self.delay = delay
-        self.fail_saves = 0
+        self.fail_on: str | None = None
 
     async def load(self, person: PersonKey) -> PersonRecord:
         await asyncio.sleep(self.delay)
         return await super().load(person)
 
     async def save(self, person: PersonKey, record: PersonRecord) -> None:
-        if self.fail_saves:
-            self.fail_saves -= 1
+        if self.fail_on is not None and self.fail_on in json.dumps(
+            [record.cases, record.conversations]
+        ):
+            self.fail_on = None
             raise OSError("disk full")
         await super().save(person, record)
 
@@ -369,7 +373,7 @@ async def test_a_failed_turn_is_apologised_for_and_logs_no_content_or_token(fake
         async with running(fake, tmp_path, store=store):
             person = Person(fake)
             await person.says("/new", "Which shop")
-            store.fail_saves = 1
+            store.fail_on = secret
             await person.says(secret, "something went wrong")
             await person.says("Amazon", "What went wrong")
     logged = "\n".join(record.getMessage() for record in caplog.records)
