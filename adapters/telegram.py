@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import functools
 import hmac
 import logging
@@ -27,19 +26,16 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from html import escape as html_escape
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from aiohttp import web
 from telegram import (
     BotCommand,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
-    Message,
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
@@ -49,18 +45,16 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
-    ExtBot,
     MessageHandler,
     filters,
 )
 
-from adapters import telegram_html
+from adapters import telegram_html, telegram_replies
 from adapters.telegram_limits import REPLY, Budget, RepliesFirstRateLimiter
 from bot.config import Setting, Settings
 from bot.engine import Engine
 from bot.events import ButtonPress, EventId, Inbound, Outbound, TextMessage, parse_command
 from bot.menu import COMMANDS
-from flows.text import join
 from storage import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -74,8 +68,6 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 TYPING_AFTER = 0.4
 """Seconds a turn may take before the person sees "typing…"."""
 SEND_ATTEMPTS = 4
-CHOSEN_MARK = "\n\n→ "
-"""Between a question and the answer chosen, when the press's edit shows it."""
 
 
 class TelegramAdapter:
@@ -272,7 +264,7 @@ class TelegramAdapter:
         # none left (a stale or forged press) is not edited, as that would change nothing.
         acknowledging: list[Awaitable[object]] = [query.answer()]
         if query.message is not None and getattr(query.message, "reply_markup", None):
-            acknowledging.append(_show_choice(self.app.bot, query))
+            acknowledging.append(telegram_replies.show_choice(self.app.bot, query))
         try:
             with contextlib.suppress(BadRequest):
                 await asyncio.gather(*acknowledging)
@@ -349,7 +341,7 @@ class TelegramAdapter:
                 scheduler retries it later and, in the end, records it as failed.
         """
         chat_id = int(key.chat_id)
-        for message in _bubbles(messages):
+        for message in telegram_replies.bubbles(messages):
             if message.attachment is not None:
                 file = InputFile(message.attachment.content, filename=message.attachment.filename)
                 send_file = functools.partial(
@@ -394,65 +386,6 @@ def _key(user_id: int, chat_id: int) -> ConversationKey:
 def _event_id(update: Update) -> EventId:
     """Telegram numbers updates in order and sends an unconfirmed one again."""
     return EventId(PLATFORM, update.update_id)
-
-
-async def _show_choice(bot: ExtBot[Budget], query: CallbackQuery) -> object:
-    """One edit that shows, under the question, the answer chosen, and takes its keyboard
-    away (so the same choice cannot be made twice); just the keyboard when the label is
-    not found or the text would grow past Telegram's limit."""
-    message = query.message
-    assert isinstance(message, Message), "only called for a message with a keyboard"
-    markup = message.reply_markup
-    labels = [
-        button.text
-        for row in (markup.inline_keyboard if markup else ())
-        for button in row
-        if button.callback_data == query.data
-    ]
-    if labels and message.text and _fits(message.text + CHOSEN_MARK + labels[0]):
-        html = f"{message.text_html}{CHOSEN_MARK}<b>{html_escape(labels[0])}</b>"
-        return await bot.edit_message_text(
-            html,
-            chat_id=message.chat.id,
-            message_id=message.message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=None,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-            rate_limit_args=REPLY,
-        )
-    return await bot.edit_message_reply_markup(
-        chat_id=message.chat.id,
-        message_id=message.message_id,
-        reply_markup=None,
-        rate_limit_args=REPLY,
-    )
-
-
-def _bubbles(messages: list[Outbound]) -> list[Outbound]:
-    """The messages as sent: a text with no buttons goes in one bubble with the next text
-    (a blank line between) where both fit one message, so a turn costs one call where it
-    said two things, and a person reads them together as before."""
-    sent: list[Outbound] = []
-    for message in messages:
-        before = sent[-1] if sent else None
-        if (
-            before is not None
-            and not before.buttons
-            and before.attachment is None
-            and message.attachment is None
-            and before.text
-            and message.text
-        ):
-            together = dataclasses.replace(message, text=join([before.text, message.text], "\n\n"))
-            if len(telegram_html.split(together.text)) == 1:
-                sent[-1] = together
-                continue
-        sent.append(message)
-    return sent
-
-
-def _fits(text: str) -> bool:
-    return len(text.encode("utf-16-le")) // 2 <= telegram_html.LIMIT
 
 
 def _keyboard(message: Outbound) -> InlineKeyboardMarkup | None:

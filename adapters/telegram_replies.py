@@ -1,0 +1,82 @@
+"""How a turn's replies are laid out on Telegram, in as few calls as a person reads them.
+
+A pressed button's message keeps its question and shows the answer chosen, its
+keyboard gone, in one edit; texts of one turn that carry no buttons go in one bubble
+with the next. Each is one Bot API call fewer than the plain way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from html import escape as html_escape
+
+from telegram import CallbackQuery, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.ext import ExtBot
+
+from adapters import telegram_html
+from adapters.telegram_limits import REPLY, Budget
+from bot.events import Outbound
+from flows.text import join
+
+CHOSEN_MARK = "\n\n→ "
+"""Between a question and the answer chosen, when the press's edit shows it."""
+
+
+async def show_choice(bot: ExtBot[Budget], query: CallbackQuery) -> object:
+    """One edit that shows, under the question, the answer chosen, and takes its keyboard
+    away (so the same choice cannot be made twice); just the keyboard when the label is
+    not found or the text would grow past Telegram's limit."""
+    message = query.message
+    assert isinstance(message, Message), "only called for a message with a keyboard"
+    markup = message.reply_markup
+    labels = [
+        button.text
+        for row in (markup.inline_keyboard if markup else ())
+        for button in row
+        if button.callback_data == query.data
+    ]
+    if labels and message.text and _fits(message.text + CHOSEN_MARK + labels[0]):
+        html = f"{message.text_html}{CHOSEN_MARK}<b>{html_escape(labels[0])}</b>"
+        return await bot.edit_message_text(
+            html,
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=None,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            rate_limit_args=REPLY,
+        )
+    return await bot.edit_message_reply_markup(
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        reply_markup=None,
+        rate_limit_args=REPLY,
+    )
+
+
+def bubbles(messages: list[Outbound]) -> list[Outbound]:
+    """The messages as sent: a text with no buttons goes in one bubble with the next text
+    (a blank line between) where both fit one message, so a turn costs one call where it
+    said two things, and a person reads them together as before."""
+    sent: list[Outbound] = []
+    for message in messages:
+        before = sent[-1] if sent else None
+        if (
+            before is not None
+            and not before.buttons
+            and before.attachment is None
+            and message.attachment is None
+            and before.text
+            and message.text
+        ):
+            together = dataclasses.replace(message, text=join([before.text, message.text], "\n\n"))
+            if len(telegram_html.split(together.text)) == 1:
+                sent[-1] = together
+                continue
+        sent.append(message)
+    return sent
+
+
+def _fits(text: str) -> bool:
+    return len(text.encode("utf-16-le")) // 2 <= telegram_html.LIMIT
