@@ -10,7 +10,7 @@
 
 A subcommand's module is imported only when it runs, so `fairshake health`, which a
 container runs every 30 seconds, loads neither the engine nor a platform library.
-Platforms add their own operator steps through the `fairshake.commands` entry point group.
+Operator steps (`db`, `discord`) come through the `fairshake.commands` entry point group.
 """
 
 from __future__ import annotations
@@ -78,9 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     for command in SUBCOMMANDS:
         commands.add_parser(command.name, help=command.help, description=command.help)
     for name in platforms:
-        commands.add_parser(
-            name, help=f"{name.capitalize()}'s operator steps (fairshake {name} --help)"
-        )
+        commands.add_parser(name, help=f"the operator's {name} steps (see fairshake {name} --help)")
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in platforms:
         # A platform's own operator commands, e.g. `fairshake discord sync --guild ID`.
