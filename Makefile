@@ -47,6 +47,7 @@ bench: $(BIN)/fairshake
 	$(BIN)/python -m bench.turns
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.concurrent
+	$(BIN)/python -m bench.telegram_e2e
 
 diagram: $(BIN)/fairshake
 	$(BIN)/python -m flows.diagram --write README.md
