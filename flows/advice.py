@@ -1,6 +1,7 @@
 """Who to contact first, which rungs of the ladder can apply, and whether a parcel is late.
 
-Amazon's rules, as its help pages state them (each cited in flows/playbooks/amazon.toml):
+A marketplace's rules, as its playbook states them (Amazon's, cited in
+flows/playbooks/amazon.toml, are the example here):
 
 - an item a third-party seller ships itself is the seller's to sort out first: reach them
   from the order (`seller_first`), and give them about 2 business days before an A-to-z
@@ -29,21 +30,35 @@ GUARANTEE = "guarantee"
 THIRD_PARTY = "third_party"
 """A third-party seller who ships the item themselves."""
 THIRD_PARTY_FBA = "third_party_fba"
-"""A third-party seller's item shipped by the marketplace (Fulfilled by Amazon)."""
+"""A third-party seller's item shipped by the marketplace (Fulfilled by Amazon, Walmart
+Fulfillment Services)."""
 DELIVERY_PROBLEMS = ("late",)
 """Problems with the delivery itself, which whoever ships the parcel handles."""
 TRACKING_DELIVERED = "tracking_delivered"
 """A fact set from the ladder, not asked: the day the person said tracking shows the
-parcel delivered though it never came, which opens an A-to-z claim at once."""
-GUARANTEE_ONLY_RULES = ("atoz_scope", "atoz_chargeback")
-"""Rules that are about the guarantee: cited by another rung only where it applies."""
+parcel delivered though it never came, which opens a guarantee claim at once."""
+
+
+def guarantee_only_rules(playbook: Playbook) -> tuple[str, ...]:
+    """Rules that are about the guarantee (whom it covers, what voids it): cited by
+    another rung only where the guarantee applies."""
+    if playbook.guarantee is None:
+        return ()
+    return tuple(
+        rule
+        for rule in (playbook.guarantee.rules.scope, playbook.guarantee.rules.voided_by)
+        if rule
+    )
 
 
 def sold_by(facts: Mapping[str, Any], playbook: Playbook) -> str | None:
     """`merchant`, `third_party` or `third_party_fba`; None when not known. A shop that is
-    not a marketplace sells everything itself."""
+    not a marketplace sells everything itself; on one with a single kind of seller (eBay)
+    it is that kind."""
     if not playbook.marketplace:
         return MERCHANT
+    if len(playbook.sellers) == 1:
+        return next(iter(playbook.sellers))
     seller: str | None = facts.get("seller")
     return seller
 
@@ -71,12 +86,13 @@ def has_seller(facts: Mapping[str, Any], playbook: Playbook) -> bool:
 def guarantee_applies(facts: Mapping[str, Any], playbook: Playbook) -> bool | None:
     """Whether the marketplace guarantee can cover this order: None when it depends on
     who sold it, which is not known."""
-    if not playbook.marketplace or GUARANTEE not in playbook.rungs:
+    guarantee = playbook.guarantee
+    if guarantee is None or GUARANTEE not in playbook.rungs:
         return False
     seller = sold_by(facts, playbook)
     if seller is None:
         return None
-    return seller == THIRD_PARTY
+    return seller in guarantee.covers
 
 
 def applicable_rungs(facts: Mapping[str, Any], playbook: Playbook) -> tuple[str, ...]:
@@ -94,11 +110,11 @@ def rung_rules(rung_id: str, facts: Mapping[str, Any], playbook: Playbook) -> tu
     rules = playbook.rungs[rung_id].rules
     if rung_id == GUARANTEE or guarantee_applies(facts, playbook) is not False:
         return rules
-    return tuple(rule for rule in rules if rule not in GUARANTEE_ONLY_RULES)
+    return tuple(rule for rule in rules if rule not in guarantee_only_rules(playbook))
 
 
 def undecided(facts: Mapping[str, Any], playbook: Playbook) -> tuple[str, ...]:
-    """Facts that were skipped but decide the advice (whom to contact, the A-to-z claim)."""
+    """Facts that were skipped but decide the advice (whom to contact, a guarantee claim)."""
     if playbook.marketplace and "seller" in facts and facts["seller"] is None:
         return ("seller",)
     return ()

@@ -138,22 +138,24 @@ class CaseModel:
         item that arrived damaged or wrong can be claimed for from its delivery date.
         """
         delivered = self.fact_date("delivery_date")
-        rules = self.playbook.rules
-        if delivered is None or "atoz_claim_window" not in rules:
+        guarantee = self.playbook.guarantee
+        if delivered is None or guarantee is None:
             return None
+        rules = self.playbook.rules
         late = self.facts.get("problem") == "late"
-        wait = (rules["atoz_wait_after_delivery"].days or 0) if late else 0
+        wait = (rules[guarantee.rules.opens].days or 0) if late else 0
         opens = delivered + timedelta(days=wait)
         scanned = self.fact_date(advice.TRACKING_DELIVERED)
         if late and scanned:
             opens = min(opens, scanned)
-        window = rules["atoz_claim_window"].days or 0
+        window = rules[guarantee.rules.closes].days or 0
         return opens, delivered + timedelta(days=window)
 
     def guarantee_blockers(self) -> list[Blocker]:
         """Why the guarantee rung is not open yet (empty when it is)."""
         playbook = self.playbook
-        if not playbook.marketplace:
+        guarantee = playbook.guarantee
+        if guarantee is None:
             return [Blocker("no_guarantee", f"{playbook.name} has no marketplace guarantee.")]
         blockers = []
         seller = advice.sold_by(self.facts, playbook)
@@ -168,16 +170,16 @@ class CaseModel:
             blockers.append(
                 Blocker(
                     "not_covered",
-                    "It covers only items a third-party seller sold and shipped, not items sold or shipped by Amazon, whose own customer service handles them.",
+                    f"It covers only items a third-party seller sold and shipped, not items sold or shipped by {playbook.name}, whose own customer service handles them.",
                 )
             )
-        seller_wait = playbook.rules["atoz_seller_wait"].days or 0
+        seller_wait = playbook.rules[guarantee.rules.seller_wait].days or 0
         contacted = advice.seller_contact_day(self.record.contacts, playbook)
         if contacted is None:
             blockers.append(
                 Blocker(
                     "seller_not_contacted",
-                    "Message the seller from the order first, and log it here (a chat with Amazon doesn't count).",
+                    f"Message the seller from the order first, and log it here (a chat with {playbook.name} doesn't count).",
                 )
             )
         elif business_days_after(contacted, seller_wait, self.country) > self.today:

@@ -6,8 +6,8 @@ announced on the day it opens):
 
 - the return window closing (a damaged or wrong item; `return_window`, days after delivery);
 - a parcel not late yet: the day it counts as late (`delivery_estimate`);
-- the A-to-z Guarantee claim opening and closing, where the guarantee can cover the order
-  (`atoz_wait_after_delivery` and `atoz_claim_window`, from the latest delivery date); when
+- the marketplace guarantee's claim (Amazon's A-to-z) opening and closing, where it can
+  cover the order (its `opens` and `closes` rules, from the latest delivery date); when
   who sold it is not known, the dates are given on that condition;
 - the usual card dispute window closing (`card_dispute_window`, from the delivery date,
   or the order date when there is none).
@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 
 from flows import advice, parsers
 from flows.case import CaseModel
-from flows.playbook import Rule
+from flows.playbook import Guarantee, Rule
 from flows.reminders import DEADLINE, ReminderRequest
 from flows.text import RichText, join, rich
 
@@ -38,8 +38,8 @@ RETURN_POLICY_MATTERS = (*RETURNABLE, "return_issue")
 _WORDS = {
     "return_window": ("The return window closes on", "The return window closed on"),
     "late": ("It counts as late from", ""),
-    "atoz_open": ("An A-to-z claim can be filed from", ""),
-    "atoz_close": ("The A-to-z claim window closes on", "The A-to-z claim window closed on"),
+    "guarantee_open": ("{Claim} can be filed from", ""),
+    "guarantee_close": ("The {short} claim window closes on", "The {short} claim window closed on"),
     "card_dispute": (
         "The usual card dispute window closes on",
         "The usual card dispute window closed on",
@@ -53,12 +53,13 @@ class Deadline:
     """A day that matters to the case.
 
     Attributes:
-        id: return_window, late, atoz_open, atoz_close or card_dispute.
+        id: return_window, late, guarantee_open, guarantee_close or card_dispute.
         day: the last day something can be done, or the first when `opens`.
         rule: the playbook rule it comes from.
         opens: the day a window opens (or a parcel turns late) rather than the last day.
         conditional: it holds only if a fact not known yet turns out so (a third-party
             seller sold it).
+        guarantee: the marketplace guarantee a guarantee deadline is of.
     """
 
     id: str
@@ -66,6 +67,7 @@ class Deadline:
     rule: Rule
     opens: bool = False
     conditional: bool = False
+    guarantee: Guarantee | None = None
 
     def closed(self, today: date) -> bool:
         return not self.opens and self.day < today
@@ -78,6 +80,9 @@ class Deadline:
     def sentence(self, today: date | None = None) -> str:
         ahead, past = _WORDS[self.id]
         what = past if today is not None and self.closed(today) else ahead
+        if self.guarantee is not None:
+            claim = self.guarantee.claim
+            what = what.format(Claim=claim[0].upper() + claim[1:], short=self.guarantee.short)
         if self.conditional:
             what = _IF_THIRD_PARTY + what[0].lower() + what[1:]
         return f"{what} {self.day:%a %-d %b %Y}"
@@ -110,14 +115,14 @@ def case_deadlines(case: CaseModel) -> list[Deadline]:
         found.append(Deadline("late", late, rules["delivery_estimate"], opens=True))
     covered = advice.guarantee_applies(facts, playbook)
     window = case.guarantee_window()
-    if window and covered is not False:
+    guarantee = playbook.guarantee
+    if window and guarantee and covered is not False:
         conditional = covered is None
         if delivered and window[0] > delivered:
-            wait = rules["atoz_wait_after_delivery"]
-            found.append(Deadline("atoz_open", window[0], wait, True, conditional))
-        found.append(
-            Deadline("atoz_close", window[1], rules["atoz_claim_window"], False, conditional)
-        )
+            wait = rules[guarantee.rules.opens]
+            found.append(Deadline("guarantee_open", window[0], wait, True, conditional, guarantee))
+        closes = rules[guarantee.rules.closes]
+        found.append(Deadline("guarantee_close", window[1], closes, False, conditional, guarantee))
     card = rules.get("card_dispute_window")
     since = delivered or case.fact_date("order_date")
     if card and card.days and since:

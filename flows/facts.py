@@ -25,13 +25,6 @@ OUTCOMES = {
     "explanation": "An explanation",
 }
 URGENCY = {"urgent": "Urgent", "soon": "This week", "relaxed": "No rush"}
-SELLERS = {
-    "merchant": "Sold by Amazon",
-    "third_party": "A third-party seller",
-    "third_party_fba": "A seller, shipped by Amazon",
-}
-"""Who sold the item; a third-party seller's item shipped by Amazon (Fulfilled by Amazon)
-has its delivery handled by Amazon and is outside the A-to-z Guarantee."""
 _ORDER_AFTER_DELIVERY = (
     "That's before the order date ({ordered}), and a parcel can't come before it's ordered. "
     "Which day was it due? If the order page shows a range, give the latest date."
@@ -55,6 +48,12 @@ class Fact:
     """What answers it besides its buttons (`CHOICE`: only they do)."""
     long: bool = False
     """Answered in sentences rather than a word or two."""
+
+    worded_by: Callable[[Playbook], str] | None = None
+    """The question in the shop's own terms, where the playbook words it."""
+
+    def wording(self, playbook: Playbook) -> str:
+        return (self.worded_by(playbook) if self.worded_by else "") or self.question
 
     def choices(self, playbook: Playbook) -> list[Choice]:
         options = self.options(playbook) if self.options else {}
@@ -151,7 +150,8 @@ def _urgency(playbook: Playbook) -> dict[str, str]:
 
 
 def _sellers(playbook: Playbook) -> dict[str, str]:
-    return SELLERS
+    """The marketplace's kinds of seller, as its playbook labels them."""
+    return {seller.id: seller.label for seller in playbook.sellers.values()}
 
 
 FACTS: tuple[Fact, ...] = (
@@ -173,11 +173,11 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "seller",
         "Sold by",
-        "Who sold the item: Amazon itself, or a third-party seller? Under the item the order "
-        'page says "Sold by", and "Ships from": a seller\'s item can still be shipped by Amazon.',
+        "Who sold the item?",
+        worded_by=lambda playbook: playbook.merchant.seller_question,
         parse=choice_parser(_sellers),
         options=_sellers,
-        applies=lambda facts: facts.playbook.marketplace,
+        applies=lambda facts: len(facts.playbook.sellers) > 1,
         kind=InputKind.CHOICE,
     ),
     Fact(
@@ -185,7 +185,7 @@ FACTS: tuple[Fact, ...] = (
         "Order number",
         "What is the order number?",
         parse=lambda text, facts: parsers.parse_order_number(
-            text, amazon=facts.playbook.amazon_order_numbers
+            text, facts.playbook.order_number, facts.playbook.name
         ),
         hint="You'll find it in your order history and in the order confirmation email.",
     ),

@@ -16,6 +16,7 @@ start with its file and key named, so no turn meets a half-written playbook.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
+from flows.parsers.common import ParseError
+from flows.parsers.orders import OrderNumberShape, parse_order_number
 from flows.schema import SchemaError, load
 
 CHANNELS = ("chat", "phone", "email")
@@ -41,6 +44,10 @@ RUNGS = (
     "agency",
 )
 """The escalation ladder, lowest rung first. A playbook describes each rung it offers."""
+SELLER_KINDS = ("merchant", "third_party", "third_party_fba")
+"""Who can sell an item on a shop: the shop itself, a third-party seller who ships it,
+or a third-party seller whose item the marketplace ships (Fulfilled by Amazon, Walmart
+Fulfillment Services). A playbook labels the kinds its shop has."""
 GENERIC = "generic"
 """The playbook for any shop without one of its own."""
 
@@ -120,6 +127,44 @@ class ClosedWindows:
 
 
 @dataclass(frozen=True, slots=True)
+class Seller:
+    """A kind of seller on the shop, as the customer's order page names it."""
+
+    id: Literal["merchant", "third_party", "third_party_fba"]
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class GuaranteeRules:
+    """Which of the playbook's rules plays each part of the marketplace's guarantee."""
+
+    seller_wait: str
+    """The days a seller gets to answer the first message before a claim."""
+    opens: str
+    """The days after the latest estimated delivery date a claim for a parcel opens."""
+    closes: str
+    """The days after that date the claim window closes."""
+    voided_by: str = ""
+    """What ends the guarantee for the order (a chargeback): said only where it applies."""
+    scope: str = ""
+    """Whom it covers, in words."""
+
+
+@dataclass(frozen=True, slots=True)
+class Guarantee:
+    """A marketplace's own promise for what its sellers sell (Amazon's A-to-z Guarantee)."""
+
+    name: str
+    short: str
+    """Its name inside a sentence ('the A-to-z claim window')."""
+    claim: str
+    """What filing under it is called ('an A-to-z claim')."""
+    covers: tuple[Literal["third_party", "third_party_fba"], ...]
+    """The kinds of seller whose items it covers."""
+    rules: GuaranteeRules
+
+
+@dataclass(frozen=True, slots=True)
 class Merchant:
     """Who the playbook is for."""
 
@@ -127,10 +172,11 @@ class Merchant:
     name: str
     country: str
     """ISO 3166 code of the storefront's country: its public holidays are not business days."""
-    order_numbers: Literal["amazon", "free"] = "free"
     marketplace: bool = False
     """Third-party sellers sell on it, under a guarantee of the marketplace's."""
     large_refund: float = 100
+    seller_question: str = ""
+    """On a marketplace, how to ask who sold the item, and where the order page says it."""
     aliases: tuple[str, ...] = ()
     """Other names a customer may type for the shop ('amzn', 'amazon.co.uk')."""
 
@@ -150,6 +196,12 @@ class Playbook:
     rungs: Mapping[str, Rung]
     rules: Mapping[str, Rule]
     closed_windows: ClosedWindows
+    sellers: Mapping[str, Seller] = field(default_factory=dict)
+    """The kinds of seller on a marketplace, with their labels: the 'Sold by' question's
+    buttons (empty for a shop that sells everything itself)."""
+    guarantee: Guarantee | None = None
+    order_number: OrderNumberShape | None = None
+    """The shape of the shop's order numbers; None: any reference is taken as written."""
     file: str = field(default="", compare=False)
     """Where it was read from, for an operator's messages."""
 
@@ -164,10 +216,6 @@ class Playbook:
     @property
     def country(self) -> str:
         return self.merchant.country
-
-    @property
-    def amazon_order_numbers(self) -> bool:
-        return self.merchant.order_numbers == "amazon"
 
     @property
     def marketplace(self) -> bool:
@@ -208,8 +256,39 @@ def check(playbook: Playbook, where: str) -> None:
         for rule_id in rung.rules:
             if rule_id not in playbook.rules:
                 raise SchemaError(where, f"rungs.{rung_id}.rules", f"unknown rule '{rule_id}'")
-    if "guarantee" in playbook.rungs and not playbook.marketplace:
-        raise SchemaError(where, "rungs.guarantee", "only a marketplace has a guarantee rung")
+    if playbook.marketplace and not (playbook.sellers and playbook.merchant.seller_question):
+        raise SchemaError(where, "sellers", "a marketplace names its kinds of seller and asks")
+    for seller_id in playbook.sellers:
+        if seller_id not in SELLER_KINDS:
+            raise SchemaError(where, f"sellers.{seller_id}", f"is not one of {SELLER_KINDS}")
+    guarantee = playbook.guarantee
+    if ("guarantee" in playbook.rungs) != (guarantee is not None):
+        raise SchemaError(
+            where, "guarantee", "a guarantee rung and a [guarantee] table come together"
+        )
+    if guarantee is not None:
+        if not playbook.marketplace:
+            raise SchemaError(where, "guarantee", "only a marketplace has a guarantee")
+        for role in ("seller_wait", "opens", "closes", "voided_by", "scope"):
+            rule_id = getattr(guarantee.rules, role)
+            if rule_id and rule_id not in playbook.rules:
+                raise SchemaError(where, f"guarantee.rules.{role}", f"unknown rule '{rule_id}'")
+        for role in ("seller_wait", "opens", "closes"):
+            if playbook.rules[getattr(guarantee.rules, role)].days is None:
+                raise SchemaError(where, f"guarantee.rules.{role}", "its rule needs days")
+        for kind in guarantee.covers:
+            if kind not in playbook.sellers:
+                raise SchemaError(where, "guarantee.covers", f"'{kind}' is not in [sellers]")
+    shape = playbook.order_number
+    if shape is not None:
+        if not (shape.groups or shape.pattern):
+            raise SchemaError(where, "order_number", "give its digit groups or a pattern")
+        try:
+            parse_order_number(shape.example, shape, playbook.name)
+        except re.error as error:
+            raise SchemaError(where, "order_number.pattern", f"not a pattern ({error})") from None
+        except ParseError:
+            raise SchemaError(where, "order_number.example", "does not fit its shape") from None
     if not playbook.rules:
         raise SchemaError(where, "rules", "a playbook states at least one rule")
 

@@ -31,7 +31,7 @@ class ReminderRequest:
         kind: one of `KINDS`.
         text: what the ping says, in the bot's words.
         slot: a case keeps one pending reminder per non-empty slot (`follow_up`,
-            `promise:p1`, `deadline:atoz_close`): a new request for the slot replaces it.
+            `promise:p1`, `deadline:guarantee_close`): a new request for the slot replaces it.
         detail: more to say in the ping (a deadline's rule, in full).
         source: the address of the rule a deadline comes from.
     """

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.engine import Engine
 from bot.events import Attachment, Button, ButtonPress, Outbound, TextMessage, parse_command
+from flows import machine
 from flows.contacts import LOG_QUESTIONS
 from flows.facts import FACTS
 from flows.text import rich
@@ -193,8 +194,10 @@ QUESTIONS = {fact.id: rich(fact.question).plain() for fact in FACTS}
 
 def current_fact(chat: Chat) -> str | None:
     """Which fact question the bot is asking now, if any."""
-    prompt = chat.prompt()
-    return next((fact for fact, question in QUESTIONS.items() if question in prompt), None)
+    prompt = chat.replies[-1].prompt if chat.replies else None
+    if prompt is None or prompt.question is None or prompt.step != machine.GATHERING:
+        return None
+    return prompt.question.id if prompt.question.id in QUESTIONS else None
 
 
 async def answer(chat: Chat, value: str) -> list[Outbound]:

@@ -190,7 +190,7 @@ async def test_an_order_from_last_year_is_told_what_has_closed_and_what_is_left(
     windows = case_windows(await case_of(chat))
     assert [(d.id, d.day) for d in windows.closed] == [
         ("return_window", date(2025, 11, 4)),
-        ("atoz_close", date(2026, 1, 3)),
+        ("guarantee_close", date(2026, 1, 3)),
         ("card_dispute", date(2026, 2, 2)),
     ]
     assert windows.ahead == ()
@@ -222,7 +222,7 @@ async def test_a_parcel_not_late_yet_is_told_when_it_will_be_and_checked_that_mo
     assert advice.late_from(case.facts, case.today) == date(2026, 11, 15)
     reminders = await pending(chat)
     assert reminders["deadline:late"] == utc(2026, 11, 15, 9)
-    assert reminders["deadline:atoz_open"] == utc(2026, 11, 17, 9)
+    assert reminders["deadline:guarantee_open"] == utc(2026, 11, 17, 9)
     assert AMAZON.problem("late").self_service_link in chat.prompt()  # tracking offered
 
     await chat.press("Still need help")
@@ -245,7 +245,7 @@ async def test_tracking_that_says_delivered_opens_the_claim_without_the_3_days()
 
     assert await blockers(chat) == []
     assert "do:climb_guarantee" in data(chat)
-    assert "deadline:atoz_open" not in await pending(chat)
+    assert "deadline:guarantee_open" not in await pending(chat)
 
 
 # -- 5. Impossible dates are asked again --------------------------------------------------------
@@ -281,7 +281,7 @@ async def test_an_unknown_seller_gets_the_a_to_z_dates_on_condition_and_is_asked
     chat = Chat()
     await confirmed(chat, Story(seller="Don't know / skip"))
 
-    [atoz] = [d for d in case_windows(await case_of(chat)).ahead if d.id == "atoz_close"]
+    [atoz] = [d for d in case_windows(await case_of(chat)).ahead if d.id == "guarantee_close"]
     assert (atoz.day, atoz.conditional) == (date(2027, 2, 7), True)
     assert "edit:seller" in data(chat)
 
@@ -290,7 +290,7 @@ async def test_an_unknown_seller_gets_the_a_to_z_dates_on_condition_and_is_asked
     await chat.press("A third-party seller")
     assert chat.prompt().startswith("Here's your case")
     await chat.press("All correct")
-    [atoz] = [d for d in case_windows(await case_of(chat)).ahead if d.id == "atoz_close"]
+    [atoz] = [d for d in case_windows(await case_of(chat)).ahead if d.id == "guarantee_close"]
     assert not atoz.conditional
 
 

@@ -51,7 +51,7 @@ async def test_confirming_the_facts_sets_a_warning_before_each_deadline() -> Non
     ) in chat.last_text()
     assert await warnings(chat) == [
         ("deadline:return_window", utc(2026, 12, 6, 9), RETURNS),
-        ("deadline:atoz_close", utc(2027, 2, 4, 9), ATOZ),
+        ("deadline:guarantee_close", utc(2027, 2, 4, 9), ATOZ),
         ("deadline:card_dispute", utc(2027, 3, 6, 9), VISA),
     ]
     await chat.say("/reminders")
@@ -82,8 +82,8 @@ async def test_a_late_package_is_told_when_the_a_to_z_claim_opens() -> None:
     await at_case_menu(chat, Story(problem="Late or lost package", delivery_date="yesterday"))
 
     assert [slot for slot, _, _ in await warnings(chat)] == [
-        "deadline:atoz_open",
-        "deadline:atoz_close",
+        "deadline:guarantee_open",
+        "deadline:guarantee_close",
         "deadline:card_dispute",
     ]
     async with scheduling(chat, pings) as running:
@@ -137,7 +137,7 @@ async def test_a_warning_already_due_is_not_set_but_the_deadline_is_listed() -> 
 
     assert "• The return window closes on Fri 13 Nov 2026\n" in chat.last_text()
     assert [slot for slot, _, _ in await warnings(chat)] == [
-        "deadline:atoz_close",
+        "deadline:guarantee_close",
         "deadline:card_dispute",
     ]
 
@@ -193,7 +193,7 @@ def test_deadlines_come_from_the_rules_and_the_dates() -> None:
     found = case_deadlines(CaseModel(case, now))
     assert [(d.id, d.day.isoformat(), d.rule.id) for d in found] == [
         ("return_window", "2026-12-05", "return_window"),
-        ("atoz_close", "2027-02-03", "atoz_claim_window"),
+        ("guarantee_close", "2027-02-03", "atoz_claim_window"),
         ("card_dispute", "2027-03-05", "card_dispute_window"),
     ]
     assert found[0].warn_at(now) == datetime(2026, 12, 5, 9, tzinfo=UTC) - timedelta(WARN_DAYS)

@@ -330,7 +330,7 @@ async def test_card_dispute_warns_that_a_chargeback_forfeits_the_guarantee(
 
     text = chat.prompt()
     assert text.startswith("Dispute the card charge")
-    assert ("can no longer get an A-to-z Guarantee claim" in text) is warned
+    assert ("can no longer get an A-to-z claim under the A-to-z Guarantee" in text) is warned
     assert "Dispute by about Tue 9 Mar 2027 (120 days from 9 Nov" in text
 
 

@@ -20,6 +20,7 @@ import pytest
 from flows.parsers import (
     MAX_TEXT,
     Money,
+    OrderNumberShape,
     ParseError,
     parse_date,
     parse_duration,
@@ -35,6 +36,12 @@ SUNDAY = date(2026, 11, 22)
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 SUNDAY_AFTERNOON = datetime(2026, 11, 22, 14, 30, tzinfo=BERLIN)
+
+
+AMAZON = {
+    "shape": OrderNumberShape(groups=(3, 7, 7), example="112-3456789-0123456"),
+    "shop": "Amazon",
+}
 
 
 def refusal(parse: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
@@ -75,7 +82,7 @@ def test_parse_error_is_a_value_error_carrying_the_reply() -> None:
     ],
 )
 def test_amazon_order_number_is_stored_in_one_form(typed: str) -> None:
-    assert parse_order_number(typed, amazon=True) == "112-3456789-0123456"
+    assert parse_order_number(typed, **AMAZON) == "112-3456789-0123456"
 
 
 @pytest.mark.parametrize(
@@ -85,7 +92,7 @@ def test_amazon_order_number_is_stored_in_one_form(typed: str) -> None:
 def test_amazon_order_number_with_a_digit_too_few_or_many_says_how_many(
     typed: str, count: str
 ) -> None:
-    message = refusal(parse_order_number, typed, amazon=True)
+    message = refusal(parse_order_number, typed, **AMAZON)
     assert count in message
     assert "17" in message
     assert "112-3456789-0123456" in message
@@ -96,7 +103,7 @@ def test_amazon_order_number_with_a_digit_too_few_or_many_says_how_many(
     ["", "   ", "my order", "1123-456789-0123456", "112/3456789/0123456", "9" * 10_000],
 )
 def test_amazon_order_number_refusal_shows_the_shape(typed: str) -> None:
-    message = refusal(parse_order_number, typed, amazon=True)
+    message = refusal(parse_order_number, typed, **AMAZON)
     assert "Amazon order number" in message
     assert "112-3456789-0123456" in message
 
@@ -113,14 +120,14 @@ def test_amazon_order_number_refusal_shows_the_shape(typed: str) -> None:
     ],
 )
 def test_other_shops_order_number_is_kept_as_written(typed: str, kept: str) -> None:
-    assert parse_order_number(typed, amazon=False) == kept
+    assert parse_order_number(typed) == kept
 
 
 @pytest.mark.parametrize(
     "typed", ["", "ab", "x" * 41, "---", "<b>123</b>", "1; DROP TABLE orders", "12😀34"]
 )
 def test_other_shops_order_number_refusal_says_what_fits(typed: str) -> None:
-    message = refusal(parse_order_number, typed, amazon=False)
+    message = refusal(parse_order_number, typed)
     assert "3 to 40 letters or digits" in message
     assert "W123-4567" in message
 
@@ -691,8 +698,8 @@ LONG_INPUTS = [
 ]
 
 PARSERS: dict[str, Callable[[str], Any]] = {
-    "amazon order": lambda typed: parse_order_number(typed, amazon=True),
-    "other order": lambda typed: parse_order_number(typed, amazon=False),
+    "amazon order": lambda typed: parse_order_number(typed, **AMAZON),
+    "other order": lambda typed: parse_order_number(typed),
     "date": lambda typed: parse_date(typed, SUNDAY),
     "date ahead": lambda typed: parse_date(typed, SUNDAY, allow_future=True),
     "money": parse_money,

@@ -76,7 +76,7 @@ BROKEN = {
             "[rungs.card_dispute]",
             '[rungs.guarantee]\nlabel = "x"\nwhy = "x"\nneeds = "x"\ncost = "x"\n\n[rungs.card_dispute]',
         ),
-        "rungs.guarantee",
+        "guarantee",
     ),
     "not TOML": (lambda text: text + "\n[oops\n", ""),
 }
@@ -96,6 +96,40 @@ def test_a_bad_playbook_is_named_by_file_and_key(
 
     assert raised.value.where == f"{operator_dir}/cornershop.toml"
     assert raised.value.key == key
+
+
+AMAZON_TOML = resources.files("flows.playbooks").joinpath("amazon.toml").read_text("utf-8")
+BROKEN_GUARANTEE = {
+    "a role naming no rule": (
+        ('closes = "atoz_claim_window"', 'closes = "atoz_claim_windw"'),
+        "guarantee.rules.closes",
+    ),
+    "a role whose rule has no days": (
+        ('seller_wait = "atoz_seller_wait"', 'seller_wait = "atoz_scope"'),
+        "guarantee.rules.seller_wait",
+    ),
+    "covering an unknown kind of seller": (
+        ('covers = ["third_party"]', 'covers = ["third_party", "nobody"]'),
+        "guarantee.covers[1]",
+    ),
+    "a guarantee rung without a guarantee": (
+        ("[guarantee]\n", "[promise]\n"),
+        "promise",
+    ),
+}
+
+
+@pytest.mark.parametrize(("change", "key"), BROKEN_GUARANTEE.values(), ids=BROKEN_GUARANTEE)
+def test_a_bad_guarantee_is_named_by_file_and_key(
+    operator_dir: Path, change: tuple[str, str], key: str
+) -> None:
+    """Caught at start, not with a KeyError in the middle of someone's turn."""
+    text = AMAZON_TOML.replace('id = "amazon"', 'id = "bazaar"', 1)
+    assert change[0] in text
+    (operator_dir / "bazaar.toml").write_text(text.replace(*change), "utf-8")
+    with pytest.raises(SchemaError) as raised:
+        scan(operator_dir)
+    assert (raised.value.where, raised.value.key) == (f"{operator_dir}/bazaar.toml", key)
 
 
 def test_a_bad_playbook_keeps_the_good_ones_in_use(operator_dir: Path) -> None:

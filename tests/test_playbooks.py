@@ -119,8 +119,9 @@ def test_loads_with_the_loader(playbook_id: str) -> None:
 
 
 def test_merchant_settings(amazon: Playbook, generic: Playbook) -> None:
-    assert amazon.amazon_order_numbers and amazon.marketplace
-    assert not generic.amazon_order_numbers and not generic.marketplace
+    assert amazon.order_number is not None and amazon.order_number.groups == (3, 7, 7)
+    assert amazon.marketplace and amazon.guarantee is not None
+    assert generic.order_number is None and not generic.marketplace and generic.guarantee is None
 
 
 def test_every_problem_type_is_covered(playbook: Playbook) -> None:

@@ -1,32 +1,61 @@
-"""Order numbers: Amazon's three groups of digits, or any shop's reference."""
+"""Order numbers: in the shape a shop's playbook gives (Amazon's three groups of digits,
+Best Buy's BBY01-…), or any shop's reference as written."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cache
 
 from flows.parsers.common import ParseError, _tidy, _without_lead, _words
 
-_AMAZON_EXAMPLE = "in three groups, like 112-3456789-0123456."
-_AMAZON_UNREAD = (
-    f"That doesn't look like an Amazon order number. It has 17 digits {_AMAZON_EXAMPLE}"
-)
 _ORDER_UNREAD = (
     "That doesn't look like an order number. It's 3 to 40 letters or digits "
     "(dashes, dots and slashes are fine), like W123-4567."
 )
-_ORDER_LABEL = re.compile(r"(?:(?:amazon )?order(?: ?(?:number|no|nr|id))?\.?:? ?)?#? ?")
-_DASHES = r"[ .\-\u2010-\u2015\u2212]+"
-_AMAZON_ORDER = re.compile(rf"(\d{{3}}){_DASHES}(\d{{7}}){_DASHES}(\d{{7}})|(\d{{17}})", re.ASCII)
+_ORDER_LABEL = re.compile(r"(?:(?:[a-z]+ )?order(?: ?(?:number|no|nr|id))?\.?:? ?)?#? ?")
+_DASHES = r"[ .\-\u2010-\u2015\u2212]*"
 _ORDER_PUNCTUATION = frozenset("-_#/. ")
+_COUNTS = {2: "two", 3: "three", 4: "four"}
 
 
-def parse_order_number(text: str, amazon: bool) -> str:
-    """An Amazon order number in its canonical form, or another shop's as the person wrote it.
+@dataclass(frozen=True, slots=True)
+class OrderNumberShape:
+    """How one shop writes its order numbers: a playbook's `[order_number]` table."""
 
-    Amazon numbers arrive with spaces, dots or typographic dashes from copy-paste and
-    phone keyboards; they are stored one way so that cases can be matched.
+    example: str
+    """One made-up number in the shape, shown when a typed one does not fit."""
+    groups: tuple[int, ...] = ()
+    """Its digits in groups (Amazon: 3, 7, 7), typed with any separators or none and
+    stored with dashes, so that cases can be matched."""
+    pattern: str = ""
+    """Otherwise a regular expression the whole number matches (letters in any case)."""
+
+    def compiled(self) -> re.Pattern[str]:
+        if self.groups:
+            parts = _DASHES.join(rf"(\d{{{size}}})" for size in self.groups)
+            return re.compile(parts, re.ASCII)
+        return re.compile(self.pattern, re.IGNORECASE)
+
+
+@cache
+def _compiled(shape: OrderNumberShape) -> re.Pattern[str]:
+    """Each shape compiled once (a playbook's shape is frozen, so it can be a key)."""
+    return shape.compiled()
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].casefold() in "aeiou" else "a"
+
+
+def parse_order_number(text: str, shape: OrderNumberShape | None = None, shop: str = "") -> str:
+    """An order number in the shop's shape (grouped digits stored one way), or, for a
+    shop without one, as the person wrote it.
+
+    Numbers arrive with spaces, dots or typographic dashes from copy-paste and phone
+    keyboards, and after an "Order #" label.
     """
-    if not amazon:
+    if shape is None:
         number = _tidy(text, _ORDER_UNREAD)
         if (
             3 <= len(number) <= 40
@@ -35,16 +64,23 @@ def parse_order_number(text: str, amazon: bool) -> str:
         ):
             return number
         raise ParseError(_ORDER_UNREAD)
-    words = _words(text, _AMAZON_UNREAD)
-    number = _without_lead(_ORDER_LABEL, words)
-    found = _AMAZON_ORDER.fullmatch(number)
+    named = f"{_article(shop)} {shop} order number"
+    digits = sum(shape.groups)
+    groups = _COUNTS.get(len(shape.groups), str(len(shape.groups)))
+    grouped = f"in {groups} groups, like {shape.example}."
+    like = (
+        f"It has {digits} digits {grouped}" if shape.groups else f"It looks like {shape.example}."
+    )
+    unread = f"That doesn't look like {named}. {like}"
+    number = _without_lead(_ORDER_LABEL, _words(text, unread))
+    found = _compiled(shape).fullmatch(number)
+    if found and shape.groups:
+        return "-".join(found.groups())
     if found:
-        digits = found[4] or "".join(found.group(1, 2, 3))
-        return f"{digits[:3]}-{digits[3:10]}-{digits[10:]}"
+        return number.upper()
     count = sum(char.isdigit() for char in number)
-    if count in (0, 17):
-        raise ParseError(_AMAZON_UNREAD)
+    if not shape.groups or count in (0, sum(shape.groups)):
+        raise ParseError(unread)
     raise ParseError(
-        f"I count {count} digit{'' if count == 1 else 's'} there, but an Amazon order number "
-        f"has 17, {_AMAZON_EXAMPLE}"
+        f"I count {count} digit{'' if count == 1 else 's'} there, but {named} has {digits}, {grouped}"
     )

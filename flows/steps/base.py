@@ -72,14 +72,16 @@ class Conversation(CaseModel):
             )
         ]
         window = self.guarantee_window()
+        guarantee = self.playbook.guarantee
         covered = advice.guarantee_applies(self.facts, self.playbook)
-        if window and covered is not False:
+        if window and guarantee and covered is not False:
             lines.append(
                 rich(
-                    "{condition}an A-to-z claim opens on {opens} if it still hasn't come (sooner if tracking says delivered).",
+                    "{condition}{claim} opens on {opens} if it still hasn't come (sooner if tracking says delivered).",
                     condition="If a third-party seller sold and shipped it, "
                     if covered is None
                     else "After that, ",
+                    claim=guarantee.claim,
                     opens=f"{window[0]:%a %-d %b}",
                 )
             )
@@ -131,7 +133,7 @@ class Conversation(CaseModel):
         if question is None:
             return Reply(rich("Something went missing here. Type /status to pick up again."))
         choices = [Choice(f"pick:{c.value}", c.label) for c in question.choices(self.playbook)]
-        text = [rich("{heading}", heading=heading), rich(question.question)]
+        text = [rich("{heading}", heading=heading), rich(question.wording(self.playbook))]
         if question.hint:
             text.append(rich("_{hint}_", hint=question.hint))
         current = answers.get(question.id)

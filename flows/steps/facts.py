@@ -134,9 +134,11 @@ class FactSteps(Conversation):
             for fact_id in advice.undecided(self.facts, self.playbook)
         ]
         if asks:
+            guarantee = self.playbook.guarantee
             text.append(
                 rich(
-                    "**Who sold it decides whom to contact first and whether an A-to-z claim is possible.** The order page says it under the item: tell me if you can."
+                    "**Who sold it decides whom to contact first{claim}.** The order page says it under the item: tell me if you can.",
+                    claim=f" and whether {guarantee.claim} is possible" if guarantee else "",
                 )
             )
         choices = (

@@ -51,7 +51,7 @@ class LadderSteps(Conversation):
 
     def ladder_chosen(self, verb: str, arg: str) -> None:
         """Tracking says delivered but nothing came: a claim can open now (the rule
-        `atoz_wait_after_delivery`: whichever is sooner), so the dates are set again."""
+        guarantee's `opens` rule: whichever is sooner), so the dates are set again."""
         if f"{verb}:{arg}" == TRACKED_DELIVERED:
             self.facts[advice.TRACKING_DELIVERED] = self.today.isoformat()
             self.note("tracking", "Tracking says delivered, but the parcel never came.")
@@ -154,16 +154,20 @@ class LadderSteps(Conversation):
         return []
 
     def card_dispute_notes(self) -> list[RichText]:
-        """The chargeback's cost to an A-to-z claim, where one is still possible, and the
+        """The chargeback's cost to a guarantee claim, where one is still possible and the
+        playbook says a chargeback voids it, and the
         usual window: its last day, or that it has closed and the issuer may still help."""
         playbook = self.playbook
         notes = []
         windows = case_windows(self)
-        claim_open = any(d.id == "atoz_close" for d in windows.ahead)
-        if claim_open:
+        claim_open = any(d.id == "guarantee_close" for d in windows.ahead)
+        guarantee = playbook.guarantee
+        if claim_open and guarantee and guarantee.rules.voided_by:
             notes.append(
                 rich(
-                    "⚠️ **Careful:** once you file a chargeback, this order can no longer get an A-to-z Guarantee claim. If that claim is still possible, try it first."
+                    "⚠️ **Careful:** once you file a chargeback, this order can no longer get {claim} under the {name}. If that claim is still possible, try it first.",
+                    claim=guarantee.claim,
+                    name=guarantee.name,
                 )
             )
         base = self.fact_date("delivery_date") or self.fact_date("order_date")
