@@ -15,6 +15,7 @@ from bot import checks, logs
 from bot.adapter import adapters_to_run, route
 from bot.config import Settings
 from bot.engine import Engine
+from bot.folder import FolderLock
 from bot.health import HEARTBEAT_EVERY, heartbeat_path
 from bot.probes import for_bot as probes_for
 from bot.reminders import Scheduler
@@ -37,6 +38,17 @@ async def beat(path: Path) -> None:
 
 async def serve(settings: Settings) -> None:
     """Run the adapters over one engine and store until they end or a stop signal comes."""
+    if settings.database_url:  # several processes on one database: the database's job
+        await _serve(settings)
+        return
+    folder = FolderLock(settings.data_dir)  # before the store: a second process stops here
+    try:
+        await _serve(settings)
+    finally:
+        folder.release()
+
+
+async def _serve(settings: Settings) -> None:
     store = await open_store(settings.database_url, settings.data_dir)
     engine = Engine(store, default_timezone=settings.timezone)
     engine.observers.add(logs.EventLog())

@@ -87,6 +87,7 @@ class Session:
     # -- dispatch ----------------------------------------------------------------------------
 
     def handle(self, event: Inbound) -> SessionResult:
+        just_pressed = self.profile.pop("pressed", None)
         self.record.conversations.setdefault(self.key.chat_id, {"platform": self.key.platform})
         self.record.conversations[self.key.chat_id]["last_seen"] = self.now_utc.isoformat()
         if isinstance(event, Command):
@@ -95,10 +96,12 @@ class Session:
             ping_button = reminders.parse_data(event.data)
             if ping_button:
                 self.reminder_press(*ping_button)
-            elif (value := buttons.accept(self.profile, event.data)) is None:
-                self.stale()
-            else:
+            elif (value := buttons.accept(self.profile, event.data)) is not None:
+                self.profile["pressed"] = event.data
                 self.press(value)
+            elif event.data != just_pressed:
+                self.stale()
+            # else: the same button twice in a row (a double tap): answered once, by the first
         elif isinstance(event, TextMessage):
             self.text(event.text)
         reminders.apply(self.record, self.key, self.now, self.result.cancels, self.result.reminders)

@@ -81,6 +81,12 @@ class BotProcess:
         self.process.kill()
         await self.process.wait()
 
+    async def exited(self, timeout: float = 60) -> tuple[int, str]:
+        """Wait for it to end by itself: (exit status, everything it logged)."""
+        assert self.process is not None
+        out, err = await asyncio.wait_for(self.process.communicate(), timeout)
+        return self.process.returncode or 0, (out + err).decode()
+
     async def stop(self, timeout: float = 30) -> tuple[int, str]:
         """SIGTERM and wait: (exit status, everything it logged)."""
         assert self.process is not None

@@ -214,3 +214,13 @@ async def test_odd_characters_in_a_reminder_note_are_tidied_away() -> None:
 
     assert "Fri 13 Nov 15:00: call the seller[31m (c1)" in chat.last_text()
     assert "call the seller[31m (pending)" in await chat.export()
+
+
+async def test_bidi_controls_never_reach_the_stored_facts_or_the_script() -> None:
+    chat = Chat()
+    await chat.say("/new")
+    await answer_until(chat, STORY.but(item="\u202eelttek\u202c Blue \u2066kettle\u2069"))
+    record = await chat.record()
+    stored = " ".join(str(value) for value in record["facts"].values())
+    assert not set(stored) & set("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2069")
+    assert "Blue kettle" in stored

@@ -254,8 +254,7 @@ async def test_the_same_button_pressed_twice_acts_once(bot: Bot) -> None:
     first = await fay.press("Amazon", on=shop_question)
     second = await fay.press("Amazon", on=shop_question)
     assert "What went wrong?" in fay.text(first)
-    assert "That button is from an earlier step" in fay.text(second)
-    assert "What went wrong?" in fay.text(second)
+    assert "What went wrong?" not in fay.text(second), "the next question comes once"
     assert first.callbacks == second.callbacks == [MESSAGE]
 
 

@@ -98,3 +98,20 @@ async def test_a_reply_not_yet_sent_at_a_sigkill_is_sent_after_the_restart(
     assert len(help_replies(fake)) == 1
     record = await TinyDBStore(data).load(PERSON)
     assert all(not c.get("outbox") for c in record.conversations.values())
+
+
+async def test_a_second_process_on_the_same_folder_stops_at_once_and_the_first_carries_on(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    first = await BotProcess(fake, data).start()
+    second = await BotProcess(fake, data).start(wait=False)
+    status, logged = await second.exited()
+
+    assert status != 0
+    assert str(data.resolve()) in logged and "in use" in logged
+    _, reply = await converse(fake, USER, "/start")
+    assert reply.button_labels
+    status, logged = await first.stop()
+    assert status == 0, logged
+    assert data.stat().st_mode & 0o777 == 0o700

@@ -59,8 +59,21 @@ class Walker:
         self.rng = rng
         self.seen: list[str] = []
         self.log: list[str] = []
+        self.pressed: str | None = None
+        self.double_tap = False
+        """The last event pressed what the one before pressed: it may be answered by the first."""
 
     async def step(self) -> list[Outbound]:
+        previous, self.pressed = self.pressed, None
+        replies = await self._step()
+        self.double_tap = self.pressed is not None and self.pressed == previous
+        return replies
+
+    async def press(self, data: str) -> list[Outbound]:
+        self.pressed = data
+        return await self.chat.press_data(data)
+
+    async def _step(self) -> list[Outbound]:
         kind = self.rng.choices(
             ("press", "stale", "forged", "text", "command"), weights=(50, 6, 6, 26, 12)
         )[0]
@@ -69,15 +82,15 @@ class Walker:
             onward = [b for b in buttons if not any(w in b.label for w in STEPS_BACK)]
             button = self.rng.choice(onward if onward and self.rng.random() < 0.8 else buttons)
             self.log.append(f"press {button.label!r} {button.data!r}")
-            replies = await self.chat.press_data(button.data)
+            replies = await self.press(button.data)
         elif kind == "stale" and self.seen:
             data = self.rng.choice(self.seen)
             self.log.append(f"stale {data!r}")
-            replies = await self.chat.press_data(data)
+            replies = await self.press(data)
         elif kind == "forged":
             data = self.forged()
             self.log.append(f"forged {data!r}")
-            replies = await self.chat.press_data(data)
+            replies = await self.press(data)
         elif kind == "command":
             text = f"/{self.rng.choice(COMMANDS)} {self.rng.choice(ARGS)}".rstrip()
             self.log.append(f"say {text!r}")
@@ -133,7 +146,9 @@ async def walk(store: Store, people: int, events: int, seed: int) -> Counter[str
             if rng.random() < 0.05:
                 clock.advance(hours=rng.choice((1, 20, 50, 24 * 40)))
             try:
-                check(await walker.step(), walker.log[-1])
+                replies = await walker.step()
+                if replies or not walker.double_tap:
+                    check(replies, walker.log[-1])
                 await status_and_cancel_answer(walker, store)
             except BaseException as error:
                 trail = "\n  ".join(walker.log)
