@@ -8,7 +8,8 @@ journal's batches hold many of them: each commit saves a record stamped with the
 person's next sequence number, adds the due entry of that number and removes the one
 before, as one `Store.commit`. Only once a commit returned does it print
 "<platform> <user_id> <sequence>", so every printed line is a commit the store promised
-to keep. A restart carries on from the sequence each person's record holds.
+to keep. A restart carries on from the sequence each person's record holds, and prints
+it first: a commit a kill left unacknowledged is acknowledged once it is read back.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def say(line: str) -> None:
 
 async def keep_committing(store: TinyDBStore, person: PersonKey) -> None:
     seq = (await store.load(person)).profile.get("seq", 0)
+    if seq:  # what a crash left beyond the last acknowledgement is now read back: durable
+        say(f"{person.platform} {person.user_id} {seq}")
     while True:
         seq += 1
         await store.commit(
