@@ -38,6 +38,11 @@ SETTINGS = (
         "FAIRSHAKE_TIMEZONE", "UTC", "Time zone for people who have not set theirs with /timezone."
     ),
     Setting(
+        "FAIRSHAKE_RATE_LIMIT",
+        "30",
+        "Messages a person may send per minute; beyond it they are asked, once, to slow down (0: no limit).",
+    ),
+    Setting(
         "FAIRSHAKE_LOG_LEVEL",
         "INFO",
         "Log level; case content and tokens are never logged at INFO.",
@@ -68,6 +73,8 @@ class Settings:
     playbooks_dir: Path | None
     """An operator's own playbooks, beside the packaged ones."""
     timezone: str
+    rate_limit: int
+    """Events per person per minute; 0 means no limit."""
     log_level: str
     log_format: str
     http_port: str
@@ -111,6 +118,7 @@ def load_settings(
         database_url=value("FAIRSHAKE_DATABASE_URL"),
         playbooks_dir=Path(folder) if (folder := value("FAIRSHAKE_PLAYBOOKS_DIR")) else None,
         timezone=value("FAIRSHAKE_TIMEZONE"),
+        rate_limit=int(rate) if (rate := value("FAIRSHAKE_RATE_LIMIT")).isdigit() else -1,
         log_level=value("FAIRSHAKE_LOG_LEVEL").upper(),
         log_format=value("FAIRSHAKE_LOG_FORMAT").lower(),
         http_port=value("FAIRSHAKE_HTTP_PORT"),

@@ -26,6 +26,7 @@ from bot import buttons, inbound
 from bot.casefile import status_line
 from bot.events import Inbound, Outbound, Prompt
 from bot.observe import DUPLICATE, ERROR, FORGOT, OK, Observers, TurnDone, kind_of
+from bot.ratelimit import SLOW_DOWN, RateLimit, Verdict
 from bot.reminders import Deliver, Status, due_index, outbox
 from bot.reminders.outbox import Reply
 from bot.session import Session
@@ -60,9 +61,16 @@ class Engine:
         store: where people's records live.
         clock: the current time (tests move it).
         default_timezone: for people who have not set one.
+        rate_limit: events a person may send per minute (0: no limit; bot/ratelimit.py).
     """
 
-    def __init__(self, store: Store, clock: Clock = utc_now, default_timezone: str = "UTC") -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock = utc_now,
+        default_timezone: str = "UTC",
+        rate_limit: int = 0,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.default_timezone = default_timezone
@@ -77,6 +85,7 @@ class Engine:
         self.sending = store.delivery_locks()
         """One delivery of a person's replies at a time, so they arrive in order (across
         instances, for a store several share)."""
+        self.limit = RateLimit(rate_limit, time.monotonic)
 
     async def case_lines(self, person: PersonKey) -> list[tuple[str, str]]:
         """The person's cases as (id, one plain line), most recent first: for pickers."""
@@ -94,9 +103,10 @@ class Engine:
         return Session.open_prompt(record, self.clock(), self.default_timezone)
 
     async def drain(self, timeout: float) -> bool:
-        """Wait for the turns in flight to finish (at shutdown); False if time ran out."""
+        """Wait for the turns in flight, and their replies, to finish (at shutdown); False
+        if time ran out."""
         try:
-            await asyncio.wait_for(self._locks.idle(), timeout)
+            await asyncio.wait_for(asyncio.gather(self._locks.idle(), self.sending.idle()), timeout)
         except TimeoutError:
             return False
         return True
@@ -104,6 +114,8 @@ class Engine:
     async def handle(self, event: Inbound) -> list[Outbound]:
         """Run one turn and return the messages to send back, in order; the caller sends
         them (Discord answers its interactions so), and nothing is kept if that fails."""
+        if (refused := self._refused(event)) is not None:
+            return refused
         messages, _, _ = await self._turn(event, durable=False)
         return messages
 
@@ -112,12 +124,26 @@ class Engine:
         with the turn, in the conversation's outbox, and sent after it; one the platform
         refuses is retried by the scheduler, one a crash cut short is sent once more at
         the next start (bot/reminders/outbox.py). A person's replies go out in order."""
+        if (refused := self._refused(event)) is not None:
+            if refused:
+                await deliver(event.key, refused)
+            return
         async with self.sending.hold(event.key.person):
             messages, reply, forgotten = await self._turn(event, durable=True)
             if reply is not None:
                 await outbox.send(self, event.key, [reply], deliver, self.clock)
             elif forgotten:  # the record, outbox and all, is gone: say so once
                 await deliver(event.key, messages)
+
+    def _refused(self, event: Inbound) -> list[Outbound] | None:
+        """None when the person is within the rate limit; else what to say (once a flood)."""
+        verdict = self.limit.check(event.key.person)
+        if verdict is Verdict.TAKE:
+            return None
+        if verdict is Verdict.SLOW_DOWN:
+            log.info("%s: %s over the rate limit", event.key.platform, event.key.person.digest)
+            return [Outbound(SLOW_DOWN)]
+        return []
 
     def due_entries(self) -> Iterator[DueEntry]:
         """The store's due index, for the scheduler's start."""

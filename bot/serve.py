@@ -50,7 +50,7 @@ async def serve(settings: Settings) -> None:
 
 async def _serve(settings: Settings) -> None:
     store = await open_store(settings.database_url, settings.data_dir)
-    engine = Engine(store, default_timezone=settings.timezone)
+    engine = Engine(store, default_timezone=settings.timezone, rate_limit=settings.rate_limit)
     engine.observers.add(logs.EventLog())
     adapters = [cls(engine, settings) for cls in adapters_to_run(settings)]
     stopping = asyncio.Event()

@@ -17,11 +17,17 @@ from bot.reminders import INDEXED, Reminder, Status
 from flows import parsers
 from flows.case import new_case
 from flows.dialogue import Dialogue, Reply, Turn
+from flows.machine import CLOSED_STATES
 from flows.prompt import ButtonStyle, Choice, InputKind, Prompt
 from flows.reminders import CUSTOM, ReminderCancel, ReminderRequest
 from flows.text import RichText, join, rich
 from storage import ConversationKey, PersonRecord
 
+MAX_OPEN_CASES = 20
+"""Cases a person may have open at once (resolved and dropped ones do not count)."""
+MAX_PENDING_REMINDERS = 50
+"""Reminders a person may have set with /remind and still waiting (the bot's own are
+bounded by the cases: one per slot)."""
 HELP = join(
     [
         rich("**Fair Shake** helps you sort out a problem with an order, step by step."),
@@ -163,6 +169,15 @@ class Session:
             self.show_prompt()
 
     def cmd_new(self, args: str) -> None:
+        open_cases = [c for c in self.record.cases.values() if c["state"] not in CLOSED_STATES]
+        if len(open_cases) >= MAX_OPEN_CASES:
+            self.say(
+                rich(
+                    "You have {count} cases open, which is as many as I keep at once. Resolve or drop one you're done with (see /cases), then start the new one.",
+                    count=str(len(open_cases)),
+                )
+            )
+            return
         self.disclaim_once()
         case_id = f"c{self.profile.get('cases_opened', 0) + 1}"
         self.profile["cases_opened"] = self.profile.get("cases_opened", 0) + 1
@@ -274,6 +289,19 @@ class Session:
             self.say(
                 rich(
                     "When should I remind you? For example `/remind in 2 days call back` or `/remind tomorrow 9am`."
+                )
+            )
+            return
+        pending = [
+            r
+            for r in reminders.reminders_of(self.record)
+            if r.kind == CUSTOM and r.status in INDEXED
+        ]
+        if len(pending) >= MAX_PENDING_REMINDERS:
+            self.say(
+                rich(
+                    "You already have {count} reminders waiting, which is as many as I keep. Mark some done when they ping, then set this one.",
+                    count=str(len(pending)),
                 )
             )
             return

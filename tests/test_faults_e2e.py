@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.ratelimit import SLOW_DOWN
 from storage import PersonKey, TinyDBStore
 from tests.bot_process import BotProcess, converse
 from tests.chat import Story
@@ -97,7 +98,11 @@ async def test_a_reply_not_yet_sent_at_a_sigkill_is_sent_after_the_restart(
     assert status == 0, logged
     assert len(help_replies(fake)) == 1
     record = await TinyDBStore(data).load(PERSON)
-    assert all(not c.get("outbox") for c in record.conversations.values())
+    assert all(not c.get("outbox") for c in record.conversations.values()), [
+        (r["status"], r["attempts"], r["failures"], r["resent"], r["due"], r["error"])
+        for c in record.conversations.values()
+        for r in c.get("outbox", {}).values()
+    ]
 
 
 async def test_a_second_process_on_the_same_folder_stops_at_once_and_the_first_carries_on(
@@ -115,3 +120,29 @@ async def test_a_second_process_on_the_same_folder_stops_at_once_and_the_first_c
     status, logged = await first.stop()
     assert status == 0, logged
     assert data.stat().st_mode & 0o777 == 0o700
+
+
+async def test_one_person_flooding_gets_one_slow_down_and_everyone_else_is_answered(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    others = [6001, 6002, 6003]
+    for user in others:
+        fake.add_user(user, f"Other {user}")
+    bot = await BotProcess(fake, tmp_path / "data", FAIRSHAKE_RATE_LIMIT="10").start()
+    for n in range(300):
+        fake.user_says(USER, f"hello {n}")
+    for user in others:
+        fake.user_says(user, "/start")
+
+    def everyone_answered(fake: FakeTelegram) -> bool:
+        return all(fake.messages_in(user) for user in others)
+
+    await fake.wait_for(everyone_answered, 60, "the others' answers")
+    await fake.wait_for(lambda f: not f.pending_updates, 60, "the flood taken in")
+    status, logged = await bot.stop()
+
+    assert status == 0, logged
+    flooder = [m.visible_text for m in fake.messages_in(USER)]
+    slow_downs = [text for text in flooder if text == SLOW_DOWN.plain()]
+    assert len(slow_downs) == 1
+    assert len(flooder) <= 10 * 3 + 1, "beyond the limit, nothing is answered"

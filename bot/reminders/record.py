@@ -154,6 +154,20 @@ def apply(
                 note(record, cancelled, now, f"Reminder cancelled ({cancel.reason})")
     for request in requests:
         _request(record, key, now, request)
+    _let_go_of_old(record)
+
+
+FINISHED_KEPT = 50
+"""Reminders done with (sent, done, cancelled) kept in the record; older ones are let go
+(each is on its case's timeline), so a record does not grow with every reminder ever set."""
+
+
+def _let_go_of_old(record: PersonRecord) -> None:
+    finished = [
+        r for r in reminders_of(record) if r.status in (Status.SENT, Status.DONE, Status.CANCELLED)
+    ]
+    for reminder in sorted(finished, key=lambda r: r.due)[:-FINISHED_KEPT]:
+        del record.reminders[reminder.id]
 
 
 def _request(

@@ -176,8 +176,11 @@ class Scheduler:
                 await self._sleep()
         finally:
             self._running = False
-            for task in [*self._tasks, *([polling] if polling else [])]:
-                task.cancel()
+            if not self._stopping:  # cancelled: a stop lets the deliveries in flight finish
+                for task in list(self._tasks):
+                    task.cancel()
+            if polling:
+                polling.cancel()
 
     async def _poll(self) -> None:
         """On a shared store: deliver the overdue entries no instance holds, claimed for
@@ -202,6 +205,8 @@ class Scheduler:
         self._wake.set()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
+        for task in list(self._tasks):
+            task.cancel()
 
     def _launch_due(self) -> None:
         now = self.clock()
