@@ -179,19 +179,20 @@ def test_sigterm_during_a_stream_of_turns_exits_cleanly_and_keeps_every_answered
         text=True,
     )
     assert bot.stdin is not None and bot.stdout is not None
-    bot.stdin.write("/new\n" * 400)
+    # One case, then reminders (each a saved turn; fewer than the cap on waiting ones).
+    bot.stdin.write("/new\n" + "/remind in 2 days call back\n" * 45)
     bot.stdin.flush()
     answered = 0
     for line in bot.stdout:
-        answered += line.startswith("New case c")
-        if answered == 40:
+        answered += line.startswith("I'll remind you")
+        if answered == 20:
             bot.send_signal(signal.SIGTERM)
             break
     out, err = bot.communicate(timeout=30)
-    answered += out.count("New case c")
+    answered += out.count("I'll remind you")
     assert bot.returncode == 0, err
     record = asyncio_run_load(data)
-    assert len(record.cases) >= answered
+    assert len(record.reminders) >= answered
     assert "stopped" in err
 
 
