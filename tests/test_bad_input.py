@@ -222,5 +222,5 @@ async def test_bidi_controls_never_reach_the_stored_facts_or_the_script() -> Non
     await answer_until(chat, STORY.but(item="\u202eelttek\u202c Blue \u2066kettle\u2069"))
     record = await chat.record()
     stored = " ".join(str(value) for value in record["facts"].values())
-    assert not set(stored) & set("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2069")
+    assert not set(stored) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
     assert "Blue kettle" in stored

@@ -10,10 +10,9 @@ from flows.parsers.common import MAX_TEXT, ParseError
 _TEXT_EMPTY = "I didn't catch any words there. Could you tell me in a sentence?"
 _TEXT_SHORT = "Could you tell me a little more? A sentence or two is plenty."
 _INVISIBLE = frozenset("\u200b\u2060\ufeff")  # zero-width space, word joiner, byte order mark
-_BIDI_CONTROLS = frozenset(
-    "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
-"""Marks, embeddings, overrides and isolates: U+202E can make a script read backwards."""
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Embeddings, overrides and isolates: U+202E can make a script read backwards. The
+marks (U+200E, U+200F) are kept: they only hint the direction of Hebrew or Arabic text."""
 
 
 def _kept(char: str) -> str:
