@@ -136,6 +136,8 @@ async def test_a_button_pressed_twice_across_a_restart_acts_once(tmp_path: Path)
     await chat.press_data(log.data)
 
     after = chat.restarted(TinyDBStore(tmp_path))
+    assert await after.press_data(log.data) == [], "a double tap: answered by the first"
+    await after.say("/status")
     await after.press_data(log.data)
 
     assert "That button is from an earlier step" in after.texts()[0]
