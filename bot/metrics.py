@@ -55,7 +55,7 @@ class Metrics(Observer):
         )
         self.replies_sent = counter("replies_sent", "Messages sent to people.", ("platform",))
         self.replies_failed = counter(
-            "replies_failed", "Messages given up on (refused, or failing every retry).", ("platform",)
+            "replies_failed", "Messages the platform refused, or that failed every quick retry (the outbox tries again later).", ("platform",)
         )  # fmt: skip
         self.rate_limit_waits = counter(
             "rate_limit_waits", "Times a platform said to wait before sending more (HTTP 429).",

@@ -5,7 +5,8 @@ One small interface, `Observer`, called at a few well-defined points and nowhere
 - `turn`: the engine finished a conversation turn (`Engine.handle`);
 - `saved`: the engine saved a record (`Engine.commit`), with how long the store took;
 - `reminder`: the scheduler settled a ping (sent, to be retried, failed);
-- `reply`: an adapter sent a message, or gave up on one;
+- `reply`: an adapter sent a message, or could not (refused, or failing every quick
+  retry; the outbox may try it again later);
 - `rate_limited`: a platform asked the bot to wait (HTTP 429) before sending more.
 
 The engine holds one `Observers` (`engine.observers`) that fans each call out to the
