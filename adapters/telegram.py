@@ -46,6 +46,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
+    Updater,
     filters,
 )
 
@@ -134,6 +135,13 @@ class TelegramAdapter:
                 found.append(
                     "TELEGRAM_WEBHOOK_SECRET may hold only letters, digits, - and _ (1 to 256)."
                 )
+            if not secret and settings.get("FAIRSHAKE_DATABASE_URL"):
+                # Each instance would register a secret of its own, and refuse the
+                # updates the load balancer sends it under the last one registered.
+                found.append(
+                    "TELEGRAM_WEBHOOK_SECRET must be set, the same on every instance, when "
+                    "instances share FAIRSHAKE_DATABASE_URL."
+                )
         return found
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
@@ -177,12 +185,15 @@ class TelegramAdapter:
             )
             updater = self.app.updater
             assert updater is not None, "the builder makes an updater unless told not to"
-            if runner is None:
-                await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
-            log.info("telegram: running (%s)", "webhook" if runner else "long polling")
+            # Ready once started: an instance waiting for the polling lead serves
+            # reminders and replies meanwhile.
             self._running = True
             try:
-                await self._stop.wait()
+                if runner is None:
+                    await self._poll_while_leading(updater)
+                else:
+                    log.info("telegram: running (webhook)")
+                    await self._stop.wait()
             finally:
                 self._running = False
                 if runner is not None:
@@ -199,8 +210,35 @@ class TelegramAdapter:
         self.engine.observers.rate_limited(PLATFORM, seconds)
 
     def ready(self) -> bool:
-        """Polling (or the webhook set) and PTB's application running."""
+        """Started (polling, waiting for the polling lead, or the webhook set) and PTB's
+        application running."""
         return self._running and self.app.running
+
+    async def _poll_while_leading(self, updater: Updater) -> None:
+        """Long polling by one instance at a time among those sharing the store (Telegram
+        refuses a second poller): wait for the lead, poll while holding it, and stop
+        polling at once if it is lost, until `stop()`."""
+        leadership = self.engine.store.leadership("telegram-polling")
+        try:
+            while await self._unless_stopped(leadership.acquire()):
+                await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
+                log.info("telegram: running (long polling)")
+                lost = await self._unless_stopped(leadership.lost())
+                await updater.stop()
+                if not lost:
+                    break
+                log.warning("telegram: lost the polling lead (database unreachable): stopped")
+        finally:
+            await leadership.release()
+
+    async def _unless_stopped(self, work: Awaitable[None]) -> bool:
+        """Await `work` unless `stop()` comes first; whether the work finished."""
+        task = asyncio.ensure_future(work)
+        stopped = asyncio.ensure_future(self._stop.wait())
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in (task, stopped):
+            waiting.cancel()
+        return task.done() and not task.cancelled()
 
     async def _start_webhook(self) -> web.AppRunner:
         """An aiohttp endpoint that checks the secret and queues the update for PTB."""

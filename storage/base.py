@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from storage.keys import PersonKey
-from storage.locks import PersonLocks
+from storage.locks import Leadership, PersonLocks
 
 SCHEMA_VERSION = 3
 """Version of the record layout below. A backend that keeps records stores, with each,
@@ -162,6 +162,10 @@ class Store(ABC):
         """The lock held while a person's replies are sent, so they go one delivery at a
         time and in order: across every process sharing the store."""
         return PersonLocks()
+
+    def leadership(self, job: str) -> Leadership:
+        """The lead in `job` among the processes sharing the store (this one, alone)."""
+        return Leadership()
 
     def person_locks(self) -> PersonLocks:
         """The lock a turn holds on its person around load, change and save.

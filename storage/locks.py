@@ -4,7 +4,8 @@
 a turn's load-change-save (like aiogram's event isolation beside its FSM storage): the
 in-process lock, then whatever the store adds so that instances sharing the store
 queue too (`Store.person_locks`; PostgresStore's takes a database lock in a transaction
-that the turn's reads and writes join).
+that the turn's reads and writes join). `Leadership` picks the one instance that does
+a job only one may do at a time (Telegram's long polling).
 """
 
 from __future__ import annotations
@@ -81,3 +82,22 @@ class PersonLocks:
 
     def __len__(self) -> int:
         return len(self._local)
+
+
+class Leadership:
+    """The lead in a job only one instance may do at a time, such as Telegram's long
+    polling (a second poller is refused). With a store one process uses, that process
+    leads at once and for good; a shared store's leadership is held in the store
+    (`Store.leadership`), and passes to a waiting instance when the leader dies.
+    """
+
+    async def acquire(self) -> None:
+        """Return once this instance leads (waiting while another does)."""
+
+    async def lost(self) -> None:
+        """Return if this instance stops leading (it can no longer tell that it leads,
+        so another may take over): the job must stop at once."""
+        await asyncio.Event().wait()
+
+    async def release(self) -> None:
+        """Give the lead up (at a clean stop), for a waiting instance to take."""

@@ -31,7 +31,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from storage.base import SCHEMA_VERSION, DueEntry, PersonRecord, Store, StoreError
 from storage.keys import PersonKey
-from storage.locks import PersonLocks
+from storage.locks import Leadership, PersonLocks
 from storage.migrations import upgrade as upgrade_record
 from storage.postgres_schema import Migration, check_current, upgrade
 
@@ -44,6 +44,10 @@ SCAN_BATCH = 2000
 CLAIM_SECONDS = 90.0
 """How long a claim on a due entry lasts: longer than any delivery takes, and how long a
 reminder or reply an instance was sending when it died waits before another sends it."""
+LEAD_RETRY = 5.0
+"""Seconds between a waiting instance's tries for a lead (so a takeover within 5 s)."""
+LEAD_CHECK = 5.0
+"""Seconds between the leader's checks that the database still answers."""
 IDLE_MS = 60_000
 """A held person's transaction left idle this long is ended by the server (lock freed)."""
 
@@ -154,6 +158,9 @@ class PostgresStore(Store):
 
     def person_locks(self) -> PersonLocks:
         return _DatabasePersonLocks(self.holding)
+
+    def leadership(self, job: str) -> Leadership:
+        return _DatabaseLeadership(self.url, _advisory_key(f"lead:{job}"))
 
     def delivery_locks(self) -> PersonLocks:
         return _DatabasePersonLocks(self.delivering)
@@ -352,10 +359,14 @@ async def _scalar(conn: Connection, query: str, params: tuple[object, ...]) -> o
 
 
 def lock_key(kind: str, person: PersonKey) -> int:
-    """An advisory lock on the person ("turn" or "delivery"): 64 bits of a hash, as
-    PostgreSQL's signed bigint (two people sharing one would only queue behind each
-    other)."""
-    digest = hashlib.sha256(f"{kind}:{person}".encode()).digest()
+    """An advisory lock on the person ("turn" or "delivery"); two people sharing one
+    would only queue behind each other."""
+    return _advisory_key(f"{kind}:{person}")
+
+
+def _advisory_key(name: str) -> int:
+    """64 bits of a hash of the name, as PostgreSQL's signed bigint."""
+    digest = hashlib.sha256(name.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -381,3 +392,50 @@ class _DatabasePersonLocks(PersonLocks):
 
     def shared(self, person: PersonKey) -> AbstractAsyncContextManager[None]:
         return self._shared(person)
+
+
+class _DatabaseLeadership(Leadership):
+    """The lead held as a session advisory lock on a connection of its own: the
+    database frees it the moment the leader's process dies and its connection closes.
+    Waiting instances try for it every `retry_seconds`; the leader checks its session
+    every `check_seconds` and gives up the job when the database no longer answers."""
+
+    def __init__(
+        self,
+        url: str,
+        key: int,
+        retry_seconds: float = LEAD_RETRY,
+        check_seconds: float = LEAD_CHECK,
+    ) -> None:
+        self._url = url
+        self._key = key
+        self.retry_seconds = retry_seconds
+        self.check_seconds = check_seconds
+        self._conn: Connection | None = None
+
+    async def acquire(self) -> None:
+        while True:
+            try:
+                if self._conn is None or self._conn.closed:
+                    self._conn = await connect(self._url)
+                if await _scalar(self._conn, "SELECT pg_try_advisory_lock(%s)", (self._key,)):
+                    return
+            except (psycopg.Error, StoreError):
+                await self.release()  # try again on a new connection
+            await asyncio.sleep(self.retry_seconds)
+
+    async def lost(self) -> None:
+        while self._conn is not None:
+            await asyncio.sleep(self.check_seconds)
+            try:
+                async with asyncio.timeout(self.check_seconds):
+                    await self._conn.execute("SELECT 1")
+            except (psycopg.Error, TimeoutError):
+                break
+        await self.release()
+
+    async def release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(psycopg.Error):
+                await conn.close()  # the session ends, and its lock with it

@@ -5,18 +5,26 @@ another, once more. (Real processes killed with SIGKILL: test_instances_e2e.py.)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
 
+from adapters.telegram import TelegramAdapter
 from bot.events import Outbound, parse_command
 from storage import ConversationKey, DueEntry, PersonKey
+from storage.locks import Leadership
 from storage.postgres import PostgresStore, upgrade_database
 from tests.chat import START, Chat, Clock
+from tests.fakes.telegram import FakeTelegram
 from tests.pings import Pings, scheduling
 from tests.test_reminders import reminder_case, statuses
+from tests.test_telegram_adapter import USER, fake, running
+
+__all__ = ["fake"]  # a fixture, used by name
 
 FAST_POLL = {"poll_seconds": 0.01}
 
@@ -158,3 +166,72 @@ async def test_instances_looking_for_overdue_entries_at_once_share_them_out(
     owner = next(n % 2 for n, batch in enumerate(found) if entries[0] in batch)
     assert not await instances[1 - owner].claim_due(entries[0])
     assert await instances[0].claim_due(later)
+
+
+def quick(leadership: Leadership) -> Leadership:
+    """Try and check every 10 ms instead of every 5 s."""
+    leadership.retry_seconds = leadership.check_seconds = 0.01  # type: ignore[attr-defined]
+    return leadership
+
+
+async def test_one_instance_leads_and_another_takes_over_when_it_lets_go(
+    instances: list[PostgresStore],
+) -> None:
+    leader, waiting = (quick(store.leadership("telegram-polling")) for store in instances)
+    await leader.acquire()
+    taking_over = asyncio.ensure_future(waiting.acquire())
+
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(taking_over), 0.5)
+    await quick(instances[1].leadership("another job")).acquire()  # a job of its own
+    await leader.release()
+    await asyncio.wait_for(taking_over, 30)
+    await waiting.release()
+
+
+async def test_a_leader_whose_session_ends_stops_leading_and_another_takes_over(
+    instances: list[PostgresStore], database_url: str
+) -> None:
+    leader, waiting = (quick(store.leadership("telegram-polling")) for store in instances)
+    await leader.acquire()
+    taking_over = asyncio.ensure_future(waiting.acquire())
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(  # the database ends the leader's session (a lost connection)
+            "SELECT pg_terminate_backend(pid) FROM pg_locks"
+            " WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+        )
+
+    await asyncio.wait_for(leader.lost(), 30)
+    await asyncio.wait_for(taking_over, 30)
+    await waiting.release()
+
+
+def conflicts(fake: FakeTelegram) -> list[object]:
+    """The 409s a poller received (Telegram's answer to a second poller)."""
+    return [c for c in fake.calls_to("getUpdates") if c.status == 409 and not c.abandoned]
+
+
+async def test_two_telegram_instances_poll_one_at_a_time_and_the_other_takes_over(
+    instances: list[PostgresStore], fake: FakeTelegram, tmp_path: Path
+) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        bots = [
+            await stack.enter_async_context(running(fake, tmp_path / str(n), store=store))
+            for n, store in enumerate(instances)
+        ]
+
+        def pollers() -> list[TelegramAdapter]:
+            return [bot for bot in bots if bot.app.updater and bot.app.updater.running]
+
+        (leader,) = await fake.wait_for(lambda _: len(pollers()) == 1 and pollers(), 30)
+        fake.user_says(USER, "/start")
+        await fake.wait_for_message(USER, timeout=30)
+        leader.stop()
+        (other,) = await fake.wait_for(
+            lambda _: pollers() and pollers() != [leader] and pollers(), 30, "a takeover"
+        )
+        fake.user_says(USER, "/help")
+        await fake.wait_for_message(USER, timeout=30)
+
+    assert other is not leader
+    assert conflicts(fake) == []

@@ -323,3 +323,22 @@ async def test_a_record_from_a_newer_layout_is_refused(
 
     with pytest.raises(StoreError, match="upgrade Fair Shake"):
         await instances[0].load(ALICE)
+
+
+def test_check_wants_one_webhook_secret_for_every_instance(
+    upgraded: dict[str, str], tmp_path: Path
+) -> None:
+    """Instances behind one webhook URL must share its secret: one generated at each start
+    would leave all but the last instance refusing the updates sent to them."""
+    webhook = {
+        **upgraded,
+        "TELEGRAM_BOT_TOKEN": "123456789:AAH-abcdefghijklmnopqrstuvwxyz_012345",
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example.com/hook",
+    }
+
+    without = fairshake("check", env=webhook, cwd=tmp_path)
+    shared = fairshake("check", env={**webhook, "TELEGRAM_WEBHOOK_SECRET": "s3cret"}, cwd=tmp_path)
+
+    assert without.returncode == 1
+    assert "TELEGRAM_WEBHOOK_SECRET" in without.stdout
+    assert shared.returncode == 0, shared.stdout
