@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 import discord
 from discord import app_commands
 
-from adapters.discord_bot import forms
+from adapters.discord_bot import forms, shards
 from adapters.discord_bot.commands import PLATFORM, dispute_group
 from adapters.discord_bot.observed import rate_limits
 from adapters.discord_bot.render import ButtonSpec, Piece, Post, label, markdown, posts
@@ -59,6 +59,7 @@ ACK_WITHIN = 1.2
 """Seconds a turn may take before the interaction is deferred (Discord allows 3 in all)."""
 
 _TOKEN_SHAPE = re.compile(r"[\w-]+\.[\w-]+\.[\w-]+")
+
 
 STALE_PRESS = "-|-"
 """Button data no prompt ever carries: the engine answers it as a stale press."""
@@ -136,17 +137,22 @@ class Pressable(
 class FairShakeClient(discord.Client):
     """The discord.py client, holding its adapter (None: a client that only syncs)."""
 
-    def __init__(self, adapter: DiscordAdapter | None) -> None:
+    def __init__(
+        self, adapter: DiscordAdapter | None, shard: tuple[int, int] | None = None
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         for flag in ("warn_nacl", "warn_dave"):  # no voice here: no warnings about voice
             if hasattr(discord.VoiceClient, flag):
                 setattr(discord.VoiceClient, flag, False)
+        shard_id, shard_count = shard or (None, None)  # one shard of several, or all
         super().__init__(
             intents=intents,
             max_messages=None,
             allowed_mentions=discord.AllowedMentions.none(),
             http_trace=rate_limits(Observer() if adapter is None else adapter.engine.observers),
+            shard_id=shard_id,
+            shard_count=shard_count,
         )
         self.adapter = adapter
         self.tree = app_commands.CommandTree(self)
@@ -185,6 +191,7 @@ class DiscordAdapter:
             "",
             "Bot token from the Discord Developer Portal; when set, the Discord bot runs.",
         ),
+        shards.SETTING,
     )
 
     @classmethod
@@ -195,12 +202,13 @@ class DiscordAdapter:
     def problems(cls, settings: Settings) -> list[str]:
         """Settings Discord would refuse, said without repeating the token."""
         token = settings.get(TOKEN)
+        found = []
         if token and not _TOKEN_SHAPE.fullmatch(token):
-            return [
+            found.append(
                 f"{TOKEN} does not look like a bot token (three parts of letters, digits, - or _, "
                 "joined by dots; copy it from the Bot page of the Developer Portal)."
-            ]
-        return []
+            )
+        return found + shards.problems(settings)
 
     def __init__(
         self, engine: Engine, settings: Settings, *, ack_within: float = ACK_WITHIN
@@ -208,7 +216,7 @@ class DiscordAdapter:
         self.engine = engine
         self.token = settings.get(TOKEN)
         self.ack_within = ack_within
-        self.client = FairShakeClient(self)
+        self.client = FairShakeClient(self, shards.shard_of(settings))
         self._asking: Recent[str, forms.Asking] = Recent(REMEMBERED)
         self._kept: Recent[str, dict[str, str]] = Recent(REMEMBERED)
         engine.on_forget.append(self._forget)

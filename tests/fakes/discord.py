@@ -207,6 +207,8 @@ class FakeDiscord:
         self.channel_messages: list[Message] = []
         self.rejections: list[Rejection] = []
         self.identified = 0
+        self.shards: list[Any] = []
+        """The shard each IDENTIFY asked for ([id, count]; None: unsharded)."""
         self.heartbeats = 0
         self._connections: list[_Connection] = []
         self._changed = asyncio.Condition()
@@ -801,13 +803,14 @@ class FakeDiscord:
 
     async def _identify(self, connection: _Connection, identify: dict[str, Any]) -> None:
         connection.intents = int(identify.get("intents", 0))
+        self.shards.append(identify.get("shard"))
         ready = {
             "v": 10,
             "user": self.bot,
             "guilds": [{"id": str(self.guild_id), "unavailable": True}],
             "session_id": f"session{next(self._ids)}",
             "resume_gateway_url": self.gateway_url,
-            "shard": [0, 1],
+            "shard": identify.get("shard") or [0, 1],
             "application": {"id": str(self.application_id), "flags": 0},
             "private_channels": [],
             "relationships": [],
