@@ -91,7 +91,15 @@ def test_deploy_files_name_only_real_settings():
     """A setting named in the Dockerfile, the Compose file, the unit or the deploy guide
     is one the program reads (a typo there would silently do nothing)."""
     documented = set(readme_settings())
-    for name in ("Dockerfile", "compose.yaml", "fairshake.service", "README.md", "Caddyfile"):
+    for name in (
+        "Dockerfile",
+        "compose.yaml",
+        "compose.postgres.yaml",
+        "fairshake.service",
+        "README.md",
+        "Caddyfile",
+        "Caddyfile.postgres",
+    ):
         used = set(SETTING_NAME.findall((DEPLOY / name).read_text("utf-8")))
         assert used <= documented, f"deploy/{name} names unknown settings: {used - documented}"
 
