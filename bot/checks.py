@@ -64,11 +64,20 @@ def _playbooks(settings: Settings) -> list[str]:
 def _store(settings: Settings) -> list[str]:
     if not settings.database_url:
         return _data_dir(settings.data_dir)
+    if not _positive(settings.claim_seconds):
+        return [f"FAIRSHAKE_CLAIM_SECONDS: {settings.claim_seconds!r} is not a number of seconds."]
     try:
         asyncio.run(reach(settings.database_url))
     except StoreError as error:
         return [f"FAIRSHAKE_DATABASE_URL: {error}"]
     return []
+
+
+def _positive(text: str) -> bool:
+    try:
+        return 0 < float(text) < float("inf")
+    except ValueError:
+        return False
 
 
 def _data_dir(path: Path) -> list[str]:

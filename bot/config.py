@@ -35,6 +35,12 @@ SETTINGS = (
         " ones (`fairshake playbooks` lists and checks them); empty means none.",
     ),
     Setting(
+        "FAIRSHAKE_CLAIM_SECONDS",
+        "90",
+        "With PostgreSQL: how long an instance's claim on a reminder or reply it sends"
+        " lasts; one an instance died sending goes from another after this.",
+    ),
+    Setting(
         "FAIRSHAKE_TIMEZONE", "UTC", "Time zone for people who have not set theirs with /timezone."
     ),
     Setting(
@@ -72,6 +78,8 @@ class Settings:
     """Empty: the store is the TinyDB data folder."""
     playbooks_dir: Path | None
     """An operator's own playbooks, beside the packaged ones."""
+    claim_seconds: str
+    """Checked by `fairshake check` (a positive number)."""
     timezone: str
     rate_limit: int
     """Events per person per minute; 0 means no limit."""
@@ -117,6 +125,7 @@ def load_settings(
         data_dir=Path(value("FAIRSHAKE_DATA_DIR")),
         database_url=value("FAIRSHAKE_DATABASE_URL"),
         playbooks_dir=Path(folder) if (folder := value("FAIRSHAKE_PLAYBOOKS_DIR")) else None,
+        claim_seconds=value("FAIRSHAKE_CLAIM_SECONDS"),
         timezone=value("FAIRSHAKE_TIMEZONE"),
         rate_limit=int(rate) if (rate := value("FAIRSHAKE_RATE_LIMIT")).isdigit() else -1,
         log_level=value("FAIRSHAKE_LOG_LEVEL").upper(),

@@ -49,7 +49,9 @@ async def serve(settings: Settings) -> None:
 
 
 async def _serve(settings: Settings) -> None:
-    store = await open_store(settings.database_url, settings.data_dir)
+    store = await open_store(
+        settings.database_url, settings.data_dir, float(settings.claim_seconds)
+    )
     # The terminal chat is one person at the keyboard (the operator): no limit there.
     rate_limit = 0 if _terminal_only(settings) else settings.rate_limit
     engine = Engine(store, default_timezone=settings.timezone, rate_limit=rate_limit)

@@ -6,19 +6,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.base import Store
-from storage.postgres import PostgresStore
+from storage.postgres import CLAIM_SECONDS, PostgresStore
 from storage.tinydb_store import TinyDBStore
 
 
-async def open_store(database_url: str, data_dir: Path) -> Store:
-    """The store to run on: PostgreSQL at `database_url`, or TinyDB in `data_dir` when the
-    URL is empty.
+async def open_store(
+    database_url: str, data_dir: Path, claim_seconds: float = CLAIM_SECONDS
+) -> Store:
+    """The store to run on: PostgreSQL at `database_url` (its claims on due entries
+    lasting `claim_seconds`), or TinyDB in `data_dir` when the URL is empty.
 
     Raises:
         StoreError: the store cannot be used as it is (unreachable, a schema to upgrade).
     """
     if database_url:
-        return await PostgresStore.open(database_url)
+        return await PostgresStore.open(database_url, claim_seconds=claim_seconds)
     return TinyDBStore(data_dir)
 
 

@@ -342,3 +342,13 @@ def test_check_wants_one_webhook_secret_for_every_instance(
     assert without.returncode == 1
     assert "TELEGRAM_WEBHOOK_SECRET" in without.stdout
     assert shared.returncode == 0, shared.stdout
+
+
+@pytest.mark.parametrize("seconds", ["soon", "0", "-5", "inf"])
+def test_check_wants_claim_seconds_to_be_a_number_of_seconds(
+    upgraded: dict[str, str], seconds: str, tmp_path: Path
+) -> None:
+    done = fairshake("check", env={**upgraded, "FAIRSHAKE_CLAIM_SECONDS": seconds}, cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert "FAIRSHAKE_CLAIM_SECONDS" in done.stdout
