@@ -122,6 +122,12 @@ class Journal:
         self._sides = weakref.WeakKeyDictionary()
 
     @property
+    def broken(self) -> BaseException | None:
+        """The write or sync failure that stopped the journal (it refuses saves until a
+        restart), or None while it works."""
+        return self._broken
+
+    @property
     def segment(self) -> int:
         """The number of the segment being appended to (or to be started)."""
         return self._number

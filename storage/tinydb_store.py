@@ -125,7 +125,14 @@ class TinyDBStore(Store):
         self._journal = Journal(self._journal_dir, last + 1, segment_bytes, self._rotated)
 
     async def writable(self) -> str | None:
-        """A small file written, synced and removed in the data folder, off the loop."""
+        """The journal still taking saves, and a small file written, synced and removed in
+        the data folder, off the loop. A journal that failed once (a full disk) refuses
+        every save until a restart, however much room there is again: say so, so the
+        health check gets the process restarted."""
+        if (failure := self._journal.broken) is not None:
+            return (
+                f"the journal in {self._journal_dir} failed a write ({failure}); restart to recover"
+            )
         return await asyncio.to_thread(_folder_problem, self.data_dir)
 
     def _check_schema(self, meta: AtomicJSONStorage) -> None:
@@ -278,7 +285,11 @@ class TinyDBStore(Store):
         yield from (entry for entry, present in overlay.items() if present)
 
     async def close(self) -> None:
-        """Fold everything journaled into the files, so the folder holds it all as TinyDB."""
+        """Fold everything journaled into the files, so the folder holds it all as TinyDB.
+
+        A journal that failed is left as it is: the next open replays what it holds intact."""
+        if self._journal.broken is not None:
+            return
         segment = 0
 
         def apply() -> None:

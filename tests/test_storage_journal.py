@@ -156,3 +156,36 @@ async def test_a_forget_leaves_nothing_of_the_person_in_the_journal(tmp_path: Pa
         if path.is_file():
             assert b"forget-me-7" not in path.read_bytes(), path
     assert await store.load(PEOPLE[0]) == record(1)
+
+
+async def test_a_journal_that_failed_a_sync_says_so_until_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk for a moment stops the journal for good (what it holds on disk is no
+    longer known): the health check must keep saying so after room is made again, so the
+    process gets restarted, and the restart keeps every save acknowledged before."""
+    store = TinyDBStore(tmp_path)
+    await store.save(PEOPLE[0], record(1))
+    assert await store.writable() is None
+    real_fdatasync = os.fdatasync
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fdatasync", disk_full)
+    with pytest.raises(OSError):
+        await store.save(PEOPLE[0], record(2))
+    monkeypatch.setattr(os, "fdatasync", real_fdatasync)
+
+    assert await store.writable() is not None
+    with pytest.raises(OSError):
+        await store.save(PEOPLE[1], record(3))
+    assert await store.writable() is not None
+    await store.close()
+
+    restarted = TinyDBStore(tmp_path)
+    assert await restarted.writable() is None
+    assert (await restarted.load(PEOPLE[0])).profile["seq"] in (1, 2)
+    await restarted.save(PEOPLE[1], record(3))
+    assert (await restarted.load(PEOPLE[1])).profile["seq"] == 3
+    await restarted.close()
