@@ -36,6 +36,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
+    Message,
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
@@ -64,6 +65,8 @@ _TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 PLATFORM = "telegram"
+MESSAGE_STREAM = "telegram:message"
+"""Inbound messages are told apart by their number in the chat (`_message_id`)."""
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 TYPING_AFTER = 0.4
@@ -275,7 +278,7 @@ class TelegramAdapter:
         if message is None or message.text is None or user is None:
             return  # the handler's filters let through only text messages from a person
         key = _key(user.id, message.chat.id)
-        event_id = _event_id(update)
+        event_id = _message_id(message)
         event = parse_command(key, message.text, event_id) or TextMessage(
             key, message.text, event_id
         )
@@ -295,7 +298,9 @@ class TelegramAdapter:
             await self.reply(key, messages)
 
         # The turn is queued first, so a message typed right after the press comes after it.
-        event = ButtonPress(_key(query.from_user.id, chat_id), query.data or "", _event_id(update))
+        # A press carries no event id: its button's stamp already makes a press sent again
+        # (or twice) count once, and a callback query has no number that only grows.
+        event = ButtonPress(_key(query.from_user.id, chat_id), query.data or "")
         turn = asyncio.create_task(self.engine.answer(event, after_acknowledged))
         # Answered at once so the button stops spinning (a very old query is refused), and
         # the keyboard goes, so the same choice cannot be made twice; a message that has
@@ -421,9 +426,12 @@ def _key(user_id: int, chat_id: int) -> ConversationKey:
     return ConversationKey(PLATFORM, str(user_id), str(chat_id))
 
 
-def _event_id(update: Update) -> EventId:
-    """Telegram numbers updates in order and sends an unconfirmed one again."""
-    return EventId(PLATFORM, update.update_id)
+def _message_id(message: Message) -> EventId:
+    """A message's number in its chat, which Telegram keeps when it sends an unconfirmed
+    update again, and which only grows within a chat. Not the update id: after a week
+    with no updates Telegram starts those afresh at random, and a person whose new ids
+    fell below the old ones would be ignored as "delivered again"."""
+    return EventId(MESSAGE_STREAM, message.message_id)
 
 
 def _keyboard(message: Outbound) -> InlineKeyboardMarkup | None:

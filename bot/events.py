@@ -14,8 +14,8 @@ module, with `bot.engine`, `bot.config` and `flows.text`, is all an adapter may 
 of `bot/` and `flows/` (pyproject.toml's import-linter contract).
 
 Every inbound event may carry its `EventId`: where it came from and its number there
-(Telegram's `update_id`, a Discord interaction id, the terminal's line number in its
-session). The engine records it in the same save as the turn's effects, so an event
+(a Telegram message's number in its chat, a Discord interaction id, the terminal's line
+number in its session). The engine records it in the same save as the turn's effects, so an event
 the platform delivers again (after a crash, before Telegram was told it arrived) is
 recognised and not applied twice.
 """

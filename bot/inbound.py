@@ -6,7 +6,7 @@ Each conversation's record keeps the identities it applied, written in the same 
 the turn's effects, so a redelivered event is recognised and left alone, whenever the
 crash came.
 
-Numbers grow within a stream (Telegram's update ids, Discord's snowflakes, a terminal
+Numbers grow within a stream (a Telegram chat's message numbers, Discord's snowflakes, a terminal
 session's lines), so what is kept stays small: the `RECENT` highest numbers applied,
 and a floor at or below which every number counts as applied. Events a little out of
 order (concurrent updates of one person) are still told apart; a new stream (the next

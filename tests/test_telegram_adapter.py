@@ -389,3 +389,16 @@ async def test_a_failed_turn_is_apologised_for_and_logs_no_content_or_token(fake
     assert "Secret Lane" not in logged
     assert fake.token not in logged
     assert fake.token.split(":")[1] not in logged
+
+
+async def test_a_person_is_still_answered_when_telegram_starts_update_ids_afresh(fake, tmp_path):
+    """After a week with no updates Telegram numbers the next one at random, maybe below
+    every id before: the person's messages must not be taken for ones delivered again."""
+    async with running(fake, tmp_path, FAIRSHAKE_RATE_LIMIT="0"):
+        person = Person(fake)
+        for _ in range(40):  # more than a conversation keeps apart from its floor
+            await person.says("/help", "/forget")
+        fake.restart_update_ids(5)
+        await person.says("/help", "/forget")
+        await person.says("/new", "Which shop")
+    assert len([m for m in fake.messages_in(USER) if "/forget" in m.visible_text]) == 41

@@ -878,6 +878,11 @@ class FakeTelegram:
         self._poke()
         return update
 
+    def restart_update_ids(self, first: int) -> None:
+        """Number the next updates from `first`: after a week with no updates, Telegram
+        picks the next update id at random, possibly below every id it used before."""
+        self._update_ids = itertools.count(first)
+
     def deliver_again(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update once more, as Telegram does with one whose receipt the bot
         never confirmed (it was killed before its next getUpdates offset)."""
