@@ -55,7 +55,15 @@ from adapters import telegram_html, telegram_replies
 from adapters.telegram_limits import REPLY, Budget, RepliesFirstRateLimiter
 from bot.config import Setting, Settings
 from bot.engine import Engine
-from bot.events import ButtonPress, EventId, Inbound, Outbound, TextMessage, parse_command
+from bot.events import (
+    ButtonPress,
+    EventId,
+    Inbound,
+    Outbound,
+    PartlySent,
+    TextMessage,
+    parse_command,
+)
 from bot.menu import COMMANDS
 from storage import ConversationKey
 
@@ -384,18 +392,28 @@ class TelegramAdapter:
                 scheduler retries it later and, in the end, records it as failed.
         """
         chat_id = int(key.chat_id)
-        for message in telegram_replies.bubbles(messages):
-            if message.attachment is not None:
-                file = InputFile(message.attachment.content, filename=message.attachment.filename)
-                send_file = functools.partial(
-                    self.app.bot.send_document, chat_id, file, rate_limit_args=budget
-                )
-                await self._counted(send_file, strict=True)
-            chunks = telegram_html.split(message.text)
-            for index, chunk in enumerate(chunks):
-                markup = _keyboard(message) if index == len(chunks) - 1 else None
-                send = functools.partial(self._send_html, chat_id, chunk, markup, budget)
-                await self._counted(send, strict=True)
+        sent = 0
+        for message, carried in telegram_replies.bubbles(messages):
+            try:
+                await self._send_one(chat_id, message, budget)
+            except TelegramError as error:
+                if sent:
+                    raise PartlySent(sent, error) from error
+                raise
+            sent += carried
+
+    async def _send_one(self, chat_id: int, message: Outbound, budget: Budget) -> None:
+        if message.attachment is not None:
+            file = InputFile(message.attachment.content, filename=message.attachment.filename)
+            send_file = functools.partial(
+                self.app.bot.send_document, chat_id, file, rate_limit_args=budget
+            )
+            await self._counted(send_file, strict=True)
+        chunks = telegram_html.split(message.text)
+        for index, chunk in enumerate(chunks):
+            markup = _keyboard(message) if index == len(chunks) - 1 else None
+            send = functools.partial(self._send_html, chat_id, chunk, markup, budget)
+            await self._counted(send, strict=True)
 
     async def _counted(self, send: Callable[[], Awaitable[Any]], strict: bool = False) -> None:
         """`_retrying`, with the engine's observers told whether the message went."""

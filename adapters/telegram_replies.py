@@ -55,13 +55,14 @@ async def show_choice(bot: ExtBot[Budget], query: CallbackQuery) -> object:
     )
 
 
-def bubbles(messages: list[Outbound]) -> list[Outbound]:
-    """The messages as sent: a text with no buttons goes in one bubble with the next text
-    (a blank line between) where both fit one message, so a turn costs one call where it
-    said two things, and a person reads them together as before."""
-    sent: list[Outbound] = []
+def bubbles(messages: list[Outbound]) -> list[tuple[Outbound, int]]:
+    """The messages as sent, each with how many of `messages` it carries: a text with no
+    buttons goes in one bubble with the next text (a blank line between) where both fit
+    one message, so a turn costs one call where it said two things, and a person reads
+    them together as before."""
+    sent: list[tuple[Outbound, int]] = []
     for message in messages:
-        before = sent[-1] if sent else None
+        before, carried = sent[-1] if sent else (None, 0)
         if (
             before is not None
             and not before.buttons
@@ -72,9 +73,9 @@ def bubbles(messages: list[Outbound]) -> list[Outbound]:
         ):
             together = dataclasses.replace(message, text=join([before.text, message.text], "\n\n"))
             if len(telegram_html.split(together.text)) == 1:
-                sent[-1] = together
+                sent[-1] = (together, carried + 1)
                 continue
-        sent.append(message)
+        sent.append((message, 1))
     return sent
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "Inbound",
     "InputKind",
     "Outbound",
+    "PartlySent",
     "Prompt",
     "Question",
     "TextMessage",
@@ -135,3 +136,13 @@ def parse_command(
     if not name.isascii() or not name.replace("_", "").isalnum():
         return None
     return Command(key, name, args.strip(), event_id)
+
+
+class PartlySent(Exception):
+    """Raised by an adapter's `send` when the first `sent` messages went out and `error`
+    stopped the rest, so a retry starts after them instead of sending them again."""
+
+    def __init__(self, sent: int, error: Exception) -> None:
+        super().__init__(f"{sent} sent, then {type(error).__name__}")
+        self.sent = sent
+        self.error = error

@@ -146,3 +146,30 @@ async def test_one_person_flooding_gets_one_slow_down_and_everyone_else_is_answe
     slow_downs = [text for text in flooder if text == SLOW_DOWN.plain()]
     assert len(slow_downs) == 1
     assert len(flooder) <= 10 * 3 + 1, "beyond the limit, nothing is answered"
+
+
+async def test_a_reply_refused_halfway_sends_only_the_rest_when_it_is_retried(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """The export is two documents; Telegram takes the first and refuses the second (a
+    400 is not retried at once, so the outbox retries it later): the retry sends the
+    second alone, so neither shows twice."""
+    data = tmp_path / "data"
+    bot = await BotProcess(fake, data).start()
+    await converse(fake, USER, "/new")
+    fake.fail_for("sendDocument", 3600, status=400, after=1)
+    fake.user_says(USER, "/export")
+    await fake.wait_for(
+        lambda f: [c for c in f.calls_to("sendDocument") if c.status == 400], 30, "a refused file"
+    )
+    fake.fail_for("sendDocument", 0)
+    await fake.wait_for(lambda f: len(documents(f)) >= 2, 60, "the rest of the export, retried")
+    status, logged = await bot.stop()
+
+    assert status == 0, logged
+    names = documents(fake)
+    assert len(names) == 2 and len(set(names)) == 2, names
+
+
+def documents(fake: FakeTelegram) -> list[str]:
+    return [m.document_filename for m in fake.sent if m.chat_id == USER and m.document_filename]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from bot.events import Attachment, Button, ButtonStyle, Outbound, Prompt
+from bot.events import Attachment, Button, ButtonStyle, Outbound, PartlySent, Prompt
 from bot.reminders.lifecycle import INDEXED, Status, Step, advance
 from flows.text import RichText, Span, Style
 from storage import ConversationKey, DueEntry, PersonKey, PersonRecord
@@ -76,6 +76,9 @@ class Reply:
     failures: int = 0
     resent: bool = False
     error: str = ""
+    sent: int = 0
+    """How many of `messages` went before the platform refused the rest: a retry sends
+    only the others, so none goes more than twice."""
 
     def step_failed(self, error: str) -> Reply:
         return replace(self, status=advance(self.status, Step.GIVE_UP), error=error)
@@ -94,6 +97,7 @@ class Reply:
             "failures": self.failures,
             "resent": self.resent,
             "error": self.error,
+            "sent": self.sent,
         }
 
     @classmethod
@@ -108,6 +112,7 @@ class Reply:
             failures=stored.get("failures", 0),
             resent=stored.get("resent", False),
             error=stored.get("error", ""),
+            sent=stored.get("sent", 0),
         )
 
 
@@ -208,12 +213,16 @@ async def send(
     Returns whether every one went."""
     sent: list[str] = []
     refused: Exception | None = None
+    progress = 0
     for reply in replies:
         try:
-            await deliver(key, list(reply.messages))
+            await deliver(key, list(reply.messages[reply.sent :]))
+        except PartlySent as partly:
+            progress, refused = partly.sent, partly.error
         except Exception as error:
-            log.warning("a reply to %s failed: %s", key.platform, type(error).__name__)
             refused = error
+        if refused is not None:
+            log.warning("a reply to %s failed: %s", key.platform, type(refused).__name__)
             break
         sent.append(reply.id)
     waiting = replies[len(sent) :]
@@ -227,7 +236,7 @@ async def send(
         for reply_id in sent:
             outbox.pop(reply_id, None)
         if refused is not None and waiting:
-            _retry(key.person, conversation, waiting, refused, now(), delays)
+            _retry(key.person, conversation, waiting, refused, now(), delays, progress)
         if not outbox:
             conversation.pop("outbox", None)
 
@@ -242,8 +251,10 @@ def _retry(
     error: Exception,
     now: datetime,
     delays: tuple[timedelta, ...],
+    progress: int,
 ) -> None:
     first = Reply.from_json(conversation["outbox"][waiting[0].id])
+    first = replace(first, sent=first.sent + progress)
     failures = first.failures + 1
     if failures > len(delays):
         failed = replace(first, failures=failures).step_failed(type(error).__name__)

@@ -545,6 +545,8 @@ class FakeTelegram:
         self._files: dict[str, _File] = {}
         self._failures: dict[str, deque[ApiError]] = {}
         self._outages: dict[str, tuple[float, ApiError]] = {}
+        self._outage_after: dict[str, int] = {}
+        """Calls of a method still answered before its outage starts (`fail_for(after=)`)."""
         self._last_user_action: dict[int, int] = {}
         self._poll_generation = 0
         self._closing = False
@@ -666,8 +668,10 @@ class FakeTelegram:
         queue = self._failures.setdefault(method.lower(), deque())
         queue.extend(ApiError(status, description, retry_after) for _ in range(times))
 
-    def fail_for(self, method: str, seconds: float, status: int = 500) -> None:
-        """Refuse every call of `method` for the next `seconds` (an outage), with `status`."""
+    def fail_for(self, method: str, seconds: float, status: int = 500, *, after: int = 0) -> None:
+        """Refuse every call of `method` for the next `seconds` (an outage), with `status`;
+        with `after`, the outage starts once that many more calls have been answered."""
+        self._outage_after[method.lower()] = after
         self._outages[method.lower()] = (
             time.monotonic() + seconds,
             ApiError(status, "Internal Server Error" if status == 500 else f"Error {status}"),
@@ -1150,7 +1154,10 @@ class FakeTelegram:
                 raise failures.popleft()
             outage = self._outages.get(method.lower())
             if outage is not None and time.monotonic() < outage[0]:
-                raise outage[1]
+                if self._outage_after.get(method.lower(), 0) > 0:
+                    self._outage_after[method.lower()] -= 1
+                else:
+                    raise outage[1]
             result = await handler(call.params, uploads)
             status, body = 200, {"ok": True, "result": result}
         except ApiError as error:
