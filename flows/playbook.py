@@ -258,6 +258,10 @@ def check(playbook: Playbook, where: str) -> None:
                 raise SchemaError(where, f"rungs.{rung_id}.rules", f"unknown rule '{rule_id}'")
     if playbook.marketplace and not (playbook.sellers and playbook.merchant.seller_question):
         raise SchemaError(where, "sellers", "a marketplace names its kinds of seller and asks")
+    if playbook.marketplace and "seller_first" not in playbook.rules:
+        raise SchemaError(
+            where, "rules.seller_first", "a marketplace says why the seller comes first"
+        )
     for seller_id in playbook.sellers:
         if seller_id not in SELLER_KINDS:
             raise SchemaError(where, f"sellers.{seller_id}", f"is not one of {SELLER_KINDS}")

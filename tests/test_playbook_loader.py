@@ -112,6 +112,10 @@ BROKEN_GUARANTEE = {
         ('covers = ["third_party"]', 'covers = ["third_party", "nobody"]'),
         "guarantee.covers[1]",
     ),
+    "a marketplace without its seller-first rule": (
+        ("[rules.seller_first]", "[rules.seller_before_all]"),
+        "rules.seller_first",
+    ),
     "a guarantee rung without a guarantee": (
         ("[guarantee]\n", "[promise]\n"),
         "promise",

@@ -203,9 +203,9 @@ def test_a_rule_not_confirmed_on_its_page_says_so(playbook: Playbook) -> None:
     carries that date; one that could not be says how far it got and where its figure is from."""
     for rule in playbook.rules.values():
         if rule.checked < RECHECKED:
+            assert rule.unconfirmed, rule.id
+        if rule.unconfirmed:
             assert "2026-12-02" in rule.unconfirmed, rule.id
-        else:
-            assert rule.unconfirmed == "", rule.id
 
 
 def test_script_has_every_part(playbook: Playbook) -> None:
@@ -222,6 +222,8 @@ def test_script_has_every_part(playbook: Playbook) -> None:
 def test_placeholders_are_allowed_names(playbook_id: str) -> None:
     facts = dict.fromkeys(ALLOWED_PLACEHOLDERS, "x")
     for path, text in _strings(_raw(playbook_id)):
+        if path == "order_number.pattern":
+            continue  # a regular expression, never formatted
         fields = _placeholders(text)  # raises ValueError on a stray brace
         assert fields <= ALLOWED_PLACEHOLDERS, (path, fields - ALLOWED_PLACEHOLDERS)
         text.format(**facts)  # no format specs or attribute access that could fail

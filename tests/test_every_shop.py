@@ -1,0 +1,81 @@
+"""Every playbook, packaged or not, takes a case through every rung of its ladder: the shop
+is picked by its button, its order number shape is accepted, the seller is contacted first
+on a marketplace, the guarantee opens after the seller's wait, and each rung the case can
+take is climbed, logged and recorded, until the case is resolved."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flows import advice, machine
+from flows.playbook import GENERIC, SELLER, Playbook, load_playbook, playbook_ids
+from tests.chat import Chat, Story, log_contact, tell
+from tests.test_playbook_loader import press_option
+
+
+def story_for(playbook: Playbook) -> Story:
+    """A damaged item delivered two days ago, sold by a seller who ships it themselves
+    where the shop is a marketplace with more than one kind of seller."""
+    seller = playbook.sellers.get(advice.THIRD_PARTY)
+    return Story(
+        merchant="Corner Books" if playbook.id == GENERIC else playbook.name,
+        problem=next(p.label for p in playbook.problems if p.id == "damaged"),
+        seller=seller.label if seller and len(playbook.sellers) > 1 else "",
+        order_number=playbook.order_number.example if playbook.order_number else "W123-4567",
+    )
+
+
+async def pending_slots(chat: Chat) -> set[str]:
+    person = await chat.store.load(chat.key.person)
+    return {r["slot"] for r in person.reminders.values() if r["status"] == "pending"}
+
+
+@pytest.mark.parametrize("playbook_id", playbook_ids())
+async def test_a_case_climbs_every_rung_of_the_shops_ladder(playbook_id: str) -> None:
+    playbook = load_playbook(playbook_id)
+    chat = Chat()
+    await tell(chat, story_for(playbook))
+    facts = (await chat.record())["facts"]
+    assert facts["merchant"]["playbook"] == playbook_id
+    if playbook.order_number:
+        assert facts["order_number"].upper() == playbook.order_number.example.upper()
+    await press_option(chat, "do:confirm")
+    rungs = advice.applicable_rungs(facts, playbook)
+    if playbook.guarantee:
+        assert machine.GUARANTEE in rungs
+        assert {"deadline:guarantee_close"} <= await pending_slots(chat)
+    else:
+        assert machine.GUARANTEE not in rungs
+    await press_option(chat, "do:need_help")
+
+    # A marketplace's seller first: only its channel is offered until it has been tried.
+    offered = [b.option for b in chat.buttons() if b.option.startswith("channel:")]
+    to_seller = [c.id for c in playbook.channels.values() if c.party == SELLER]
+    if playbook.guarantee:
+        assert offered == [f"channel:{c}" for c in to_seller]
+    first = playbook.channels[offered[0].removeprefix("channel:")]
+    await press_option(chat, offered[0])
+    await log_contact(chat, "No progress", channel=first.label)
+    chat.clock.advance(days=6)  # past any seller's wait, inside every claim window
+
+    for rung in rungs:
+        assert chat.replies[-1].prompt is not None
+        assert chat.replies[-1].prompt.step == machine.ESCALATING
+        await press_option(chat, f"do:climb_{rung}")
+        assert chat.replies[-1].prompt is not None
+        assert chat.replies[-1].prompt.step == rung
+        await press_option(chat, "do:log")
+        await log_contact(chat, "No progress")
+
+    record = await chat.record()
+    assert record["rungs_tried"] == list(rungs)
+    await chat.say("/cancel")
+    await press_option(chat, "do:resolve")
+    record = await chat.record()
+    assert record["state"] == machine.RESOLVED
+    contacts = record["contacts"]
+    assert len(contacts) == len(rungs) + 1
+    assert contacts[0]["party"] == first.party
+    assert datetime.fromisoformat(record["closed_at"]).astimezone(UTC) == chat.clock.now
