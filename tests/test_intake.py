@@ -18,6 +18,7 @@ from flows.intake import (
     message_text,
     read_order_text,
 )
+from flows.storefronts import STOREFRONTS
 
 TODAY = date(2026, 11, 11)
 ORDERS = Path(__file__).parent / "orders"
@@ -32,7 +33,9 @@ def amazon(storefront: str) -> dict[str, Any]:
 
 
 def shop(name: str, storefront: str) -> dict[str, Any]:
-    return {"merchant": {"playbook": "generic", "name": name}, "storefront": storefront}
+    """A shop with a playbook of its own (eBay, Walmart, Best Buy, Target)."""
+    playbook = STOREFRONTS[storefront].shop
+    return {"merchant": {"playbook": playbook, "name": name}, "storefront": storefront}
 
 
 EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
