@@ -1,7 +1,8 @@
 """The terminal chat: the whole flow with no account and no token.
 
 Run it with `fairshake` (or `python -m bot`) when no platform token is set. Buttons
-show as numbered options: type the number to press one. Commands are typed as in a
+show as lettered options: type the letter to press one, or the option's name. A number
+is always an answer (an amount, a day), never a press. Commands are typed as in a
 chat (`/status`, `/help`). Ctrl-D or Ctrl-C leaves; your case is kept in the data
 folder, so the next start picks up where you were.
 """
@@ -32,6 +33,9 @@ from bot.events import (
 )
 from flows.text import RichText, Style
 from storage import ConversationKey
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+"""Option marks: letters, so that a number typed is always an answer and never a press."""
 
 _ANSI = {
     Style.BOLD: ("\033[1m", "\033[0m"),
@@ -84,8 +88,7 @@ class ConsoleAdapter:
         self.stdout = stdout
         self.ansi = stdout.isatty()
         self.key = ConversationKey("console", getpass.getuser(), "terminal")
-        self.numbered: list[Button] = []
-        self.typed_answers = False
+        self.lettered: list[Button] = []
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
         self._session = f"console:{time.time_ns()}"
         self._line_number = 0
@@ -109,13 +112,11 @@ class ConsoleAdapter:
         self.write("Bye for now. Your case is saved; run fairshake again to carry on.")
 
     def event_for(self, line: str) -> Inbound:
-        """A number presses an option; where the question is answered by typing (an amount,
-        an item), only `#2` does, and a bare `2` is the answer."""
-        number = line.removeprefix("#")
-        pressing = line.startswith("#") or not self.typed_answers
+        """A letter alone presses its option; anything else, a bare number too, is typed."""
         event_id = EventId(self._session, self._line_number)
-        if pressing and number.isdigit() and 1 <= int(number) <= len(self.numbered):
-            return ButtonPress(self.key, self.numbered[int(number) - 1].data, event_id)
+        index = LETTERS.find(line.casefold()) if len(line) == 1 else -1
+        if 0 <= index < len(self.lettered):
+            return ButtonPress(self.key, self.lettered[index].data, event_id)
         return parse_command(self.key, line, event_id) or TextMessage(self.key, line, event_id)
 
     async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
@@ -123,12 +124,10 @@ class ConsoleAdapter:
             if message.text:
                 self.write(render(message.text, self.ansi))
             if message.buttons:
-                self.numbered = [button for row in message.buttons for button in row]
-                self.typed_answers = message.prompt is not None and message.prompt.typed_only
-                mark = "#" if self.typed_answers else ""
+                self.lettered = [button for row in message.buttons for button in row]
                 options = (
-                    f"  {mark}{number}. {button.label}"
-                    for number, button in enumerate(self.numbered, 1)
+                    f"  {letter}) {button.label}"
+                    for letter, button in zip(LETTERS, self.lettered, strict=False)
                 )
                 self.write("\n".join(options))
             if message.attachment:

@@ -17,6 +17,8 @@ from bot.reminders import INDEXED, Reminder, Status
 from flows import parsers
 from flows.case import new_case
 from flows.dialogue import Dialogue, Reply, Turn
+from flows.greeting import WELCOME
+from flows.intake import is_order_text, read_order_text
 from flows.machine import CLOSED_STATES
 from flows.prompt import ButtonStyle, Choice, InputKind, Prompt
 from flows.reminders import CUSTOM, ReminderCancel, ReminderRequest
@@ -127,6 +129,10 @@ class Session:
 
     def text(self, text: str) -> None:
         dialogue = self.dialogue()
+        closed = dialogue is None or dialogue.state in CLOSED_STATES
+        if closed and is_order_text(read_order_text(text, self.now.date())):
+            self.open_answered()  # an order email pasted with no case open starts one from it
+            dialogue = self.dialogue()
         if dialogue is None:
             self.welcome()
             return
@@ -136,6 +142,9 @@ class Session:
         """A press of a button that is on the latest prompt."""
         if value == "new":
             self.cmd_new("")
+        elif value.startswith("new:"):  # a shop pressed on the welcome: its case, shop answered
+            self.open_answered()
+            self.press(f"pick:{value.removeprefix('new:')}")
         elif value.startswith("case:"):
             self.switch_case(value.removeprefix("case:"))
         elif value == "forget:yes":
@@ -190,6 +199,12 @@ class Session:
             )
         )
         self.absorb(Dialogue(self.record.cases[case_id], self.now).open())
+
+    def open_answered(self) -> None:
+        """A new case whose first question this very input answers: that question is not
+        shown (nor are its buttons offered) on top of the next one."""
+        self.cmd_new("")
+        self.result.replies.pop()
 
     def cmd_status(self, args: str) -> None:
         dialogue = self.dialogue()
@@ -427,12 +442,7 @@ class Session:
 
     def welcome(self) -> None:
         self.disclaim_once()
-        self.say(
-            rich(
-                "**Hi, I'm Fair Shake.** I help you get a problem with an order put right: what to say, who to contact, what to do if they don't help, and reminders so nothing slips."
-            ),
-            Prompt("welcome", options=((Choice("new", "Start a case", ButtonStyle.PRIMARY),),)),
-        )
+        self.result.replies.append(WELCOME)
 
     def disclaim_once(self) -> None:
         if not self.profile.get("disclaimer_shown"):

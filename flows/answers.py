@@ -18,6 +18,8 @@ from itertools import pairwise
 from typing import Any
 
 from flows import parsers
+from flows.facts import CaseFacts, Fact, storefront
+from flows.parsers.orders import OrderNumberShape
 from flows.storefronts import SHOPS
 
 MAX_OPTIONS = 4
@@ -69,7 +71,6 @@ def fold(text: str) -> str:
 
 # --- order numbers -------------------------------------------------------------------------
 
-_AMAZON_LOOSE = re.compile(r"(?<![\d])(\d{3})[ .-]?(\d{7})[ .-]?(\d{7})(?!\d)")
 _LABEL = re.compile(
     r"(?:order|bestellung|bestellnummer)(?: ?(?:number|no\.?|nr\.?|id|#))?[:.]? ?#? ?"
     r"([a-z0-9][a-z0-9/._-]{1,38}[a-z0-9])|#([a-z0-9][a-z0-9/._-]{1,38}[a-z0-9])"
@@ -77,12 +78,18 @@ _LABEL = re.compile(
 _TOKEN = re.compile(r"(?<![\w/.-])([a-z0-9][a-z0-9/._-]{1,38}[a-z0-9])(?![\w/-])")
 
 
-def find_order_number(text: str, *, amazon: bool) -> Reading | None:
-    """An order number inside a message: Amazon's 3-7-7 digits anywhere, another shop's
-    in its own shape, after an "order" label or as the only word with a digit in it."""
+def find_order_number(text: str, shape: OrderNumberShape | None = None) -> Reading | None:
+    """An order number inside a message: in the shop's shape anywhere (Amazon's 3-7-7
+    digits), or for a shop without one a known shop's shape, a number after an "order"
+    label, or the only word with a digit in it."""
     words = fold(text)[:2000]
-    if amazon:
-        found = [f"{a}-{b}-{c}" for a, b, c in _AMAZON_LOOSE.findall(words)]
+    if shape is not None:
+        whole = shape.compiled()
+        inside = re.compile(rf"(?<![\w-])(?:{whole.pattern})(?![\w-])", whole.flags)
+        found = [
+            "-".join(match.groups()) if shape.groups else match[0].upper()
+            for match in inside.finditer(words)
+        ]
         return reading("order_number", found)
     for shop in SHOPS:
         if not shop.labelled_only and (shaped := shop.order_number.findall(words)):
@@ -199,9 +206,10 @@ _CODE = r"(?:usd|eur|gbp|cad|aud|chf)"
 _WORD = r"(?:euros?|dollars?|bucks|pounds?)"
 _NUMBER = r"\d{1,3}(?:[,.' ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _MONEY = re.compile(
-    rf"(?<![\w.,])(?:(?P<before>{_SIGN}|{_CODE} ?) ?(?P<n1>{_NUMBER})"
+    rf"(?<![\w.,])(?:(?P<before>{_SIGN}|{_CODE} ?) ?(?P<n1>{_NUMBER})(?: ?(?:{_CODE}|{_WORD}))?"
     rf"|(?P<n2>{_NUMBER}) ?(?P<after>{_SIGN}|{_CODE}|{_WORD}))(?![\w])"
 )
+"""An amount with its currency, before or after it, or both ('$5 EUR', refused as two)."""
 _BARE = re.compile(rf"(?<![\w.,:/$€£-])(?:{_NUMBER})(?![\w,/:-]|\.\d)")
 _JOINED = re.compile(r"^ ?(?:\+|plus|and|with|incl\.?|including)\b| ?\+ ?")
 """Words between two amounts that make their sum a reading too ('$49.99 plus $5 shipping')."""
@@ -216,14 +224,14 @@ def _money(span: str, default_currency: str | None) -> parsers.Money | None:
 
 def amounts_in(text: str, default_currency: str | None = None) -> list[parsers.Money]:
     """Every amount written with its currency ('$49.99', '49,99 €', 'EUR 12')."""
-    return [money for money, _ in _marked(fold(text), default_currency)]
+    return [money for money, _ in _marked(fold(text), default_currency) if money is not None]
 
 
 def _marked(
     words: str, default_currency: str | None
-) -> list[tuple[parsers.Money, tuple[int, int]]]:
-    found = ((_money(match[0], default_currency), match.span()) for match in _MONEY.finditer(words))
-    return [(money, span) for money, span in found if money is not None]
+) -> list[tuple[parsers.Money | None, tuple[int, int]]]:
+    """Each amount written with a currency, None where it cannot be read ('$5 EUR')."""
+    return [(_money(match[0], default_currency), match.span()) for match in _MONEY.finditer(words)]
 
 
 def find_amount(text: str, default_currency: str | None = None) -> Reading | None:
@@ -231,9 +239,11 @@ def find_amount(text: str, default_currency: str | None = None) -> Reading | Non
     amounts give every one of them, and their sum where the words add them up."""
     words = fold(text)[:2000]
     marked = _marked(words, default_currency)
-    amounts = [money for money, _ in marked]
+    if any(money is None for money, _ in marked):
+        return None  # one of them cannot be read: the parser's reason is the answer
+    amounts = [money for money, _ in marked if money is not None]
     ends = [span for _, span in marked]
-    if not amounts:
+    if not marked:
         bare = [_money(match[0], default_currency) for match in _BARE.finditer(words)]
         amounts = [money for money in bare if money is not None]
     options = [money.to_json() for money in amounts]
@@ -243,3 +253,47 @@ def find_amount(text: str, default_currency: str | None = None) -> Reading | Non
         total = sum((money.amount for money in amounts), Decimal(0))
         options.append(parsers.Money(total, currencies.pop()).to_json())
     return reading("amount", options)
+
+
+# --- for a question ------------------------------------------------------------------------
+
+
+def as_text(fact: str, value: Any) -> str:
+    """A found value written the way the fact's own parser reads it back (and checks it)."""
+    if fact == "amount":
+        return f"{value['amount']} {value['currency'] or ''}".strip()
+    if fact == "merchant":
+        return str(value.get("storefront") or value["name"])
+    return str(value)
+
+
+def found_inside(fact: Fact, text: str, facts: CaseFacts) -> list[tuple[str, Any]]:
+    """The readings of an answer to `fact` found inside `text`, each as (text, stored value)
+    once the fact's own parser has accepted it; empty when there is none to find."""
+    front = storefront(facts.values)
+    finders = {
+        "order_number": lambda: find_order_number(text, facts.playbook.order_number),
+        "order_date": lambda: find_date(text, facts.today),
+        "when": lambda: find_date(text, facts.today),
+        "delivery_date": lambda: find_date(text, facts.today, allow_future=True),
+        "amount": lambda: find_amount(text, front.currency if front else None),
+    }
+    finder = finders.get(fact.id)
+    try:
+        found = finder() if finder else None
+    except parsers.ParseError:  # the day named is still to come: the parser's reason stands
+        return []
+    return valid(
+        fact, [as_text(fact.id, option) for option in found.options] if found else [], facts
+    )
+
+
+def valid(fact: Fact, texts: list[str], facts: CaseFacts) -> list[tuple[str, Any]]:
+    """The texts the fact's parser accepts, with what it stores for each."""
+    accepted = []
+    for text in texts:
+        try:
+            accepted.append((text, fact.parse(text, facts)))
+        except parsers.ParseError:
+            continue
+    return accepted

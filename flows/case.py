@@ -12,7 +12,7 @@ from typing import Any
 
 from flows import advice, machine, parsers
 from flows.contacts import LOG_QUESTIONS
-from flows.facts import CaseFacts, applicable, playbook_for
+from flows.facts import CaseFacts, applicable, playbook_for, storefront
 from flows.playbook import Playbook
 from flows.questions import Questionnaire
 from flows.records import Case, JSONDict, TimelineEntry
@@ -64,14 +64,21 @@ class CaseModel:
 
     @property
     def country(self) -> str:
-        """Whose public holidays are not business days: for now the playbook's storefront."""
-        return self.playbook.country
+        """Whose public holidays are not business days: the storefront's country when a
+        paste or the shop's address said where, else the playbook's."""
+        front = storefront(self.facts)
+        return front.country if front else self.playbook.country
 
     def case_facts(self) -> CaseFacts:
         return CaseFacts(self.facts, self.today, self.playbook)
 
     def gathering(self) -> Questionnaire:
-        return Questionnaire(tuple(applicable(self.case_facts())))
+        """The questions asked one by one: the facts the advice turns on, an optional one
+        being edited from the review, and one a paste gave two readings of."""
+        asking = (self.record.question, *self.record.readings)
+        return Questionnaire(
+            tuple(f for f in applicable(self.case_facts()) if not f.optional or f.id in asking)
+        )
 
     def fact_date(self, fact_id: str) -> date | None:
         value = self.facts.get(fact_id)

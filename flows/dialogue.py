@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flows import machine
+from flows.intents import pressed
 from flows.playbook import RUNGS
 from flows.promises import settle
 from flows.records import Case, JSONDict
@@ -50,6 +51,11 @@ class Dialogue(facts.FactSteps, contact.ContactSteps, ladder.LadderSteps, home.H
         return STEPS[self.state].prompt(self)
 
     def on_text(self, text: str) -> Turn:
+        """Typed text: a button's words press it ("skip", "yes", "phone"), anything else
+        is the state's to read."""
+        offered = [choice for row in self.prompt().choices for choice in row]
+        if (choice := pressed(text, offered)) is not None:
+            return self.on_choice(choice.value)
         on_text = STEPS[self.state].on_text
         if on_text is None:
             # Only the buttons again, not the whole prompt (a script can be long).

@@ -15,6 +15,7 @@ from typing import Any
 from flows import parsers
 from flows.playbook import GENERIC, Playbook, playbook_or_generic, playbooks
 from flows.prompt import Choice, InputKind, Question
+from flows.storefronts import STOREFRONTS, Storefront
 from flows.text import RichText, plain, rich
 
 OUTCOMES = {
@@ -48,6 +49,9 @@ class Fact:
     """What answers it besides its buttons (`CHOICE`: only they do)."""
     long: bool = False
     """Answered in sentences rather than a word or two."""
+    optional: bool = False
+    """Not asked one by one: the advice does not turn on it (the script has a blank for
+    it), so the review offers it instead, and a paste fills it."""
 
     worded_by: Callable[[Playbook], str] | None = None
     """The question in the shop's own terms, where the playbook words it."""
@@ -77,10 +81,24 @@ def _merchant(text: str, facts: CaseFacts) -> dict[str, str]:
     """A shop with a playbook, by its id, name or one of its aliases; else any shop's name."""
     name = parsers.parse_text(text, max_len=60)
     typed = name.casefold().strip(" .!")
+    if front := STOREFRONTS.get(typed.removeprefix("www.")):  # 'amazon.co.uk', 'ebay.de'
+        shop = front.shop if front.shop in playbooks() else GENERIC
+        return {"playbook": shop, "name": front.name, "storefront": front.id}
     for playbook in playbooks().values():
         if playbook.id != GENERIC and typed in playbook.merchant.names():
             return {"playbook": playbook.id, "name": playbook.name}
     return {"playbook": GENERIC, "name": name}
+
+
+def storefront(values: dict[str, Any]) -> Storefront | None:
+    """Where the person bought (amazon.co.uk), when a paste or the shop's address said so."""
+    return STOREFRONTS.get((values.get("merchant") or {}).get("storefront", ""))
+
+
+def _amount(text: str, facts: CaseFacts) -> dict[str, str | None]:
+    """An amount; a bare '$' or none at all is the storefront's currency when it is known."""
+    front = storefront(facts.values)
+    return parsers.parse_money(text, front.currency if front else None).to_json()
 
 
 def choice_parser(options: Callable[[Playbook], dict[str, str]]) -> Callable[[str, CaseFacts], str]:
@@ -188,6 +206,7 @@ FACTS: tuple[Fact, ...] = (
             text, facts.playbook.order_number, facts.playbook.name
         ),
         hint="You'll find it in your order history and in the order confirmation email.",
+        optional=True,
     ),
     Fact(
         "order_date",
@@ -195,6 +214,7 @@ FACTS: tuple[Fact, ...] = (
         "When did you place the order? For example _today_, _3 days ago_, _Nov 2_ or _2026-11-02_.",
         parse=_order_date,
         kind=InputKind.DATE,
+        optional=True,
     ),
     Fact(
         "delivery_date",
@@ -209,13 +229,15 @@ FACTS: tuple[Fact, ...] = (
         "Item",
         "What is the item, in a few words?",
         parse=lambda text, facts: parsers.parse_text(text, max_len=200),
+        optional=True,
     ),
     Fact(
         "amount",
         "Amount paid",
         "How much did you pay? For example _$49.99_ or _49,99 €_.",
-        parse=lambda text, facts: parsers.parse_money(text).to_json(),
+        parse=_amount,
         kind=InputKind.AMOUNT,
+        optional=True,
     ),
     Fact(
         "what_happened",
@@ -223,6 +245,7 @@ FACTS: tuple[Fact, ...] = (
         "In a sentence or two, what happened?",
         parse=lambda text, facts: parsers.parse_text(text),
         long=True,
+        optional=True,
     ),
     Fact(
         "outcome",
@@ -239,6 +262,7 @@ FACTS: tuple[Fact, ...] = (
         parse=choice_parser(_urgency),
         options=_urgency,
         kind=InputKind.CHOICE,
+        optional=True,
     ),
     Fact(
         "earlier_contacts",
@@ -248,15 +272,14 @@ FACTS: tuple[Fact, ...] = (
         parse=_earlier_contacts,
         options=lambda playbook: {"none": "Not yet"},
         long=True,
+        optional=True,
     ),
 )
 FACTS_BY_ID = {fact.id: fact for fact in FACTS}
-ORDER_DETAILS = ("order_number", "order_date", "delivery_date", "item", "amount")
-"""Facts asked one after another that people usually have together (one order page)."""
 
 
 def applicable(facts: CaseFacts) -> list[Fact]:
-    """The facts asked for this case, in order."""
+    """The facts of this case, in order: those asked, and the optional ones the review offers."""
     return [fact for fact in FACTS if fact.applies(facts)]
 
 

@@ -296,9 +296,7 @@ class _Reader:
                 found += [number.upper() for number in candidate.order_number.findall(line.text)]
         if not found and (shop is None or shop.labelled_only):
             for line in self.lines:
-                if _ORDER_LABEL.match(line.lower) and (
-                    labelled := find_order_number(line.text, amazon=False)
-                ):
+                if _ORDER_LABEL.match(line.lower) and (labelled := find_order_number(line.text)):
                     found += labelled.options
         return reading("order_number", found)
 

@@ -96,15 +96,15 @@ class Prompt:
         kind: what answers it besides the buttons (`CHOICE`: only the buttons).
         options: the options in rows, as they are best laid out.
         question: the question being asked, when one is.
-        together: the questions from this one on that people usually have at hand at
-            once (an order's details), for platforms that can take them in one form.
+        paste: a pasted order email or order page is taken here too (it fills every
+            fact it holds), for platforms that need a place to paste it.
     """
 
     step: str
     kind: InputKind = InputKind.CHOICE
     options: Rows = ()
     question: Question | None = None
-    together: tuple[Question, ...] = ()
+    paste: bool = False
 
     def choices(self) -> tuple[Choice, ...]:
         """Every option, skip and back included, in order."""
@@ -123,11 +123,6 @@ class Prompt:
         """Whether the answer is typed (so a platform must offer a way to type)."""
         return self.kind in TYPED_KINDS
 
-    @property
-    def typed_only(self) -> bool:
-        """Typed, with no option but skip and back: a typed "2" is an answer, not a press."""
-        return self.typed and all(c.value in (SKIP_ID, BACK_ID) for c in self.choices())
-
     def to_json(self) -> dict[str, Any]:
         """As stored with a reply waiting to be sent (the outbox)."""
         return {
@@ -135,7 +130,7 @@ class Prompt:
             "kind": str(self.kind),
             "options": [[[c.value, c.label, str(c.style)] for c in row] for row in self.options],
             "question": self.question.to_json() if self.question else None,
-            "together": [question.to_json() for question in self.together],
+            "paste": self.paste,
         }
 
     @classmethod
@@ -149,5 +144,5 @@ class Prompt:
                 for row in stored["options"]
             ),
             Question.from_json(question) if question else None,
-            tuple(Question.from_json(q) for q in stored.get("together", ())),
+            stored.get("paste", False),  # replies stored before it was said
         )

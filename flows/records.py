@@ -161,6 +161,8 @@ class Case:
         log_question: the question of the log being asked.
         rungs_tried: the ladder's rungs the case has been on, in order.
         closed_at: when it was resolved or dropped (the latest time).
+        readings: facts a text allowed more than one reading of, each as the texts to
+            choose from (the question offers them as buttons until one is chosen).
     """
 
     id: str
@@ -178,6 +180,7 @@ class Case:
     timeline: list[TimelineEntry] = field(default_factory=list)
     promises: list[CasePromise] = field(default_factory=list)
     closed_at: datetime | None = None
+    readings: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: JSONDict) -> Case:
@@ -198,6 +201,7 @@ class Case:
             [TimelineEntry.from_json(e) for e in data["timeline"]],
             [CasePromise.from_json(p) for p in data["promises"]],
             datetime.fromisoformat(closed) if closed else None,
+            data["readings"],
         )
 
     def to_json(self) -> JSONDict:
@@ -217,4 +221,5 @@ class Case:
             "timeline": [e.to_json() for e in self.timeline],
             "promises": [p.to_json() for p in self.promises],
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "readings": self.readings,
         }

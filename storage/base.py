@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from storage.keys import PersonKey
 from storage.locks import Leadership, PersonLocks
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the record layout below. A backend that keeps records stores, with each,
 the version it was written in, and upgrades an older one on load (storage/migrations.py);
 it refuses a data folder written by a newer version."""

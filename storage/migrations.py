@@ -71,5 +71,13 @@ def _contacts_say_whom_they_were_with(record: PersonRecord) -> None:
             contact.setdefault("source", None)
 
 
+@migration(3)
+def _readings_kept_per_case(record: PersonRecord) -> None:
+    """Version 4 keeps, per case, the readings of a fact a pasted text gave two of
+    (empty for every case before)."""
+    for case in record.cases.values():
+        case.setdefault("readings", {})
+
+
 if set(MIGRATIONS) != set(range(1, SCHEMA_VERSION)):
     raise RuntimeError(f"no migration path to version {SCHEMA_VERSION}: {sorted(MIGRATIONS)}")

@@ -208,13 +208,31 @@ async def answer(chat: Chat, value: str) -> list[Outbound]:
 
 
 async def answer_until(chat: Chat, story: Story, stop: str | None = None) -> None:
-    """Answer the fact questions from the story until the bot asks `stop` (or none)."""
-    for _ in range(len(FACTS) + 1):
+    """Answer the fact questions from the story until the bot asks `stop` (or none); at
+    the review, add the optional facts the story has, one by one, as a person would."""
+    for _ in range(3 * len(FACTS)):
         fact = current_fact(chat)
-        if fact is None or fact == stop:
+        if fact is not None and fact == stop:
             break
+        if fact is None:
+            optional = next(
+                (
+                    f
+                    for f in OPTIONAL
+                    if getattr(story, f.id) and f"\u2795 {f.label}" in chat.labels()
+                ),
+                None,
+            )
+            if optional is None:
+                break
+            await chat.press(f"\u2795 {optional.label}")
+            continue
         await answer(chat, getattr(story, fact))
     assert current_fact(chat) == stop, chat.last_text()
+
+
+OPTIONAL = tuple(fact for fact in FACTS if fact.optional)
+"""The facts not asked one by one: the review offers them."""
 
 
 async def tell(chat: Chat, story: Story = Story()) -> None:

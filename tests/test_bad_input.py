@@ -28,7 +28,6 @@ BAD_ANSWERS = [
     ("order_number", GENERIC, "x" * 41, "3 to 40 letters or digits"),
     ("order_date", STORY, "the day after the party", "like yesterday, Nov 2 or 2026-11-02"),
     ("order_date", STORY, "tomorrow", "still to come"),
-    ("order_date", STORY, "02/11", "Could you write it like Nov 2 or 2026-11-02?"),
     ("order_date", STORY, "Feb 30", "can't find that day in the calendar"),
     ("order_date", STORY, "2001-05-01", "more than 10 years ago"),
     ("delivery_date", STORY, "soonish", "like yesterday, Nov 2 or 2026-11-02"),
@@ -44,7 +43,7 @@ BAD_ANSWERS = [
     ("what_happened", STORY, "\u200b\u200b\u2060", "Could you tell me in a sentence?"),
     ("what_happened", STORY, "A" * 10_000, "I can keep up to 1,000"),
     ("problem", STORY, "my cat ate it", "Please press one of the buttons: Late or lost package"),
-    ("seller", STORY, "no idea", "Please press one of the buttons: Sold by Amazon"),
+    ("seller", STORY, "maybe", "Please press one of the buttons: Sold by Amazon"),
     ("outcome", STORY, "money", "Please press one of the buttons: A refund, A replacement"),
     ("urgency", STORY, "very", "Please press one of the buttons: Urgent, This week, No rush"),
 ]
@@ -184,7 +183,7 @@ async def test_a_good_answer_after_a_bad_one_is_taken() -> None:
 
     await chat.say(f"Order #{AMAZON_ORDER.replace('-', ' ')}")
 
-    assert current_fact(chat) == "order_date"
+    assert current_fact(chat) is None, "back at the review it was added from"
     await answer_until(chat, STORY)
     assert f"Order number: {AMAZON_ORDER}" in chat.prompt()
 

@@ -149,11 +149,11 @@ async def test_confirming_again_keeps_the_warnings_and_a_changed_date_moves_them
     await confirmed(chat)
     before = await warnings(chat)
 
-    await chat.press("Back")
+    await chat.press("⬅ Back")
     await chat.press("All correct")
     assert await warnings(chat) == before
 
-    await chat.press("Back")
+    await chat.press("⬅ Back")
     await chat.press("Delivery date")
     await chat.say("yesterday")
     await chat.press("All correct")

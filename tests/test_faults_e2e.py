@@ -38,11 +38,11 @@ async def test_an_answer_delivered_again_after_a_sigkill_is_applied_once(
     bot = await BotProcess(fake, data).start()
     story = Story()
     await converse(fake, USER, "/new")
-    for fact in ("merchant", "problem", "seller", "order_number"):
+    for fact in ("merchant", "problem", "seller"):
         await converse(fake, USER, getattr(story, fact))
-    update, _ = await converse(fake, USER, story.order_date)  # saved, then killed
+    update, _ = await converse(fake, USER, story.delivery_date)  # saved, then killed
     await bot.kill()
-    assert (await active_case(data))["question"] == "delivery_date"
+    assert (await active_case(data))["question"] == "outcome"
 
     fake.deliver_again(update)  # never confirmed: Telegram sends it once more
     bot = await BotProcess(fake, data).start()
@@ -51,8 +51,8 @@ async def test_an_answer_delivered_again_after_a_sigkill_is_applied_once(
 
     assert status == 0, logged
     case = await active_case(data)
-    assert case["question"] == "delivery_date"
-    assert "delivery_date" not in case["facts"]
+    assert case["question"] == "outcome"
+    assert "outcome" not in case["facts"]
     assert "delivered again" in logged
 
 

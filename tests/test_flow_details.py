@@ -16,9 +16,9 @@ async def test_back_from_the_review_walks_back_through_the_questions():
     chat = Chat()
     await tell(chat)
     await chat.press("⬅ Back")
-    assert current_fact(chat) == "earlier_contacts"
+    assert current_fact(chat) == "outcome"
     await chat.press("⬅ Back")
-    assert current_fact(chat) == "urgency"
+    assert current_fact(chat) == "delivery_date"
 
 
 async def test_continuing_a_case_paused_at_the_review_shows_the_review():
@@ -30,36 +30,37 @@ async def test_continuing_a_case_paused_at_the_review_shows_the_review():
     assert "Here's your case" in chat.prompt()
 
 
-async def at_the_order_number() -> Chat:
+async def at_the_delivery_date() -> Chat:
     chat = Chat()
     await chat.say("/new")
     await answer(chat, "Amazon")
     await answer(chat, "Late or lost package")
     await answer(chat, "A third-party seller")
+    assert current_fact(chat) == "delivery_date"
     return chat
 
 
 async def test_buttons_above_still_work_when_the_same_question_is_asked_again():
     """After a typo or /status the question repeats; its earlier buttons are not stale."""
-    chat = await at_the_order_number()
+    chat = await at_the_delivery_date()
     skip = chat.button("Don't know / skip")
-    await chat.say("12345")
-    assert "order number" in chat.texts()[0].lower()
+    await chat.say("soonish")
+    assert current_fact(chat) == "delivery_date"
     await chat.say("/status")
     await chat.press_data(skip.data)
-    assert current_fact(chat) == "order_date"
+    assert current_fact(chat) == "outcome"
 
 
 async def test_a_button_of_an_answered_question_stays_stale():
-    chat = await at_the_order_number()
+    chat = await at_the_delivery_date()
     skip = chat.button("Don't know / skip")
     await chat.press_data(skip.data)
-    assert current_fact(chat) == "order_date"
+    assert current_fact(chat) == "outcome"
     assert await chat.press_data(skip.data) == []  # a double tap: answered by the first
     await chat.say("/status")
     await chat.press_data(skip.data)
     assert "earlier step" in chat.texts()[0]
-    assert current_fact(chat) == "order_date"
+    assert current_fact(chat) == "outcome"
 
 
 async def test_skipped_facts_leave_blanks_to_fill_in_the_script():
@@ -177,6 +178,6 @@ async def test_a_button_from_before_forget_does_not_act_afterwards():
 async def test_the_question_count_never_jumps():
     chat = Chat()
     await chat.say("/new")
-    assert "Question 1, about a dozen in all" in chat.prompt()
+    assert "Question 1," in chat.prompt()
     await answer(chat, "Amazon")
-    assert "Question 2 of 12" in chat.prompt()
+    assert "Question 2 of 5" in chat.prompt()

@@ -25,6 +25,7 @@ REVIEW = [Choice("do:confirm", "âœ… All correct"), BACK, Choice("edit:item", "âœ
 SELLERS = [
     Choice("pick:merchant", "Sold by Amazon"),
     Choice("pick:third_party", "A third-party seller"),
+    Choice("pick:third_party_fba", "A seller, shipped by Amazon"),
     SKIP,
     BACK,
 ]
@@ -64,7 +65,7 @@ def test_back_goes_back() -> None:
         ("Refund!", OUTCOMES, "pick:refund"),
         ("store credit", OUTCOMES, "pick:store_credit"),
         ("third party", SELLERS, "pick:third_party"),
-        ("amazon", SELLERS, "pick:merchant"),
+        ("sold by amazon", SELLERS, "pick:merchant"),
         ("item", REVIEW, "edit:item"),
     ],
 )
@@ -80,3 +81,4 @@ def test_nothing_is_pressed_that_is_not_on_offer_or_fits_two() -> None:
     assert value("", OUTCOMES) is None
     two = [Choice("pick:a", "Phone call"), Choice("pick:b", "Phone chat")]
     assert value("phone", two) is None
+    assert value("amazon", SELLERS) is None  # sold by Amazon, or shipped by Amazon?

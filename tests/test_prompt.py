@@ -32,10 +32,18 @@ async def test_each_fact_question_says_its_id_and_kind() -> None:
         assert SKIP_ID in options(chat.replies[-1])
         await answer(chat, getattr(story, prompt.question.id))
     assert kinds["problem"] == InputKind.CHOICE
-    assert kinds["order_number"] == InputKind.TEXT
-    assert kinds["order_date"] == kinds["delivery_date"] == InputKind.DATE
-    assert kinds["amount"] == InputKind.AMOUNT
+    assert kinds["delivery_date"] == InputKind.DATE
     assert asked(chat).step == "review"
+    for label, fact, kind in (
+        ("Order number", "order_number", InputKind.TEXT),
+        ("Ordered on", "order_date", InputKind.DATE),
+        ("Amount paid", "amount", InputKind.AMOUNT),
+    ):
+        await chat.press(label)  # the optional facts, added from the review
+        prompt = asked(chat)
+        assert prompt.question is not None and prompt.question.id == fact
+        assert prompt.kind == kind
+        await chat.press("Don't know / skip")
 
 
 async def test_the_first_question_has_no_back_and_the_second_has() -> None:
@@ -46,23 +54,15 @@ async def test_the_first_question_has_no_back_and_the_second_has() -> None:
     assert asked(chat).back and BACK_ID in options(chat.replies[-1])
 
 
-async def test_typed_only_is_where_a_bare_number_is_an_answer() -> None:
+async def test_a_typed_question_says_its_kind() -> None:
     chat = Chat()
     await chat.say("/new")
-    assert not asked(chat).typed_only, "the shop question has an Amazon button"
     await chat.press("Amazon")
     await chat.press("Damaged")
     await chat.press("Sold by Amazon")
     prompt = asked(chat)
-    assert prompt.question is not None and prompt.question.id == "order_number"
-    assert prompt.typed_only
-    assert [q.id for q in prompt.together] == [
-        "order_number",
-        "order_date",
-        "delivery_date",
-        "item",
-        "amount",
-    ]
+    assert prompt.question is not None and prompt.question.id == "delivery_date"
+    assert prompt.kind == InputKind.DATE and prompt.typed
 
 
 async def test_the_review_confirms_in_green_and_dropping_is_red() -> None:

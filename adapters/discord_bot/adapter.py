@@ -278,20 +278,19 @@ class DiscordAdapter:
             return
         with self._busy():
             kept = self._kept.get(key.user_id, {})
-            form = forms.modal(current.questions(kind), current.skip or skip, kept)
+            assert current.question is not None, "a form opens only for a question asked"
+            form = forms.modal(kind, current.question, current.skip or skip, kept)
             await interaction.response.send_modal(form)
 
     async def form_sent(self, interaction: discord.Interaction, skip: str) -> None:
-        """A submitted form: its fields answer the current question and those after it."""
+        """A submitted form: its field answers the current question (or is a paste)."""
         key = conversation(interaction)
         fields = forms.submitted(cast(dict[str, Any], interaction.data or {}))
         current = await self._current(key, fields[0][0], skip) if fields else None
         if current is None:
             await self._answer(interaction, lambda key: ButtonPress(key, STALE_PRESS))
             return
-        asked = {q.id: q.label for q in (*current.together, *current.questions(forms.ANSWER_KIND))}
-        fields = [(field_id, value) for field_id, value in fields if field_id in asked]
-        await self._respond(interaction, self._fill(key, fields, current.skip or skip, asked))
+        await self._respond(interaction, self._fill(key, fields[0], current.skip or skip))
 
     async def _current(self, key: ConversationKey, fact_id: str, skip: str) -> forms.Asking | None:
         """What is being asked, if a form for `fact_id` still answers it. What this
@@ -303,7 +302,7 @@ class DiscordAdapter:
             asking = forms.from_prompt(await self.engine.offered(key.person, skip), skip)
             if asking.question is not None:
                 self._asking[key.user_id] = asking
-        return asking if asking.fact == fact_id else None
+        return asking if asking.answers(fact_id) else None
 
     async def _answer(
         self, interaction: discord.Interaction, event: Callable[[ConversationKey], Inbound]
@@ -318,14 +317,10 @@ class DiscordAdapter:
         return replies
 
     async def _fill(
-        self,
-        key: ConversationKey,
-        fields: list[tuple[str, str]],
-        skip: str,
-        labels: dict[str, str],
+        self, key: ConversationKey, field: tuple[str, str], skip: str
     ) -> list[Outbound]:
         async with self._people.hold(key.person):
-            filled = await forms.fill(self.engine, key, fields, skip, labels)
+            filled = await forms.fill(self.engine, key, field, skip)
             self._kept[key.user_id] = filled.kept
             self._note(key.user_id, filled.replies)
         return filled.replies

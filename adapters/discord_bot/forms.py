@@ -1,13 +1,13 @@
-"""Typed answers on Discord: the ✍️ Answer button, its modal, and order details at once.
+"""Typed answers on Discord: the ✍️ Answer button, its modal, and a pasted order email.
 
 Without the privileged message-content intent a bot never sees what people type in a
 channel, so every question answered by typing (the prompt's kind says so: text, a date,
-an amount) gets a button that opens a modal (a form) instead. The order details
-(number, dates, item, amount: the prompt's `together`) can also be filled in one modal;
-its fields go to the engine one by one, as if typed in turn, so the parsers and error
-replies are the ones of the step-by-step path, and the first answer it refuses stops
-the run with the rest kept for the next try. Everything is decided from the prompt's
-ids and kinds; its wording is only shown.
+an amount) gets a button that opens a modal (a form) instead. Where the prompt takes a
+paste too (a question about the facts of the case), a second form takes a pasted
+order confirmation email or order page, which goes to the engine as if typed there: it
+fills every fact the text holds. An answer the flow refuses is kept, and filled in when
+the form opens again. Everything is decided from the prompt's ids and kinds; its
+wording is only shown.
 """
 
 from __future__ import annotations
@@ -30,33 +30,34 @@ from bot.events import (
     Question,
     TextMessage,
 )
-from flows.text import RichText, join, rich
 from storage import ConversationKey
 
 ANSWER = "✍️ Answer"
-DETAILS = "🧾 Order details at once"
-ANSWER_KIND, DETAILS_KIND = "a", "g"
+PASTE_BUTTON = "🧾 Paste the order email"
+ANSWER_KIND, PASTE_KIND = "a", "g"
 MODAL_PREFIX = "fs:m:"
+PASTE = "order_text"
+"""The field of the form that takes a pasted order email or order page."""
+PASTE_LIMIT = 4000
+"""Characters Discord lets a form field hold: an order email's facts come well before."""
 
 
 @dataclass(frozen=True, slots=True)
 class Asking:
-    """What a person's latest buttons ask: the question, the ones that may be answered
-    with it, and its skip button's data."""
+    """What a person's latest buttons ask: the question, its skip button's data, and
+    whether it is a question about the facts (where an order email may be pasted)."""
 
     question: Question | None
     skip: str | None
-    together: tuple[Question, ...] = ()
+    pastable: bool = False
 
     @property
     def fact(self) -> str | None:
         return self.question.id if self.question else None
 
-    def questions(self, kind: str) -> tuple[Question, ...]:
-        """The form's questions: this one, or the order details from it on."""
-        if kind == DETAILS_KIND and self.together:
-            return self.together
-        return (self.question,) if self.question else ()
+    def answers(self, field_id: str) -> bool:
+        """Whether a form's field answers what is asked now."""
+        return field_id == self.fact or (field_id == PASTE and self.pastable)
 
 
 NOTHING = Asking(None, None)
@@ -65,7 +66,7 @@ NOTHING = Asking(None, None)
 def from_prompt(prompt: Prompt | None, skip: str | None) -> Asking:
     if prompt is None or prompt.question is None or skip is None:
         return Asking(None, skip)
-    return Asking(prompt.question, skip, prompt.together)
+    return Asking(prompt.question, skip, prompt.paste)
 
 
 def asking(messages: Iterable[Outbound]) -> Asking | None:
@@ -88,33 +89,30 @@ def form_buttons(message: Outbound, kept: Mapping[str, str]) -> list[ButtonSpec]
         return []
     custom = f"{state.fact}:{state.skip}"
     buttons = [ButtonSpec(ANSWER, f"fs:{ANSWER_KIND}:{custom}", ButtonStyle.PRIMARY)]
-    first = state.together[:1] == (state.question,) and len(state.together) > 1
-    if state.together and (first or kept):
-        buttons.append(ButtonSpec(DETAILS, f"fs:{DETAILS_KIND}:{custom}"))
+    if state.pastable:
+        buttons.append(ButtonSpec(PASTE_BUTTON, f"fs:{PASTE_KIND}:{custom}"))
     return buttons
 
 
-def modal(questions: tuple[Question, ...], skip: str, kept: Mapping[str, str]) -> discord.ui.Modal:
-    """The form for one question, or for several (the order details).
-
-    In the single form the answer is required; in the order-details form a blank field
-    means "don't know" (it presses skip), like leaving a question out.
-    """
-    several = len(questions) > 1
-    title = "Order details" if several else questions[0].label
-    form = discord.ui.Modal(title=title[:45], custom_id=f"{MODAL_PREFIX}{skip}", timeout=900)
-    for question in questions:
-        field: discord.ui.TextInput[discord.ui.Modal] = discord.ui.TextInput(
-            custom_id=question.id,
-            style=discord.TextStyle.long if question.long else discord.TextStyle.short,
-            default=kept.get(question.id),
-            required=not several,
-            max_length=MAX_ANSWER,
-        )
-        description = "Leave blank if you don't know." if several else None
-        form.add_item(
-            discord.ui.Label(text=question.label[:45], description=description, component=field)
-        )
+def modal(kind: str, question: Question, skip: str, kept: Mapping[str, str]) -> discord.ui.Modal:
+    """The form for a question, or for a pasted order text (`PASTE_KIND`)."""
+    pasting = kind == PASTE_KIND
+    form = discord.ui.Modal(
+        title=("Order email or page" if pasting else question.label)[:45],
+        custom_id=f"{MODAL_PREFIX}{skip}",
+        timeout=900,
+    )
+    field_id = PASTE if pasting else question.id
+    field: discord.ui.TextInput[discord.ui.Modal] = discord.ui.TextInput(
+        custom_id=field_id,
+        style=discord.TextStyle.long if pasting or question.long else discord.TextStyle.short,
+        default=kept.get(field_id),
+        required=True,
+        max_length=PASTE_LIMIT if pasting else MAX_ANSWER,
+    )
+    description = "The order confirmation, dispatch email or order page." if pasting else None
+    label = "Paste it here" if pasting else question.label[:45]
+    form.add_item(discord.ui.Label(text=label, description=description, component=field))
     return form
 
 
@@ -137,59 +135,20 @@ def submitted(data: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 @dataclass
 class Filled:
-    """What a form run leaves: the replies to show and the answers not yet stored."""
+    """What a form leaves: the replies to show and an answer not stored, kept to retry."""
 
     replies: list[Outbound]
     kept: dict[str, str]
 
 
-async def fill(
-    engine: Engine,
-    key: ConversationKey,
-    fields: list[tuple[str, str]],
-    skip: str,
-    labels: Mapping[str, str],
-) -> Filled:
-    """Give the engine the fields in order; stop where the flow does not ask the next one.
+async def fill(engine: Engine, key: ConversationKey, field: tuple[str, str], skip: str) -> Filled:
+    """Give the engine what the form holds, as typed at the question being asked.
 
-    Each answer is a turn of its own, so what was accepted stays stored even when a later
-    one is refused. Only the last turn's replies are shown (the earlier ones are just the
-    next question), after a line saying what was saved and what is kept for the next try.
+    An answer the flow refuses (it asks the same question again) is kept, so the form
+    opens with it filled in; a paste is never kept (it has done what it could).
     """
-    replies: list[Outbound] = []
-    saved: list[str] = []
-    kept: dict[str, str] = {}
-    for index, (fact_id, value) in enumerate(fields):
-        text = value.strip()
-        replies = await engine.handle(TextMessage(key, text) if text else ButtonPress(key, skip))
-        now = asking(replies) or NOTHING
-        skip = now.skip or skip
-        if now.fact == fact_id:  # asked again: refused (or stale); keep it and the rest
-            kept = {field: typed for field, typed in fields[index:] if typed.strip()}
-            break
-        saved.append(fact_id)
-        upcoming = fields[index + 1][0] if index + 1 < len(fields) else None
-        if upcoming is not None and now.fact != upcoming:  # the flow went elsewhere
-            kept = {field: typed for field, typed in fields[index + 1 :] if typed.strip()}
-            break
-    notes = _notes(saved, kept, labels) if len(fields) > 1 else RichText()
-    return Filled(([Outbound(notes)] if notes else []) + replies, kept)
-
-
-def _notes(saved: list[str], kept: dict[str, str], labels: Mapping[str, str]) -> RichText:
-    parts = []
-    if saved:
-        parts.append(rich("Saved: {facts}.", facts=_labels(saved, labels)))
-    if kept:
-        parts.append(
-            rich(
-                "I kept what you typed for {facts}: it's filled in when you press **{button}**.",
-                facts=_labels(kept, labels),
-                button=DETAILS if len(kept) > 1 else ANSWER,
-            )
-        )
-    return join(parts, " ")
-
-
-def _labels(fact_ids: Iterable[str], labels: Mapping[str, str]) -> str:
-    return ", ".join(labels.get(fact_id, fact_id) for fact_id in fact_ids)
+    field_id, value = field
+    text = value.strip()
+    replies = await engine.handle(TextMessage(key, text) if text else ButtonPress(key, skip))
+    refused = (asking(replies) or NOTHING).fact == field_id and text
+    return Filled(replies, {field_id: text} if refused else {})

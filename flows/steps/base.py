@@ -12,18 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from flows import advice, parsers
+from flows import advice, machine, parsers
+from flows.answers import found_inside, valid
 from flows.case import CaseModel
 from flows.deadlines import deadline_reminders, deadline_summary
 from flows.facts import Fact, display
+from flows.playbook import CHANNELS, SELLER
 from flows.prompt import BACK, SKIP, Choice, InputKind, Prompt
 from flows.records import Case
 from flows.reminders import DEADLINE, ReminderCancel
 from flows.reply import Reply, Rows, Turn, rows
 from flows.text import RichText, join, rich
+from flows.urgency import urgency
 
-ANSWER_VERBS = ("pick", "skip")
-"""Button verbs that answer the current question: `pick:<value>`, `skip`."""
+ANSWER_VERBS = ("pick", "skip", "reading")
+"""Button verbs that answer the current question: `pick:<value>`, `skip`, and
+`reading:<n>`, one of the readings a text allowed."""
 
 
 class Conversation(CaseModel):
@@ -95,6 +99,37 @@ class Conversation(CaseModel):
         if summary:
             self.say(summary)
 
+    def ranked_channels(self) -> list[str]:
+        """The channels for this case, best first (the channel list, and the self-service
+        step's shortcut to a script).
+
+        The shop's own follow the problem's ranking, the phone first when it is urgent
+        (as the person said, or as the problem and the dates say: flows/urgency.py).
+        A third-party seller's message comes first when the seller is to be contacted
+        first, and only it until the seller has been; otherwise after the shop's own.
+        """
+        playbook = self.playbook
+        problem = playbook.problem(self.facts.get("problem") or "")
+        ranked = list(problem.channels if problem else CHANNELS)
+        if urgency(self)[0] == "urgent" and "phone" in ranked:
+            ranked.remove("phone")
+            ranked.insert(0, "phone")
+        if not advice.has_seller(self.facts, playbook):
+            return ranked
+        to_seller = [c.id for c in playbook.channels.values() if c.party == SELLER]
+        if advice.first_party(self.facts, playbook) != SELLER:
+            return ranked + to_seller
+        if advice.seller_contact_day(self.record.contacts, playbook) is None:
+            return to_seller
+        return to_seller + ranked
+
+    def channel_picked(self, channel: str) -> None:
+        """A channel chosen (from the list, or right at the self-service step): its script."""
+        self.record.channel = channel
+        label = self.playbook.channels[channel].label.lower()
+        self.note("channel", f"Chose to contact them by {label}.")
+        machine.fire(self, "pick_channel")
+
     # -- questions: the facts (gathering) and a contact's details (logging) --------------
 
     def store_answer(
@@ -106,30 +141,39 @@ class Conversation(CaseModel):
             return False
         if text is None:
             answers[question.id] = None
+            self.record.readings.pop(question.id, None)
             return True
         try:
             answers[question.id] = question.parse(text, self.case_facts())
         except parsers.ParseError as error:
-            self.say(rich("{message}", message=error.message))
+            # Not a bare answer: perhaps one inside a sentence ("got it on the 3rd").
+            found = found_inside(question, text, self.case_facts())
+            if len(found) == 1:
+                answers[question.id] = found[0][1]
+                return True
+            if len(found) > 1 and answers is self.facts:
+                self.record.readings[question.id] = [reading for reading, _ in found]
+                self.say(rich("I can read that more than one way. Which did you mean?"))
+            else:
+                self.say(rich("{message}", message=error.message))
             return False
+        self.record.readings.pop(question.id, None)
         return True
 
     def picked(self, question: Fact | None, verb: str, arg: str) -> str | None:
         """What a `pick:<value>` press answers (the choice's label), None for `skip`."""
         if verb == "skip" or question is None:
             return None
+        if verb == "reading":
+            options = self.record.readings.get(question.id, [])
+            return options[int(arg)] if arg.isdigit() and int(arg) < len(options) else None
         labels = {c.value: c.label for c in question.choices(self.playbook)}
         return labels.get(arg, arg)
 
     def question_prompt(
-        self,
-        question: Fact | None,
-        answers: dict[str, Any],
-        heading: str,
-        together: tuple[Fact, ...] = (),
+        self, question: Fact | None, answers: dict[str, Any], heading: str
     ) -> Reply:
-        """The question with its options, skip and back; `together` are the questions
-        from it on that a person may answer at once (see `Prompt.together`)."""
+        """The question with its options (the readings a text gave first), skip and back."""
         if question is None:
             return Reply(rich("Something went missing here. Type /status to pick up again."))
         choices = [Choice(f"pick:{c.value}", c.label) for c in question.choices(self.playbook)]
@@ -139,14 +183,22 @@ class Conversation(CaseModel):
         current = answers.get(question.id)
         if current is not None:
             text.append(rich("Currently: {value}", value=display(question, current, self.playbook)))
+        readings = self.record.readings.get(question.id, []) if answers is self.facts else []
+        if readings:
+            text.append(rich("_I found more than one; press the right one, or type it._"))
+            labels = {choice.label for choice in choices}  # a choice's own button is enough
+            offered = [
+                Choice(f"reading:{index}", label)
+                for index, reading in enumerate(readings)
+                if (found := valid(question, [reading], self.case_facts()))
+                and (label := display(question, found[0][1], self.playbook).plain()[:60])
+                not in labels
+            ]
+            choices = offered + choices
         nav = [SKIP, BACK] if question.id != "merchant" or answers else [SKIP]
-        prompt = Prompt(
-            self.state,
-            question.kind,
-            (*rows(choices), tuple(nav)),
-            question.asked(),
-            tuple(q.asked() for q in together),
-        )
+        options = (*rows(choices), tuple(nav))
+        pastable = answers is self.facts  # a fact of the case: an order email fills it
+        prompt = Prompt(self.state, question.kind, options, question.asked(), pastable)
         return Reply(join(text), prompt)
 
 

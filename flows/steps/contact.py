@@ -8,7 +8,7 @@ from datetime import time
 from flows import advice, machine, parsers
 from flows.case import LOG
 from flows.contacts import RESULTS
-from flows.playbook import CHANNELS, SELLER
+from flows.playbook import SELLER
 from flows.promises import record_promises
 from flows.prompt import BACK, ButtonStyle, Choice, InputKind
 from flows.records import Contact
@@ -50,34 +50,9 @@ class ContactSteps(Conversation):
         choices = [Choice(f"channel:{c}", playbook.channels[c].label) for c in ranked]
         return self.ask(join(lines), (*rows(choices, 3), (BACK,)))
 
-    def ranked_channels(self) -> list[str]:
-        """The channels for this case, best first.
-
-        The shop's own follow the problem's ranking, the phone first when it is urgent.
-        A third-party seller's message comes first when the seller is to be contacted
-        first, and only it until the seller has been; otherwise after the shop's own.
-        """
-        playbook = self.playbook
-        problem = playbook.problem(self.facts.get("problem") or "")
-        ranked = list(problem.channels if problem else CHANNELS)
-        if self.facts.get("urgency") == "urgent" and "phone" in ranked:
-            ranked.remove("phone")
-            ranked.insert(0, "phone")
-        if not advice.has_seller(self.facts, playbook):
-            return ranked
-        to_seller = [c.id for c in playbook.channels.values() if c.party == SELLER]
-        if advice.first_party(self.facts, playbook) != SELLER:
-            return ranked + to_seller
-        if advice.seller_contact_day(self.record.contacts, playbook) is None:
-            return to_seller
-        return to_seller + ranked
-
     def channel_chosen(self, verb: str, arg: str) -> None:
         if verb == "channel" and arg in self.playbook.channels:
-            self.record.channel = arg
-            label = self.playbook.channels[arg].label.lower()
-            self.note("channel", f"Chose to contact them by {label}.")
-            machine.fire(self, "pick_channel")
+            self.channel_picked(arg)
 
     # -- preparing ---------------------------------------------------------------------
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 from flows import advice, machine
 from flows.deadlines import return_window_closed
 from flows.earlier import describe, merge_earlier, read_earlier
-from flows.facts import FACTS_BY_ID, ORDER_DETAILS, display
+from flows.facts import FACTS_BY_ID, URGENCY, Fact, applicable, display
 from flows.prompt import BACK, ButtonStyle, Choice, InputKind
 from flows.reply import Reply, rows
-from flows.steps.base import ANSWER_VERBS, Conversation, Step
+from flows.steps.base import ANSWER_VERBS, Step
+from flows.steps.paste import INVITE, PasteSteps
 from flows.text import RichText, join, rich
+from flows.urgency import urgency
 
 
-class FactSteps(Conversation):
+class FactSteps(PasteSteps):
     # -- gathering ---------------------------------------------------------------------
 
     def gathering_prompt(self) -> Reply:
@@ -21,23 +23,23 @@ class FactSteps(Conversation):
         current = self.record.question
         number = next((i for i, q in enumerate(questions, 1) if q.id == current), 1)
         # How many questions depends on the shop (Amazon asks who sold it): no total until then.
-        total = f" of {len(questions)}" if "merchant" in self.facts else ", about a dozen in all"
-        together = tuple(
-            q for q in questions[number - 1 :] if current in ORDER_DETAILS and q.id in ORDER_DETAILS
-        )
-        return self.question_prompt(
-            self.gathering().get(current), self.facts, f"Question {number}{total}", together
-        )
+        total = f" of {len(questions)}" if "merchant" in self.facts else ", only a few in all"
+        heading = "Changing one fact" if self.editing() else f"Question {number}{total}"
+        reply = self.question_prompt(self.gathering().get(current), self.facts, heading)
+        if self.facts or self.record.readings:
+            return reply
+        return Reply(join([reply.text, INVITE]), reply.prompt)
 
     def fact_chosen(self, verb: str, arg: str) -> None:
         if verb in ANSWER_VERBS:
             self.answer_fact(self.picked(self.gathering().get(self.record.question), verb, arg))
 
     def answer_fact(self, text: str | None) -> None:
-        """Store the answer, point at the next question, and let the machine decide
-        whether that was the last (to the review)."""
+        """Store the answer (or every fact of a pasted order text), point at the next
+        question, and let the machine decide whether that was the last (to the review)."""
         question = self.gathering().get(self.record.question)
-        if not self.store_answer(question, self.facts, text):
+        pasted = text is not None and self.take_order_text(text)
+        if not pasted and not self.store_answer(question, self.facts, text):
             return
         upcoming = self.gathering().next_unanswered(self.facts)
         self.record.question = upcoming.id if upcoming else None
@@ -62,22 +64,29 @@ class FactSteps(Conversation):
     # -- review ------------------------------------------------------------------------
 
     def review_prompt(self) -> Reply:
+        """Every fact, the optional ones too (a button adds one that was not asked)."""
         lines = [rich("**Here's your case. Is it all right?**")]
-        for fact in self.gathering().questions:
-            lines.append(
-                rich(
-                    "**{label}:** {value}",
-                    label=fact.label,
-                    value=display(fact, self.facts.get(fact.id), self.playbook),
-                )
-            )
+        edits = []
+        for fact in applicable(self.case_facts()):
+            lines.append(rich("**{label}:** {value}", label=fact.label, value=self.shown(fact)))
+            mark = "\u2795" if fact.optional and fact.id not in self.facts else "✏️"
+            edits.append(Choice(f"edit:{fact.id}", f"{mark} {fact.label}"))
         earlier = read_earlier(self.facts.get("earlier_contacts"), self.today, self.playbook)
         if earlier:
             lines.append(rich("**Earlier contacts I'll put on record:**"))
             lines += [rich("• {c}", c=describe(contact, self.playbook)) for contact in earlier]
-        edits = [Choice(f"edit:{f.id}", f"✏️ {f.label}") for f in self.gathering().questions]
         confirm = Choice("do:confirm", "✅ All correct", ButtonStyle.SUCCESS)
         return self.ask(join(lines), ((confirm, BACK), *rows(edits, 3)), InputKind.CONFIRM)
+
+    def shown(self, fact: Fact) -> RichText:
+        """A fact as the review shows it: an optional one not given, or the urgency the
+        dates point to, are said as such."""
+        if fact.id == "urgency" and not self.facts.get("urgency"):
+            value, _ = urgency(self)
+            return rich("{urgency} _(from the problem and the dates)_", urgency=URGENCY[value])
+        if fact.optional and fact.id not in self.facts:
+            return rich("_not given_")
+        return display(fact, self.facts.get(fact.id), self.playbook)
 
     def review_chosen(self, verb: str, arg: str) -> None:
         """`edit:<fact>` reopens one fact; back then returns to the review."""
@@ -128,6 +137,7 @@ class FactSteps(Conversation):
             *self.not_late_lines(),
             step,
             link,
+            rich("_Or go straight to a script: pick how to contact them._"),
         ]
         asks = [
             Choice(f"edit:{fact_id}", f"✏️ {FACTS_BY_ID[fact_id].label}")
@@ -145,20 +155,31 @@ class FactSteps(Conversation):
             Choice("do:solved", "🎉 That solved it", ButtonStyle.SUCCESS),
             Choice("do:need_help", "Still need help", ButtonStyle.PRIMARY),
         )
-        return self.ask(join(text), (choices, *rows(asks), (BACK,)))
+        channels = [
+            Choice(f"channel:{channel}", self.playbook.channels[channel].label)
+            for channel in self.ranked_channels()
+        ]
+        return self.ask(join(text), (choices, *rows(channels, 3), *rows(asks), (BACK,)))
 
     def self_service_chosen(self, verb: str, arg: str) -> None:
-        """`edit:<fact>` for a fact that decides the advice: answered, then the review."""
+        """`edit:<fact>` for a fact that decides the advice: answered, then the review; a
+        channel picked right here: still needing help, and that channel's script."""
         if verb == "edit" and arg in advice.undecided(self.facts, self.playbook):
             machine.fire(self, "back")
             self.review_chosen(verb, arg)
+        elif (
+            verb == "channel" and arg in self.playbook.channels and machine.fire(self, "need_help")
+        ):
+            self.channel_picked(arg)
 
 
 STEPS: dict[str, Step[FactSteps]] = {
     machine.GATHERING: Step(
         FactSteps.gathering_prompt, FactSteps.answer_fact, FactSteps.fact_chosen
     ),
-    machine.REVIEW: Step(FactSteps.review_prompt, on_choice=FactSteps.review_chosen),
+    machine.REVIEW: Step(
+        FactSteps.review_prompt, FactSteps.pasted_at_review, FactSteps.review_chosen
+    ),
     machine.SELF_SERVICE: Step(
         FactSteps.self_service_prompt, on_choice=FactSteps.self_service_chosen
     ),
