@@ -52,6 +52,7 @@ from telegram.ext import (
 )
 
 from adapters import telegram_html, telegram_replies
+from adapters.telegram_files import ORDER_FILES, order_text
 from adapters.telegram_limits import REPLY, Budget, RepliesFirstRateLimiter
 from bot.config import Setting, Settings
 from bot.engine import Engine
@@ -79,14 +80,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 TYPING_AFTER = 0.4
 """Seconds a turn may take before the person sees "typing…"."""
-MAX_ORDER_FILE = 256 * 1024
-"""Bytes of a .txt or .eml file read: an order email is a few kilobytes."""
-_ORDER_FILES = (
-    filters.Document.FileExtension("txt")
-    | filters.Document.FileExtension("eml")
-    | filters.Document.MimeType("message/rfc822")
-    | filters.Document.TEXT
-)
 SEND_ATTEMPTS = 4
 
 
@@ -180,7 +173,7 @@ class TelegramAdapter:
         )
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         self.app.add_handler(MessageHandler(private & filters.TEXT, self._on_text))
-        self.app.add_handler(MessageHandler(private & _ORDER_FILES, self._on_order_file))
+        self.app.add_handler(MessageHandler(private & ORDER_FILES, self._on_order_file))
         self.app.add_handler(MessageHandler(private & ~filters.TEXT, self._on_other))
         self.app.add_handler(
             MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE, self._on_group)
@@ -302,19 +295,14 @@ class TelegramAdapter:
         await self._turn(message.chat.id, event)
 
     async def _on_order_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A .txt or .eml file (an order email saved or shared from a mail app) is read as
-        if its text had been pasted."""
         message, user = update.effective_message, update.effective_user
         if message is None or message.document is None or user is None:
             return  # the handler's filters let through only documents from a person
-        if (message.document.file_size or 0) > MAX_ORDER_FILE:
+        if (text := await order_text(message.document)) is None:
             await self._send_text(message.chat.id, "That file is too big for me to read.")
             return
-        raw = await (await message.document.get_file()).download_as_bytearray()
-        text = bytes(raw[:MAX_ORDER_FILE]).decode("utf-8", "replace")  # the flow reads MIME
-        await self._turn(
-            message.chat.id, TextMessage(_key(user.id, message.chat.id), text, _message_id(message))
-        )
+        key = _key(user.id, message.chat.id)
+        await self._turn(message.chat.id, TextMessage(key, text, _message_id(message)))
 
     async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
