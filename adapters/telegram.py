@@ -32,7 +32,6 @@ from urllib.parse import urlparse
 from aiohttp import web
 from telegram import (
     BotCommand,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
@@ -51,7 +50,7 @@ from telegram.ext import (
     filters,
 )
 
-from adapters import telegram_html, telegram_replies
+from adapters import telegram_html, telegram_keyboard, telegram_replies
 from adapters.telegram_files import ORDER_FILES, order_text
 from adapters.telegram_limits import REPLY, Budget, RepliesFirstRateLimiter
 from bot.config import Setting, Settings
@@ -65,7 +64,7 @@ from bot.events import (
     TextMessage,
     parse_command,
 )
-from bot.menu import COMMANDS
+from bot.menu import COMMANDS, DESCRIPTION, SHORT_DESCRIPTION
 from storage import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -181,6 +180,8 @@ class TelegramAdapter:
         self.app.add_handler(CallbackQueryHandler(self._on_press))
         self.app.add_error_handler(self._on_error)
         self._told_groups: set[int] = set()
+        self._live: dict[int, int] = {}
+        """Per chat, the message whose keyboard is the open question's (this run's only)."""
         self._stop = asyncio.Event()
         self._running = False
 
@@ -192,6 +193,9 @@ class TelegramAdapter:
             await self.app.bot.set_my_commands(
                 [BotCommand(name, text) for name, text in COMMANDS.items()]
             )
+            # What an empty chat shows ("What can this bot do?") and the profile's line.
+            await self.app.bot.set_my_description(DESCRIPTION)
+            await self.app.bot.set_my_short_description(SHORT_DESCRIPTION)
             await self.app.start()
             runner = (
                 await self._start_webhook() if self.settings.get("TELEGRAM_WEBHOOK_URL") else None
@@ -328,6 +332,8 @@ class TelegramAdapter:
         acknowledging: list[Awaitable[object]] = [query.answer()]
         if query.message is not None and getattr(query.message, "reply_markup", None):
             acknowledging.append(telegram_replies.show_choice(self.app.bot, query))
+            if self._live.get(chat_id) == query.message.message_id:
+                del self._live[chat_id]  # its keyboard goes with that edit
         try:
             with contextlib.suppress(BadRequest):
                 await asyncio.gather(*acknowledging)
@@ -423,17 +429,35 @@ class TelegramAdapter:
             await self._counted(send_file, strict=True)
         chunks = telegram_html.split(message.text)
         for index, chunk in enumerate(chunks):
-            markup = _keyboard(message) if index == len(chunks) - 1 else None
+            markup = telegram_keyboard.keyboard(message) if index == len(chunks) - 1 else None
+            asks = markup is not None and message.prompt is not None
+            if asks:
+                await self._retire_keyboard(chat_id, budget)
             send = functools.partial(self._send_html, chat_id, chunk, markup, budget)
-            await self._counted(send, strict=True)
+            sent = await self._counted(send, strict=True)
+            if asks and sent is not None:
+                self._live[chat_id] = sent.message_id
 
-    async def _counted(self, send: Callable[[], Awaitable[Any]], strict: bool = False) -> None:
-        """`_retrying`, with the engine's observers told whether the message went."""
-        sent = False
+    async def _retire_keyboard(self, chat_id: int, budget: Budget) -> None:
+        """A new question's keyboard makes the last one stale: it goes, so no dead
+        buttons stay in the chat (a question answered by typing kept its own forever).
+        A ping's buttons (no prompt) neither retire nor are retired."""
+        message_id = self._live.pop(chat_id, None)
+        if message_id is not None:
+            with contextlib.suppress(TelegramError):
+                await self.app.bot.edit_message_reply_markup(
+                    chat_id, message_id, reply_markup=None, rate_limit_args=budget
+                )
+
+    async def _counted(self, send: Callable[[], Awaitable[Any]], strict: bool = False) -> Any:
+        """`_retrying`, with the engine's observers told whether the message went; the
+        message sent, None when it did not go."""
+        sent = None
         try:
             sent = await _retrying(send, strict)
         finally:
-            self.engine.observers.reply(PLATFORM, sent=sent)
+            self.engine.observers.reply(PLATFORM, sent=sent is not None)
+        return sent
 
     async def _send_html(
         self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None, budget: Budget
@@ -464,24 +488,13 @@ def _message_id(message: Message) -> EventId:
     return EventId(MESSAGE_STREAM, message.message_id)
 
 
-def _keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
-    if not message.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
-            for row in message.buttons
-        ]
-    )
-
-
 def _file_url(base_url: str) -> str:
     """The file address that goes with a Bot API address (`…/bot` → `…/file/bot`)."""
     root = base_url.rstrip("/").removesuffix("/bot")
     return f"{root}/file/bot"
 
 
-async def _retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) -> bool:
+async def _retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) -> Any:
     """Send, retrying network errors, 5xx and flood waits with backoff.
 
     Flood control (429) is first waited out by the rate limiter (telegram_limits); what still fails is
@@ -489,17 +502,16 @@ async def _retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) ->
     retried. A turn's reply or a reminder ping (`strict`) raises when it cannot go, so
     the scheduler retries it later (backoff over minutes) and records it if it never
     goes; a courtesy note (`strict` false: "I can only read text") is logged and dropped.
-    True when the message went.
+    What Telegram returned (the message sent) when it went, else None.
     """
     for attempt in range(SEND_ATTEMPTS):
         try:
-            await send()
-            return True
+            return await send()
         except (Forbidden, BadRequest) as error:
             log.warning("telegram: message refused: %s", type(error).__name__)
             if strict:
                 raise
-            return False
+            return None
         except (NetworkError, RetryAfter) as error:
             if attempt == SEND_ATTEMPTS - 1:
                 log.warning(
@@ -511,7 +523,7 @@ async def _retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) ->
             await asyncio.sleep(
                 _wait_asked(error) if isinstance(error, RetryAfter) else 0.5 * 2**attempt
             )
-    return False
+    return None
 
 
 def _wait_asked(error: RetryAfter) -> float:

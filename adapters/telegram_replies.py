@@ -19,7 +19,7 @@ from adapters.telegram_limits import REPLY, Budget
 from bot.events import Outbound
 from flows.text import join
 
-CHOSEN_MARK = "\n\n→ "
+CHOSEN_MARK = "\n\n✓ "
 """Between a question and the answer chosen, when the press's edit shows it."""
 
 

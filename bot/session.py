@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -171,13 +172,19 @@ class Session:
     # -- commands ----------------------------------------------------------------------------
 
     def cmd_start(self, args: str) -> None:
-        if self.dialogue() is None:
+        """`/start`, or a deep link's `/start <payload>`: a shop's name (`amazon`,
+        `corner_books`) opens a case about that shop, its first question answered."""
+        shop = " ".join(re.sub(r"[^A-Za-z0-9]+", " ", args).split())[:60]
+        if shop:
+            self.cmd_new("", shop=shop)
+        elif self.dialogue() is None:
             self.welcome()
         else:
             self.say(rich("Welcome back. Let's pick up where we left off."))
             self.show_prompt()
 
-    def cmd_new(self, args: str) -> None:
+    def cmd_new(self, args: str, shop: str | None = None) -> None:
+        """A new case, from its first question (the shop), or answering it with `shop`."""
         open_cases = [c for c in self.record.cases.values() if c["state"] not in CLOSED_STATES]
         if len(open_cases) >= MAX_OPEN_CASES:
             self.say(
@@ -198,7 +205,12 @@ class Session:
                 case_id=case_id,
             )
         )
-        self.absorb(Dialogue(self.record.cases[case_id], self.now).open())
+        dialogue = Dialogue(self.record.cases[case_id], self.now)
+        turn = dialogue.open()
+        if shop:
+            turn.replies.pop()  # the shop question: answered right away
+            turn = dialogue.on_text(shop)
+        self.absorb(turn)
 
     def open_answered(self) -> None:
         """A new case whose first question this very input answers: that question is not

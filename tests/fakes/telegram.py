@@ -57,6 +57,8 @@ CALLBACK_DATA_LIMIT = 64
 CALLBACK_ANSWER_TEXT_LIMIT = 200
 INLINE_BUTTONS_LIMIT = 100
 COMMANDS_LIMIT = 100
+DESCRIPTION_LIMIT = 512
+SHORT_DESCRIPTION_LIMIT = 120
 CALLBACK_ANSWER_WINDOW = 15.0
 """Seconds Telegram keeps a button press answerable."""
 UPLOAD_LIMIT = 50 * 1024 * 1024
@@ -538,6 +540,9 @@ class FakeTelegram:
         self._chats: dict[int, dict[str, Any]] = {}
         self._blocked: set[int] = set()
         self._message_ids: dict[int, itertools.count[int]] = {}
+        self.descriptions: dict[str, str] = {}
+        """setMyDescription by language code ("" for all)."""
+        self.short_descriptions: dict[str, str] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         """Every live message by (chat_id, message_id): the user's and the bot's."""
         self._sent_by_id: dict[tuple[int, int], SentMessage] = {}
@@ -575,6 +580,10 @@ class FakeTelegram:
                 "setMyCommands": self._set_my_commands,
                 "getMyCommands": self._get_my_commands,
                 "deleteMyCommands": self._delete_my_commands,
+                "setMyDescription": self._set_my_description,
+                "getMyDescription": self._get_my_description,
+                "setMyShortDescription": self._set_my_short_description,
+                "getMyShortDescription": self._get_my_short_description,
                 "getFile": self._get_file,
             }.items()
         }
@@ -1651,6 +1660,37 @@ class FakeTelegram:
             self._commands_key(params.get("scope"), params.get("language_code")), None
         )
         return True
+
+    async def _set_my_description(self, params: dict[str, Any], files: dict[str, Upload]) -> bool:
+        """What an empty chat shows under "What can this bot do?" (0-512 characters;
+        empty or absent removes it)."""
+        text = params.get("description") or ""
+        if not isinstance(text, str) or len(text) > DESCRIPTION_LIMIT:
+            raise _bad("BOT_DESCRIPTION_INVALID")
+        self.descriptions[str(params.get("language_code") or "")] = text
+        return True
+
+    async def _get_my_description(
+        self, params: dict[str, Any], files: dict[str, Upload]
+    ) -> dict[str, str]:
+        language = str(params.get("language_code") or "")
+        return {"description": self.descriptions.get(language, "")}
+
+    async def _set_my_short_description(
+        self, params: dict[str, Any], files: dict[str, Upload]
+    ) -> bool:
+        """The bot's profile line and share text (0-120 characters)."""
+        text = params.get("short_description") or ""
+        if not isinstance(text, str) or len(text) > SHORT_DESCRIPTION_LIMIT:
+            raise _bad("BOT_SHORT_DESCRIPTION_INVALID")
+        self.short_descriptions[str(params.get("language_code") or "")] = text
+        return True
+
+    async def _get_my_short_description(
+        self, params: dict[str, Any], files: dict[str, Upload]
+    ) -> dict[str, str]:
+        language = str(params.get("language_code") or "")
+        return {"short_description": self.short_descriptions.get(language, "")}
 
     async def _get_file(self, params: dict[str, Any], files: dict[str, Upload]) -> dict[str, Any]:
         stored = self._files.get(str(params.get("file_id") or ""))

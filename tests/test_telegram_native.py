@@ -1,0 +1,81 @@
+"""Telegram as its users expect it, checked by what a person scrolling back sees: each
+pressed choice stays under its question, only the open question has live buttons, long
+labels are not cut, a turn is one message. Real python-telegram-bot against the fake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from storage import PersonKey
+from tests.fakes.telegram import FakeTelegram
+from tests.test_telegram_adapter import USER, Person, fake, running, tell_the_facts
+
+__all__ = ["fake"]
+
+
+def live_keyboards(fake: FakeTelegram) -> list[int]:
+    return [m.message_id for m in fake.messages_in(USER) if m.buttons]
+
+
+async def test_each_pressed_choice_stays_visible_under_its_question(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    async with running(fake, tmp_path):
+        await tell_the_facts(Person(fake))
+    shown = "\n".join(m.visible_text for m in fake.messages_in(USER))
+    for chosen in ("Amazon", "Damaged or faulty item", "Sold by Amazon", "A refund"):
+        assert f"✓ {chosen}" in shown
+    question = next(m for m in fake.messages_in(USER) if "What went wrong" in m.visible_text)
+    assert question.visible_text.endswith("✓ Damaged or faulty item")
+    assert not question.buttons
+    assert len(question.history) == 1, "text and keyboard changed in one call"
+
+
+async def test_only_the_open_question_keeps_live_buttons(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """Questions answered by typing no longer keep their skip/back keyboards forever."""
+    async with running(fake, tmp_path):
+        person = Person(fake)
+        await tell_the_facts(person)
+        assert live_keyboards(fake) == [fake.last_message(USER).message_id]
+        await person.says("/status", "Here's your case")
+        assert live_keyboards(fake) == [fake.last_message(USER).message_id]
+
+
+async def test_long_labels_share_a_row_with_one_other_at_most(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    async with running(fake, tmp_path):
+        await tell_the_facts(Person(fake))
+    review = fake.last_message(USER)
+    assert len(review.button_labels) >= 12
+    for row in review.buttons:
+        assert len(row) <= 2 or all(len(button["text"]) <= 14 for button in row)
+
+
+async def test_a_turn_is_one_message(fake: FakeTelegram, tmp_path: Path) -> None:
+    async with running(fake, tmp_path):
+        person = Person(fake)
+        before = len(fake.messages_in(USER))
+        await person.says("/new", "Which shop")
+        assert len(fake.messages_in(USER)) == before + 1, "the note, the case and the question"
+
+
+async def test_an_empty_chat_says_what_the_bot_does(fake: FakeTelegram, tmp_path: Path) -> None:
+    async with running(fake, tmp_path):
+        await fake.wait_for(lambda f: f.short_descriptions, what="the short description")
+    assert 100 < len(fake.descriptions[""]) <= 512
+    assert 0 < len(fake.short_descriptions[""]) <= 120
+
+
+async def test_a_deep_link_for_a_shop_opens_a_case_about_it(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """t.me/<bot>?start=amazon arrives as `/start amazon`."""
+    async with running(fake, tmp_path) as adapter:
+        await Person(fake).says("/start amazon", "What went wrong")
+        record = await adapter.engine.store.load(PersonKey("telegram", str(USER)))
+    (case,) = record.cases.values()
+    assert case["facts"]["merchant"]["playbook"] == "amazon"
+    assert case["question"] == "problem"
