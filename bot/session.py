@@ -172,8 +172,7 @@ class Session:
     # -- commands ----------------------------------------------------------------------------
 
     def cmd_start(self, args: str) -> None:
-        """`/start`, or a deep link's `/start <payload>`: a shop's name (`amazon`,
-        `corner_books`) opens a case about that shop, its first question answered."""
+        """`/start`; a deep link's `/start <shop>` opens a case about that shop."""
         shop = " ".join(re.sub(r"[^A-Za-z0-9]+", " ", args).split())[:60]
         if shop:
             self.cmd_new("", shop=shop)
