@@ -439,9 +439,7 @@ class TelegramAdapter:
                 self._live[chat_id] = sent.message_id
 
     async def _retire_keyboard(self, chat_id: int, budget: Budget) -> None:
-        """A new question's keyboard makes the last one stale: it goes, so no dead
-        buttons stay in the chat (a question answered by typing kept its own forever).
-        A ping's buttons (no prompt) neither retire nor are retired."""
+        """A new question's keyboard makes the last one stale: it goes (a ping's stay)."""
         message_id = self._live.pop(chat_id, None)
         if message_id is not None:
             with contextlib.suppress(TelegramError):
@@ -450,8 +448,7 @@ class TelegramAdapter:
                 )
 
     async def _counted(self, send: Callable[[], Awaitable[Any]], strict: bool = False) -> Any:
-        """`_retrying`, with the engine's observers told whether the message went; the
-        message sent, None when it did not go."""
+        """`_retrying` (the message sent, or None), with the observers told if it went."""
         sent = None
         try:
             sent = await _retrying(send, strict)
