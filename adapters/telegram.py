@@ -20,16 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hmac
 import logging
 import re
-import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlparse
 
-from aiohttp import web
 from telegram import (
     BotCommand,
     InlineKeyboardMarkup,
@@ -50,9 +46,10 @@ from telegram.ext import (
     filters,
 )
 
-from adapters import telegram_html, telegram_keyboard, telegram_replies
+from adapters import telegram_html, telegram_keyboard, telegram_replies, telegram_webhook
 from adapters.telegram_files import ORDER_FILES, order_text
 from adapters.telegram_limits import REPLY, Budget, RepliesFirstRateLimiter
+from adapters.telegram_webhook import ALLOWED_UPDATES
 from bot.config import Setting, Settings
 from bot.engine import Engine
 from bot.events import (
@@ -75,8 +72,6 @@ _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 PLATFORM = "telegram"
 MESSAGE_STREAM = "telegram:message"
 """Inbound messages are told apart by their number in the chat (`_message_id`)."""
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ALLOWED_UPDATES = ["message", "callback_query"]
 TYPING_AFTER = 0.4
 """Seconds a turn may take before the person sees "typing…"."""
 SEND_ATTEMPTS = 4
@@ -198,7 +193,9 @@ class TelegramAdapter:
             await self.app.bot.set_my_short_description(SHORT_DESCRIPTION)
             await self.app.start()
             runner = (
-                await self._start_webhook() if self.settings.get("TELEGRAM_WEBHOOK_URL") else None
+                await telegram_webhook.start(self.app, self.settings)
+                if self.settings.get("TELEGRAM_WEBHOOK_URL")
+                else None
             )
             updater = self.app.updater
             assert updater is not None, "the builder makes an updater unless told not to"
@@ -256,34 +253,6 @@ class TelegramAdapter:
         for waiting in (task, stopped):
             waiting.cancel()
         return task.done() and not task.cancelled()
-
-    async def _start_webhook(self) -> web.AppRunner:
-        """An aiohttp endpoint that checks the secret and queues the update for PTB."""
-        url = self.settings.get("TELEGRAM_WEBHOOK_URL")
-        secret = self.settings.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
-
-        async def receive(request: web.Request) -> web.Response:
-            given = request.headers.get(SECRET_HEADER, "")
-            if not hmac.compare_digest(given.encode(), secret.encode()):
-                return web.Response(status=403, text="forbidden")
-            try:
-                update = Update.de_json(await request.json(), self.app.bot)
-            except (ValueError, TypeError, KeyError):
-                return web.Response(status=400, text="not an update")
-            await self.app.update_queue.put(update)
-            return web.Response(text="ok")
-
-        server = web.Application()
-        server.router.add_post(urlparse(url).path or "/", receive)
-        runner = web.AppRunner(server, access_log=None)
-        await runner.setup()
-        listen = self.settings.get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1"
-        port = int(self.settings.get("TELEGRAM_WEBHOOK_PORT") or "8443")
-        await web.TCPSite(runner, listen, port).start()
-        await self.app.bot.set_webhook(
-            url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
-        )
-        return runner
 
     # -- inbound -------------------------------------------------------------------------------
 
