@@ -22,16 +22,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from bot import buttons, inbound
+from bot import buttons, damaged, inbound
 from bot.casefile import status_line
-from bot.events import Inbound, Outbound, Prompt
+from bot.events import Command, Inbound, Outbound, Prompt
 from bot.observe import DUPLICATE, ERROR, FORGOT, OK, Observers, TurnDone, kind_of
 from bot.ratelimit import SLOW_DOWN, RateLimit, Verdict
 from bot.reminders import Deliver, Status, due_index, outbox
 from bot.reminders.outbox import Reply
 from bot.session import Session
 from flows.text import RichText
-from storage import DueEntry, PersonKey, PersonRecord, Store
+from storage import DamagedRecord, DueEntry, PersonKey, PersonRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,9 @@ class Turn:
 
     messages: list[Outbound]
     reply: Reply | None
-    forgotten: bool
+    direct: bool
+    """The messages are kept in no outbox, to be sent as they are: the person was
+    forgotten, or their record could not be read or saved."""
     step: str
     outcome: str
 
@@ -129,10 +131,10 @@ class Engine:
                 await deliver(event.key, refused)
             return
         async with self.sending.hold(event.key.person):
-            messages, reply, forgotten = await self._turn(event, durable=True)
+            messages, reply, direct = await self._turn(event, durable=True)
             if reply is not None:
                 await outbox.send(self, event.key, [reply], deliver, self.clock)
-            elif forgotten:  # the record, outbox and all, is gone: say so once
+            elif direct:  # no record to keep them in (forgotten, damaged): say it once
                 await deliver(event.key, messages)
 
     def _refused(self, event: Inbound) -> list[Outbound] | None:
@@ -174,7 +176,7 @@ class Engine:
         done: Turn | None = None
         try:
             done = await self._run(event, durable)
-            return done.messages, done.reply, done.forgotten
+            return done.messages, done.reply, done.direct
         finally:
             self.observers.turn(
                 TurnDone(
@@ -189,7 +191,11 @@ class Engine:
     async def _run(self, event: Inbound, durable: bool) -> Turn:
         person = event.key.person
         async with self._locks.hold(person):
-            record = await self.store.load(person)
+            record, said = await self._open(event)
+            if record is None:
+                return Turn(said, None, True, "", ERROR)
+            if said:  # started afresh: the welcome follows
+                event = Command(event.key, "start", event_id=event.event_id)
             conversation = record.conversations.get(event.key.chat_id, {})
             if event.event_id is not None and inbound.applied(conversation, event.event_id):
                 log.info("%s event delivered again, left alone", event.key.platform)
@@ -200,7 +206,7 @@ class Engine:
             if event.event_id is not None:
                 inbound.record(record.conversations[event.key.chat_id], event.event_id)
             rows = buttons.stamp(record.profile, result.replies, session.step())
-            outbound = [
+            outbound = said + [
                 Outbound(reply.text, row, prompt=reply.prompt)
                 for reply, row in zip(result.replies, rows, strict=True)
             ]
@@ -218,12 +224,66 @@ class Engine:
                     reply if reply is not None and reply.status == Status.SENDING else None
                 )
                 mine = {DueEntry(sending_now.due, person, sending_now.id)} if sending_now else set()
-                await self.commit(person, record, indexed, quiet=mine)
+                try:
+                    await self.commit(person, record, indexed, quiet=mine)
+                except OSError as error:
+                    log.error(
+                        "nothing of the %s turn of %s was saved (its changes and %d replies): %s: %s",
+                        kind_of(event),
+                        person.digest,
+                        len(outbound),
+                        error.filename or "the store",
+                        error.strerror or type(error).__name__,
+                    )
+                    return Turn([Outbound(damaged.NOT_SAVED)], None, True, "", ERROR)
                 for entry in mine:  # in the turn's transaction: no other instance sends it
                     await self.store.claim_due(entry)
                 reply = sending_now
         outcome = FORGOT if result.forget else OK
         return Turn(outbound, reply, result.forget, session.step(), outcome)
+
+    async def _open(self, event: Inbound) -> tuple[PersonRecord | None, list[Outbound]]:
+        """The person's record for a turn, with anything to say first; or None, with what
+        to say instead. A damaged record is offered a way on (bot/damaged.py); a store
+        that cannot be read says that nothing changed."""
+        person = event.key.person
+        try:
+            return await self.store.load(person), []
+        except DamagedRecord as damage:
+            choice = damaged.chosen(event)
+            if choice == damaged.DELETE_ALL:
+                await self.store.delete(person)
+                for forget in self.on_forget:
+                    forget(person)
+                log.error(
+                    "the damaged record of %s (%s) deleted as they asked",
+                    person.digest,
+                    damage.where,
+                )
+                return None, [Outbound(damaged.DELETED)]
+            if choice == damaged.START_FRESH:
+                where = await self.store.set_aside(person)
+                log.error(
+                    "the damaged record of %s set aside as %s: they start afresh",
+                    person.digest,
+                    where,
+                )
+                return PersonRecord(), [Outbound(damaged.FRESH)]
+            log.error(
+                "the record of %s cannot be read (%s, %s): they are offered to start afresh",
+                person.digest,
+                damage.where,
+                damage.cause,
+            )
+            return None, damaged.offer()
+        except OSError as error:
+            log.error(
+                "the record of %s could not be read from %s: %s",
+                person.digest,
+                error.filename or "the store",
+                error.strerror or type(error).__name__,
+            )
+            return None, [Outbound(damaged.NOT_SAVED)]
 
     async def update(
         self,

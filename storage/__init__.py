@@ -6,7 +6,14 @@
 here knows about chat platforms.
 """
 
-from storage.base import SCHEMA_VERSION, DueEntry, PersonRecord, Store, StoreError
+from storage.base import (
+    SCHEMA_VERSION,
+    DamagedRecord,
+    DueEntry,
+    PersonRecord,
+    Store,
+    StoreError,
+)
 from storage.keys import ConversationKey, PersonKey
 from storage.memory import MemoryStore
 from storage.tinydb_store import TinyDBStore
@@ -14,6 +21,7 @@ from storage.tinydb_store import TinyDBStore
 __all__ = [
     "SCHEMA_VERSION",
     "ConversationKey",
+    "DamagedRecord",
     "DueEntry",
     "MemoryStore",
     "PersonKey",

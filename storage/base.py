@@ -24,6 +24,20 @@ class StoreError(Exception):
     """The store cannot be used as it is (a newer schema, an unreadable folder)."""
 
 
+class DamagedRecord(StoreError):
+    """One person's stored record cannot be read (a corrupt or truncated file).
+
+    Attributes:
+        where: where the record is (a path), for the operator.
+        cause: what reading it raised, by type (never the content).
+    """
+
+    def __init__(self, where: str, cause: str) -> None:
+        super().__init__(f"the record in {where} cannot be read ({cause})")
+        self.where = where
+        self.cause = cause
+
+
 @dataclass
 class PersonRecord:
     """Everything the bot holds on one person, loaded and saved as one unit.
@@ -179,6 +193,12 @@ class Store(ABC):
         """Why the store cannot take a write now, or None when it can (for `/healthz`,
         asked every half minute or so: cheap, and never touching a person's record)."""
         return None
+
+    async def set_aside(self, person: PersonKey) -> str:
+        """Move a damaged record out of the way, kept for the operator, so the person can
+        start afresh; returns where it went. A backend whose records cannot be damaged
+        so (a database) has nothing to set aside."""
+        raise StoreError("this store has no damaged record to set aside")
 
     async def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing open
         """Release whatever the backend holds open."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from storage.base import DueEntry, PersonRecord, Store
+from storage.base import DamagedRecord, DueEntry, PersonRecord, Store
 from storage.keys import PersonKey
 
 
@@ -19,10 +19,19 @@ class MemoryStore(Store):
     def __init__(self) -> None:
         self._records: dict[PersonKey, str] = {}
         self._due: set[DueEntry] = set()
+        self.set_aside_records: dict[PersonKey, str] = {}
+        """Damaged records moved out of the way, for tests to look at."""
 
     async def load(self, person: PersonKey) -> PersonRecord:
         text = self._records.get(person)
-        return PersonRecord.from_json(text) if text else PersonRecord()
+        try:
+            return PersonRecord.from_json(text) if text else PersonRecord()
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise DamagedRecord(f"memory:{person.digest}", type(error).__name__) from error
+
+    async def set_aside(self, person: PersonKey) -> str:
+        self.set_aside_records[person] = self._records.pop(person, "")
+        return f"memory:{person.digest}:damaged"
 
     async def save(self, person: PersonKey, record: PersonRecord) -> None:
         self._records[person] = record.to_json()

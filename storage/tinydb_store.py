@@ -40,7 +40,14 @@ from pathlib import Path
 
 from storage import due_names, tinydb_format
 from storage.atomic import TEMP_SUFFIX, AtomicJSONStorage, fsync_dir, make_dirs, replace_file
-from storage.base import SCHEMA_VERSION, DueEntry, PersonRecord, Store, StoreError
+from storage.base import (
+    SCHEMA_VERSION,
+    DamagedRecord,
+    DueEntry,
+    PersonRecord,
+    Store,
+    StoreError,
+)
 from storage.journal import Journal, frames, segments
 from storage.keys import PersonKey
 
@@ -175,8 +182,23 @@ class TinyDBStore(Store):
                 if person in layer.records:
                     return tinydb_format.decode(layer.records[person] or b"")
         loop = asyncio.get_running_loop()
-        data = await loop.run_in_executor(self._reader, _read_or_empty, self._path(person))
-        return tinydb_format.decode(data)
+        path = self._path(person)
+        data = await loop.run_in_executor(self._reader, _read_or_empty, path)
+        try:
+            return tinydb_format.decode(data)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise DamagedRecord(str(path), type(error).__name__) from error
+
+    async def set_aside(self, person: PersonKey) -> str:
+        """The damaged file, renamed beside itself (`<digest>.json.damaged-<UTC time>`:
+        not a record any more, so nothing reads it again)."""
+        path = self._path(person)
+        aside = path.with_name(
+            f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+        )
+        os.replace(path, aside)
+        fsync_dir(path.parent)
+        return str(aside)
 
     async def save(self, person: PersonKey, record: PersonRecord) -> None:
         await self.commit(person, record)

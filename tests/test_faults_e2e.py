@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import damaged
 from bot.ratelimit import SLOW_DOWN
 from storage import PersonKey, TinyDBStore
 from tests.bot_process import BotProcess, converse
@@ -173,3 +174,28 @@ async def test_a_reply_refused_halfway_sends_only_the_rest_when_it_is_retried(
 
 def documents(fake: FakeTelegram) -> list[str]:
     return [m.document_filename for m in fake.sent if m.chat_id == USER and m.document_filename]
+
+
+async def test_a_corrupt_file_is_said_plainly_and_set_aside_when_starting_fresh(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    bot = await BotProcess(fake, data).start()
+    await converse(fake, USER, "/new")
+    status, _ = await bot.stop()
+    [path] = list((data / "people").rglob("*.json"))
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])  # torn in half
+
+    bot = await BotProcess(fake, data).start()
+    _, offer = await converse(fake, USER, "hello")
+    assert [b["callback_data"] for row in offer.buttons for b in row] == [
+        damaged.START_FRESH,
+        damaged.DELETE_ALL,
+    ]
+    _, welcome = await converse(fake, USER, "Start fresh")
+    status, logged = await bot.stop()
+
+    assert status == 0, logged
+    assert str(path) in logged and PERSON.digest in logged and "ERROR" in logged
+    assert list(path.parent.glob(path.name + ".damaged-*")), "the damaged copy is kept aside"
+    assert welcome.button_labels
