@@ -18,6 +18,7 @@ import pytest
 from aiohttp import ClientSession
 
 from adapters.telegram import TelegramAdapter
+from bot import damaged
 from bot.config import load_settings
 from bot.engine import Engine
 from bot.session import COMMANDS
@@ -420,7 +421,7 @@ async def test_a_failed_turn_is_apologised_for_and_logs_no_content_or_token(fake
             person = Person(fake)
             await person.says("/new", "Which shop")
             store.fail_on = secret
-            await person.says(secret, "something went wrong")
+            await person.says(secret, damaged.NOT_SAVED.plain())  # nothing changed, kindly
             await person.says("Amazon", "What went wrong")
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "OSError" in logged
