@@ -15,6 +15,7 @@ from bot import buttons, casefile, reminders
 from bot.events import Attachment, ButtonPress, Command, Inbound, TextMessage
 from bot.menu import COMMANDS
 from bot.reminders import INDEXED, Reminder, Status
+from bot.reminders.record import parse_reminder
 from flows import parsers
 from flows.case import new_case
 from flows.dialogue import Dialogue, Reply, Turn
@@ -485,26 +486,3 @@ _PING_ACTIONS = {
     "1d": "in 1 day",
 }
 """A ping's buttons: what each puts on the timeline, or when it brings the reminder back."""
-
-
-def parse_reminder(args: str, now: datetime) -> tuple[datetime, str]:
-    """`in 2 days call back` → (due, 'call back'): the longest leading words that read as a time."""
-    words = args.split()[:12]
-    for cut in range(len(words), 0, -1):
-        try:
-            due = parsers.parse_when(" ".join(words[:cut]), now)
-        except parsers.ParseError:
-            continue
-        return due, _note(" ".join(args.split()[cut:])[: parsers.MAX_TEXT])
-    raise parsers.ParseError(
-        "I couldn't tell when to remind you. Try in 2 days, tomorrow 9am, Friday or 2026-12-01 14:00, then what it's about."
-    )
-
-
-def _note(text: str) -> str:
-    """What a reminder is about, tidied like any free text the bot keeps (no control
-    characters or lone surrogates, which the case file could not encode); may be empty."""
-    try:
-        return parsers.parse_text(text)
-    except parsers.ParseError:
-        return ""
