@@ -333,7 +333,7 @@ class Session:
             )
             return
         try:
-            due, note = parse_reminder(args, self.now)
+            due, note = parsers.parse_reminder(args, self.now)
         except parsers.ParseError as error:
             self.say(rich("{message}", message=error.message))
             return

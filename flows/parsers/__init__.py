@@ -6,7 +6,7 @@ what was typed, so they are safe to send as they are on any platform.
 
 One module per kind of input: `orders` (order numbers), `dates` (calendar days), `money`
 (amounts), `free_text`, `times` (lengths of time and moments ahead, wall-clock times) and
-`zones` (time zones), over `common` (the refusal and the folding of look-alike input).
+`zones` (time zones), `reminders` (what `/remind` is given), over `common` (the refusal and the folding of look-alike input).
 Callers import from `flows.parsers`.
 """
 
@@ -15,6 +15,7 @@ from flows.parsers.dates import parse_date
 from flows.parsers.free_text import parse_text
 from flows.parsers.money import Money, parse_money
 from flows.parsers.orders import OrderNumberShape, parse_order_number
+from flows.parsers.reminders import parse_reminder
 from flows.parsers.times import parse_duration, parse_when, wall_time
 from flows.parsers.zones import parse_timezone
 
@@ -27,6 +28,7 @@ __all__ = [
     "parse_duration",
     "parse_money",
     "parse_order_number",
+    "parse_reminder",
     "parse_text",
     "parse_timezone",
     "parse_when",
