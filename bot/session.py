@@ -15,7 +15,6 @@ from bot import buttons, casefile, reminders
 from bot.events import Attachment, ButtonPress, Command, Inbound, TextMessage
 from bot.menu import COMMANDS
 from bot.reminders import INDEXED, Reminder, Status
-from bot.reminders.record import parse_reminder
 from flows import parsers
 from flows.case import new_case
 from flows.dialogue import Dialogue, Reply, Turn

@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.reminders.lifecycle import INDEXED, Status, Step, advance
-from flows import parsers
 from flows.records import TimelineEntry
 from flows.reminders import ReminderCancel, ReminderRequest
 from storage import ConversationKey, DueEntry, PersonKey, PersonRecord
@@ -229,26 +228,3 @@ def finish(record: PersonRecord, reminder: Reminder, now: datetime, how: str) ->
     done = reminder.step(Step.DONE, done_at=now.astimezone(UTC), outcome=how)
     put(record, done)
     note(record, done, now, how)
-
-
-def parse_reminder(args: str, now: datetime) -> tuple[datetime, str]:
-    """`in 2 days call back` → (due, 'call back'): the longest leading words that read as a time."""
-    words = args.split()[:12]
-    for cut in range(len(words), 0, -1):
-        try:
-            due = parsers.parse_when(" ".join(words[:cut]), now)
-        except parsers.ParseError:
-            continue
-        return due, _note(" ".join(args.split()[cut:])[: parsers.MAX_TEXT])
-    raise parsers.ParseError(
-        "I couldn't tell when to remind you. Try in 2 days, tomorrow 9am, Friday or 2026-12-01 14:00, then what it's about."
-    )
-
-
-def _note(text: str) -> str:
-    """What a reminder is about, tidied like any free text the bot keeps (no control
-    characters or lone surrogates, which the case file could not encode); may be empty."""
-    try:
-        return parsers.parse_text(text)
-    except parsers.ParseError:
-        return ""
