@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.adapter import adapters_to_run, available_adapters
 from bot.config import Settings
+from bot.folder import FolderInUse, FolderLock
 from bot.logs import FORMATS, LEVELS
 from flows.playbook import scan
 from flows.schema import SchemaError
@@ -90,9 +91,15 @@ def _data_dir(path: Path) -> list[str]:
             f"FAIRSHAKE_DATA_DIR: cannot write to {str(path)!r} ({os.strerror(error.errno or 0) or error})."
         ]
     try:
+        lock = FolderLock(path)
+    except FolderInUse:
+        return []  # the running bot holds it: opening it here would replay its live journal
+    try:
         TinyDBStore(path)
     except StoreError as error:
         return [f"FAIRSHAKE_DATA_DIR: {error}"]
+    finally:
+        lock.release()
     return []
 
 

@@ -17,6 +17,7 @@ import asyncio
 from pathlib import Path
 
 from bot.config import load_settings
+from bot.folder import FolderLock
 from storage import Store, StoreError, TinyDBStore
 from storage.backends import copy_store
 from storage.postgres import PostgresStore, safe_url, upgrade_database
@@ -62,14 +63,22 @@ async def _upgrade(url: str) -> str:
 async def _import(url: str, data_dir: Path) -> str:
     if not (data_dir / "meta.json").is_file():
         raise StoreError(f"{data_dir} is not a Fair Shake data folder (it has no meta.json)")
-    database = await PostgresStore.open(url)
-    copied = await _copy(TinyDBStore(data_dir), database)
+    lock = FolderLock(data_dir)  # a bot running on the folder would be copied half-written
+    try:
+        database = await PostgresStore.open(url)
+        copied = await _copy(TinyDBStore(data_dir), database)
+    finally:
+        lock.release()
     return f"imported {copied} from {data_dir} into {safe_url(url)}"
 
 
 async def _export(url: str, folder: Path) -> str:
-    database = await PostgresStore.open(url)
-    copied = await _copy(database, TinyDBStore(folder))
+    lock = FolderLock(folder)  # nor may one run on the folder being written
+    try:
+        database = await PostgresStore.open(url)
+        copied = await _copy(database, TinyDBStore(folder))
+    finally:
+        lock.release()
     return f"exported {copied} from {safe_url(url)} into {folder}"
 
 

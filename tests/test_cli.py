@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from storage import PersonKey, TinyDBStore
+from bot.folder import FolderLock
+from storage import PersonKey, PersonRecord, TinyDBStore
 
 TOKEN = "123456789:AAH-abcdefghijklmnopqrstuvwxyz_012345"
 
@@ -41,6 +42,22 @@ def test_check_passes_a_good_configuration(tmp_path):
     assert done.returncode == 0, done.stdout
     assert "configuration OK: would run console" in done.stdout
     assert "no platform token is set" in done.stdout
+
+
+async def test_check_leaves_a_running_bots_folder_alone(tmp_path):
+    """The operator's guide has `fairshake check` run beside the bot: opening the store
+    there would replay the bot's live journal and delete its segments under it."""
+    data = tmp_path / "data"
+    running = FolderLock(data)  # what the running bot holds
+    try:
+        await TinyDBStore(data).save(PersonKey("telegram", "1"), PersonRecord(profile={"n": 1}))
+        journal = sorted(path.name for path in (data / "journal").iterdir())
+        assert journal, "the save waits in the journal, not yet folded"
+        done = fairshake("check", env={"FAIRSHAKE_DATA_DIR": str(data)}, cwd=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert sorted(path.name for path in (data / "journal").iterdir()) == journal
+    finally:
+        running.release()
 
 
 def test_check_reads_the_env_file(tmp_path):
