@@ -74,8 +74,12 @@ def check_url(url: str) -> None:
         )
     try:
         parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError as error:
-        raise StoreError(f"the database URL cannot be read: {error}") from None
+    except psycopg.ProgrammingError:
+        # Not psycopg's message: it quotes the part it could not read, the password too.
+        raise StoreError(
+            "the database URL cannot be read (postgresql://USER:PASSWORD@HOST:PORT/DB; "
+            "percent-encode a space, @, : or / in the password)"
+        ) from None
     if not parts.get("dbname"):
         raise StoreError("the database URL names no database (postgresql://USER@HOST/DB)")
 

@@ -94,8 +94,10 @@ def test_check_reaches_the_database(database_url: str, tmp_path: Path) -> None:
         ("mysql://bot@localhost/fairshake", "postgresql://"),
         ("postgresql://bot:s3cret-pw@/fairshake?host=/nonexistent", "cannot reach"),
         ("postgresql://bot@localhost:5432", "names no database"),
+        ("postgresql://bot:s3cret-pw x@localhost/fairshake", "cannot be read"),
+        ("postgresql://bot:s3cret-pw@[::1/fairshake", "cannot be read"),
     ],
-    ids=["not postgresql", "unreachable", "no database"],
+    ids=["not postgresql", "unreachable", "no database", "a space", "a torn host"],
 )
 def test_check_says_what_is_wrong_with_the_url(url: str, says: str, tmp_path: Path) -> None:
     done = fairshake("check", env={"FAIRSHAKE_DATABASE_URL": url}, cwd=tmp_path)
