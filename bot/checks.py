@@ -94,12 +94,11 @@ def _data_dir(path: Path) -> list[str]:
         lock = FolderLock(path)
     except FolderInUse:
         return []  # the running bot holds it: opening it here would replay its live journal
-    try:
-        TinyDBStore(path)
-    except StoreError as error:
-        return [f"FAIRSHAKE_DATA_DIR: {error}"]
-    finally:
-        lock.release()
+    with lock:
+        try:
+            TinyDBStore(path)
+        except StoreError as error:
+            return [f"FAIRSHAKE_DATA_DIR: {error}"]
     return []
 
 

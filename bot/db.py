@@ -63,22 +63,16 @@ async def _upgrade(url: str) -> str:
 async def _import(url: str, data_dir: Path) -> str:
     if not (data_dir / "meta.json").is_file():
         raise StoreError(f"{data_dir} is not a Fair Shake data folder (it has no meta.json)")
-    lock = FolderLock(data_dir)  # a bot running on the folder would be copied half-written
-    try:
+    with FolderLock(data_dir):  # a bot running on the folder would be copied half-written
         database = await PostgresStore.open(url)
         copied = await _copy(TinyDBStore(data_dir), database)
-    finally:
-        lock.release()
     return f"imported {copied} from {data_dir} into {safe_url(url)}"
 
 
 async def _export(url: str, folder: Path) -> str:
-    lock = FolderLock(folder)  # nor may one run on the folder being written
-    try:
+    with FolderLock(folder):  # nor may one run on the folder being written
         database = await PostgresStore.open(url)
         copied = await _copy(database, TinyDBStore(folder))
-    finally:
-        lock.release()
     return f"exported {copied} from {safe_url(url)} into {folder}"
 
 

@@ -47,6 +47,12 @@ class FolderLock:
                 "process; stop it first, or give this one its own FAIRSHAKE_DATA_DIR"
             ) from None
 
+    def __enter__(self) -> FolderLock:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
     def release(self) -> None:
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
