@@ -46,6 +46,10 @@ def _core(settings: Settings) -> list[str]:
         found.append(
             f"FAIRSHAKE_LOG_FORMAT: {settings.log_format!r} is not one of {', '.join(FORMATS)}."
         )
+    if settings.log_secret and len(settings.log_secret) < 16:
+        found.append(
+            "FAIRSHAKE_LOG_SECRET is too short to key anything: 16 characters or more (empty: one kept in the store)."
+        )
     port = settings.http_port
     if port and not (port.isdigit() and 0 <= int(port) < 65536):
         found.append(

@@ -59,6 +59,12 @@ SETTINGS = (
         "Log lines as `text`, or `json` for one JSON object per line.",
     ),
     Setting(
+        "FAIRSHAKE_LOG_SECRET",
+        "",
+        "Key of the digests that name people in logs (16 characters or more, the same for"
+        " every instance); empty means one made once and kept in the store.",
+    ),
+    Setting(
         "FAIRSHAKE_HTTP_PORT",
         "",
         "Port for `/healthz`, `/readyz` and `/metrics` (Prometheus); empty means no HTTP server.",
@@ -85,6 +91,8 @@ class Settings:
     """Events per person per minute; 0 means no limit."""
     log_level: str
     log_format: str
+    log_secret: str
+    """Empty: the store's own (`Store.log_secret`)."""
     http_port: str
     """Empty: no HTTP server. Checked by `fairshake check` (bot/checks.py)."""
     http_listen: str
@@ -130,6 +138,7 @@ def load_settings(
         rate_limit=int(rate) if (rate := value("FAIRSHAKE_RATE_LIMIT")).isdigit() else -1,
         log_level=value("FAIRSHAKE_LOG_LEVEL").upper(),
         log_format=value("FAIRSHAKE_LOG_FORMAT").lower(),
+        log_secret=value("FAIRSHAKE_LOG_SECRET"),
         http_port=value("FAIRSHAKE_HTTP_PORT"),
         http_listen=value("FAIRSHAKE_HTTP_LISTEN"),
         values=values,

@@ -3,8 +3,8 @@
 Nothing logged at INFO carries a token or case content. A turn's line says where it
 came from and how it went (platform, kind of event, the step it left the person at,
 latency, outcome), a ping's line the same for a reminder; never what anyone wrote.
-People appear as their digest (`PersonKey.digest`, the name of their file in the data
-folder), so the lines of one person can be followed without the log saying who it is.
+People appear as their digest (`PersonKey.digest`, keyed with the installation's
+secret), so the lines of one person can be followed without the log saying who it is.
 httpx (which would log URLs holding the Telegram token) and transitions (which
 narrates every state change) are kept at WARNING.
 

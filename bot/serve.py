@@ -22,6 +22,7 @@ from bot.reminders import Scheduler
 from flows.playbook import use_playbooks_dir
 from storage import StoreError
 from storage.backends import open_store
+from storage.keys import use_log_secret
 
 log = logging.getLogger("fairshake")
 
@@ -52,6 +53,7 @@ async def _serve(settings: Settings) -> None:
     store = await open_store(
         settings.database_url, settings.data_dir, float(settings.claim_seconds)
     )
+    use_log_secret(settings.log_secret.encode() or await store.log_secret())
     # The terminal chat is one person at the keyboard (the operator): no limit there.
     rate_limit = 0 if _terminal_only(settings) else settings.rate_limit
     engine = Engine(store, default_timezone=settings.timezone, rate_limit=rate_limit)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,18 @@ def make_dirs(folder: Path) -> None:
     for new in reversed(missing):
         new.mkdir(exist_ok=True)
         fsync_dir(new.parent)
+
+
+def read_or_make_secret(path: Path, size: int) -> bytes:
+    """The secret kept in `path` (hex), made there (0600, durably) on first use.
+
+    Raises:
+        ValueError: the file holds something other than a secret.
+    """
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        secret = secrets.token_bytes(size)
+        replace_file(path, secret.hex().encode())
+        fsync_dir(path.parent)
+        return secret

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from storage.keys import PersonKey
+from storage.keys import LOG_SECRET_BYTES, PersonKey
 from storage.locks import Leadership, PersonLocks
 
 SCHEMA_VERSION = 4
@@ -193,6 +194,17 @@ class Store(ABC):
         """Why the store cannot take a write now, or None when it can (for `/healthz`,
         asked every half minute or so: cheap, and never touching a person's record)."""
         return None
+
+    async def log_secret(self) -> bytes:
+        """The installation's secret that keys the digests naming people in logs
+        (`storage.keys.use_log_secret`): made once and kept with the data, so every
+        instance sharing the store, and every restart, names a person alike. A store
+        that keeps nothing makes one for its own life."""
+        if self._log_secret is None:
+            self._log_secret = secrets.token_bytes(LOG_SECRET_BYTES)
+        return self._log_secret
+
+    _log_secret: bytes | None = None
 
     async def set_aside(self, person: PersonKey) -> str:
         """Move a damaged record out of the way, kept for the operator, so the person can

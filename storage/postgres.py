@@ -30,7 +30,7 @@ from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from storage.base import SCHEMA_VERSION, DueEntry, PersonRecord, Store, StoreError
-from storage.keys import PersonKey
+from storage.keys import LOG_SECRET_BYTES, PersonKey
 from storage.locks import Leadership, PersonLocks
 from storage.migrations import upgrade as upgrade_record
 from storage.postgres_schema import Migration, check_current, upgrade
@@ -268,6 +268,21 @@ class PostgresStore(Store):
         if row is not None and row[0]:
             return "the database is a read-only standby"
         return None
+
+    async def log_secret(self) -> bytes:
+        """Made by the first instance to ask, in the database, for every instance."""
+        if self._log_secret is None:
+            async with self._connection() as conn:
+                await conn.execute(
+                    "INSERT INTO installation (name, value) VALUES ('log_secret', %s)"
+                    " ON CONFLICT (name) DO NOTHING",
+                    (secrets.token_hex(LOG_SECRET_BYTES),),
+                )
+                value = await _scalar(
+                    conn, "SELECT value FROM installation WHERE name = 'log_secret'", ()
+                )
+            self._log_secret = bytes.fromhex(str(value))
+        return self._log_secret
 
     async def load(self, person: PersonKey) -> PersonRecord:
         async with self._connection() as conn:

@@ -16,6 +16,8 @@ Tables:
   deliver one claims it for a while (`claimed_by`, `claimed_until`, on the database's
   clock), so no other instance delivers it meanwhile; one that dies holding a claim
   leaves the entry to another once the claim runs out.
+- `installation`: values the whole installation shares, by name: `log_secret`, the key
+  of the digests that name people in every instance's logs.
 """
 
 from __future__ import annotations
@@ -63,6 +65,16 @@ MIGRATIONS = (
         "claims on due entries",
         """
         ALTER TABLE due ADD COLUMN claimed_by text, ADD COLUMN claimed_until timestamptz;
+        """,
+    ),
+    Migration(
+        3,
+        "values the installation shares",
+        """
+        CREATE TABLE installation (
+            name text PRIMARY KEY,
+            value text NOT NULL
+        );
         """,
     ),
 )

@@ -6,6 +6,7 @@ Layout::
     <data>/people/<platform>/<shard>/<digest>.json    one person's TinyDB database
     <data>/due/<shard>/<due>.<platform>.<user>.<reminder>.due   one empty file per entry
     <data>/journal/<n>.log                            changes not yet folded into the above
+    <data>/log-secret                                 the key of the digests in logs
 
 `digest` is the first 32 hex digits of sha256("<platform>:<user_id>") and `shard` its
 first two, so a folder never holds more than a small share of everyone and the cost of
@@ -39,7 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storage import due_names, tinydb_format
-from storage.atomic import TEMP_SUFFIX, AtomicJSONStorage, fsync_dir, make_dirs, replace_file
+from storage.atomic import (
+    TEMP_SUFFIX,
+    AtomicJSONStorage,
+    fsync_dir,
+    make_dirs,
+    read_or_make_secret,
+    replace_file,
+)
 from storage.base import (
     SCHEMA_VERSION,
     DamagedRecord,
@@ -49,7 +57,7 @@ from storage.base import (
     StoreError,
 )
 from storage.journal import Journal, frames, segments
-from storage.keys import PersonKey
+from storage.keys import LOG_SECRET_BYTES, PersonKey
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +172,7 @@ class TinyDBStore(Store):
     def _digest(person: PersonKey) -> str:
         if not due_names.PLATFORM.fullmatch(person.platform):
             raise ValueError(f"platform {person.platform!r} is not a plain name")
-        return person.digest
+        return person.file_digest
 
     def _path(self, person: PersonKey) -> Path:
         digest = self._digest(person)
@@ -188,6 +196,13 @@ class TinyDBStore(Store):
             return tinydb_format.decode(data)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise DamagedRecord(str(path), type(error).__name__) from error
+
+    async def log_secret(self) -> bytes:
+        path = self.data_dir / "log-secret"
+        try:
+            return read_or_make_secret(path, LOG_SECRET_BYTES)
+        except (ValueError, UnicodeDecodeError):
+            raise StoreError(f"{path} holds no secret: delete it and a new one is made") from None
 
     async def set_aside(self, person: PersonKey) -> str:
         """The damaged file, renamed beside itself (`<digest>.json.damaged-<UTC time>`:
