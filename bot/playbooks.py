@@ -14,7 +14,7 @@ from flows.schema import SchemaError
 
 
 def playbooks(settings: Settings) -> int:
-    """One line per playbook: id, name, storefront country, rules, the oldest check."""
+    """One line per playbook: id, name, storefronts, rules, the oldest check, its file."""
     try:
         found = scan(settings.playbooks_dir)
     except SchemaError as error:
@@ -26,7 +26,7 @@ def playbooks(settings: Settings) -> int:
             (
                 playbook.id,
                 playbook.name,
-                playbook.country,
+                ", ".join(playbook.storefronts) or "any",
                 str(len(playbook.rules)),
                 playbook.oldest_check.isoformat(),
                 playbook.file,

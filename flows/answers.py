@@ -20,7 +20,7 @@ from typing import Any
 from flows import parsers
 from flows.facts import CaseFacts, Fact, storefront
 from flows.parsers.orders import OrderNumberShape
-from flows.storefronts import SHOPS
+from flows.storefronts import numbered_in
 
 MAX_OPTIONS = 4
 """More readings than this are not offered as buttons: the person is asked again instead."""
@@ -91,9 +91,10 @@ def find_order_number(text: str, shape: OrderNumberShape | None = None) -> Readi
             for match in inside.finditer(words)
         ]
         return reading("order_number", found)
-    for shop in SHOPS:
-        if not shop.labelled_only and (shaped := shop.order_number.findall(words)):
-            return reading("order_number", [number.upper() for number in shaped])
+    for shop in numbered_in(words):
+        if shop.order_number:
+            shaped = shop.order_number.in_text().finditer(words)
+            return reading("order_number", [number[0].upper() for number in shaped])
     labelled = [a or b for a, b in _LABEL.findall(words) if any(c.isdigit() for c in a or b)]
     if labelled:
         return reading("order_number", [number.upper() for number in labelled])

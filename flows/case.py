@@ -69,6 +69,12 @@ class CaseModel:
         front = storefront(self.facts)
         return front.country if front else self.playbook.country
 
+    def linked(self, text: str) -> str:
+        """A playbook text with its `{contact}`-style links to the pages of the storefront
+        the person bought on (amazon.de's for an order there)."""
+        front = storefront(self.facts)
+        return self.playbook.linked(text, front.id if front else "")
+
     def case_facts(self) -> CaseFacts:
         return CaseFacts(self.facts, self.today, self.playbook)
 

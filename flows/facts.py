@@ -13,9 +13,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from flows import parsers
-from flows.playbook import GENERIC, Playbook, playbook_or_generic, playbooks
+from flows.playbook import GENERIC, Playbook, Storefront, playbook_or_generic, playbooks
 from flows.prompt import Choice, InputKind, Question
-from flows.storefronts import STOREFRONTS, Storefront
+from flows.storefronts import storefronts
 from flows.text import RichText, plain, rich
 
 OUTCOMES = {
@@ -81,9 +81,8 @@ def _merchant(text: str, facts: CaseFacts) -> dict[str, str]:
     """A shop with a playbook, by its id, name or one of its aliases; else any shop's name."""
     name = parsers.parse_text(text, max_len=60)
     typed = name.casefold().strip(" .!")
-    if front := STOREFRONTS.get(typed.removeprefix("www.")):  # 'amazon.co.uk', 'ebay.de'
-        shop = front.shop if front.shop in playbooks() else GENERIC
-        return {"playbook": shop, "name": front.name, "storefront": front.id}
+    if front := storefronts().get(typed.removeprefix("www.")):  # 'amazon.co.uk', 'ebay.de'
+        return {"playbook": front.shop, "name": front.name, "storefront": front.id}
     for playbook in playbooks().values():
         if playbook.id != GENERIC and typed in playbook.merchant.names():
             return {"playbook": playbook.id, "name": playbook.name}
@@ -92,7 +91,7 @@ def _merchant(text: str, facts: CaseFacts) -> dict[str, str]:
 
 def storefront(values: dict[str, Any]) -> Storefront | None:
     """Where the person bought (amazon.co.uk), when a paste or the shop's address said so."""
-    return STOREFRONTS.get((values.get("merchant") or {}).get("storefront", ""))
+    return storefronts().get((values.get("merchant") or {}).get("storefront", ""))
 
 
 def _amount(text: str, facts: CaseFacts) -> dict[str, str | None]:

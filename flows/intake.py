@@ -21,8 +21,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 from flows.answers import Reading, amounts_in, find_order_number, reading
-from flows.playbook import GENERIC, playbooks
-from flows.storefronts import SHOPS, SHOPS_BY_ID, SITE, Shop, Storefront, by_currency, site
+from flows.playbook import Playbook, Storefront, playbooks
+from flows.storefronts import by_currency, fulfilled_by, named_in, numbered_in, sites
 from flows.written_dates import dates_in, english
 
 CONFIRMATION = "confirmation"
@@ -161,9 +161,6 @@ _SOLD_BY = re.compile(
     r"^(?:sold and shipped by|sold by|seller|verkauf und versand durch|verkauf durch|"
     r"verkauft von|verkäufer)[:\s]+(?P<name>.+)$"
 )
-_FULFILLED = re.compile(
-    r"\b(?:fulfilled by|ships from|shipped by|versand durch) ?:? ?(?:amazon|walmart)\b"
-)
 _ITEM_LABEL = re.compile(r"^(?:item|artikel|product|produkt) ?: ?(?P<name>.+)$")
 _ITEM_NEXT = re.compile(
     r"^(?:sold and shipped by|sold by|seller|verkauf|verkauft|quantity|qty|menge|condition|"
@@ -243,22 +240,21 @@ class _Reader:
     def shop(self) -> Reading | None:
         """The shop and storefront, from the sites named, else the shop's name; a text that
         names two shops equally gives both."""
-        sites = [front for m in SITE.finditer(self.folded) if (front := site(m))]
-        shops = list(dict.fromkeys(front.shop for front in sites))
+        named = sites(self.folded)
+        shops = list(dict.fromkeys(front.shop for front in named))
+        text = "\n".join(line.text for line in self.lines)
         if not shops:
-            text = "\n".join(line.text for line in self.lines)
-            shops = [shop.id for shop in SHOPS if shop.names.search(text)]
+            shops = [shop.id for shop in named_in(text)]
         if not shops:  # an order number in one shop's own shape says whose it is
-            text = "\n".join(line.text for line in self.lines)
-            shops = [s.id for s in SHOPS if not s.labelled_only and s.order_number.search(text)]
+            shops = [shop.id for shop in numbered_in(text)]
         if len(shops) != 1:
             return reading("shop", shops) if len(shops) > 1 else None
-        shop = SHOPS_BY_ID[shops[0]]
-        fronts = list(dict.fromkeys(front for front in sites if front.shop == shop.id))
+        shop = playbooks()[shops[0]]
+        fronts = list(dict.fromkeys(front for front in named if front.shop == shop.id))
         self.storefront = self._storefront(shop, fronts)
         return Reading("shop", (shop.id,))
 
-    def _storefront(self, shop: Shop, named: list[Storefront]) -> Storefront | None:
+    def _storefront(self, shop: Playbook, named: list[Storefront]) -> Storefront | None:
         """Which of the shop's storefronts: the one named, else the one of the currency."""
         currencies = {money.currency for money in amounts_in(self.folded)} - {None}
         if len(named) > 1:
@@ -272,12 +268,12 @@ class _Reader:
         if _GERMAN_TEXT.search(self.folded) and (front := by_currency(shop, "EUR")):
             return front
         if len(shop.storefronts) == 1:
-            return shop.storefronts[0]
+            return shop.storefront()
         return None
 
-    def merchant(self, shop_id: str) -> dict[str, str]:
-        shop = SHOPS_BY_ID[shop_id]
-        return {"playbook": shop.id if shop.id in playbooks() else GENERIC, "name": shop.name}
+    @staticmethod
+    def merchant(shop_id: str) -> dict[str, str]:
+        return {"playbook": shop_id, "name": playbooks()[shop_id].name}
 
     # -- each fact ---------------------------------------------------------------------------
 
@@ -286,15 +282,18 @@ class _Reader:
         head = self.subject.casefold() or "\n".join(line.folded for line in self.lines[:4])
         return next((kind for kind, words in _KINDS if words.search(head)), UNKNOWN)
 
-    def order_number(self, shop: Shop | None) -> Reading | None:
-        shops = (shop,) if shop else tuple(s for s in SHOPS if not s.labelled_only)
+    def order_number(self, shop: Playbook | None) -> Reading | None:
+        shapes = [shop.order_number] if shop and shop.order_number else []
+        if shop is None:
+            shapes = [s.order_number for s in numbered_in(self.folded) if s.order_number]
         found: list[str] = []
         for line in self.lines:
-            for candidate in shops:
-                if candidate.labelled_only and not re.search(r"order|#|bestell", line.folded):
+            for shape in shapes:
+                if shape.labelled_only and not re.search(r"order|#|bestell", line.folded):
                     continue
-                found += [number.upper() for number in candidate.order_number.findall(line.text)]
-        if not found and (shop is None or shop.labelled_only):
+                found += [number[0].upper() for number in shape.in_text().finditer(line.text)]
+        labelled_only = shop is None or shop.order_number is None or shop.order_number.labelled_only
+        if not found and labelled_only:
             for line in self.lines:
                 if _ORDER_LABEL.match(line.lower) and (labelled := find_order_number(line.text)):
                     found += labelled.options
@@ -398,14 +397,14 @@ class _Reader:
                 name = _seller_name(line.text[found.start("name") :])
                 if not name:
                     continue
-                own = any(shop.names.search(name) for shop in SHOPS)
+                own = bool(named_in(name))
                 roles.append("merchant" if own else "third_party")
                 if not own:
                     names.append(name)
         readings = [reading("seller", roles)]
         if set(roles) == {"third_party"}:
             readings.append(reading("seller_name", names))
-        if _FULFILLED.search(self.folded) and "third_party" in roles:
+        if fulfilled_by(self.folded) and "third_party" in roles:
             readings.append(Reading("fulfilled_by", ("merchant",)))
         return [found for found in readings if found is not None]
 
@@ -430,7 +429,7 @@ def read_order_text(text: str, today: date) -> OrderText:
     reader = _Reader(text, today)
     readings: list[Reading | None] = []
     shop = reader.shop()
-    known = SHOPS_BY_ID[shop.value] if shop and shop.certain else None
+    known = playbooks()[shop.value] if shop and shop.certain else None
     if shop:
         readings.append(
             Reading("merchant", tuple(reader.merchant(shop_id) for shop_id in shop.options))

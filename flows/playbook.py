@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+import types
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -164,6 +166,45 @@ class Guarantee:
     rules: GuaranteeRules
 
 
+LINKS = ("site", "help", "contact")
+"""What a channel's `how` or a problem's self-service link may name as `{site}`, `{help}`
+or `{contact}`: filled from the storefront the person bought on (amazon.co.uk's pages for
+an order there), else the playbook's first."""
+_LINK = re.compile(r"\{(\w*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Storefront:
+    """One shop's site in one country: where the person bought (amazon.co.uk, not just
+    Amazon). It decides the currency a bare '$' or '€' means, how amounts are written, the
+    help pages linked and, with its country, which country's rules apply."""
+
+    id: str
+    """Its address without 'www.' (amazon.co.uk), as a link or a sender names it."""
+    country: str
+    """ISO 3166 code of its country."""
+    currency: str
+    """ISO 4217 code of what it charges in."""
+    locale: str
+    """How amounts are written there, as a CLDR locale (en_GB, de_DE)."""
+    checked: date
+    """When its links were last checked."""
+    help: str = ""
+    """Its customer help pages."""
+    contact: str = ""
+    """Its contact page, where chat, a call or an email is asked for."""
+    unconfirmed: str = ""
+    """Empty when its links were found among stored public pages on `checked`; else which
+    could not be, and where they come from."""
+    shop: str = field(default="", compare=False, metadata={"derived": True})
+    """The playbook's id (filled in by the loader)."""
+    name: str = field(default="", compare=False, metadata={"derived": True})
+    """The shop's name (filled in by the loader)."""
+
+    def link(self, name: str) -> str:
+        return self.id if name == "site" else str(getattr(self, name))
+
+
 @dataclass(frozen=True, slots=True)
 class Merchant:
     """Who the playbook is for."""
@@ -178,11 +219,29 @@ class Merchant:
     seller_question: str = ""
     """On a marketplace, how to ask who sold the item, and where the order page says it."""
     aliases: tuple[str, ...] = ()
-    """Other names a customer may type for the shop ('amzn', 'amazon.co.uk')."""
+    """Other names a customer may type for the shop ('amzn'); its storefronts' addresses
+    count too."""
+    in_emails: tuple[str, ...] = ()
+    """How its name is written in its order emails, each matched as whole words ('Best
+    Buy', 'BestBuy'); none: its name."""
+    in_emails_match_case: bool = False
+    """Match `in_emails` in their case only ('Target' is also a common word)."""
 
     def names(self) -> frozenset[str]:
         """What typed (case folded) picks this shop: its id, its name, its aliases."""
         return frozenset(name.casefold() for name in (self.id, self.name, *self.aliases))
+
+    def named_in(self, text: str) -> bool:
+        """Whether a pasted text names the shop, as its emails write it."""
+        return bool(
+            _name_pattern(self.in_emails or (self.name,), self.in_emails_match_case).search(text)
+        )
+
+
+@cache
+def _name_pattern(names: tuple[str, ...], match_case: bool) -> re.Pattern[str]:
+    spelled = "|".join(r"\s?".join(map(re.escape, name.split())) for name in names)
+    return re.compile(rf"(?<!\w)(?:{spelled})(?!\w)", 0 if match_case else re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +259,9 @@ class Playbook:
     """The kinds of seller on a marketplace, with their labels: the 'Sold by' question's
     buttons (empty for a shop that sells everything itself)."""
     guarantee: Guarantee | None = None
+    storefronts: Mapping[str, Storefront] = field(default_factory=dict)
+    """Its sites by address, the one meant when nothing says which first (none for the
+    generic playbook: any shop, anywhere)."""
     order_number: OrderNumberShape | None = None
     """The shape of the shop's order numbers; None: any reference is taken as written."""
     file: str = field(default="", compare=False)
@@ -232,6 +294,18 @@ class Playbook:
 
     def problem(self, problem_id: str) -> Problem | None:
         return next((p for p in self.problems if p.id == problem_id), None)
+
+    def storefront(self, storefront_id: str = "") -> Storefront | None:
+        """That storefront of the shop's, else its first (None for a shop without any)."""
+        return self.storefronts.get(storefront_id) or next(iter(self.storefronts.values()), None)
+
+    def linked(self, text: str, storefront_id: str = "") -> str:
+        """`text` with its `{site}`, `{help}` and `{contact}` filled from that storefront
+        (see `LINKS`; `check` has made sure each is there)."""
+        front = self.storefront(storefront_id)
+        if front is None:
+            return text
+        return _LINK.sub(lambda found: front.link(found[1]), text)
 
 
 def check(playbook: Playbook, where: str) -> None:
@@ -295,6 +369,43 @@ def check(playbook: Playbook, where: str) -> None:
             raise SchemaError(where, "order_number.example", "does not fit its shape") from None
     if not playbook.rules:
         raise SchemaError(where, "rules", "a playbook states at least one rule")
+    _check_storefronts(playbook, where)
+
+
+_ADDRESS = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+_CODE = {"country": re.compile(r"[A-Z]{2}"), "currency": re.compile(r"[A-Z]{3}")}
+
+
+def _check_storefronts(playbook: Playbook, where: str) -> None:
+    """Storefronts named by their address, with country and currency codes, and every
+    `{link}` a text names there on each of them."""
+    for front_id, front in playbook.storefronts.items():
+        if not _ADDRESS.fullmatch(front_id):
+            raise SchemaError(
+                where, f"storefronts.{front_id}", "name it by its address, like shop.co.uk"
+            )
+        for key, shape in _CODE.items():
+            if not shape.fullmatch(getattr(front, key)):
+                raise SchemaError(
+                    where, f"storefronts.{front_id}.{key}", f"expected an ISO {key} code"
+                )
+    texts = [(f"channels.{c.id}.how", c.how) for c in playbook.channels.values()]
+    texts += [
+        (f"problems[{i}].{key}", getattr(p, key))
+        for i, p in enumerate(playbook.problems)
+        for key in ("self_service", "self_service_link")
+    ]
+    for key, text in texts:
+        for name in _LINK.findall(text):
+            if name not in LINKS:
+                raise SchemaError(where, key, f"'{{{name}}}' is not one of {', '.join(LINKS)}")
+            if not playbook.storefronts:
+                raise SchemaError(where, key, f"'{{{name}}}' needs [storefronts]")
+            for front in playbook.storefronts.values():
+                if not front.link(name):
+                    raise SchemaError(
+                        where, f"storefronts.{front.id}.{name}", f"missing ({key} links it)"
+                    )
 
 
 def parse_playbook(text: str, where: str) -> Playbook:
@@ -305,7 +416,11 @@ def parse_playbook(text: str, where: str) -> Playbook:
         raise SchemaError(where, "", f"not valid TOML ({error})") from None
     playbook = load(Playbook, {**data, "file": where}, where)
     check(playbook, where)
-    return playbook
+    fronts = {
+        front_id: replace(front, shop=playbook.id, name=playbook.name)
+        for front_id, front in playbook.storefronts.items()
+    }
+    return replace(playbook, storefronts=types.MappingProxyType(fronts))
 
 
 def _files(folder: Traversable) -> list[Traversable]:
@@ -326,6 +441,7 @@ def scan(operator_dir: Path | None = None) -> dict[str, Playbook]:
             raise SchemaError(str(operator_dir), "", "the playbooks folder does not exist")
         folders.append((operator_dir, f"{operator_dir}/"))
     found: dict[str, Playbook] = {}
+    fronts: dict[str, str] = {}
     for folder, prefix in folders:
         for item in _files(folder):
             where = prefix + item.name
@@ -334,6 +450,12 @@ def scan(operator_dir: Path | None = None) -> dict[str, Playbook]:
                 raise SchemaError(
                     where, "merchant.id", f"'{playbook.id}' is already {found[playbook.id].file}"
                 )
+            for front_id in playbook.storefronts:
+                if front_id in fronts:
+                    raise SchemaError(
+                        where, f"storefronts.{front_id}", f"is already {fronts[front_id]}'s"
+                    )
+                fronts[front_id] = where
             found[playbook.id] = playbook
     if GENERIC not in found:
         raise SchemaError("flows/playbooks", "", f"the {GENERIC} playbook is missing")

@@ -4,7 +4,8 @@ The dataclasses are the schema. Each field's type hint says what its key must ho
 (`str`, `int`, `float`, `bool`, `date`, `tuple[X, ...]`, `Mapping[str, X]`, `X | None`,
 a `Literal` of allowed words, or another dataclass for a table); a field with a default
 is optional; a key no field names is refused, so a typo is caught rather than ignored.
-A table of tables whose dataclass has an `id` field gets its key as the id. Every error
+A table of tables whose dataclass has an `id` field gets its key as the id; a field whose
+metadata says `derived` is the loader's to fill, never read from the file. Every error
 names the file and the key, as `amazon.toml: rules.atoz_claim_window.checked: ...`, so
 an operator can fix a playbook without reading Python.
 """
@@ -55,7 +56,9 @@ def _join(key: str, part: str | int) -> str:
 def _table(cls: type, data: Any, where: str, key: str, id_: str | None = None) -> Any:
     if not isinstance(data, dict):
         raise SchemaError(where, key, "expected a table")
-    fields = {field.name: field for field in dataclasses.fields(cls)}
+    fields = {
+        field.name: field for field in dataclasses.fields(cls) if not field.metadata.get("derived")
+    }
     hints = _hints(cls)
     unknown = sorted(set(data) - set(fields) - ({"id"} if id_ is not None else set()))
     if unknown:

@@ -1,114 +1,81 @@
-"""The shops and storefronts a pasted order text can come from, and how each writes an order.
+"""The shops and storefronts a pasted order text can come from, as the playbooks in use
+describe them (their `[storefronts]`, `in_emails` and `[order_number]`).
 
-A storefront is where the person bought (amazon.co.uk, not just Amazon): it decides the
-currency a bare "$" or "€" means and, later, which country's rules apply. Each shop's
+A storefront is where the person bought (amazon.co.uk, not just Amazon). A shop's
 order numbers have a shape of their own; a number in that shape anywhere in a text is
-taken, while a shape that could be a phone or tracking number is taken only after an
-"Order" label.
+taken, while a shape that could be a phone or tracking number (`labelled_only`) is taken
+only after an "Order" label. An operator's own playbook takes part like a packaged one.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import cache
+
+from flows.playbook import GENERIC, Playbook, Storefront, playbooks
 
 
-@dataclass(frozen=True, slots=True)
-class Storefront:
-    """One shop's site in one country."""
-
-    id: str
-    shop: str
-    """The shop's id; the playbook of that name applies when there is one."""
-    name: str
-    country: str
-    currency: str
+def shops() -> tuple[Playbook, ...]:
+    """The playbooks of named shops (not the generic one), in the order they are scanned."""
+    return tuple(playbook for playbook in playbooks().values() if playbook.id != GENERIC)
 
 
-@dataclass(frozen=True, slots=True)
-class Shop:
-    id: str
-    name: str
-    names: re.Pattern[str]
-    """How the shop's name appears in an email (case matters for 'Target', a common word)."""
-    storefronts: tuple[Storefront, ...]
-    """The first is the one meant when nothing says which country."""
-    order_number: re.Pattern[str]
-    """Its order numbers, safe to find anywhere in a text."""
-    labelled_only: bool = False
-    """Its order numbers are plain digit runs: taken only after an 'Order' label."""
+def storefronts() -> dict[str, Storefront]:
+    """Every shop's storefronts, by address."""
+    return {front.id: front for shop in shops() for front in shop.storefronts.values()}
 
 
-def _fronts(shop: str, name: str, *sites: tuple[str, str, str]) -> tuple[Storefront, ...]:
-    return tuple(Storefront(site, shop, name, country, cur) for site, country, cur in sites)
+def sites(text: str) -> list[Storefront]:
+    """The storefronts whose address a text holds: in a link, a sender
+    ('auto-confirm@amazon.co.uk') or a sign-off, in the order they come."""
+    known = storefronts()
+    return [known[found[0].casefold()] for found in _sites(tuple(known)).finditer(text)]
 
 
-SHOPS: tuple[Shop, ...] = (
-    Shop(
-        "amazon",
-        "Amazon",
-        re.compile(r"\bamazon\b", re.IGNORECASE),
-        _fronts(
-            "amazon",
-            "Amazon",
-            ("amazon.com", "US", "USD"),
-            ("amazon.co.uk", "GB", "GBP"),
-            ("amazon.de", "DE", "EUR"),
-        ),
-        re.compile(r"(?<![\d-])\d{3}-\d{7}-\d{7}(?![\d-])"),
-    ),
-    Shop(
-        "ebay",
-        "eBay",
-        re.compile(r"\bebay\b", re.IGNORECASE),
-        _fronts(
-            "ebay",
-            "eBay",
-            ("ebay.com", "US", "USD"),
-            ("ebay.co.uk", "GB", "GBP"),
-            ("ebay.de", "DE", "EUR"),
-        ),
-        re.compile(r"(?<![\d-])\d{2}-\d{5}-\d{5}(?![\d-])"),
-    ),
-    Shop(
-        "walmart",
-        "Walmart",
-        re.compile(r"\bwalmart\b", re.IGNORECASE),
-        _fronts("walmart", "Walmart", ("walmart.com", "US", "USD")),
-        re.compile(r"(?<![\d-])\d{7}-\d{8}(?![\d-])|(?<!\d)\d{13,15}(?!\d)"),
-        labelled_only=True,
-    ),
-    Shop(
-        "bestbuy",
-        "Best Buy",
-        re.compile(r"\bbest ?buy\b", re.IGNORECASE),
-        _fronts("bestbuy", "Best Buy", ("bestbuy.com", "US", "USD")),
-        re.compile(r"\bBBY01-\d{12}\b", re.IGNORECASE),
-    ),
-    Shop(
-        "target",
-        "Target",
-        re.compile(r"\bTarget\b"),
-        _fronts("target", "Target", ("target.com", "US", "USD")),
-        re.compile(r"(?<!\d)\d{12,15}(?!\d)"),
-        labelled_only=True,
-    ),
-)
-SHOPS_BY_ID = {shop.id: shop for shop in SHOPS}
-STOREFRONTS = {front.id: front for shop in SHOPS for front in shop.storefronts}
-
-SITE = re.compile(
-    r"\b(amazon|ebay|walmart|bestbuy|target)\.(com|co\.uk|de)\b(?!\.\w)", re.IGNORECASE
-)
-"""A storefront's address, in a link, a sender ('auto-confirm@amazon.co.uk') or a sign-off."""
+@cache
+def _sites(addresses: tuple[str, ...]) -> re.Pattern[str]:
+    longest = sorted(addresses, key=len, reverse=True)  # amazon.com.au before amazon.com
+    spelled = "|".join(map(re.escape, longest)) or r"(?!)"
+    return re.compile(rf"(?<![\w-])(?:{spelled})(?![\w-])(?!\.\w)", re.IGNORECASE)
 
 
-def site(match: re.Match[str]) -> Storefront | None:
-    """The storefront a `SITE` match names, if it is one we know."""
-    return STOREFRONTS.get(f"{match[1].casefold()}.{match[2].casefold()}")
-
-
-def by_currency(shop: Shop, currency: str) -> Storefront | None:
+def by_currency(shop: Playbook, currency: str) -> Storefront | None:
     """The shop's storefront that charges in `currency`, if exactly one does."""
-    found = [front for front in shop.storefronts if front.currency == currency]
+    found = [front for front in shop.storefronts.values() if front.currency == currency]
     return found[0] if len(found) == 1 else None
+
+
+def named_in(text: str) -> list[Playbook]:
+    """The shops a text names, as their emails write their names."""
+    return [shop for shop in shops() if shop.merchant.named_in(text)]
+
+
+def numbered_in(text: str) -> list[Playbook]:
+    """The shops with an order number in their own, unmistakable shape in a text."""
+    return [
+        shop
+        for shop in shops()
+        if shop.order_number
+        and not shop.order_number.labelled_only
+        and shop.order_number.in_text().search(text)
+    ]
+
+
+def fulfilled_by(text: str) -> bool:
+    """Whether a text says a marketplace shipped a seller's item ('Fulfilled by Amazon')."""
+    names = tuple(
+        name
+        for shop in shops()
+        if "third_party_fba" in shop.sellers
+        for name in (shop.merchant.in_emails or (shop.name,))
+    )
+    return bool(names) and bool(_fulfilled(names).search(text))
+
+
+@cache
+def _fulfilled(names: tuple[str, ...]) -> re.Pattern[str]:
+    spelled = "|".join(map(re.escape, names))
+    return re.compile(
+        rf"\b(?:fulfilled by|ships from|shipped by|versand durch) ?:? ?(?:{spelled})\b",
+        re.IGNORECASE,
+    )

@@ -223,7 +223,7 @@ async def test_a_parcel_not_late_yet_is_told_when_it_will_be_and_checked_that_mo
     reminders = await pending(chat)
     assert reminders["deadline:late"] == utc(2026, 11, 15, 9)
     assert reminders["deadline:guarantee_open"] == utc(2026, 11, 17, 9)
-    assert AMAZON.problem("late").self_service_link in chat.prompt()  # tracking offered
+    assert AMAZON.linked(AMAZON.problem("late").self_service_link) in chat.prompt()  # tracking
 
     await chat.press("Still need help")
     await chat.press("Message the seller")

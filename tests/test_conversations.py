@@ -96,7 +96,7 @@ async def test_a_case_from_first_word_to_resolved(
     await chat.press("All correct")
     assert shown(problem.self_service) in chat.prompt()
     if problem.self_service_link:
-        assert f"Where: {problem.self_service_link}" in chat.prompt()
+        assert f"Where: {playbook.linked(problem.self_service_link)}" in chat.prompt()
 
     await chat.press("Still need help")
     ranking = chat.prompt()

@@ -79,3 +79,30 @@ async def test_a_case_climbs_every_rung_of_the_shops_ladder(playbook_id: str) ->
     assert len(contacts) == len(rungs) + 1
     assert contacts[0]["party"] == first.party
     assert datetime.fromisoformat(record["closed_at"]).astimezone(UTC) == chat.clock.now
+
+
+STOREFRONTS = [(p, front) for p in playbook_ids() for front in load_playbook(p).storefronts]
+
+
+@pytest.mark.parametrize(("playbook_id", "site"), STOREFRONTS)
+async def test_a_case_on_each_storefront_links_that_storefronts_pages(
+    playbook_id: str, site: str
+) -> None:
+    """Bought on amazon.de: the case knows the storefront, an amount typed bare is in its
+    currency, and the self-service step and every channel link amazon.de's own pages."""
+    playbook = load_playbook(playbook_id)
+    front = playbook.storefronts[site]
+    chat = Chat()
+    await tell(chat, story_for(playbook).but(merchant=site, amount="49.99"))
+    facts = (await chat.record())["facts"]
+    assert facts["merchant"] == {"playbook": playbook_id, "name": playbook.name, "storefront": site}
+    assert facts["amount"] == {"amount": "49.99", "currency": front.currency}
+    await press_option(chat, "do:confirm")
+    damaged = playbook.problem("damaged")
+    assert damaged is not None
+    if damaged.self_service_link:
+        assert playbook.linked(damaged.self_service_link, site) in chat.prompt()
+    for channel in playbook.channels.values():
+        assert "{" not in playbook.linked(channel.how, site)
+        if "{contact}" in channel.how:
+            assert front.contact in playbook.linked(channel.how, site)

@@ -18,7 +18,7 @@ from flows.intake import (
     message_text,
     read_order_text,
 )
-from flows.storefronts import STOREFRONTS
+from flows.storefronts import storefronts
 
 TODAY = date(2026, 11, 11)
 ORDERS = Path(__file__).parent / "orders"
@@ -34,7 +34,7 @@ def amazon(storefront: str) -> dict[str, Any]:
 
 def shop(name: str, storefront: str) -> dict[str, Any]:
     """A shop with a playbook of its own (eBay, Walmart, Best Buy, Target)."""
-    playbook = STOREFRONTS[storefront].shop
+    playbook = storefronts()[storefront].shop
     return {"merchant": {"playbook": playbook, "name": name}, "storefront": storefront}
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from flows import machine
+from flows.intake import read_order_text
 from flows.playbook import GENERIC, playbook_ids, playbooks, scan, use_playbooks_dir
 from flows.schema import SchemaError
 from tests.chat import Chat, Story, log_contact, tell
@@ -25,6 +27,26 @@ def local_shop(shop_id: str = "cornershop", name: str = "Corner Shop") -> str:
     text = GENERIC_TOML.replace('id = "generic"', f'id = "{shop_id}"', 1)
     text = text.replace('name = "Another shop"', f'name = "{name}"', 1)
     return text.replace("[merchant]\n", '[merchant]\naliases = ["the corner shop"]\n', 1)
+
+
+STOREFRONT = """
+[storefronts."cornershop.example"]
+country = "GB"
+currency = "GBP"
+locale = "en_GB"
+help = "https://cornershop.example/help"
+contact = "https://cornershop.example/contact"
+checked = 2026-12-02
+
+[order_number]
+pattern = "CS-\\\\d{4}"
+example = "CS-1001"
+"""
+
+
+def with_storefront(text: str) -> str:
+    """A local shop with a site of its own in the UK and its own order numbers."""
+    return text.replace("\n[[problems]]", STOREFRONT + "\n[[problems]]", 1)
 
 
 @pytest.fixture
@@ -79,6 +101,26 @@ BROKEN = {
         "guarantee",
     ),
     "not TOML": (lambda text: text + "\n[oops\n", ""),
+    "a link with no storefront to take it from": (
+        lambda text: text.replace("in your order email.", "in your order email ({contact})."),
+        "channels.chat.how",
+    ),
+    "a storefront's currency not a code": (
+        lambda text: with_storefront(text).replace('currency = "GBP"', 'currency = "pounds"'),
+        "storefronts.cornershop.example.currency",
+    ),
+    "a storefront missing the link a text names": (
+        lambda text: (
+            with_storefront(text)
+            .replace('contact = "https://cornershop.example/contact"\n', "")
+            .replace("in your order email.", "in your order email ({contact}).")
+        ),
+        "storefronts.cornershop.example.contact",
+    ),
+    "a storefront not named by its address": (
+        lambda text: with_storefront(text).replace('"cornershop.example"', '"Corner Shop UK"'),
+        "storefronts.Corner Shop UK",
+    ),
 }
 
 
@@ -154,6 +196,16 @@ def test_two_files_with_one_id_are_refused(operator_dir: Path) -> None:
     assert raised.value.where.endswith("mine.toml")
 
 
+def test_a_storefront_is_one_shops_alone(operator_dir: Path) -> None:
+    (operator_dir / "cornershop.toml").write_text(
+        with_storefront(local_shop()).replace("cornershop.example", "amazon.de"), "utf-8"
+    )
+    with pytest.raises(SchemaError) as raised:
+        scan(operator_dir)
+    assert raised.value.key == "storefronts.amazon.de"
+    assert raised.value.where == f"{operator_dir}/cornershop.toml"
+
+
 def test_a_missing_folder_is_named(tmp_path: Path) -> None:
     with pytest.raises(SchemaError) as raised:
         scan(tmp_path / "nowhere")
@@ -182,8 +234,9 @@ def test_fairshake_playbooks_lists_packaged_and_local_shops(operator_dir: Path) 
     assert done.returncode == 0, done.stderr
     rows = listed(done.stdout)
     assert set(rows) == {*playbook_ids(), "cornershop"}
-    name, country, rules, oldest, file = rows["cornershop"]
-    assert (name, country, file) == ("Corner Shop", "US", f"{operator_dir}/cornershop.toml")
+    name, storefronts, rules, oldest, file = rows["cornershop"]
+    assert (name, storefronts, file) == ("Corner Shop", "any", f"{operator_dir}/cornershop.toml")
+    assert rows["amazon"][1].split(", ") == list(playbooks()["amazon"].storefronts)
     shop = scan(operator_dir)["cornershop"]
     assert int(rules) == len(shop.rules)
     assert oldest == min(rule.checked for rule in shop.rules.values()).isoformat()
@@ -229,3 +282,39 @@ async def test_a_shop_that_is_one_toml_file_takes_a_case_to_resolved(operator_di
     record = await chat.record()
     assert record["state"] == machine.RESOLVED
     assert record["rungs_tried"] == ["written_complaint"]
+
+
+async def test_a_local_shops_site_and_order_numbers_are_known_from_its_file(
+    operator_dir: Path,
+) -> None:
+    """No Python: a pasted order from the shop's site picks its playbook and storefront,
+    its order numbers are read in its shape, an amount typed bare is in its currency, and the
+    contact step links its own pages."""
+    (operator_dir / "cornershop.toml").write_text(
+        with_storefront(local_shop()).replace(
+            "in your order email.", "in your order email ({contact})."
+        ),
+        "utf-8",
+    )
+    use_playbooks_dir(operator_dir)
+    pasted = read_order_text(
+        "From: orders@cornershop.example\nThank you for your order\n"
+        "Order CS-2002\nItem: Tea caddy\nOrder total: £12.50\n",
+        date(2026, 11, 11),
+    )
+    assert pasted.facts()["merchant"] == {"playbook": "cornershop", "name": "Corner Shop"}
+    assert pasted.facts()["storefront"] == "cornershop.example"
+    assert pasted.facts()["order_number"] == "CS-2002"
+    assert pasted.facts()["amount"] == {"amount": "12.50", "currency": "GBP"}
+
+    chat = Chat()
+    story = Story(merchant="cornershop.example", seller="", order_number="cs-1001", amount="9.99")
+    await tell(chat, story)
+    facts = (await chat.record())["facts"]
+    assert facts["merchant"]["storefront"] == "cornershop.example"
+    assert facts["order_number"] == "CS-1001"
+    assert facts["amount"] == {"amount": "9.99", "currency": "GBP"}
+    await press_option(chat, "do:confirm")
+    await press_option(chat, "do:need_help")
+    await press_option(chat, "channel:chat")
+    assert "https://cornershop.example/contact" in chat.prompt()

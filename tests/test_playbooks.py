@@ -22,6 +22,7 @@ import pytest
 
 from flows.playbook import (
     CHANNELS,
+    LINKS,
     MERCHANT,
     RUNGS,
     SELLER,
@@ -143,9 +144,21 @@ def test_problems_are_well_formed(playbook: Playbook) -> None:
         ), problem.id
 
 
-def test_amazon_self_service_links_point_to_amazon(amazon: Playbook) -> None:
+@pytest.mark.parametrize("site", ["amazon.com", "amazon.co.uk", "amazon.de", "amazon.ca"])
+def test_amazon_links_point_to_the_storefront_bought_on(amazon: Playbook, site: str) -> None:
+    front = amazon.storefronts[site]
     for problem in amazon.problems:
-        assert problem.self_service_link.startswith("https://www.amazon.com/"), problem.id
+        linked = amazon.linked(problem.self_service_link, site)
+        assert linked.startswith(f"https://www.{site}/"), problem.id
+    assert front.contact.startswith(f"https://www.{site}/")
+    assert front.contact in amazon.linked(amazon.channels["chat"].how, site)
+
+
+def test_without_a_storefront_links_are_the_first_storefronts(amazon: Playbook) -> None:
+    assert amazon.linked(amazon.channels["chat"].how) == amazon.linked(
+        amazon.channels["chat"].how, "amazon.com"
+    )
+    assert "{" not in amazon.linked(amazon.problems[0].self_service_link, "not.a.storefront")
 
 
 def test_channels_are_one_liners(playbook: Playbook) -> None:
@@ -225,6 +238,9 @@ def test_placeholders_are_allowed_names(playbook_id: str) -> None:
         if path == "order_number.pattern":
             continue  # a regular expression, never formatted
         fields = _placeholders(text)  # raises ValueError on a stray brace
+        if path.startswith(("channels.", "problems")):  # the storefront's pages
+            assert fields <= set(LINKS), (path, fields - set(LINKS))
+            continue
         assert fields <= ALLOWED_PLACEHOLDERS, (path, fields - ALLOWED_PLACEHOLDERS)
         text.format(**facts)  # no format specs or attribute access that could fail
 

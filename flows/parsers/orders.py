@@ -30,12 +30,26 @@ class OrderNumberShape:
     stored with dashes, so that cases can be matched."""
     pattern: str = ""
     """Otherwise a regular expression the whole number matches (letters in any case)."""
+    labelled_only: bool = False
+    """Its numbers are plain runs of digits a phone or tracking number could be: in a
+    pasted text, taken only on a line with an 'Order' label."""
 
     def compiled(self) -> re.Pattern[str]:
         if self.groups:
             parts = _DASHES.join(rf"(\d{{{size}}})" for size in self.groups)
             return re.compile(parts, re.ASCII)
         return re.compile(self.pattern, re.IGNORECASE)
+
+    def in_text(self) -> re.Pattern[str]:
+        """Its numbers inside a longer text, written as the shop writes them (grouped digits
+        with their dashes, so that a phone number is not taken for one)."""
+        grouped = "-".join(rf"\d{{{size}}}" for size in self.groups)
+        return _inside(grouped or self.pattern)
+
+
+@cache
+def _inside(whole: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])(?:{whole})(?![\w-])", re.IGNORECASE)
 
 
 @cache

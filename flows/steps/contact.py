@@ -71,7 +71,7 @@ class ContactSteps(Conversation):
             [
                 rich("**Your {label} script**", label=channel.label.lower()),
                 *self.not_late_lines(),
-                rich("_How to reach them:_ {how}", how=channel.how),
+                rich("_How to reach them:_ {how}", how=self.linked(channel.how)),
                 script,
                 rich("\nWhen you've been in touch, log it here so nothing gets lost."),
             ]

@@ -126,9 +126,9 @@ class FactSteps(PasteSteps):
             )
             link = RichText()
         else:
-            step = rich(problem.self_service)
+            step = rich(self.linked(problem.self_service))
             link = (
-                rich("Where: {link}", link=problem.self_service_link)
+                rich("Where: {link}", link=self.linked(problem.self_service_link))
                 if problem.self_service_link
                 else RichText()
             )
