@@ -12,10 +12,8 @@ import re
 from collections.abc import Iterable
 
 from flows.answers import fold
-from flows.prompt import Choice
+from flows.prompt import BACK_ID, SKIP_ID, Choice
 
-SKIP = "skip"
-BACK = "do:back"
 CONFIRMING = ("do:confirm", "do:accept")
 """The buttons a plain "yes" presses: confirming the facts, accepting an offer, dropping
 a case after being asked "Drop this case?"."""
@@ -67,10 +65,10 @@ def pressed(text: str, choices: Iterable[Choice]) -> Choice | None:
     if not typed or len(typed) > 80:
         return None
     by_value = {choice.value: choice for choice in offered}
-    if _SKIP_WORDS.match(typed) and SKIP in by_value:
-        return by_value[SKIP]
-    if _BACK_WORDS.match(typed) and BACK in by_value:
-        return by_value[BACK]
+    if _SKIP_WORDS.match(typed) and SKIP_ID in by_value:
+        return by_value[SKIP_ID]
+    if _BACK_WORDS.match(typed) and BACK_ID in by_value:
+        return by_value[BACK_ID]
     if _CONFIRM_WORDS.match(typed):
         confirming = [by_value[value] for value in CONFIRMING if value in by_value]
         if confirming:
