@@ -14,7 +14,7 @@ fresh process (`--worker`) over a fresh TinyDB data folder:
    Telegram acknowledgement would wait), and the reminder scheduler pings people whose
    reminders fall due during the run: the delay from due time to ping.
 
-The turns are bench/turns.py's mix (typed answers, button presses, /status) over records
+The turns are bench/people.py's mix (typed answers, button presses, /status) over records
 left by real turns. The machine may be shared: run it twice before trusting a figure.
 
 Usage (from the project folder)::
@@ -41,8 +41,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.people import Driver, Prompts, build_templates, conversation, prompt_after
 from bench.reminders import open_cases, percentiles
-from bench.turns import Driver, Prompts, build_templates, conversation, prompt_after
 from bot.engine import Engine
 from bot.events import Outbound
 from bot.reminders import Scheduler, WallClock, apply

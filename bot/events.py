@@ -8,7 +8,8 @@ ephemeral or direct messages only).
 
 What a message asks is data, in its `prompt` (flows/prompt.py, re-exported here): the
 step and question ids, the kind of answer (choice, text, date, amount, confirm), and
-its options, which come as the `buttons`, each with its option id and style. Adapters
+its options, which come as the `buttons`, each with its option id and style; what it
+tells without asking is its `notice` id. Adapters
 decide from these alone, never from the English text, which they only show. This
 module, with `bot.engine`, `bot.config` and `flows.text`, is all an adapter may import
 of `bot/` and `flows/` (pyproject.toml's import-linter contract).
@@ -33,6 +34,7 @@ from flows.prompt import (
     Prompt,
     Question,
 )
+from flows.reply import Notice
 from flows.text import RichText
 from storage.keys import ConversationKey
 
@@ -49,6 +51,7 @@ __all__ = [
     "EventId",
     "Inbound",
     "InputKind",
+    "Notice",
     "Outbound",
     "PartlySent",
     "Prompt",
@@ -123,6 +126,8 @@ class Outbound:
     prompt: Prompt | None = None
     """What the message asks; its options are `buttons`. None: it asks nothing, though it
     may carry buttons (a reminder's ping)."""
+    notice: Notice | None = None
+    """What it tells, as an id, where that is not its prompt (flows/reply.py)."""
 
 
 def parse_command(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot import buttons, casefile, reminders
 from bot.events import Attachment, ButtonPress, Command, Inbound, TextMessage
 from bot.menu import COMMANDS
+from bot.notices import said
 from bot.reminders import INDEXED, Reminder, Status
 from flows import parsers
 from flows.case import new_case
@@ -23,6 +24,7 @@ from flows.intake import is_order_text, read_order_text
 from flows.machine import CLOSED_STATES
 from flows.prompt import ButtonStyle, Choice, InputKind, Prompt
 from flows.reminders import CUSTOM, ReminderCancel, ReminderRequest
+from flows.reply import Notice
 from flows.text import RichText, join, rich
 from storage import ConversationKey, PersonRecord
 
@@ -47,8 +49,6 @@ HELP = join(
         rich("\nYou can skip any question you don't know the answer to, and go back at any time."),
     ]
 )
-DISCLAIMER = rich("_A quick note: I'm a guide, not a lawyer, and nothing here is legal advice._")
-STALE = rich("That button is from an earlier step, so I've left it alone. Here's where we are now:")
 
 
 @dataclass
@@ -119,12 +119,7 @@ class Session:
     def command(self, name: str, args: str) -> None:
         handler = getattr(self, f"cmd_{name}", None)
         if handler is None:
-            self.say(
-                rich(
-                    "I don't know the command /{name}. Type /help to see what I can do.",
-                    name=name[:40],
-                )
-            )
+            self.tell(Notice.UNKNOWN_COMMAND, name=name[:40])
             return
         handler(args)
 
@@ -150,13 +145,9 @@ class Session:
             self.switch_case(value.removeprefix("case:"))
         elif value == "forget:yes":
             self.result.forget = True
-            self.say(
-                rich(
-                    "Done. I've deleted everything I held about you. If you ever need me again, just say /start."
-                )
-            )
+            self.tell(Notice.FORGOTTEN)
         elif value == "forget:no":
-            self.say(rich("Nothing deleted. Your cases are as they were."))
+            self.tell(Notice.KEPT)
             self.show_prompt()
         else:
             dialogue = self.dialogue()
@@ -166,7 +157,7 @@ class Session:
                 self.absorb(dialogue.on_choice(value))
 
     def stale(self) -> None:
-        self.say(STALE)
+        self.tell(Notice.STALE_BUTTON)
         self.show_prompt()
 
     # -- commands ----------------------------------------------------------------------------
@@ -179,31 +170,21 @@ class Session:
         elif self.dialogue() is None:
             self.welcome()
         else:
-            self.say(rich("Welcome back. Let's pick up where we left off."))
+            self.tell(Notice.WELCOME_BACK)
             self.show_prompt()
 
     def cmd_new(self, args: str, shop: str | None = None) -> None:
         """A new case, from its first question (the shop), or answering it with `shop`."""
         open_cases = [c for c in self.record.cases.values() if c["state"] not in CLOSED_STATES]
         if len(open_cases) >= MAX_OPEN_CASES:
-            self.say(
-                rich(
-                    "You have {count} cases open, which is as many as I keep at once. Resolve or drop one you're done with (see /cases), then start the new one.",
-                    count=str(len(open_cases)),
-                )
-            )
+            self.tell(Notice.TOO_MANY_CASES, count=str(len(open_cases)))
             return
         self.disclaim_once()
         case_id = f"c{self.profile.get('cases_opened', 0) + 1}"
         self.profile["cases_opened"] = self.profile.get("cases_opened", 0) + 1
         self.record.cases[case_id] = new_case(case_id, self.now)
         self.profile["active_case"] = case_id
-        self.say(
-            rich(
-                "**New case {case_id}.** One question at a time; skip anything you don't know.",
-                case_id=case_id,
-            )
-        )
+        self.tell(Notice.CASE_OPENED, case_id=case_id)
         dialogue = Dialogue(self.record.cases[case_id], self.now)
         turn = dialogue.open()
         if shop:
@@ -220,7 +201,7 @@ class Session:
     def cmd_status(self, args: str) -> None:
         dialogue = self.dialogue()
         if dialogue is None:
-            self.say(rich("You have no case open yet."))
+            self.tell(Notice.NO_CASE_YET)
             self.welcome()
             return
         self.say(casefile.status_line(dialogue.document))
@@ -228,14 +209,14 @@ class Session:
 
     def cmd_cases(self, args: str) -> None:
         if not self.record.cases:
-            self.say(rich("You have no cases yet. Type /new to start one."))
+            self.tell(Notice.NO_CASES)
             return
         wanted = args.strip().lower()
         if wanted in self.record.cases:
             self.switch_case(wanted)
             return
         if wanted:
-            self.say(rich("You have no case called {name}.", name=args.strip()[:20]))
+            self.tell(Notice.NO_SUCH_CASE, name=args.strip()[:20])
         active = self.profile.get("active_case")
         lines = [rich("**Your cases**")]
         choices = []
@@ -249,31 +230,21 @@ class Session:
             lines.append(
                 rich("_Older cases: type /cases and the case name, for example /cases c1._")
             )
-        self.say(join(lines), Prompt("cases", options=rows) if rows else None)
+        self.say(join(lines), Prompt("cases", options=rows) if rows else None, Notice.CASES)
 
     def cmd_help(self, args: str) -> None:
-        self.say(HELP)
+        self.say(HELP, notice=Notice.HELP)
 
     def cmd_timezone(self, args: str) -> None:
         if not args:
-            self.say(
-                rich(
-                    "Your time zone is **{tz}**. To change it, type e.g. `/timezone Europe/Berlin`.",
-                    tz=self.timezone,
-                )
-            )
+            self.tell(Notice.TIMEZONE, tz=self.timezone)
             return
         try:
             self.profile["timezone"] = parsers.parse_timezone(args)
         except parsers.ParseError as error:
-            self.say(rich("{message}", message=error.message))
+            self.tell(Notice.UNREADABLE, message=error.message)
             return
-        self.say(
-            rich(
-                "Time zone set to **{tz}**. Dates and the reminders you set from now on follow it; reminders already set keep their time.",
-                tz=self.profile["timezone"],
-            )
-        )
+        self.tell(Notice.TIMEZONE_SET, tz=self.profile["timezone"])
 
     def cmd_forget(self, args: str) -> None:
         self.say(
@@ -295,28 +266,20 @@ class Session:
     def cmd_export(self, args: str) -> None:
         dialogue = self.dialogue()
         if dialogue is None and not self.record.cases:
-            self.say(rich("There's nothing to export yet. Type /new to start a case."))
+            self.tell(Notice.NOTHING_TO_EXPORT)
             return
         self.result.attachments.extend(
             casefile.export(self.record, self.profile.get("active_case"), self.now)
         )
-        self.say(
-            rich(
-                "Here is your case file, and all your data as JSON. Keep them somewhere safe: they're your record if you need to claim."
-            )
-        )
+        self.tell(Notice.EXPORTED)
 
     def cmd_remind(self, args: str) -> None:
         dialogue = self.dialogue()
         if dialogue is None:
-            self.say(rich("Reminders belong to a case. Type /new to start one first."))
+            self.tell(Notice.REMINDER_NEEDS_CASE)
             return
         if not args:
-            self.say(
-                rich(
-                    "When should I remind you? For example `/remind in 2 days call back` or `/remind tomorrow 9am`."
-                )
-            )
+            self.tell(Notice.REMIND_HOW)
             return
         pending = [
             r
@@ -324,30 +287,19 @@ class Session:
             if r.kind == CUSTOM and r.status in INDEXED
         ]
         if len(pending) >= MAX_PENDING_REMINDERS:
-            self.say(
-                rich(
-                    "You already have {count} reminders waiting, which is as many as I keep. Mark some done when they ping, then set this one.",
-                    count=str(len(pending)),
-                )
-            )
+            self.tell(Notice.TOO_MANY_REMINDERS, count=str(len(pending)))
             return
         try:
             due, note = parsers.parse_reminder(args, self.now)
         except parsers.ParseError as error:
-            self.say(rich("{message}", message=error.message))
+            self.tell(Notice.UNREADABLE, message=error.message)
             return
         self.result.reminders.append(
             ReminderRequest(dialogue.record.id, due, CUSTOM, note or "Your reminder")
         )
-        self.say(
-            rich("I'll remind you on {when}.", when=f"{due:%a %-d %b at %H:%M} ({self.timezone})")
-        )
+        self.tell(Notice.REMINDER_SET, when=f"{due:%a %-d %b at %H:%M} ({self.timezone})")
         if "timezone" not in self.profile:
-            self.say(
-                rich(
-                    "_Not your time zone? Set it with /timezone, for example /timezone Europe/Berlin._"
-                )
-            )
+            self.tell(Notice.TIMEZONE_HINT)
 
     def cmd_reminders(self, args: str) -> None:
         def listed(statuses: frozenset[Status]) -> list[Reminder]:
@@ -356,7 +308,7 @@ class Session:
 
         pending, failed = listed(INDEXED), listed(frozenset({Status.FAILED}))
         if not pending and not failed:
-            self.say(rich("You have no reminders set. Try `/remind in 2 days call back`."))
+            self.tell(Notice.NO_REMINDERS)
             return
         lines = []
         for heading, found in (
@@ -374,38 +326,33 @@ class Session:
                         case=reminder.case_id,
                     )
                 )
-        self.say(join(lines))
+        self.say(join(lines), notice=Notice.REMINDERS)
 
     def reminder_press(self, reminder_id: str, action: str) -> None:
         """A button on a ping: acts on the reminder as it is now, however old the ping."""
         stored = self.record.reminders.get(reminder_id)
         reminder = Reminder.from_json(stored) if stored else None
         if reminder is None or action not in _PING_ACTIONS:
-            self.say(rich("I no longer have that reminder, so there's nothing to do."))
+            self.tell(Notice.REMINDER_GONE)
         elif reminder.status == Status.DONE:
-            self.say(rich("That reminder is already done. ✅"))
+            self.tell(Notice.REMINDER_ALREADY_DONE)
         elif reminder.status == Status.CANCELLED:
-            self.say(rich("That reminder was cancelled ({reason}).", reason=reminder.reason))
+            self.tell(Notice.REMINDER_WAS_CANCELLED, reason=reminder.reason)
         elif reminder.status == Status.PENDING:
-            self.say(
-                rich(
-                    "That one is already set for {when}.",
-                    when=reminders.local(reminder.due, self.zone),
-                )
-            )
+            self.tell(Notice.REMINDER_STILL_SET, when=reminders.local(reminder.due, self.zone))
         elif action in ("1h", "1d"):
             due = parsers.parse_when(_PING_ACTIONS[action], self.now)
             reminders.snooze(self.record, reminder, due, self.now)
             when = reminders.local(due, self.zone)
-            self.say(rich("OK, I'll remind you again on {when}.", when=when))
+            self.tell(Notice.REMINDER_SNOOZED, when=when)
         else:
             reminders.finish(self.record, reminder, self.now, _PING_ACTIONS[action])
             if action == "done":
-                self.say(rich("Marked done. ✅"))
+                self.tell(Notice.REMINDER_DONE)
             elif reminder.case_id in self.record.cases:
                 if self.profile.get("active_case") != reminder.case_id:
                     self.profile["active_case"] = reminder.case_id
-                    self.say(rich("Switched to case **{case_id}**.", case_id=reminder.case_id))
+                    self.tell(Notice.CASE_SWITCHED, case_id=reminder.case_id)
                 if action == "escalate":
                     self.case_event("escalate")
                 else:
@@ -427,7 +374,7 @@ class Session:
     def case_event(self, event: str) -> None:
         dialogue = self.dialogue()
         if dialogue is None:
-            self.say(rich("You have no case open. Type /new to start one."))
+            self.tell(Notice.NO_CASE)
             return
         self.absorb(dialogue.on_command(event))
 
@@ -448,7 +395,7 @@ class Session:
             self.stale()
             return
         self.profile["active_case"] = case_id
-        self.say(rich("Switched to case **{case_id}**.", case_id=case_id))
+        self.tell(Notice.CASE_SWITCHED, case_id=case_id)
         self.show_prompt()
 
     def welcome(self) -> None:
@@ -458,7 +405,7 @@ class Session:
     def disclaim_once(self) -> None:
         if not self.profile.get("disclaimer_shown"):
             self.profile["disclaimer_shown"] = True
-            self.say(DISCLAIMER)
+            self.tell(Notice.DISCLAIMER)
 
     def show_prompt(self) -> None:
         dialogue = self.dialogue()
@@ -472,8 +419,14 @@ class Session:
         self.result.reminders.extend(turn.reminders)
         self.result.cancels.extend(turn.cancels)
 
-    def say(self, text: RichText, prompt: Prompt | None = None) -> None:
-        self.result.replies.append(Reply(text, prompt))
+    def say(
+        self, text: RichText, prompt: Prompt | None = None, notice: Notice | None = None
+    ) -> None:
+        self.result.replies.append(Reply(text, prompt, notice))
+
+    def tell(self, notice: Notice, **values: str) -> None:
+        """Say what `notice` tells (bot/notices.py)."""
+        self.say(said(notice, **values), notice=notice)
 
 
 _PING_ACTIONS = {

@@ -18,10 +18,10 @@ from flows.intents import pressed
 from flows.playbook import RUNGS
 from flows.promises import settle
 from flows.records import Case, JSONDict
-from flows.reply import SKIP, Reply, Rows, Turn
+from flows.reply import SKIP, Notice, Reply, Rows, Turn
 from flows.steps import contact, facts, home, ladder
 from flows.steps.base import Step
-from flows.text import RichText, rich
+from flows.text import rich
 
 __all__ = ["SKIP", "Dialogue", "Reply", "Rows", "Turn"]
 
@@ -62,7 +62,7 @@ class Dialogue(facts.FactSteps, contact.ContactSteps, ladder.LadderSteps, home.H
             again = rich(
                 "Please use the buttons; /status shows this step again, /help what else I can do."
             )
-            self.turn.replies.append(Reply(again, self.prompt().prompt))
+            self.turn.replies.append(Reply(again, self.prompt().prompt, Notice.BUTTONS_ONLY))
             return self.saved()
         on_text(self, text)
         return self.say_prompt()
@@ -82,39 +82,49 @@ class Dialogue(facts.FactSteps, contact.ContactSteps, ladder.LadderSteps, home.H
         if event.startswith("climb_") and event.removeprefix("climb_") in RUNGS:
             self.climb(event.removeprefix("climb_"))
         elif not machine.fire(self, event):
-            self.say(self.refusal(event))
+            self.refuse(event)
         return self.say_prompt()
 
     def on_promise(self, promise_id: str, kept: bool) -> Turn:
         """The answer to a promise's check-in: kept settles the case, broken climbs a rung."""
         promise = settle(self, promise_id, kept)
         if promise is None:
-            self.say(rich("I've already noted what became of that promise."))
+            self.say(
+                rich("I've already noted what became of that promise."),
+                notice=Notice.PROMISE_SETTLED,
+            )
             return self.say_prompt()
         if kept:
-            self.say(rich("Good to hear they kept their word. 👍"))
+            self.say(rich("Good to hear they kept their word. 👍"), notice=Notice.PROMISE_KEPT)
             if self.state not in machine.CLOSED_STATES:
                 return self.on_command("resolve")
             return self.say_prompt()
         self.say(
-            rich("Sorry, that's frustrating. A broken promise is a fair reason to go a step up.")
+            rich("Sorry, that's frustrating. A broken promise is a fair reason to go a step up."),
+            notice=Notice.PROMISE_BROKEN,
         )
         closed = self.state in machine.CLOSED_STATES
         for event in ("reopen", "escalate") if closed else ("escalate",):
             if not machine.fire(self, event):
-                self.say(self.refusal(event))
+                self.refuse(event)
                 return self.say_prompt()
         rung = self.next_rung()
         if rung:
             self.climb(rung)
         return self.say_prompt()
 
-    def refusal(self, event: str) -> RichText:
+    def refuse(self, event: str) -> None:
+        """Say why `event` cannot happen from this step."""
         if event in ("log", "escalate", "plan", "resolve") and not self.facts_confirmed():
-            return rich("Let's finish the facts first: that comes right after the review.")
-        if event == "cancel":
-            return rich("There's nothing in progress to cancel.")
-        return rich("That isn't possible from this step.")
+            text, notice = (
+                "Let's finish the facts first: that comes right after the review.",
+                Notice.FACTS_FIRST,
+            )
+        elif event == "cancel":
+            text, notice = "There's nothing in progress to cancel.", Notice.NOTHING_TO_CANCEL
+        else:
+            text, notice = "That isn't possible from this step.", Notice.NOT_POSSIBLE
+        self.say(rich(text), notice=notice)
 
     def say_prompt(self) -> Turn:
         """End the input: the prompt of the state it led to, and the case saved."""

@@ -3,26 +3,82 @@
 Option ids are short (`verb` or `verb:arg`): `do:<event>` fires an event of the
 machine, `pick:<value>` answers the current question, `skip` skips it, `edit:<fact>`
 reopens a fact from the review, `channel:<id>` picks a channel. What a reply asks is
-data (flows/prompt.py), so no adapter reads its English to decide anything.
+data (flows/prompt.py), so no adapter reads its English to decide anything; what a
+message tells without asking (a case opened, a reminder marked done) is a `Notice` id.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from flows.prompt import BACK, SKIP, Choice, Prompt, Rows
 from flows.reminders import ReminderCancel, ReminderRequest
 from flows.text import RichText
 
-__all__ = ["BACK", "SKIP", "Reply", "Rows", "Turn", "rows"]
+__all__ = ["BACK", "SKIP", "Notice", "Reply", "Rows", "Turn", "rows"]
+
+
+class Notice(StrEnum):
+    """What a message tells, as an id, where its words are the only other sign of it: the
+    English may change, the id stays (tests, and anything that must know, read this)."""
+
+    CASE_OPENED = "case.opened"
+    CASE_SWITCHED = "case.switched"
+    CASES = "case.list"
+    NO_CASE = "case.none"
+    """Something that needs an open case, with none open."""
+    NO_CASE_YET = "case.none_yet"
+    NO_CASES = "case.none_at_all"
+    NO_SUCH_CASE = "case.no_such"
+    TOO_MANY_CASES = "case.too_many"
+    STALE_BUTTON = "button.stale"
+    """A press of a button from an earlier step, left alone."""
+    BUTTONS_ONLY = "button.only"
+    """Words typed where only the buttons answer."""
+    FACTS_FIRST = "refused.facts_first"
+    NOTHING_TO_CANCEL = "refused.nothing_to_cancel"
+    NOT_POSSIBLE = "refused.not_possible"
+    UNREADABLE = "answer.unreadable"
+    """An answer (or a command's argument) that does not parse: the reason is said."""
+    AMBIGUOUS = "answer.ambiguous"
+    """An answer that reads more than one way: the readings are offered."""
+    UNKNOWN_COMMAND = "command.unknown"
+    HELP = "help"
+    WELCOME_BACK = "welcome.back"
+    DISCLAIMER = "disclaimer"
+    FORGOTTEN = "forget.done"
+    KEPT = "forget.kept"
+    EXPORTED = "export.done"
+    NOTHING_TO_EXPORT = "export.nothing"
+    TIMEZONE = "timezone.shown"
+    TIMEZONE_SET = "timezone.set"
+    TIMEZONE_HINT = "timezone.hint"
+    REMIND_HOW = "reminder.how"
+    REMINDER_SET = "reminder.set"
+    REMINDER_NEEDS_CASE = "reminder.needs_case"
+    REMINDERS = "reminder.list"
+    NO_REMINDERS = "reminder.none"
+    TOO_MANY_REMINDERS = "reminder.too_many"
+    REMINDER_GONE = "reminder.gone"
+    REMINDER_ALREADY_DONE = "reminder.already_done"
+    REMINDER_WAS_CANCELLED = "reminder.was_cancelled"
+    REMINDER_STILL_SET = "reminder.still_set"
+    REMINDER_SNOOZED = "reminder.snoozed"
+    REMINDER_DONE = "reminder.done"
+    PROMISE_SETTLED = "promise.already_settled"
+    PROMISE_KEPT = "promise.kept"
+    PROMISE_BROKEN = "promise.broken"
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message to the person: its text, and what it asks (None: it asks nothing)."""
+    """One message to the person: its text, what it asks (None: it asks nothing), and
+    what it tells as an id, where that is not already its prompt."""
 
     text: RichText
     prompt: Prompt | None = None
+    notice: Notice | None = None
 
     @property
     def choices(self) -> Rows:

@@ -16,7 +16,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.engine import Engine
-from bot.events import Attachment, Button, ButtonPress, Outbound, TextMessage, parse_command
+from bot.events import (
+    Attachment,
+    Button,
+    ButtonPress,
+    Notice,
+    Outbound,
+    Prompt,
+    TextMessage,
+    parse_command,
+)
 from flows import machine
 from flows.contacts import LOG_QUESTIONS
 from flows.facts import FACTS
@@ -125,6 +134,28 @@ class Chat:
         assert len(found) == 1, f"no single button {label!r} among {self.labels()}"
         return found[0]
 
+    def asking(self) -> Prompt | None:
+        """What the last turn asks: the prompt of its last message that has one."""
+        return next((m.prompt for m in reversed(self.replies) if m.prompt), None)
+
+    def step(self) -> str | None:
+        """The step the bot is waiting on (a state of flows/machine.py, or `welcome`, …)."""
+        asking = self.asking()
+        return asking.step if asking else None
+
+    def question(self) -> str | None:
+        """The id of the question open at that step (a fact, or a contact-log detail)."""
+        asking = self.asking()
+        return asking.question.id if asking and asking.question else None
+
+    def options(self) -> list[str]:
+        """The option ids on offer in the last replies (`do:plan`, `pick:refund`, `skip`)."""
+        return [button.option for button in self.buttons()]
+
+    def notices(self) -> list[Notice]:
+        """What the last turn told without asking, by id, in order."""
+        return [message.notice for message in self.replies if message.notice]
+
     def texts(self) -> list[str]:
         return [message.text.plain() for message in self.replies]
 
@@ -133,7 +164,7 @@ class Chat:
         return "\n".join(self.texts())
 
     def prompt(self) -> str:
-        """The last message of the last turn: the question the bot is waiting on."""
+        """The words of the last message of the last turn (what a person reads last)."""
         return self.texts()[-1]
 
     def attachments(self) -> dict[str, str]:
@@ -159,6 +190,12 @@ class Chat:
         """The Markdown case file that /export attaches."""
         await self.say("/export")
         return next(text for name, text in self.attachments().items() if name.endswith(".md"))
+
+
+def said(messages: list[Outbound]) -> list[str]:
+    """What each message asked or told, by id: its notice, else its prompt's step ('' for
+    a message with neither, such as an attachment)."""
+    return [str(m.notice or (m.prompt.step if m.prompt else "")) for m in messages]
 
 
 # -- the common stretches of a case -----------------------------------------------------------
@@ -239,7 +276,7 @@ async def tell(chat: Chat, story: Story = Story()) -> None:
     """Open a case and answer every question it asks, up to the review."""
     await chat.say("/new")
     await answer_until(chat, story)
-    assert "Here's your case" in chat.prompt(), chat.last_text()
+    assert chat.step() == machine.REVIEW, chat.last_text()
 
 
 async def confirmed(chat: Chat, story: Story = Story()) -> None:
@@ -252,7 +289,7 @@ async def at_case_menu(chat: Chat, story: Story = Story()) -> None:
     """A confirmed case, parked at its menu (what /cancel leads to)."""
     await confirmed(chat, story)
     await chat.say("/cancel")
-    assert "What next?" in chat.prompt(), chat.last_text()
+    assert chat.step() == machine.CASE_MENU, chat.last_text()
 
 
 async def log_contact(
@@ -266,18 +303,16 @@ async def log_contact(
     notes: str = "They said they would look into it.",
     stop: str | None = None,
 ) -> None:
-    """Log one contact through /log, answering its six questions (up to the one whose
-    wording contains `stop`, when given). Typed while a log is under way, /log carries
-    on with it, so only the questions still open are answered."""
-    values = dict(zip(LOG_ASKED, (when, channel, rep, reference, notes, result), strict=True))
+    """Log one contact through /log, answering its six questions (up to the one with the
+    id `stop`, when given: `rep`, `notes`, …). Typed while a log is under way, /log
+    carries on with it, so only the questions still open are answered."""
+    answers = (when, channel, rep, reference, notes, result)
+    values = dict(zip((question.id for question in LOG_QUESTIONS), answers, strict=True))
     await chat.say("/log")
-    while "Logging a contact" in chat.prompt():
-        if stop and stop in chat.prompt():
+    while chat.step() == machine.LOGGING:
+        asked = chat.question()
+        assert asked in values, chat.last_text()
+        if asked == stop:
             return
-        asked = next(question for question in LOG_ASKED if question in chat.prompt())
         await answer(chat, values[asked])
     assert stop is None, f"never asked {stop!r}"
-
-
-LOG_ASKED = tuple(rich(question.question).plain() for question in LOG_QUESTIONS)
-"""Each contact-log question as the person reads it, in order."""

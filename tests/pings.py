@@ -18,7 +18,7 @@ from typing import Any
 from bot.events import Button, Outbound
 from bot.reminders import Deliver, Scheduler
 from storage import ConversationKey
-from tests.chat import Chat
+from tests.chat import Chat, said
 
 
 class Crash(BaseException):
@@ -50,6 +50,10 @@ class Pings:
             for key, messages in self.sent
             if user is None or key.user_id == user
         ]
+
+    def said(self, user: str | None = None) -> list[list[str]]:
+        """What each delivery asked or told, by id (tests/chat.py `said`)."""
+        return [said(messages) for key, messages in self.sent if user in (None, key.user_id)]
 
     def button(self, label: str, index: int = -1) -> Button:
         """The button labelled `label` (a part of it) on a ping (the last by default)."""

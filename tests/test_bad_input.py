@@ -102,12 +102,12 @@ async def test_a_bad_answer_while_editing_keeps_the_old_value() -> None:
 @pytest.mark.parametrize(
     ("question", "typed", "expected"),
     [
-        ("When were you in touch?", "the other day", "like yesterday, Nov 2 or 2026-11-02"),
-        ("When were you in touch?", "tomorrow", "still to come"),
-        ("How were you in touch?", "pigeon", "Please press one of the buttons: Live chat"),
-        ("What was the name of the person", "", "I didn't catch any words"),
-        ("What did they say or promise?", "B" * 10_000, "I can keep up to 1,000"),
-        ("Where does that leave things?", "meh", "Please press one of the buttons: Resolved"),
+        ("when", "the other day", "like yesterday, Nov 2 or 2026-11-02"),
+        ("when", "tomorrow", "still to come"),
+        ("channel", "pigeon", "Please press one of the buttons: Live chat"),
+        ("rep", "", "I didn't catch any words"),
+        ("notes", "B" * 10_000, "I can keep up to 1,000"),
+        ("result", "meh", "Please press one of the buttons: Resolved"),
     ],
 )
 async def test_a_bad_answer_in_a_contact_log_keeps_the_answers_before_it(

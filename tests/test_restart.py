@@ -34,7 +34,7 @@ async def at_review(chat: Chat) -> None:
 
 async def mid_contact_log(chat: Chat) -> None:
     await at_case_menu(chat, STORY)
-    await log_contact(chat, "Resolved", rep="Kim", stop="Did they give you a reference")
+    await log_contact(chat, "Resolved", rep="Kim", stop="reference")
 
 
 async def on_the_ladder(chat: Chat) -> None:

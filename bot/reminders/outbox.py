@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from bot.events import Attachment, Button, ButtonStyle, Outbound, PartlySent, Prompt
+from bot.events import Attachment, Button, ButtonStyle, Notice, Outbound, PartlySent, Prompt
 from bot.reminders.lifecycle import INDEXED, Status, Step, advance
 from flows.text import RichText, Span, Style
 from storage import ConversationKey, DueEntry, PersonKey, PersonRecord
@@ -307,6 +307,7 @@ def _message_json(message: Outbound) -> JSONDict:
         ],
         "private": message.private,
         "prompt": message.prompt.to_json() if message.prompt else None,
+        "notice": message.notice and str(message.notice),
     }
     if message.attachment is not None:
         stored["attachment"] = {
@@ -326,7 +327,17 @@ def _message(stored: JSONDict) -> Outbound:
         else None,
         private=stored["private"],
         prompt=Prompt.from_json(stored["prompt"]) if stored.get("prompt") else None,
+        notice=_notice(stored.get("notice")),
     )
+
+
+def _notice(stored: str | None) -> Notice | None:
+    """A stored reply's notice: none for those stored before notices were said, or under
+    an id since renamed (what it tells is only a label; the text is what is sent)."""
+    try:
+        return Notice(stored) if stored else None
+    except ValueError:
+        return None
 
 
 def _button(label: str, data: str, option: str = "", style: str = "default") -> Button:

@@ -8,7 +8,7 @@ produces; the mixins in flows/steps/ add each state's prompt, input and effects 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -21,7 +21,7 @@ from flows.playbook import CHANNELS, SELLER
 from flows.prompt import BACK, SKIP, Choice, InputKind, Prompt
 from flows.records import Case
 from flows.reminders import DEADLINE, ReminderCancel
-from flows.reply import Reply, Rows, Turn, rows
+from flows.reply import Notice, Reply, Rows, Turn, rows
 from flows.text import RichText, join, rich
 from flows.urgency import urgency
 
@@ -42,8 +42,9 @@ class Conversation(CaseModel):
         super().__init__(record, now)
         self.turn = Turn()
 
-    def say(self, text: RichText, choices: Rows = ()) -> None:
-        self.turn.replies.append(self.ask(text, choices) if choices else Reply(text))
+    def say(self, text: RichText, choices: Rows = (), notice: Notice | None = None) -> None:
+        reply = self.ask(text, choices) if choices else Reply(text)
+        self.turn.replies.append(replace(reply, notice=notice) if notice else reply)
 
     def ask(self, text: RichText, options: Rows, kind: InputKind = InputKind.CHOICE) -> Reply:
         """A reply asking this state's question: the options, and what else answers it."""
@@ -153,9 +154,12 @@ class Conversation(CaseModel):
                 return True
             if len(found) > 1 and answers is self.facts:
                 self.record.readings[question.id] = [reading for reading, _ in found]
-                self.say(rich("I can read that more than one way. Which did you mean?"))
+                self.say(
+                    rich("I can read that more than one way. Which did you mean?"),
+                    notice=Notice.AMBIGUOUS,
+                )
             else:
-                self.say(rich("{message}", message=error.message))
+                self.say(rich("{message}", message=error.message), notice=Notice.UNREADABLE)
             return False
         self.record.readings.pop(question.id, None)
         return True
