@@ -291,9 +291,10 @@ class TelegramAdapter:
             await self.reply(key, messages)
 
         # The turn is queued first, so a message typed right after the press comes after it.
-        # A press carries no event id: its button's stamp already makes a press sent again
-        # (or twice) count once, and a callback query has no number that only grows.
-        event = ButtonPress(_key(query.from_user.id, chat_id), query.data or "")
+        # The same press delivered again (a retry to another instance) is known by its update
+        # id, which Telegram keeps when it sends again but may restart anywhere (unordered).
+        event_id = EventId("telegram:press", update.update_id, ordered=False)
+        event = ButtonPress(_key(query.from_user.id, chat_id), query.data or "", event_id)
         turn = asyncio.create_task(self.engine.answer(event, after_acknowledged))
         # Answered at once so the button stops spinning (a very old query is refused), and
         # the keyboard goes, so the same choice cannot be made twice; a message that has

@@ -17,7 +17,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 async def start(app: Application, settings: Settings) -> web.AppRunner:
-    """An aiohttp endpoint that checks the secret and queues the update for PTB."""
+    """An aiohttp endpoint that checks the secret and runs the update's turn through PTB."""
     url = settings.get("TELEGRAM_WEBHOOK_URL")
     secret = settings.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
 
@@ -29,7 +29,10 @@ async def start(app: Application, settings: Settings) -> web.AppRunner:
             update = Update.de_json(await request.json(), app.bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400, text="not an update")
-        await app.update_queue.put(update)
+        # Answered once the turn is saved (and its reply sent): an update whose instance
+        # dies first gets no answer, so Telegram, or the load balancer, sends it again,
+        # to this instance or another, and the inbound record makes that count once.
+        await app.process_update(update)
         return web.Response(text="ok")
 
     server = web.Application()

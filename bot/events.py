@@ -66,11 +66,14 @@ MAX_BUTTON_DATA = 64
 
 @dataclass(frozen=True, slots=True)
 class EventId:
-    """An inbound event's identity: numbers grow within a `stream` (Telegram's update ids,
-    Discord's snowflakes, one terminal session's lines)."""
+    """An inbound event's identity: numbers grow within a `stream` (a Telegram chat's
+    message numbers, Discord's snowflakes, one terminal session's lines), unless it is not
+    `ordered` (a Telegram press's update id: unique, but it may start afresh anywhere),
+    where only the same number counts as the same event."""
 
     stream: str
     number: int
+    ordered: bool = True
 
 
 @dataclass(frozen=True, slots=True)

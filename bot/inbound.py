@@ -10,7 +10,8 @@ Numbers grow within a stream (a Telegram chat's message numbers, Discord's snowf
 session's lines), so what is kept stays small: the `RECENT` highest numbers applied,
 and a floor at or below which every number counts as applied. Events a little out of
 order (concurrent updates of one person) are still told apart; a new stream (the next
-terminal session) starts afresh.
+terminal session) starts afresh. Events whose numbers have no order (Telegram's presses,
+known by their update id) are kept apart, as the last `RECENT` numbers applied.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ RECENT = 32
 
 def applied(conversation: dict[str, Any], event_id: EventId) -> bool:
     """Whether the conversation already applied this event."""
+    if not event_id.ordered:
+        return event_id.number in conversation.get("applied_once", {}).get(event_id.stream, ())
     seen = conversation.get("applied")
     if not seen or seen.get("stream") != event_id.stream:
         return False
@@ -33,6 +36,12 @@ def applied(conversation: dict[str, Any], event_id: EventId) -> bool:
 
 def record(conversation: dict[str, Any], event_id: EventId) -> None:
     """Note the event as applied (saved with the turn that applied it)."""
+    if not event_id.ordered:
+        # No order to lean on: the last `RECENT` numbers themselves (a redelivery comes
+        # within seconds, a few events later at most).
+        kept = conversation.get("applied_once", {}).get(event_id.stream, [])
+        conversation["applied_once"] = {event_id.stream: [*kept, event_id.number][-RECENT:]}
+        return
     seen = conversation.get("applied")
     if not seen or seen.get("stream") != event_id.stream:
         seen = {"stream": event_id.stream, "floor": -1, "recent": []}

@@ -72,3 +72,17 @@ async def test_a_new_terminal_session_counts_its_lines_afresh() -> None:
     engine = Engine(MemoryStore())
     assert await engine.handle(Command(KEY, "start", "", EventId("console:1", 1)))
     assert await engine.handle(Command(KEY, "start", "", EventId("console:2", 1)))
+
+
+async def test_unordered_ids_count_only_the_same_number_as_the_same_event() -> None:
+    """Telegram presses are known by their update id, which may restart anywhere: a
+    lower number than the last is a new press, the same number is the same press; and
+    they keep the typed messages' record as it is."""
+    engine = Engine(MemoryStore())
+    await engine.handle(Command(KEY, "new", "", EventId("test", 10)))
+    for number in (900, 5, 901):
+        status = Command(KEY, "status", "", EventId("press", number, ordered=False))
+        assert await engine.handle(status)
+        assert await engine.handle(status) == []
+    assert await engine.handle(Command(KEY, "status", "", EventId("test", 10))) == []
+    assert await engine.handle(Command(KEY, "status", "", EventId("test", 11)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -235,3 +235,60 @@ async def test_two_telegram_instances_poll_one_at_a_time_and_the_other_takes_ove
 
     assert other is not leader
     assert conflicts(fake) == []
+
+
+WEBHOOK = "https://bot.example.com/telegram"
+WEBHOOK_SECRET = "one-secret-for-every-instance"
+
+
+async def test_an_update_the_load_balancer_gives_both_instances_is_applied_once(
+    instances: list[PostgresStore],
+    fake: FakeTelegram,
+    tmp_path: Path,
+    unused_tcp_port_factory: Callable[[], int],
+) -> None:
+    """A load balancer that got no answer in time sends the update to another instance:
+    here every update goes to both at once, and a press to both once more after. Each
+    is applied once: one reply each, and the facts as if sent once."""
+    ports = [unused_tcp_port_factory() for _ in instances]
+    async with contextlib.AsyncExitStack() as stack:
+        bots = [
+            await stack.enter_async_context(
+                running(
+                    fake,
+                    tmp_path / str(n),
+                    store=store,
+                    TELEGRAM_WEBHOOK_URL=WEBHOOK,
+                    TELEGRAM_WEBHOOK_PORT=str(port),
+                    TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+                )
+            )
+            for n, (store, port) in enumerate(zip(instances, ports, strict=True))
+        ]
+        # Each listens before it registers the webhook.
+        await fake.wait_for(lambda f: len(f.calls_to("setWebhook")) == len(bots), 30, "webhooks")
+        hooks = [f"http://127.0.0.1:{port}/telegram" for port in ports]
+
+        async def to_both(update: dict[str, object]) -> None:
+            sent = (fake.post_update_to(hook, update, WEBHOOK_SECRET) for hook in hooks)
+            assert await asyncio.gather(*sent) == [200, 200]
+
+        def press(label: str) -> dict[str, object]:
+            shown = fake.last_message(USER)
+            return fake.build_callback_update(USER, shown.message_id, shown.callback_data(label))
+
+        await to_both(fake.build_message_update(USER, "/start"))
+        amazon = press("Amazon")
+        await to_both(amazon)
+        await to_both(amazon)
+        await to_both(press("Damaged or faulty item"))
+        await to_both(press("A third-party seller"))
+        await to_both(fake.build_message_update(USER, "yesterday"))
+        record = await instances[0].load(PersonKey("telegram", str(USER)))
+
+    # Each webhook answers once its turn is saved and replied to: nothing is left to come.
+    assert len(fake.messages_in(USER)) == 5, fake.summary()
+    (case,) = record.cases.values()
+    assert case["facts"]["merchant"]["playbook"] == "amazon"
+    assert {"problem", "seller", "delivery_date"} <= set(case["facts"])
+    assert case["question"] == "outcome"
