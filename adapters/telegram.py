@@ -21,9 +21,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-import re
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from telegram import (
@@ -35,7 +33,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -46,9 +44,16 @@ from telegram.ext import (
     filters,
 )
 
-from adapters import telegram_html, telegram_keyboard, telegram_replies, telegram_webhook
+from adapters import (
+    telegram_html,
+    telegram_keyboard,
+    telegram_replies,
+    telegram_settings,
+    telegram_webhook,
+)
 from adapters.telegram_files import ORDER_FILES, order_text
 from adapters.telegram_limits import REPLY, Budget, RepliesFirstRateLimiter
+from adapters.telegram_sending import retrying
 from adapters.telegram_webhook import ALLOWED_UPDATES
 from bot.config import Setting, Settings
 from bot.engine import Engine
@@ -66,15 +71,11 @@ from storage import ConversationKey
 
 log = logging.getLogger(__name__)
 
-_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
-_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-
 PLATFORM = "telegram"
 MESSAGE_STREAM = "telegram:message"
 """Inbound messages are told apart by their number in the chat (`_message_id`)."""
 TYPING_AFTER = 0.4
 """Seconds a turn may take before the person sees "typing…"."""
-SEND_ATTEMPTS = 4
 
 
 class TelegramAdapter:
@@ -86,28 +87,7 @@ class TelegramAdapter:
     """
 
     name: ClassVar[str] = PLATFORM
-    SETTINGS: ClassVar[tuple[Setting, ...]] = (
-        Setting(
-            "TELEGRAM_BOT_TOKEN", "", "Token from @BotFather; when set, the Telegram bot runs."
-        ),
-        Setting(
-            "TELEGRAM_API_BASE_URL",
-            "https://api.telegram.org/bot",
-            "Bot API address, for a self-hosted Bot API server.",
-        ),
-        Setting(
-            "TELEGRAM_WEBHOOK_URL",
-            "",
-            "Public https URL for webhook mode; empty means long polling.",
-        ),
-        Setting("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1", "Address the webhook server listens on."),
-        Setting("TELEGRAM_WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
-        Setting(
-            "TELEGRAM_WEBHOOK_SECRET",
-            "",
-            "Secret Telegram sends with each webhook request; generated when empty.",
-        ),
-    )
+    SETTINGS: ClassVar[tuple[Setting, ...]] = telegram_settings.SETTINGS
 
     @classmethod
     def enabled(cls, settings: Settings) -> bool:
@@ -116,39 +96,7 @@ class TelegramAdapter:
     @classmethod
     def problems(cls, settings: Settings) -> list[str]:
         """Settings Telegram would refuse, said without repeating the token."""
-        token = settings.get("TELEGRAM_BOT_TOKEN")
-        webhook = settings.get("TELEGRAM_WEBHOOK_URL")
-        found = []
-        if not token:
-            return ["TELEGRAM_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not."] if webhook else []
-        if not _TOKEN.fullmatch(token):
-            found.append(
-                "TELEGRAM_BOT_TOKEN does not look like a token from @BotFather (digits, a colon, then about 35 letters, digits, - or _)."
-            )
-        base = settings.get("TELEGRAM_API_BASE_URL")
-        if base and not base.startswith(("http://", "https://")):
-            found.append("TELEGRAM_API_BASE_URL must start with http:// or https://.")
-        if webhook:
-            if not webhook.startswith("https://"):
-                found.append(
-                    "TELEGRAM_WEBHOOK_URL must be an https:// address (Telegram calls only https)."
-                )
-            port = settings.get("TELEGRAM_WEBHOOK_PORT") or "8443"
-            if not port.isdigit() or not 0 < int(port) < 65536:
-                found.append(f"TELEGRAM_WEBHOOK_PORT: {port!r} is not a port number.")
-            secret = settings.get("TELEGRAM_WEBHOOK_SECRET")
-            if secret and not _SECRET.fullmatch(secret):
-                found.append(
-                    "TELEGRAM_WEBHOOK_SECRET may hold only letters, digits, - and _ (1 to 256)."
-                )
-            if not secret and settings.get("FAIRSHAKE_DATABASE_URL"):
-                # Each instance would register a secret of its own, and refuse the
-                # updates the load balancer sends it under the last one registered.
-                found.append(
-                    "TELEGRAM_WEBHOOK_SECRET must be set, the same on every instance, when "
-                    "instances share FAIRSHAKE_DATABASE_URL."
-                )
-        return found
+        return telegram_settings.problems(settings)
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
@@ -418,10 +366,10 @@ class TelegramAdapter:
                 )
 
     async def _counted(self, send: Callable[[], Awaitable[Any]], strict: bool = False) -> Any:
-        """`_retrying` (the message sent, or None), with the observers told if it went."""
+        """`retrying` (the message sent, or None), with the observers told if it went."""
         sent = None
         try:
-            sent = await _retrying(send, strict)
+            sent = await retrying(send, strict)
         finally:
             self.engine.observers.reply(PLATFORM, sent=sent is not None)
         return sent
@@ -459,41 +407,3 @@ def _file_url(base_url: str) -> str:
     """The file address that goes with a Bot API address (`…/bot` → `…/file/bot`)."""
     root = base_url.rstrip("/").removesuffix("/bot")
     return f"{root}/file/bot"
-
-
-async def _retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) -> Any:
-    """Send, retrying network errors, 5xx and flood waits with backoff.
-
-    Flood control (429) is first waited out by the rate limiter (telegram_limits); what still fails is
-    retried here a few times. A refusal (403: the person blocked the bot; 400) is not
-    retried. A turn's reply or a reminder ping (`strict`) raises when it cannot go, so
-    the scheduler retries it later (backoff over minutes) and records it if it never
-    goes; a courtesy note (`strict` false: "I can only read text") is logged and dropped.
-    What Telegram returned (the message sent) when it went, else None.
-    """
-    for attempt in range(SEND_ATTEMPTS):
-        try:
-            return await send()
-        except (Forbidden, BadRequest) as error:
-            log.warning("telegram: message refused: %s", type(error).__name__)
-            if strict:
-                raise
-            return None
-        except (NetworkError, RetryAfter) as error:
-            if attempt == SEND_ATTEMPTS - 1:
-                log.warning(
-                    "telegram: a message failed %d times: %s", SEND_ATTEMPTS, type(error).__name__
-                )
-                if strict:
-                    raise
-                break
-            await asyncio.sleep(
-                _wait_asked(error) if isinstance(error, RetryAfter) else 0.5 * 2**attempt
-            )
-    return None
-
-
-def _wait_asked(error: RetryAfter) -> float:
-    """The seconds a flood-control refusal asks to wait."""
-    wait = error.retry_after
-    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
