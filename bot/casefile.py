@@ -60,6 +60,7 @@ def case_markdown(case: dict[str, Any], reminders: list[dict[str, Any]], now: da
     zone = now.tzinfo
     model = CaseModel(Case.from_json(case), now)
     playbook = model.playbook
+    locale = model.locale
     lines = [
         f"# Fair Shake case file: {case['id']}",
         "",
@@ -71,7 +72,7 @@ def case_markdown(case: dict[str, Any], reminders: list[dict[str, Any]], now: da
     lines += ["", "## Facts", ""]
     for fact in applicable(model.case_facts()):
         lines.append(
-            f"- {fact.label}: {display(fact, case['facts'].get(fact.id), playbook).plain()}"
+            f"- {fact.label}: {display(fact, case['facts'].get(fact.id), playbook, locale).plain()}"
         )
     lines += ["", "## Contacts", ""]
     if not case["contacts"]:
@@ -84,7 +85,7 @@ def case_markdown(case: dict[str, Any], reminders: list[dict[str, Any]], now: da
         lines.append(
             f"{number}. With {party}{told}; "
             + "; ".join(
-                f"{q.label}: {display(q, details.get(q.id), playbook).plain()}"
+                f"{q.label}: {display(q, details.get(q.id), playbook, locale).plain()}"
                 for q in LOG_QUESTIONS
             )
         )

@@ -12,7 +12,7 @@ from typing import Any
 
 from flows import advice, machine, parsers
 from flows.contacts import LOG_QUESTIONS
-from flows.facts import CaseFacts, applicable, playbook_for, storefront
+from flows.facts import CaseFacts, applicable, locale_of, playbook_for, storefront
 from flows.playbook import Playbook
 from flows.questions import Questionnaire
 from flows.records import Case, JSONDict, TimelineEntry
@@ -68,6 +68,11 @@ class CaseModel:
         paste or the shop's address said where, else the playbook's."""
         front = storefront(self.facts)
         return front.country if front else self.playbook.country
+
+    @property
+    def locale(self) -> str:
+        """How the case's amounts are written (its storefront's locale)."""
+        return locale_of(self.facts)
 
     def linked(self, text: str) -> str:
         """A playbook text with its `{contact}`-style links to the pages of the storefront

@@ -287,14 +287,22 @@ def playbook_for(values: dict[str, Any]) -> Playbook:
     return playbook_or_generic(merchant.get("playbook", GENERIC))
 
 
-def display(fact: Fact, value: Any, playbook: Playbook) -> RichText:
-    """How a stored fact value reads in the review and the case file."""
+def locale_of(values: dict[str, Any]) -> str:
+    """How the case's amounts are written: as its storefront writes them, else as its
+    shop's first storefront does, else US English."""
+    front = storefront(values) or playbook_for(values).storefront()
+    return front.locale if front else parsers.DEFAULT_LOCALE
+
+
+def display(fact: Fact, value: Any, playbook: Playbook, locale: str) -> RichText:
+    """How a stored fact value reads in the review and the case file (an amount as the
+    case's `locale_of` writes it)."""
     if value is None:
         return rich("_don't know_")
     if fact.id == "merchant":
         return plain(value["name"])
     if fact.id == "amount":
-        return plain(str(parsers.Money.from_json(value)))
+        return plain(parsers.Money.from_json(value).formatted(locale))
     if fact.id in ("order_date", "delivery_date"):
         return plain(date.fromisoformat(value).strftime("%a %-d %b %Y"))
     if fact.id == "earlier_contacts" and value == "none":

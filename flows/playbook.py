@@ -28,6 +28,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import is_currency
+
 from flows.parsers.common import ParseError
 from flows.parsers.orders import OrderNumberShape, parse_order_number
 from flows.schema import SchemaError, load
@@ -389,6 +392,14 @@ def _check_storefronts(playbook: Playbook, where: str) -> None:
                 raise SchemaError(
                     where, f"storefronts.{front_id}.{key}", f"expected an ISO {key} code"
                 )
+        if not is_currency(front.currency):
+            raise SchemaError(where, f"storefronts.{front_id}.currency", "not a known currency")
+        try:
+            Locale.parse(front.locale)
+        except (ValueError, UnknownLocaleError):
+            raise SchemaError(
+                where, f"storefronts.{front_id}.locale", "not a known locale (like en_GB, de_DE)"
+            ) from None
     texts = [(f"channels.{c.id}.how", c.how) for c in playbook.channels.values()]
     texts += [
         (f"problems[{i}].{key}", getattr(p, key))

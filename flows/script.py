@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.facts import FACTS_BY_ID, OUTCOMES, display
+from flows.facts import FACTS_BY_ID, OUTCOMES, display, locale_of
 from flows.playbook import SELLER, Channel, Playbook
 from flows.text import RichText, join, plain, rich
 
@@ -21,9 +21,12 @@ def template_values(facts: dict[str, Any], playbook: Playbook) -> dict[str, str]
         "what_happened": "",
     }
     values = {}
+    locale = locale_of(facts)
     for name, fallback in fallbacks.items():
         value = facts.get(name)
-        values[name] = display(FACTS_BY_ID[name], value, playbook).plain() if value else fallback
+        values[name] = (
+            display(FACTS_BY_ID[name], value, playbook, locale).plain() if value else fallback
+        )
     merchant = facts.get("merchant") or {}
     values["merchant"] = merchant.get("name") or (
         "the shop" if playbook.id == "generic" else playbook.name
@@ -127,7 +130,7 @@ def _fact_lines(facts: dict[str, Any], playbook: Playbook) -> RichText:
         rich(
             "• {label}: {value}",
             label=FACTS_BY_ID[name].label,
-            value=display(FACTS_BY_ID[name], facts[name], playbook),
+            value=display(FACTS_BY_ID[name], facts[name], playbook, locale_of(facts)),
         )
         for name in order
         if facts.get(name)

@@ -106,3 +106,30 @@ async def test_a_case_on_each_storefront_links_that_storefronts_pages(
         assert "{" not in playbook.linked(channel.how, site)
         if "{contact}" in channel.how:
             assert front.contact in playbook.linked(channel.how, site)
+
+
+@pytest.mark.parametrize(
+    ("site", "typed", "shown"),
+    [
+        ("amazon.de", "12,50", "12,50\u00a0€"),
+        ("amazon.de", "1.299,00 €", "1.299,00\u00a0€"),
+        ("amazon.co.uk", "12.5", "£12.50"),
+        ("amazon.ca", "49.99", "$49.99"),
+        ("amazon.ca", "49.99 USD", "US$49.99"),
+        ("amazon.com", "¥5000", "¥5,000"),
+    ],
+)
+async def test_amounts_are_written_as_the_storefront_writes_them(
+    site: str, typed: str, shown: str
+) -> None:
+    """In the review and in the script the person reads out: 12,50 € on amazon.de, £12.50
+    on amazon.co.uk, ¥5,000 without cents."""
+    chat = Chat()
+    await tell(chat, Story(merchant=site, amount=typed))
+    assert f"Amount paid: {shown}" in chat.prompt()
+    await press_option(chat, "do:confirm")
+    await press_option(chat, "do:need_help")
+    await press_option(
+        chat, next(b.option for b in chat.buttons() if b.option.startswith("channel:"))
+    )
+    assert shown in chat.prompt()

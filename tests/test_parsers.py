@@ -330,17 +330,29 @@ def test_money_not_understood_gets_examples(typed: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("money", "shown"),
+    ("money", "locale", "shown"),
     [
-        (Money(Decimal("49.99"), "USD"), "$49.99"),
-        (Money(Decimal("1299.00"), "EUR"), "€1,299.00"),
-        (Money(Decimal("12.00"), "GBP"), "£12.00"),
-        (Money(Decimal("49.99"), "CAD"), "CAD 49.99"),
-        (Money(Decimal("49.99"), None), "49.99"),
+        (Money(Decimal("49.99"), "USD"), "en_US", "$49.99"),
+        (Money(Decimal("5000.00"), "JPY"), "en_US", "¥5,000"),  # the yen has no cents
+        (Money(Decimal("1299.00"), "EUR"), "en_US", "€1,299.00"),
+        (Money(Decimal("12.50"), "GBP"), "en_GB", "£12.50"),
+        (Money(Decimal("12.50"), "EUR"), "de_DE", "12,50\u00a0€"),
+        (Money(Decimal("1299.00"), "EUR"), "de_DE", "1.299,00\u00a0€"),
+        (Money(Decimal("49.99"), "CAD"), "en_CA", "$49.99"),  # at home, a dollar is a dollar
+        (Money(Decimal("49.99"), "USD"), "en_CA", "US$49.99"),
+        (Money(Decimal("49.99"), "CAD"), "en_US", "CA$49.99"),
+        (Money(Decimal("1299.00"), None), "de_DE", "1.299,00"),
     ],
 )
-def test_money_is_shown_with_its_symbol_or_code(money: Money, shown: str) -> None:
-    assert str(money) == shown
+def test_money_is_written_as_its_locale_writes_its_currency(
+    money: Money, locale: str, shown: str
+) -> None:
+    assert money.formatted(locale) == shown
+
+
+def test_money_without_a_locale_is_written_as_in_the_us() -> None:
+    assert str(Money(Decimal("5000"), "JPY")) == "¥5,000"
+    assert str(Money(Decimal("12.5"), "GBP")) == "£12.50"
 
 
 def test_money_survives_storage() -> None:

@@ -117,6 +117,14 @@ BROKEN = {
         ),
         "storefronts.cornershop.example.contact",
     ),
+    "a storefront's locale unknown": (
+        lambda text: with_storefront(text).replace('locale = "en_GB"', 'locale = "english"'),
+        "storefronts.cornershop.example.locale",
+    ),
+    "a storefront's currency unknown": (
+        lambda text: with_storefront(text).replace('currency = "GBP"', 'currency = "GBX"'),
+        "storefronts.cornershop.example.currency",
+    ),
     "a storefront not named by its address": (
         lambda text: with_storefront(text).replace('"cornershop.example"', '"Corner Shop UK"'),
         "storefronts.Corner Shop UK",

@@ -13,13 +13,14 @@ Callers import from `flows.parsers`.
 from flows.parsers.common import MAX_TEXT, ParseError
 from flows.parsers.dates import parse_date
 from flows.parsers.free_text import parse_text
-from flows.parsers.money import Money, parse_money
+from flows.parsers.money import DEFAULT_LOCALE, Money, parse_money
 from flows.parsers.orders import OrderNumberShape, parse_order_number
 from flows.parsers.reminders import parse_reminder
 from flows.parsers.times import parse_duration, parse_when, wall_time
 from flows.parsers.zones import parse_timezone
 
 __all__ = [
+    "DEFAULT_LOCALE",
     "MAX_TEXT",
     "Money",
     "OrderNumberShape",

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_currency, format_decimal
+
 from flows.parsers.common import ParseError, _words
 
 _MONEY_UNREAD = "I couldn't read an amount there. Something like 49.99, $49.99 or 49,99 € works."
@@ -41,7 +43,8 @@ _CURRENCY_MARKERS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """What people write next to an amount, and the currencies each can mean (the first unless
 the shop's own currency is among them, so '$' on amazon.ca is Canadian dollars)."""
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+DEFAULT_LOCALE = "en_US"
+"""How amounts are written when nothing says where the person bought."""
 
 _NUMBER = re.compile(r"\d(?:[\d.,' ]*\d)?", re.ASCII)
 _GROUP_MARK = re.compile(r"[.,' ]")
@@ -63,13 +66,15 @@ class Money:
     def from_json(cls, data: dict[str, Any]) -> Money:
         return cls(Decimal(str(data["amount"])), data.get("currency"))
 
-    def __str__(self) -> str:
-        number = f"{self.amount:,.2f}"
+    def formatted(self, locale: str = DEFAULT_LOCALE) -> str:
+        """As `locale` writes an amount in its currency (CLDR, through Babel): ¥5,000 with
+        no decimals, £12.50, 12,50 € in German; no currency, just the number."""
         if self.currency is None:
-            return number
-        if self.currency in _SYMBOLS:
-            return f"{_SYMBOLS[self.currency]}{number}"
-        return f"{self.currency} {number}"
+            return format_decimal(self.amount, format="#,##0.00", locale=locale)
+        return format_currency(self.amount, self.currency, locale=locale)
+
+    def __str__(self) -> str:
+        return self.formatted()
 
 
 def _amount(number: str) -> Decimal | None:

@@ -186,7 +186,12 @@ class Conversation(CaseModel):
             text.append(rich("_{hint}_", hint=question.hint))
         current = answers.get(question.id)
         if current is not None:
-            text.append(rich("Currently: {value}", value=display(question, current, self.playbook)))
+            text.append(
+                rich(
+                    "Currently: {value}",
+                    value=display(question, current, self.playbook, self.locale),
+                )
+            )
         readings = self.record.readings.get(question.id, []) if answers is self.facts else []
         if readings:
             text.append(rich("_I found more than one; press the right one, or type it._"))
@@ -195,7 +200,9 @@ class Conversation(CaseModel):
                 Choice(f"reading:{index}", label)
                 for index, reading in enumerate(readings)
                 if (found := valid(question, [reading], self.case_facts()))
-                and (label := display(question, found[0][1], self.playbook).plain()[:60])
+                and (
+                    label := display(question, found[0][1], self.playbook, self.locale).plain()[:60]
+                )
                 not in labels
             ]
             choices = offered + choices

@@ -86,7 +86,7 @@ class FactSteps(PasteSteps):
             return rich("{urgency} _(from the problem and the dates)_", urgency=URGENCY[value])
         if fact.optional and fact.id not in self.facts:
             return rich("_not given_")
-        return display(fact, self.facts.get(fact.id), self.playbook)
+        return display(fact, self.facts.get(fact.id), self.playbook, self.locale)
 
     def review_chosen(self, verb: str, arg: str) -> None:
         """`edit:<fact>` reopens one fact; back then returns to the review."""

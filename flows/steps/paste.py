@@ -76,7 +76,7 @@ class PasteSteps(Conversation):
                 rich(
                     "• {label}: {value}",
                     label=fact.label,
-                    value=display(fact, self.facts[fact_id], self.playbook),
+                    value=display(fact, self.facts[fact_id], self.playbook, self.locale),
                 )
             )
         if not taken:
