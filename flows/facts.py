@@ -13,8 +13,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from flows import parsers
-from flows.playbook import GENERIC, Playbook, Storefront, playbook_or_generic, playbooks
+from flows.playbook import GENERIC, Playbook, playbook_or_generic, playbooks
 from flows.prompt import Choice, InputKind, Question
+from flows.sites import Storefront
 from flows.storefronts import storefronts
 from flows.text import RichText, plain, rich
 

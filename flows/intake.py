@@ -21,7 +21,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 from flows.answers import Reading, amounts_in, find_order_number, reading
-from flows.playbook import Playbook, Storefront, playbooks
+from flows.playbook import Playbook, playbooks
+from flows.sites import Storefront
 from flows.storefronts import by_currency, fulfilled_by, named_in, numbered_in, sites
 from flows.written_dates import dates_in, english
 

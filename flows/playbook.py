@@ -28,12 +28,10 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
-from babel import Locale, UnknownLocaleError
-from babel.numbers import is_currency
-
 from flows.parsers.common import ParseError
 from flows.parsers.orders import OrderNumberShape, parse_order_number
 from flows.schema import SchemaError, load
+from flows.sites import Storefront, check_links, check_storefront, fill_links
 
 CHANNELS = ("chat", "phone", "email")
 """The shop's own channels, which every playbook describes."""
@@ -169,45 +167,6 @@ class Guarantee:
     rules: GuaranteeRules
 
 
-LINKS = ("site", "help", "contact")
-"""What a channel's `how` or a problem's self-service link may name as `{site}`, `{help}`
-or `{contact}`: filled from the storefront the person bought on (amazon.co.uk's pages for
-an order there), else the playbook's first."""
-_LINK = re.compile(r"\{(\w*)\}")
-
-
-@dataclass(frozen=True, slots=True)
-class Storefront:
-    """One shop's site in one country: where the person bought (amazon.co.uk, not just
-    Amazon). It decides the currency a bare '$' or '€' means, how amounts are written, the
-    help pages linked and, with its country, which country's rules apply."""
-
-    id: str
-    """Its address without 'www.' (amazon.co.uk), as a link or a sender names it."""
-    country: str
-    """ISO 3166 code of its country."""
-    currency: str
-    """ISO 4217 code of what it charges in."""
-    locale: str
-    """How amounts are written there, as a CLDR locale (en_GB, de_DE)."""
-    checked: date
-    """When its links were last checked."""
-    help: str = ""
-    """Its customer help pages."""
-    contact: str = ""
-    """Its contact page, where chat, a call or an email is asked for."""
-    unconfirmed: str = ""
-    """Empty when its links were found among stored public pages on `checked`; else which
-    could not be, and where they come from."""
-    shop: str = field(default="", compare=False, metadata={"derived": True})
-    """The playbook's id (filled in by the loader)."""
-    name: str = field(default="", compare=False, metadata={"derived": True})
-    """The shop's name (filled in by the loader)."""
-
-    def link(self, name: str) -> str:
-        return self.id if name == "site" else str(getattr(self, name))
-
-
 @dataclass(frozen=True, slots=True)
 class Merchant:
     """Who the playbook is for."""
@@ -304,11 +263,9 @@ class Playbook:
 
     def linked(self, text: str, storefront_id: str = "") -> str:
         """`text` with its `{site}`, `{help}` and `{contact}` filled from that storefront
-        (see `LINKS`; `check` has made sure each is there)."""
+        (see `flows.sites.LINKS`; `check` has made sure each is there)."""
         front = self.storefront(storefront_id)
-        if front is None:
-            return text
-        return _LINK.sub(lambda found: front.link(found[1]), text)
+        return fill_links(text, front) if front else text
 
 
 def check(playbook: Playbook, where: str) -> None:
@@ -375,48 +332,17 @@ def check(playbook: Playbook, where: str) -> None:
     _check_storefronts(playbook, where)
 
 
-_ADDRESS = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
-_CODE = {"country": re.compile(r"[A-Z]{2}"), "currency": re.compile(r"[A-Z]{3}")}
-
-
 def _check_storefronts(playbook: Playbook, where: str) -> None:
-    """Storefronts named by their address, with country and currency codes, and every
-    `{link}` a text names there on each of them."""
-    for front_id, front in playbook.storefronts.items():
-        if not _ADDRESS.fullmatch(front_id):
-            raise SchemaError(
-                where, f"storefronts.{front_id}", "name it by its address, like shop.co.uk"
-            )
-        for key, shape in _CODE.items():
-            if not shape.fullmatch(getattr(front, key)):
-                raise SchemaError(
-                    where, f"storefronts.{front_id}.{key}", f"expected an ISO {key} code"
-                )
-        if not is_currency(front.currency):
-            raise SchemaError(where, f"storefronts.{front_id}.currency", "not a known currency")
-        try:
-            Locale.parse(front.locale)
-        except (ValueError, UnknownLocaleError):
-            raise SchemaError(
-                where, f"storefronts.{front_id}.locale", "not a known locale (like en_GB, de_DE)"
-            ) from None
+    """Each storefront sound, and every `{link}` a text names there on each of them."""
+    for front in playbook.storefronts.values():
+        check_storefront(front, where)
     texts = [(f"channels.{c.id}.how", c.how) for c in playbook.channels.values()]
     texts += [
         (f"problems[{i}].{key}", getattr(p, key))
         for i, p in enumerate(playbook.problems)
         for key in ("self_service", "self_service_link")
     ]
-    for key, text in texts:
-        for name in _LINK.findall(text):
-            if name not in LINKS:
-                raise SchemaError(where, key, f"'{{{name}}}' is not one of {', '.join(LINKS)}")
-            if not playbook.storefronts:
-                raise SchemaError(where, key, f"'{{{name}}}' needs [storefronts]")
-            for front in playbook.storefronts.values():
-                if not front.link(name):
-                    raise SchemaError(
-                        where, f"storefronts.{front.id}.{name}", f"missing ({key} links it)"
-                    )
+    check_links(texts, tuple(playbook.storefronts.values()), where)
 
 
 def parse_playbook(text: str, where: str) -> Playbook:

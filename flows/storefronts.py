@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from flows.playbook import GENERIC, Playbook, Storefront, playbooks
+from flows.playbook import GENERIC, Playbook, playbooks
+from flows.sites import Storefront
 
 
 def shops() -> tuple[Playbook, ...]:

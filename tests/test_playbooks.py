@@ -22,7 +22,6 @@ import pytest
 
 from flows.playbook import (
     CHANNELS,
-    LINKS,
     MERCHANT,
     RUNGS,
     SELLER,
@@ -30,6 +29,7 @@ from flows.playbook import (
     load_playbook,
     playbook_ids,
 )
+from flows.sites import LINKS
 
 PLAYBOOK_IDS = playbook_ids()
 
