@@ -207,7 +207,13 @@ class Engine:
                 inbound.record(record.conversations[event.key.chat_id], event.event_id)
             rows = buttons.stamp(record.profile, result.replies, session.step())
             outbound = said + [
-                Outbound(reply.text, row, prompt=reply.prompt, notice=reply.notice)
+                Outbound(
+                    reply.text,
+                    row,
+                    prompt=reply.prompt,
+                    notice=reply.notice,
+                    details=reply.details,
+                )
                 for reply, row in zip(result.replies, rows, strict=True)
             ]
             outbound += [Outbound(RichText(), attachment=file) for file in result.attachments]

@@ -131,6 +131,8 @@ class Outbound:
     may carry buttons (a reminder's ping)."""
     notice: Notice | None = None
     """What it tells, as an id, where that is not its prompt (flows/reply.py)."""
+    details: tuple[tuple[str, str], ...] = ()
+    """The values the notice names (`case_id`, `when`, …), as said."""
 
 
 def parse_command(

@@ -425,8 +425,8 @@ class Session:
         self.result.replies.append(Reply(text, prompt, notice))
 
     def tell(self, notice: Notice, **values: str) -> None:
-        """Say what `notice` tells (bot/notices.py)."""
-        self.say(said(notice, **values), notice=notice)
+        """Say what `notice` tells (bot/notices.py), naming `values`."""
+        self.result.replies.append(Reply(said(notice, **values), None, notice, (*values.items(),)))
 
 
 _PING_ACTIONS = {

@@ -79,6 +79,8 @@ class Reply:
     text: RichText
     prompt: Prompt | None = None
     notice: Notice | None = None
+    details: tuple[tuple[str, str], ...] = ()
+    """The values the notice names (`case_id`, `when`, …), as said."""
 
     @property
     def choices(self) -> Rows:

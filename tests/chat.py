@@ -156,6 +156,12 @@ class Chat:
         """What the last turn told without asking, by id, in order."""
         return [message.notice for message in self.replies if message.notice]
 
+    def told(self, notice: Notice) -> dict[str, str]:
+        """What the last turn's one message with `notice` names (a case id, a time, …)."""
+        found = [dict(message.details) for message in self.replies if message.notice == notice]
+        assert len(found) == 1, f"no single {notice} among {self.notices()}"
+        return found[0]
+
     def texts(self) -> list[str]:
         return [message.text.plain() for message in self.replies]
 

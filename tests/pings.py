@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.events import Button, Outbound
 from bot.reminders import Deliver, Scheduler
+from bot.reminders.scheduler import Records
 from storage import ConversationKey
 from tests.chat import Chat, said
 
@@ -76,9 +77,12 @@ class Running:
 
 
 @contextlib.asynccontextmanager
-async def scheduling(chat: Chat, pings: Deliver, **options: Any) -> AsyncIterator[Running]:
-    """A scheduler over the chat's engine and clock, running for the block."""
-    scheduler = Scheduler(chat.engine, pings, chat.clock, **options)
+async def scheduling(
+    chat: Chat, pings: Deliver, records: Records | None = None, **options: Any
+) -> AsyncIterator[Running]:
+    """A scheduler over the chat's engine (or `records` standing for it) and clock,
+    running for the block."""
+    scheduler = Scheduler(records or chat.engine, pings, chat.clock, **options)
     task = asyncio.create_task(scheduler.run())
     running = Running(scheduler, chat, task)
     try:

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from collections.abc import AsyncIterator, Callable, Collection
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from adapters.telegram import TelegramAdapter
-from bot.events import Outbound, parse_command
+from bot.engine import Engine
+from bot.events import Notice, Outbound, parse_command
 from storage import ConversationKey, DueEntry, PersonKey
 from storage.locks import Leadership
 from storage.postgres import PostgresStore, upgrade_database
@@ -27,6 +29,44 @@ from tests.test_telegram_adapter import USER, fake, running
 __all__ = ["fake"]  # a fixture, used by name
 
 FAST_POLL = {"poll_seconds": 0.01}
+
+
+class Looks:
+    """The engine as a scheduler sees it, counting the scheduler's finished looks for
+    overdue entries, so that a test waits for looks, never for an amount of time (on a
+    loaded machine 50 ms may hold no look at all)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.done = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    @property
+    def on_due(self) -> Callable[[DueEntry], None] | None:
+        return self.engine.on_due
+
+    @on_due.setter
+    def on_due(self, schedule: Callable[[DueEntry], None] | None) -> None:
+        self.engine.on_due = schedule
+
+    async def claim_overdue(
+        self, now: datetime, platforms: Collection[str] | None, limit: int
+    ) -> list[DueEntry]:
+        found = await self.engine.claim_overdue(now, platforms, limit)
+        self.done += 1
+        return found
+
+    async def more(self, looks: int) -> None:
+        """Wait for `looks` more looks to finish (the first may have begun already)."""
+        target = self.done + looks
+
+        async def counted() -> None:
+            while self.done < target:
+                await asyncio.sleep(0.001)
+
+        await asyncio.wait_for(counted(), 60)  # a bound for a scheduler that hangs
 
 
 @pytest.fixture
@@ -76,14 +116,12 @@ async def test_a_reminder_another_instance_set_is_found_and_sent(
     """The second instance started before the reminder existed and was never told of it."""
     clock, pings = Clock(), Pings()
     watcher = Chat(instances[1], clock, user="9")
-    async with scheduling(watcher, pings, **FAST_POLL) as running:
+    looks = Looks(watcher.engine)
+    async with scheduling(watcher, pings, records=looks, **FAST_POLL) as running:
         setter = Chat(instances[0], clock)
         await reminder_case(setter, "in 1 hour call the seller")
         clock.advance(hours=2)
-        for _ in range(3000):  # the poll runs every 10 ms; give up after 30 s
-            if pings.sent:
-                break
-            await asyncio.sleep(0.01)
+        await looks.more(2)  # the second began after the reminder was due
         await running.scheduler.idle()
 
     assert [key for key, _ in pings.sent] == [setter.key]
@@ -101,17 +139,16 @@ async def test_a_ping_cut_short_by_a_dead_instance_goes_out_once_more_from_anoth
         await running.at(hours=2)
     await instances[0].close()
     survivor, pings = Chat(instances[1], clock), Pings()
+    looks = Looks(survivor.engine)
 
-    async with scheduling(survivor, pings, **FAST_POLL) as running:
+    async with scheduling(survivor, pings, records=looks, **FAST_POLL) as running:
+        await looks.more(2)
         await running.scheduler.idle()
         held = list(pings.sent)  # the dead instance's claim still holds
         expire_claims(database_url)
-        for _ in range(3000):
-            if pings.sent:
-                break
-            await asyncio.sleep(0.01)
+        await looks.more(2)  # the second began after the claim ran out
         await running.scheduler.idle()
-        await asyncio.sleep(0.05)  # more looks: nothing goes a third time
+        await looks.more(2)  # more looks: nothing goes a third time
         await running.scheduler.idle()
 
     assert held == []
@@ -130,19 +167,18 @@ async def test_one_persons_replies_from_two_instances_each_go_once_in_order(
     clock = Clock()
     engines = [Chat(store, clock).engine for store in instances]
     key = ConversationKey("test", "1001", "1001")
-    delivered: list[str] = []
+    delivered: list[Outbound] = []
 
     async def deliver(to: ConversationKey, messages: list[Outbound]) -> None:
         await asyncio.sleep(0.005)  # a platform's round trip, where another would slip in
-        delivered.extend(message.text.plain() for message in messages)
+        delivered.extend(messages)
 
     await asyncio.gather(
         *(engines[n % 2].answer(parse_command(key, "/new"), deliver) for n in range(10))
     )
 
-    opened = [line for line in delivered if line.startswith("New case")]
-    assert len(opened) == 10
-    assert [line.split()[2].strip(".") for line in opened] == [f"c{n}" for n in range(1, 11)]
+    opened = [dict(m.details)["case_id"] for m in delivered if m.notice == Notice.CASE_OPENED]
+    assert opened == [f"c{n}" for n in range(1, 11)]
     assert list(instances[0].due_entries()) == []
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 
+from adapters import telegram as telegram_adapter
 from adapters.telegram import TelegramAdapter
 from bot import damaged
 from bot.config import load_settings
@@ -260,7 +261,12 @@ async def test_a_button_pressed_twice_acts_once(fake, tmp_path):
     assert record.cases["c1"]["facts"]["merchant"]["name"] == "Amazon"
 
 
-async def test_a_press_shows_the_answer_chosen_under_its_question_in_one_edit(fake, tmp_path):
+async def test_a_press_shows_the_answer_chosen_under_its_question_in_one_edit(
+    fake, tmp_path, monkeypatch
+):
+    # "typing…" waits for a turn slower than this; the turns here are quick on any machine
+    # (a disk stall of 0.4 s, the real wait, is not: typing has its own test, SlowStore).
+    monkeypatch.setattr(telegram_adapter, "TYPING_AFTER", 60.0)
     async with running(fake, tmp_path):
         person = Person(fake)
         await person.says("/new", "Which shop")

@@ -308,6 +308,7 @@ def _message_json(message: Outbound) -> JSONDict:
         "private": message.private,
         "prompt": message.prompt.to_json() if message.prompt else None,
         "notice": message.notice and str(message.notice),
+        "details": [list(pair) for pair in message.details],
     }
     if message.attachment is not None:
         stored["attachment"] = {
@@ -328,6 +329,7 @@ def _message(stored: JSONDict) -> Outbound:
         private=stored["private"],
         prompt=Prompt.from_json(stored["prompt"]) if stored.get("prompt") else None,
         notice=_notice(stored.get("notice")),
+        details=tuple((name, value) for name, value in stored.get("details", ())),
     )
 
 

@@ -540,9 +540,14 @@ class FakeTelegram:
         self._chats: dict[int, dict[str, Any]] = {}
         self._blocked: set[int] = set()
         self._message_ids: dict[int, itertools.count[int]] = {}
-        self.descriptions: dict[str, str] = {}
-        """setMyDescription by language code ("" for all)."""
-        self.short_descriptions: dict[str, str] = {}
+        self._description = _BotText("description", DESCRIPTION_LIMIT, "BOT_DESCRIPTION_INVALID")
+        """What an empty chat shows under "What can this bot do?"."""
+        self._short_description = _BotText(
+            "short_description", SHORT_DESCRIPTION_LIMIT, "BOT_SHORT_DESCRIPTION_INVALID"
+        )
+        """The bot's profile line and share text."""
+        self.descriptions = self._description.by_language
+        self.short_descriptions = self._short_description.by_language
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         """Every live message by (chat_id, message_id): the user's and the bot's."""
         self._sent_by_id: dict[tuple[int, int], SentMessage] = {}
@@ -580,10 +585,10 @@ class FakeTelegram:
                 "setMyCommands": self._set_my_commands,
                 "getMyCommands": self._get_my_commands,
                 "deleteMyCommands": self._delete_my_commands,
-                "setMyDescription": self._set_my_description,
-                "getMyDescription": self._get_my_description,
-                "setMyShortDescription": self._set_my_short_description,
-                "getMyShortDescription": self._get_my_short_description,
+                "setMyDescription": self._description.set,
+                "getMyDescription": self._description.get,
+                "setMyShortDescription": self._short_description.set,
+                "getMyShortDescription": self._short_description.get,
                 "getFile": self._get_file,
             }.items()
         }
@@ -1661,37 +1666,6 @@ class FakeTelegram:
         )
         return True
 
-    async def _set_my_description(self, params: dict[str, Any], files: dict[str, Upload]) -> bool:
-        """What an empty chat shows under "What can this bot do?" (0-512 characters;
-        empty or absent removes it)."""
-        text = params.get("description") or ""
-        if not isinstance(text, str) or len(text) > DESCRIPTION_LIMIT:
-            raise _bad("BOT_DESCRIPTION_INVALID")
-        self.descriptions[str(params.get("language_code") or "")] = text
-        return True
-
-    async def _get_my_description(
-        self, params: dict[str, Any], files: dict[str, Upload]
-    ) -> dict[str, str]:
-        language = str(params.get("language_code") or "")
-        return {"description": self.descriptions.get(language, "")}
-
-    async def _set_my_short_description(
-        self, params: dict[str, Any], files: dict[str, Upload]
-    ) -> bool:
-        """The bot's profile line and share text (0-120 characters)."""
-        text = params.get("short_description") or ""
-        if not isinstance(text, str) or len(text) > SHORT_DESCRIPTION_LIMIT:
-            raise _bad("BOT_SHORT_DESCRIPTION_INVALID")
-        self.short_descriptions[str(params.get("language_code") or "")] = text
-        return True
-
-    async def _get_my_short_description(
-        self, params: dict[str, Any], files: dict[str, Upload]
-    ) -> dict[str, str]:
-        language = str(params.get("language_code") or "")
-        return {"short_description": self.short_descriptions.get(language, "")}
-
     async def _get_file(self, params: dict[str, Any], files: dict[str, Upload]) -> dict[str, Any]:
         stored = self._files.get(str(params.get("file_id") or ""))
         if stored is None:
@@ -1702,6 +1676,30 @@ class FakeTelegram:
             "file_size": len(stored.data),
             "file_path": stored.file_path,
         }
+
+
+@dataclass
+class _BotText:
+    """One of the bot's own texts, set per language (setMyDescription and
+    setMyShortDescription, with their getters): the parameter that carries it, its longest
+    length, the error for one too long, and what is set by language code ("" for all)."""
+
+    param: str
+    limit: int
+    error: str
+    by_language: dict[str, str] = field(default_factory=dict)
+
+    async def set(self, params: dict[str, Any], files: dict[str, Upload]) -> bool:
+        """Empty or absent removes it."""
+        text = params.get(self.param) or ""
+        if not isinstance(text, str) or len(text) > self.limit:
+            raise _bad(self.error)
+        self.by_language[str(params.get("language_code") or "")] = text
+        return True
+
+    async def get(self, params: dict[str, Any], files: dict[str, Upload]) -> dict[str, str]:
+        language = str(params.get("language_code") or "")
+        return {self.param: self.by_language.get(language, "")}
 
 
 def _allowed(requested: Any) -> frozenset[str]:
