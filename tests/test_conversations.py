@@ -8,6 +8,8 @@ import itertools
 
 import pytest
 
+from bot.events import Notice
+from flows import machine
 from flows.playbook import Problem, load_playbook
 from flows.text import rich
 from tests.chat import (
@@ -239,7 +241,8 @@ async def test_waiting_on_them_sets_a_follow_up_reminder() -> None:
     await log_contact(chat, "Waiting on them", notes="They'll look into it and write back.")
 
     assert "I'll remind you to follow up on Fri 13 Nov if nothing has moved." in chat.last_text()
-    assert "What next? 1 contact logged so far." in chat.prompt()
+    assert chat.step() == machine.CASE_MENU
+    assert len((await chat.record())["contacts"]) == 1
     await chat.say("/reminders")
     assert "Fri 13 Nov 09:00: No answer yet? Time to follow up. (c1)" in chat.last_text()
     assert "No answer yet? Time to follow up. (pending)" in await chat.export()
@@ -281,8 +284,8 @@ async def test_several_cases_one_active_at_a_time() -> None:
     assert "▶ c2 · Corner Books · Unexpected charge · reviewing the facts" in listing
 
     await chat.press("Switch to c1")
-    assert "Switched to case c1." in chat.last_text()
-    assert "What next?" in chat.prompt()
+    assert chat.told(Notice.CASE_SWITCHED) == {"case_id": "c1"}
+    assert chat.step() == machine.CASE_MENU
     assert (await chat.status()).startswith("c1 · Amazon")
 
 

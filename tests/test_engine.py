@@ -4,7 +4,7 @@ import asyncio
 import logging
 
 from bot.engine import Engine
-from bot.events import ButtonPress, Command, TextMessage
+from bot.events import ButtonPress, Command, Notice, TextMessage
 from storage import ConversationKey, MemoryStore, PersonKey, PersonRecord
 
 
@@ -59,7 +59,7 @@ async def test_two_quick_presses_of_one_button_act_once():
         engine.handle(ButtonPress(key("ann"), start.data)),
         engine.handle(ButtonPress(key("ann"), start.data)),
     )
-    assert "New case c1" in " ".join(m.text.plain() for m in first)
+    assert [dict(m.details) for m in first if m.notice == Notice.CASE_OPENED] == [{"case_id": "c1"}]
     assert second == []  # answered once: the next question is not sent twice
     record = await engine.store.load(PersonKey("test", "ann"))
     assert list(record.cases) == ["c1"]
@@ -73,7 +73,7 @@ async def test_an_old_button_is_still_answered_as_stale_after_a_double_press():
     assert await engine.handle(ButtonPress(key("ann"), start.data)) == []
     await engine.handle(Command(key("ann"), "status"))
     stale = await engine.handle(ButtonPress(key("ann"), start.data))
-    assert "earlier step" in stale[0].text.plain()
+    assert stale[0].notice == Notice.STALE_BUTTON
 
 
 async def test_turns_log_no_case_content(caplog):

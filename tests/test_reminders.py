@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.adapter import route
-from bot.events import MAX_BUTTON_DATA, Outbound
+from bot.events import MAX_BUTTON_DATA, Notice, Outbound
 from bot.reminders import DATA_PREFIX
+from flows import machine
 from storage import (
     ConversationKey,
     MemoryStore,
@@ -321,7 +322,7 @@ async def test_a_ping_press_leaves_the_conversation_buttons_working() -> None:
         await running.at(hours=1)
         await chat.press_data(pings.button("Done").data)
     await chat.press_data(menu.data)
-    assert "Logging a contact" in chat.prompt()
+    assert chat.step() == machine.LOGGING
 
 
 async def test_snoozing_an_hour_pings_again_an_hour_later() -> None:
@@ -381,9 +382,13 @@ async def test_a_ping_from_someone_elses_reminder_id_or_forged_data_does_nothing
     """Ping button data that names no reminder of this person is answered, not obeyed."""
     chat = Chat()
     await reminder_case(chat, "in 1 hour call back")
-    for data in (f"{DATA_PREFIX}r99|done", f"{DATA_PREFIX}r1|explode", f"{DATA_PREFIX}|"):
+    for data, answered in (
+        (f"{DATA_PREFIX}r99|done", Notice.REMINDER_GONE),
+        (f"{DATA_PREFIX}r1|explode", Notice.REMINDER_GONE),
+        (f"{DATA_PREFIX}|", Notice.STALE_BUTTON),  # names no reminder: a button of no step
+    ):
         await chat.press_data(data)
-        assert "nothing to do" in chat.last_text() or "earlier step" in chat.last_text()
+        assert chat.notices() == [answered]
     assert await statuses(chat) == ["pending"]
 
 

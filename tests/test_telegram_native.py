@@ -8,7 +8,7 @@ from pathlib import Path
 
 from storage import PersonKey
 from tests.fakes.telegram import FakeTelegram
-from tests.test_telegram_adapter import USER, Person, fake, running, tell_the_facts
+from tests.test_telegram_adapter import REVIEW, USER, Person, fake, running, tell_the_facts
 
 __all__ = ["fake"]
 
@@ -39,7 +39,7 @@ async def test_only_the_open_question_keeps_live_buttons(
         person = Person(fake)
         await tell_the_facts(person)
         assert live_keyboards(fake) == [fake.last_message(USER).message_id]
-        await person.says("/status", "Here's your case")
+        await person.says("/status", REVIEW)
         assert live_keyboards(fake) == [fake.last_message(USER).message_id]
 
 

@@ -420,6 +420,16 @@ class SentMessage:
     def button_labels(self) -> list[str]:
         return [button["text"] for row in self.buttons for button in row]
 
+    @property
+    def options(self) -> list[str]:
+        """The option ids behind the callback buttons (the data after its stamp: `do:confirm`)."""
+        return [
+            str(button["callback_data"]).partition("|")[2]
+            for row in self.buttons
+            for button in row
+            if "callback_data" in button
+        ]
+
     def button(self, label: str) -> dict[str, Any] | None:
         """The callback button a person sees as `label`, if this message shows one."""
         return next(
