@@ -348,7 +348,7 @@ class TelegramAdapter:
         chunks = telegram_html.split(message.text)
         for index, chunk in enumerate(chunks):
             markup = telegram_keyboard.keyboard(message) if index == len(chunks) - 1 else None
-            asks = markup is not None and message.prompt is not None
+            asks = markup is not None and message.prompt is not None and message.prompt.retires
             if asks:
                 await self._retire_keyboard(chat_id, budget)
             send = functools.partial(self._send_html, chat_id, chunk, markup, budget)

@@ -127,8 +127,9 @@ class Outbound:
     attachment: Attachment | None = None
     private: bool = True
     prompt: Prompt | None = None
-    """What the message asks; its options are `buttons`. None: it asks nothing, though it
-    may carry buttons (a reminder's ping)."""
+    """What the message asks; its options are `buttons`. None: it asks nothing. A
+    reminder's ping asks too, at the step `PING`, whose prompt retires no other
+    (`Prompt.retires`)."""
     notice: Notice | None = None
     """What it tells, as an id, where that is not its prompt (flows/reply.py)."""
     details: tuple[tuple[str, str], ...] = ()

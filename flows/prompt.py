@@ -66,6 +66,9 @@ BACK = Choice(BACK_ID, "⬅ Back")
 
 Rows = tuple[tuple[Choice, ...], ...]
 
+PING = "ping"
+"""The step of a reminder's ping (bot/reminders/ping.py)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Question:
@@ -117,6 +120,12 @@ class Prompt:
     @property
     def back(self) -> bool:
         return any(choice.value == BACK_ID for choice in self.choices())
+
+    @property
+    def retires(self) -> bool:
+        """Whether it makes the prompts before it stale. A ping's does not: its buttons act
+        on their reminder whenever pressed, beside whatever the case is asking."""
+        return self.step != PING
 
     @property
     def typed(self) -> bool:

@@ -14,6 +14,7 @@ from bot.adapter import route
 from bot.events import MAX_BUTTON_DATA, Notice, Outbound
 from bot.reminders import DATA_PREFIX
 from flows import machine
+from flows.prompt import PING
 from storage import (
     ConversationKey,
     MemoryStore,
@@ -45,6 +46,22 @@ async def reminder_case(chat: Chat, *reminders: str) -> None:
     await at_case_menu(chat, NO_DATES)
     for args in reminders:
         await chat.say(f"/remind {args}")
+
+
+async def test_a_ping_asks_with_its_buttons_as_a_prompt_that_retires_no_other() -> None:
+    """A ping's buttons are data like any reply's: a `ping` prompt whose option ids are
+    what the buttons send, which leaves the case's own prompt live beside it."""
+    chat, pings = Chat(), Pings()
+    await reminder_case(chat, "in 1 hour call back")
+    async with scheduling(chat, pings) as running:
+        await running.at(hours=1)
+    [(_, [message])] = pings.sent
+    assert message.prompt is not None and message.prompt.step == PING
+    assert not message.prompt.retires
+    options = [choice.value for choice in message.prompt.choices()]
+    assert options == [button.data for row in message.buttons for button in row]
+    assert options == [button.option for row in message.buttons for button in row]
+    assert [option.rpartition("|")[2] for option in options] == ["done", "escalate", "1h", "1d"]
 
 
 async def test_a_reminder_is_pinged_at_its_time_and_not_before() -> None:

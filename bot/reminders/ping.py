@@ -9,8 +9,9 @@ a check-in asks yes or no. An action on a reminder already acted upon is answere
 from __future__ import annotations
 
 from bot.casefile import status_line
-from bot.events import Button, Outbound
+from bot.events import Button, ButtonStyle, Outbound
 from bot.reminders.record import Reminder
+from flows.prompt import PING, Choice, Prompt, Rows
 from flows.reminders import CHECK_IN
 from flows.text import join, plain, rich
 from storage import PersonRecord
@@ -19,7 +20,8 @@ DATA_PREFIX = "R|"
 
 
 def ping(record: PersonRecord, reminder: Reminder) -> list[Outbound]:
-    """The message a due reminder sends, with its buttons."""
+    """The message a due reminder sends, with its buttons, asked as a `PING` prompt whose
+    option ids are the buttons' data (they carry no stamp: see above)."""
     case = record.cases.get(reminder.case_id)
     parts = [rich("⏰ **Reminder**")]
     if case is not None:
@@ -30,21 +32,22 @@ def ping(record: PersonRecord, reminder: Reminder) -> list[Outbound]:
     if reminder.source:
         parts.append(rich("Source: {source}", source=reminder.source))
 
-    def button(label: str, action: str) -> Button:
-        return Button(label, f"{DATA_PREFIX}{reminder.id}|{action}")
+    def option(label: str, action: str, style: ButtonStyle = ButtonStyle.DEFAULT) -> Choice:
+        return Choice(f"{DATA_PREFIX}{reminder.id}|{action}", label, style)
 
-    rows: tuple[tuple[Button, ...], ...]
+    options: Rows
     if reminder.kind == CHECK_IN:
-        rows = (
-            (button("👍 Yes", "yes"), button("👎 No", "no")),
-            (button("⏰ Ask me tomorrow", "1d"),),
+        options = (
+            (option("👍 Yes", "yes", ButtonStyle.SUCCESS), option("👎 No", "no")),
+            (option("⏰ Ask me tomorrow", "1d"),),
         )
     else:
-        rows = (
-            (button("✅ Done", "done"), button("⬆️ Escalate", "escalate")),
-            (button("⏰ In 1 hour", "1h"), button("⏰ Tomorrow", "1d")),
+        options = (
+            (option("✅ Done", "done", ButtonStyle.SUCCESS), option("⬆️ Escalate", "escalate")),
+            (option("⏰ In 1 hour", "1h"), option("⏰ Tomorrow", "1d")),
         )
-    return [Outbound(join(parts), rows)]
+    rows = tuple(tuple(Button(c.label, c.value, c.value, c.style) for c in row) for row in options)
+    return [Outbound(join(parts), rows, prompt=Prompt(PING, options=options))]
 
 
 def parse_data(data: str) -> tuple[str, str] | None:
