@@ -1,58 +1,46 @@
 """The terminal chat: the whole flow with no account and no token.
 
-Run it with `fairshake` (or `python -m bot`) when no platform token is set. Buttons
-show as lettered options: type the letter to press one, or the option's name. A number
-is always an answer (an amount, a day), never a press. Commands are typed as in a
-chat (`/status`, `/help`). Ctrl-D or Ctrl-C leaves; your case is kept in the data
-folder, so the next start picks up where you were.
+Run it with `fairshake` (or `python -m bot`) when no platform token is set. The bot's
+messages are wrapped to the terminal's width, a list of facts (the review) shows as a
+table, and colour is used on a terminal unless NO_COLOR is set (adapters/console_view.py).
+Options to press are numbered: type the number, or the option's name ("skip", "back",
+"a refund"). Where the question wants a date, an amount or words, a number typed is the
+answer and the options are pressed by name. Commands are typed as in a chat (`/status`,
+`/help`). On a terminal the input line can be edited and earlier lines recalled with the
+arrow keys (adapters/console_input.py). Ctrl-D or Ctrl-C leaves; your case is kept in
+the data folder, so the next start picks up where you were.
 """
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import os
+import shutil
 import sys
-import threading
 import time
+import unicodedata
 from pathlib import Path
 from typing import ClassVar, TextIO
 
+from adapters.console_input import LineReader, reader_for
+from adapters.console_view import NONE, Options, Screen, wants_colour
 from bot.config import Setting, Settings
 from bot.engine import Engine
 from bot.events import (
+    BACK_ID,
+    SKIP_ID,
     Attachment,
     Button,
     ButtonPress,
-    Command,
     EventId,
     Inbound,
     Outbound,
     TextMessage,
     parse_command,
 )
-from flows.text import RichText, Style
-from storage import ConversationKey
+from storage import ConversationKey, PersonKey
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-"""Option marks: letters, so that a number typed is always an answer and never a press."""
-
-_ANSI = {
-    Style.BOLD: ("\033[1m", "\033[0m"),
-    Style.ITALIC: ("\033[3m", "\033[0m"),
-    Style.CODE: ("\033[36m", "\033[0m"),
-}
-
-
-def render(text: RichText, ansi: bool) -> str:
-    """Rich text for a terminal: ANSI styles on a tty, plain text otherwise."""
-    if not ansi:
-        return text.plain()
-    parts = []
-    for span in text.spans:
-        start, end = _ANSI.get(span.style, ("", ""))
-        parts.append(f"{start}{span.text}{end}")
-    return "".join(parts)
+PLATFORM = "console"
 
 
 class ConsoleAdapter:
@@ -61,10 +49,13 @@ class ConsoleAdapter:
     Args:
         engine: the shared engine.
         settings: where exported files go (the data folder).
-        stdin, stdout: the terminal (tests pass pipes).
+        stdin, stdout: the terminal (default: the process's; tests pass pipes).
+        reader: where lines come from (default: the line editor on a terminal, plain
+            lines otherwise; tests pass prompt_toolkit over a pipe).
+        width: columns to wrap to (default: the terminal's).
     """
 
-    name: ClassVar[str] = "console"
+    name: ClassVar[str] = PLATFORM
     SETTINGS: ClassVar[tuple[Setting, ...]] = ()
 
     @classmethod
@@ -79,86 +70,103 @@ class ConsoleAdapter:
         self,
         engine: Engine,
         settings: Settings,
-        stdin: TextIO = sys.stdin,
-        stdout: TextIO = sys.stdout,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        reader: LineReader | None = None,
+        width: int | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.stdin = stdin
-        self.stdout = stdout
-        self.ansi = stdout.isatty()
-        self.key = ConversationKey("console", getpass.getuser(), "terminal")
-        self.lettered: list[Button] = []
-        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        self.reader = reader or reader_for(stdin or sys.stdin, stdout or sys.stdout)
+        # The process's own stdout (None) is looked up at each write: the line editor
+        # swaps in its own while it draws the input line.
+        self.screen = Screen(stdout, wants_colour(stdout or sys.stdout), width=width)
+        self.key = ConversationKey(PLATFORM, getpass.getuser(), "terminal")
+        self.options = NONE
         self._session = f"console:{time.time_ns()}"
         self._line_number = 0
         self._running = False
+        engine.on_forget.append(self._forget)
+
+    @property
+    def exports(self) -> Path:
+        """Where /export writes its files: the data folder is one person's."""
+        return self.settings.data_dir / "exports"
 
     def stop(self) -> None:
-        self._lines.put_nowait(None)
+        self.reader.stop()
 
     def ready(self) -> bool:
         return self._running
 
     async def run(self) -> None:
-        lines = self._read_lines()
-        self._running = True
-        self.write("Fair Shake: type /start to begin, /help for commands, Ctrl-D to leave.")
-        await self.engine.answer(Command(self.key, "start"), self.send)
-        while (line := await lines.get()) is not None:
-            self._line_number += 1
-            await self.engine.answer(self.event_for(line.strip()), self.send)
-        self._running = False
-        self.write("Bye for now. Your case is saved; run fairshake again to carry on.")
+        with self.reader.drawing():
+            self._running = True
+            self.screen.say(
+                "Fair Shake: type /start to begin, /help for commands, Ctrl-D to leave."
+            )
+            await self.engine.answer(self.event_for("/start"), self.send)
+            while (line := await self.reader.read(self.options.hint())) is not None:
+                self._line_number += 1
+                await self.engine.answer(self.event_for(line.strip()), self.send)
+            self._running = False
+            self.screen.say("Bye for now. Your case is saved; run fairshake again to carry on.")
 
     def event_for(self, line: str) -> Inbound:
-        """A letter alone presses its option; anything else, a bare number too, is typed."""
+        """An option's number (where numbers press) or its name presses it; anything
+        else is a command or typed words."""
         event_id = EventId(self._session, self._line_number)
-        index = LETTERS.find(line.casefold()) if len(line) == 1 else -1
-        if 0 <= index < len(self.lettered):
-            return ButtonPress(self.key, self.lettered[index].data, event_id)
+        button = self.chosen(line)
+        if button is not None:
+            return ButtonPress(self.key, button.data, event_id)
         return parse_command(self.key, line, event_id) or TextMessage(self.key, line, event_id)
+
+    def chosen(self, line: str) -> Button | None:
+        buttons = self.options.buttons
+        if self.options.numbered and line.isdigit() and 0 < int(line) <= len(buttons):
+            return buttons[int(line) - 1]
+        typed = _words(line)
+        named = [button for button in buttons if typed and typed in _names(button)]
+        return named[0] if len(named) == 1 else None
 
     async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
         for message in messages:
-            if message.text:
-                self.write(render(message.text, self.ansi))
             if message.buttons:
-                self.lettered = [button for row in message.buttons for button in row]
-                options = (
-                    f"  {letter}) {button.label}"
-                    for letter, button in zip(LETTERS, self.lettered, strict=False)
-                )
-                self.write("\n".join(options))
+                self.options = Options.of(message)
+            if message.text or message.buttons:
+                self.screen.show(message, Options.of(message))
             if message.attachment:
-                self.write(f"[saved {self._save(message.attachment)}]")
+                self.screen.saved(str(self._save(message.attachment)))
 
     def _save(self, attachment: Attachment) -> Path:
         """An export in the data folder, readable by its owner only (it holds the case)."""
-        folder = self.settings.data_dir / "exports"
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = folder / attachment.filename
+        self.exports.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = self.exports / attachment.filename
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as file:
             file.write(attachment.content)
         return path
 
-    def write(self, text: str) -> None:
-        self.stdout.write(text + "\n\n")
-        self.stdout.flush()
+    def _forget(self, person: PersonKey) -> None:
+        """/forget deletes the exported case files too: they hold the whole case."""
+        if person.platform == PLATFORM:
+            shutil.rmtree(self.exports, ignore_errors=True)
+            self.options = NONE
 
-    def _read_lines(self) -> asyncio.Queue[str | None]:
-        """Lines from stdin via a daemon thread, so Ctrl-C never waits on a blocked read."""
-        loop = asyncio.get_running_loop()
-        queue = self._lines
 
-        def pump() -> None:
-            try:
-                for line in self.stdin:
-                    loop.call_soon_threadsafe(queue.put_nowait, line)
-                loop.call_soon_threadsafe(queue.put_nowait, None)
-            except RuntimeError:
-                return  # the loop closed: the chat was stopped while a line was awaited
+_ID_NAMES = {SKIP_ID: "skip", BACK_ID: "back"}
 
-        threading.Thread(target=pump, name="console-input", daemon=True).start()
-        return queue
+
+def _names(button: Button) -> set[str]:
+    """What an option may be typed as: its label, or its id's last part (`pick:refund`:
+    "refund"; skip and back by those words)."""
+    plain_id = _ID_NAMES.get(button.option, button.option.rpartition(":")[2].replace("_", " "))
+    return {_words(button.label), _words(plain_id)} - {""}
+
+
+def _words(text: str) -> str:
+    """Letters and digits only, case-folded, one space between words ("⬅ Back": "back")."""
+    kept = "".join(
+        char if unicodedata.category(char)[0] in "LN" else " " for char in text.casefold()
+    )
+    return " ".join(kept.split())

@@ -38,7 +38,7 @@ def split(text: RichText, limit: int = LIMIT) -> list[str]:
     """HTML chunks, each under `limit` visible units, cut at line boundaries where possible."""
     chunks: list[list[Line]] = [[]]
     size = 0
-    for line in _pieces(_lines(text), limit):
+    for line in _pieces(text.lines(), limit):
         width = sum(units(span.text) for span in line)
         joiner = 1 if chunks[-1] else 0
         if chunks[-1] and size + joiner + width > limit:
@@ -48,17 +48,6 @@ def split(text: RichText, limit: int = LIMIT) -> list[str]:
         size += joiner + width
     rendered = ("\n".join("".join(map(render_span, line)) for line in chunk) for chunk in chunks)
     return [chunk for chunk in (c.strip("\n") for c in rendered) if chunk.strip()]
-
-
-def _lines(text: RichText) -> list[Line]:
-    lines: list[Line] = [[]]
-    for span in text.spans:
-        first, *rest = span.text.split("\n")
-        if first:
-            lines[-1].append(Span(first, span.style))
-        for part in rest:
-            lines.append([Span(part, span.style)] if part else [])
-    return lines
 
 
 def _pieces(lines: list[Line], limit: int) -> list[Line]:

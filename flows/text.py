@@ -36,6 +36,17 @@ class RichText:
     def plain(self) -> str:
         return "".join(span.text for span in self.spans)
 
+    def lines(self) -> list[list[Span]]:
+        """The spans cut at newlines, one list a line (so no style crosses a line)."""
+        lines: list[list[Span]] = [[]]
+        for span in self.spans:
+            first, *rest = span.text.split("\n")
+            if first:
+                lines[-1].append(Span(first, span.style))
+            for part in rest:
+                lines.append([Span(part, span.style)] if part else [])
+        return lines
+
     def __bool__(self) -> bool:
         return any(span.text for span in self.spans)
 
