@@ -113,13 +113,16 @@ class ConsoleAdapter:
             self.screen.say("Bye for now. Your case is saved; run fairshake again to carry on.")
 
     def event_for(self, line: str) -> Inbound:
-        """An option's number (where numbers press) or its name presses it; anything
-        else is a command or typed words."""
+        """A command; else an option's number (where numbers press) or its name presses
+        it; else typed words."""
         event_id = EventId(self._session, self._line_number)
+        command = parse_command(self.key, line, event_id)
+        if command is not None:
+            return command
         button = self.chosen(line)
         if button is not None:
             return ButtonPress(self.key, button.data, event_id)
-        return parse_command(self.key, line, event_id) or TextMessage(self.key, line, event_id)
+        return TextMessage(self.key, line, event_id)
 
     def chosen(self, line: str) -> Button | None:
         buttons = self.options.buttons

@@ -115,7 +115,7 @@ def option_list(options: Options) -> RenderableType:
     one wrapped line."""
     if not options.numbered:
         named = (Text(f"[{b.label}]", style=OPTION_STYLES[b.style]) for b in options.buttons)
-        return Text("  ").join(named)
+        return Text("  ") + Text("  ").join(named)
     numbered = [
         Text.assemble((f"{number}) ", "bold"), (button.label, OPTION_STYLES[button.style]))
         for number, button in enumerate(options.buttons, 1)

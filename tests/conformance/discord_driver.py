@@ -1,0 +1,87 @@
+"""Discord's driver: the real discord.py client against the fake Discord, a person in
+a DM played through tests/test_discord_adapter.py's `Person` (slash commands, presses,
+the form a typed answer goes in)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import discord
+import pytest
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from adapters.discord_bot import sync_commands
+from adapters.discord_bot.forms import ANSWER, PASTE_BUTTON
+from bot.config import load_settings
+from bot.events import ButtonStyle
+from storage import MemoryStore
+from tests.conformance.driver import RecordingEngine, Shown, ShownOption
+from tests.fakes.discord import FakeDiscord, Message
+from tests.test_discord_adapter import Bot, Person
+
+STYLES = {
+    1: ButtonStyle.PRIMARY,
+    2: ButtonStyle.DEFAULT,
+    3: ButtonStyle.SUCCESS,
+    4: ButtonStyle.DANGER,
+}
+"""Discord's button styles (blurple, grey, green, red) as the prompt's."""
+FORMS = (ANSWER, PASTE_BUTTON)
+"""The buttons that open a form to type in, which are not options of the prompt."""
+
+
+class DiscordDriver:
+    def __init__(self, person: Person, engine: RecordingEngine) -> None:
+        self.person = person
+        self.engine = engine
+
+    async def command(self, name: str) -> None:
+        await self.person.slash(name)
+
+    async def type(self, text: str) -> None:
+        """Typing reaches the bot only through the form a question's Answer opens."""
+        question = self.engine.asked().prompt
+        assert question is not None and question.question is not None
+        await self.person.submit(
+            await self.person.press(ANSWER, self._open_question()),
+            **{question.question.id: text},
+        )
+
+    async def press(self, option: str) -> None:
+        await self.person.press(self.engine.button(option).label, self._open_question())
+
+    def shown(self) -> Shown:
+        message = self._open_question()
+        options = tuple(
+            ShownOption(button["label"], STYLES[button.get("style", 2)])
+            for button in message.buttons()
+            if button.get("label") not in FORMS
+        )
+        forms = any(button.get("label") == ANSWER for button in message.buttons())
+        return Shown(message.content, options, answer_box=forms)
+
+    def _open_question(self) -> Message:
+        """The newest message of the last answer that has buttons."""
+        with_buttons = [m for m in self.person.last.messages if m.buttons()]
+        assert with_buttons, [m.content for m in self.person.last.messages]
+        return with_buttons[-1]
+
+
+@asynccontextmanager
+async def discord_bot(data: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordDriver]:
+    async with FakeDiscord() as fake:
+        monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+        monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
+        settings = load_settings({"DISCORD_BOT_TOKEN": fake.token}, env_file=data / "absent.env")
+        await sync_commands(settings)
+        engine = RecordingEngine(MemoryStore())
+        bot = Bot(fake, settings, engine.store)
+        await bot.start(engine)
+        try:
+            yield DiscordDriver(Person(bot, "ana"), engine)
+        finally:
+            await bot.stop()
+        assert fake.rejections == [], "the bot sent something Discord refuses"

@@ -1,0 +1,123 @@
+"""The driver protocol of the conformance suite, and the engine that records what
+adapters hand it.
+
+`RecordingEngine` is the real `Engine` (the real flow and store), that also keeps each
+event an adapter passed to `handle` or `answer` and the messages it answered with: so a
+test can say "that press came back as the option's data" and "this is the prompt the
+platform was asked to show", without reading any English.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.engine import Engine
+from bot.events import Button, ButtonStyle, Inbound, Outbound, Prompt
+from bot.reminders import Deliver
+from storage import ConversationKey, Store
+from tests.chat import Clock
+
+
+class RecordingEngine(Engine):
+    """The engine, keeping every event adapters hand it and every reply it gave."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store, clock=Clock())
+        self.events: list[Inbound] = []
+        self.replies: list[list[Outbound]] = []
+        self.changed = asyncio.Condition()
+
+    async def handle(self, event: Inbound) -> list[Outbound]:
+        self.events.append(event)
+        replies = await super().handle(event)
+        await self._answered(replies)
+        return replies
+
+    async def answer(self, event: Inbound, deliver: Deliver) -> None:
+        self.events.append(event)
+        answered: list[Outbound] = []
+
+        async def delivered(key: ConversationKey, messages: list[Outbound]) -> None:
+            await deliver(key, messages)
+            answered.extend(messages)
+
+        await super().answer(event, delivered)
+        await self._answered(answered)
+
+    async def _answered(self, replies: list[Outbound]) -> None:
+        async with self.changed:
+            self.replies.append(replies)
+            self.changed.notify_all()
+
+    async def turns(self, count: int) -> None:
+        """Until `count` turns have been answered (and delivered, for `answer`)."""
+        async with asyncio.timeout(30), self.changed:
+            await self.changed.wait_for(lambda: len(self.replies) >= count)
+
+    def asked(self) -> Outbound:
+        """The last message that asked something: the prompt open now."""
+        for replies in reversed(self.replies):
+            for message in reversed(replies):
+                if message.prompt is not None and message.buttons:
+                    return message
+        raise AssertionError("nothing was asked yet")
+
+    def button(self, option: str) -> Button:
+        """The open prompt's option with this id, as the engine drew it."""
+        asked = self.asked()
+        found = [b for row in asked.buttons for b in row if b.option == option]
+        assert len(found) == 1, f"no option {option!r} in {asked.buttons}"
+        return found[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ShownOption:
+    """Something the person can press, as the platform shows it."""
+
+    label: str
+    style: ButtonStyle | None = None
+    """How it looks, where the platform styles options (None: it has no styles)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """The open question as a person sees it."""
+
+    text: str
+    options: tuple[ShownOption, ...]
+    answer_box: bool | None = None
+    """Whether a way to type an answer is offered, on a platform where typing needs one
+    (Discord's form); None where a person can always type (a chat, a terminal)."""
+
+
+class Driver(Protocol):
+    """A person on one platform, over a started adapter and a `RecordingEngine`."""
+
+    engine: RecordingEngine
+
+    async def command(self, name: str) -> None:
+        """Use the command `/name` as the platform offers commands."""
+
+    async def type(self, text: str) -> None:
+        """Answer the open question by typing `text`, the platform's way."""
+
+    async def press(self, option: str) -> None:
+        """Press what shows the open prompt's option with this id (found by its label)."""
+
+    def shown(self) -> Shown:
+        """The open question as shown now."""
+
+
+async def one_turn(engine: RecordingEngine, act: Callable[[], Awaitable[object]]) -> None:
+    """Do `act` and wait until the engine has answered the turn it causes."""
+    before = len(engine.replies)
+    await act()
+    await engine.turns(before + 1)
+
+
+def prompt_of(message: Outbound) -> Prompt:
+    assert message.prompt is not None
+    return message.prompt

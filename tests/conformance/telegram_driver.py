@@ -1,0 +1,75 @@
+"""Telegram's driver: the real python-telegram-bot `Application` polling the fake Bot
+API; a person's chat read back from what the fake holds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from adapters.telegram import TelegramAdapter
+from bot.config import load_settings
+from storage import MemoryStore
+from tests.conformance.driver import RecordingEngine, Shown, ShownOption, one_turn
+from tests.fakes.telegram import FakeTelegram, SentMessage
+
+USER = 4242
+
+
+class TelegramDriver:
+    def __init__(self, fake: FakeTelegram, engine: RecordingEngine) -> None:
+        self.fake = fake
+        self.engine = engine
+
+    async def command(self, name: str) -> None:
+        await self.type(f"/{name}")
+
+    async def type(self, text: str) -> None:
+        async def says() -> None:
+            self.fake.user_says(USER, text)
+
+        await one_turn(self.engine, says)
+
+    async def press(self, option: str) -> None:
+        label = self.engine.button(option).label
+        message = self._open_question()
+        button = message.button(label)
+        assert button is not None, f"no {label!r} among {message.button_labels}"
+
+        async def presses() -> None:
+            self.fake.user_presses(USER, message.message_id, str(button["callback_data"]))
+
+        await one_turn(self.engine, presses)
+
+    def shown(self) -> Shown:
+        message = self._open_question()
+        pressable = (b for row in message.buttons for b in row if "callback_data" in b)
+        return Shown(message.visible_text, tuple(ShownOption(b["text"]) for b in pressable))
+
+    def _open_question(self) -> SentMessage:
+        """The newest message with live buttons: the question open now."""
+        with_buttons = [m for m in self.fake.messages_in(USER) if m.buttons]
+        assert with_buttons, self.fake.summary()
+        return with_buttons[-1]
+
+
+@asynccontextmanager
+async def telegram(data: Path) -> AsyncIterator[TelegramDriver]:
+    async with FakeTelegram() as fake:
+        fake.add_user(USER, "Robin")
+        values = {
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "FAIRSHAKE_DATA_DIR": str(data),
+        }
+        engine = RecordingEngine(MemoryStore())
+        adapter = TelegramAdapter(engine, load_settings(values, env_file=data / "absent.env"))
+        running = asyncio.create_task(adapter.run())
+        try:
+            await fake.wait_for(lambda f: f.commands, what="the command menu")
+            yield TelegramDriver(fake, engine)
+        finally:
+            adapter.stop()
+            await asyncio.wait_for(running, 15)
+        assert not fake.server_errors
