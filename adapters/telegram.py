@@ -40,7 +40,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
-    Updater,
     filters,
 )
 
@@ -53,6 +52,7 @@ from adapters import (
 )
 from adapters.telegram_files import ORDER_FILES, order_text
 from adapters.telegram_limits import REPLY, Budget, RepliesFirstRateLimiter
+from adapters.telegram_polling import Polling
 from adapters.telegram_sending import retrying
 from adapters.telegram_webhook import ALLOWED_UPDATES
 from bot.config import Setting, Settings
@@ -110,7 +110,7 @@ class TelegramAdapter:
             .base_url(base_url)
             .base_file_url(_file_url(base_url))
             .rate_limiter(RepliesFirstRateLimiter(on_flood=self._flood_waited))
-            .concurrent_updates(64)
+            .updater(None)  # our own polling (adapters/telegram_polling.py)
             .build()
         )
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -127,6 +127,7 @@ class TelegramAdapter:
         """Per chat, the message whose keyboard is the open question's (this run's only)."""
         self._stop = asyncio.Event()
         self._running = False
+        self._polling = Polling(self.app, ALLOWED_UPDATES)
 
     # -- running -------------------------------------------------------------------------------
 
@@ -145,14 +146,13 @@ class TelegramAdapter:
                 if self.settings.get("TELEGRAM_WEBHOOK_URL")
                 else None
             )
-            updater = self.app.updater
-            assert updater is not None, "the builder makes an updater unless told not to"
             # Ready once started: an instance waiting for the polling lead serves
             # reminders and replies meanwhile.
             self._running = True
             try:
                 if runner is None:
-                    await self._poll_while_leading(updater)
+                    leadership = self.engine.store.leadership("telegram-polling")
+                    await self._polling.while_leading(leadership, self._stop)
                 else:
                     log.info("telegram: running (webhook)")
                     await self._stop.wait()
@@ -160,8 +160,6 @@ class TelegramAdapter:
                 self._running = False
                 if runner is not None:
                     await runner.cleanup()
-                if updater.running:
-                    await updater.stop()
                 await self.app.stop()
 
     def stop(self) -> None:
@@ -176,31 +174,10 @@ class TelegramAdapter:
         application running."""
         return self._running and self.app.running
 
-    async def _poll_while_leading(self, updater: Updater) -> None:
-        """Long polling by one instance at a time among those sharing the store (Telegram
-        refuses a second poller): wait for the lead, poll while holding it, and stop
-        polling at once if it is lost, until `stop()`."""
-        leadership = self.engine.store.leadership("telegram-polling")
-        try:
-            while await self._unless_stopped(leadership.acquire()):
-                await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
-                log.info("telegram: running (long polling)")
-                lost = await self._unless_stopped(leadership.lost())
-                await updater.stop()
-                if not lost:
-                    break
-                log.warning("telegram: lost the polling lead (database unreachable): stopped")
-        finally:
-            await leadership.release()
-
-    async def _unless_stopped(self, work: Awaitable[None]) -> bool:
-        """Await `work` unless `stop()` comes first; whether the work finished."""
-        task = asyncio.ensure_future(work)
-        stopped = asyncio.ensure_future(self._stop.wait())
-        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        for waiting in (task, stopped):
-            waiting.cancel()
-        return task.done() and not task.cancelled()
+    @property
+    def polling(self) -> bool:
+        """Whether this instance is polling Telegram for updates now."""
+        return self._polling.running
 
     # -- inbound -------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from tests.chat import Story
 from tests.fakes.telegram import FakeTelegram
 
 USER = 5151
+ORDERS = Path(__file__).parent / "orders"
 PERSON = PersonKey("telegram", str(USER))
 TOKEN = "123456:AAH-faultsfaultsfaultsfaults_0042"
 
@@ -56,6 +57,41 @@ async def test_an_answer_delivered_again_after_a_sigkill_is_applied_once(
     assert case["question"] == "outcome"
     assert "outcome" not in case["facts"]
     assert "delivered again" in logged
+
+
+async def test_a_message_whose_turn_was_running_at_a_sigkill_is_answered_after_the_restart(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """The bot reads a sent order file (getFile) in the middle of its turn: killed there,
+    nothing of the turn is saved, and Telegram, never told the update arrived, sends it
+    again; the restarted bot applies it once and answers it."""
+    data = tmp_path / "data"
+    bot = await BotProcess(fake, data).start()
+    await converse(fake, USER, "/new")
+    fake.hold("getFile")
+    order = (ORDERS / "walmart_confirmation.txt").read_bytes()
+    fake.user_sends_document(USER, "walmart_confirmation.txt", order, "text/plain")
+    await fake.wait_for(lambda f: f.calls_to("getFile"), 30, "the file asked for")
+    await bot.kill()
+    fake.release("getFile")
+    assert "order_number" not in (await active_case(data))["facts"]
+    assert fake.pending_updates, "the update in flight was not confirmed"
+
+    mark = len(fake.sent)
+    bot = await BotProcess(fake, data).start()
+    answer = await fake.wait_for(
+        lambda f: next((m for m in f.sent[mark:] if m.chat_id == USER and m.buttons), None),
+        30,
+        "the answer to the order file",
+    )
+    status, logged = await bot.stop()  # the turns in flight finish first
+
+    assert status == 0, logged
+    case = await active_case(data)
+    assert case["facts"]["order_number"] == "2000123-45678901"
+    assert case["question"] == "problem", "applied once: the next question is still open"
+    assert [m for m in fake.sent[mark:] if m.chat_id == USER and m.buttons] == [answer]
+    assert fake.pending_updates == [], "a clean stop confirms every update it answered"
 
 
 def help_replies(fake: FakeTelegram) -> list[str]:

@@ -257,7 +257,7 @@ async def test_two_telegram_instances_poll_one_at_a_time_and_the_other_takes_ove
         ]
 
         def pollers() -> list[TelegramAdapter]:
-            return [bot for bot in bots if bot.app.updater and bot.app.updater.running]
+            return [bot for bot in bots if bot.polling]
 
         (leader,) = await fake.wait_for(lambda _: len(pollers()) == 1 and pollers(), 30)
         fake.user_says(USER, "/start")

@@ -542,6 +542,9 @@ class FakeTelegram:
 
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._pending: list[dict[str, Any]] = []
+        self._fetched: set[int] = set()
+        """The pending updates (by `id()`) a getUpdates has returned: an offset confirms
+        only those, as Telegram cannot confirm what it never sent."""
         self._allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
         self._update_ids = itertools.count(100_000_001)
         self._query_ids = itertools.count(4_242_000_000_000_001)
@@ -566,6 +569,8 @@ class FakeTelegram:
         self._failures: dict[str, deque[ApiError]] = {}
         self._outages: dict[str, tuple[float, ApiError]] = {}
         self._outage_after: dict[str, int] = {}
+        self._held: dict[str, asyncio.Event] = {}
+        """Methods whose calls wait, unanswered, until `release` (`hold`)."""
         """Calls of a method still answered before its outage starts (`fail_for(after=)`)."""
         self._last_user_action: dict[int, int] = {}
         self._poll_generation = 0
@@ -691,6 +696,15 @@ class FakeTelegram:
             }.get(status, f"Error {status}")
         queue = self._failures.setdefault(method.lower(), deque())
         queue.extend(ApiError(status, description, retry_after) for _ in range(times))
+
+    def hold(self, method: str) -> None:
+        """Leave every call of `method` unanswered until `release`: a bot killed meanwhile
+        is killed in the middle of the turn that made the call."""
+        self._held[method.lower()] = asyncio.Event()
+
+    def release(self, method: str) -> None:
+        """Answer the held calls of `method`, and the next ones at once."""
+        self._held.pop(method.lower()).set()
 
     def fail_for(self, method: str, seconds: float, status: int = 500, *, after: int = 0) -> None:
         """Refuse every call of `method` for the next `seconds` (an outage), with `status`;
@@ -1182,6 +1196,8 @@ class FakeTelegram:
                     self._outage_after[method.lower()] -= 1
                 else:
                     raise outage[1]
+            if (held := self._held.get(method.lower())) is not None:
+                await held.wait()
             result = await handler(call.params, uploads)
             status, body = 200, {"ok": True, "result": result}
         except ApiError as error:
@@ -1430,7 +1446,11 @@ class FakeTelegram:
             if offset < 0:
                 self._pending = self._pending[offset:]
             else:
-                self._pending = [u for u in self._pending if u["update_id"] >= offset]
+                self._pending = [
+                    u
+                    for u in self._pending
+                    if u["update_id"] >= offset or id(u) not in self._fetched
+                ]
         self._poll_generation += 1
         generation = self._poll_generation
         await self._notify()  # a waiting older poll is now terminated
@@ -1449,6 +1469,7 @@ class FakeTelegram:
                 ]
                 remaining = deadline - loop.time()
                 if self._pending or remaining <= 0 or self._closing:
+                    self._fetched.update(id(u) for u in self._pending[:limit])
                     return copy.deepcopy(self._pending[:limit])
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), remaining)

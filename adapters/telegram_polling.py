@@ -1,0 +1,189 @@
+"""Long polling with our own getUpdates offset: Telegram is told an update arrived only
+once its turn is over.
+
+Telegram keeps an update until a getUpdates call asks from a higher offset.
+python-telegram-bot's Updater asks from past each update as soon as it has queued it,
+so an update whose turn was running at a SIGKILL was confirmed and never came back.
+Here the offset moves only past updates whose handlers have returned: the turn saved
+(its reply kept in the outbox), refused by the rate limit, or answered with an apology.
+An update cut short by a kill is sent again after the restart, and one whose turn was
+saved just before the kill is recognised then and left alone (bot/inbound.py).
+
+Telegram confirms everything below the offset, so the offset stays at the oldest
+unfinished update. The updates after it still run meanwhile: getUpdates returns up to
+`WINDOW` of them from the offset and the ones already running or done are skipped. So
+a person's message waits behind at most `WINDOW` updates of unfinished turns: a
+flooder's messages beyond the rate limit finish at once, those within it (a minute's
+worth) one after another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Sequence
+from datetime import timedelta
+
+from telegram import Update
+from telegram.error import RetryAfter, TelegramError
+from telegram.ext import Application
+
+from storage.locks import Leadership
+
+log = logging.getLogger(__name__)
+
+WINDOW = 100
+"""Updates one getUpdates returns at most (Telegram's own limit)."""
+LONG_POLL = 10
+"""Seconds one getUpdates waits for an update to come."""
+POLL_GAP = 0.05
+"""Seconds between polls while turns run (each answers at once, with the updates of the
+turns still running: parsed again every time)."""
+RETRY_WAIT = (1.0, 30.0)
+"""The first and the longest wait after a getUpdates that failed."""
+FINISH_TURNS = 5.0
+"""Seconds the turns in flight get when polling stops, before their updates are left
+for Telegram to send again."""
+
+
+class Polling:
+    """Fetches updates and runs each through `app.process_update`, confirming each to
+    Telegram once its handler returned.
+
+    Args:
+        app: the initialised PTB application whose handlers run the turns.
+        allowed_updates: the update types asked for.
+    """
+
+    def __init__(self, app: Application, allowed_updates: Sequence[str]) -> None:
+        self.app = app
+        self.allowed_updates = list(allowed_updates)
+        self.running = False
+        """Between `run()` starting to poll and its end: for tests and probes."""
+        self._offset: int | None = None
+        self._turns: dict[int, asyncio.Task[None]] = {}
+        """Updates at or above the offset whose handlers still run, by update id."""
+        self._finished: set[int] = set()
+        """Updates at or above the offset whose handlers have returned."""
+        self._one_finished = asyncio.Event()
+
+    async def while_leading(self, leadership: Leadership, stop: asyncio.Event) -> None:
+        """Poll while this instance leads among those sharing the store (Telegram refuses
+        a second poller): wait for the lead, poll while holding it, and stop polling at
+        once if it is lost, until `stop` is set."""
+        try:
+            while await _unless(stop, leadership.acquire()):
+                polling = asyncio.create_task(self.run())
+                lost = await _unless(stop, leadership.lost())
+                polling.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await polling
+                # Confirmed only by the lead: another instance's getUpdates would be refused.
+                await self.finish(FINISH_TURNS, confirm=not lost)
+                if not lost:
+                    break
+                log.warning("telegram: lost the polling lead (database unreachable): stopped")
+        finally:
+            await leadership.release()
+
+    async def run(self) -> None:
+        """Poll until cancelled; turns in flight go on (`finish` waits for them)."""
+        await self.app.bot.delete_webhook()  # getUpdates is refused while one is set
+        self.running = True
+        log.info("telegram: running (long polling)")
+        wait = RETRY_WAIT[0]
+        try:
+            while True:
+                try:
+                    updates = await self._fetch(LONG_POLL)
+                except RetryAfter as error:
+                    await asyncio.sleep(_seconds(error.retry_after))
+                    continue
+                except TelegramError as error:
+                    log.warning("telegram: getUpdates failed: %s", type(error).__name__)
+                    await asyncio.sleep(wait)
+                    wait = min(wait * 2, RETRY_WAIT[1])
+                    continue
+                wait = RETRY_WAIT[0]
+                fresh = [u for u in updates if not self._known(u.update_id)]
+                for update in fresh:
+                    self._start(update)
+                if self._turns:
+                    await self._pause(full=not fresh and len(updates) >= WINDOW)
+        finally:
+            self.running = False
+
+    async def _pause(self, full: bool) -> None:
+        """While turns run, Telegram answers a poll at once, with their updates again:
+        ask again after `POLL_GAP`, and when the window held only known updates, not
+        before a turn is over."""
+        self._one_finished.clear()
+        await asyncio.sleep(POLL_GAP)
+        if full:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._one_finished.wait(), LONG_POLL)
+
+    async def finish(self, timeout: float, confirm: bool) -> None:
+        """After `run()` was cancelled: wait up to `timeout` for the turns in flight, then
+        (when `confirm`, i.e. this instance still leads the polling) tell Telegram which
+        updates are done, so a restart is not sent them again. A turn still running is
+        not confirmed: Telegram sends its update again after the restart."""
+        if self._turns:
+            await asyncio.wait(list(self._turns.values()), timeout=timeout)
+        if confirm and self._offset is not None:
+            with contextlib.suppress(TelegramError):
+                await self.app.bot.get_updates(
+                    offset=self._offset, limit=1, timeout=0, allowed_updates=self.allowed_updates
+                )
+
+    async def _fetch(self, timeout: int) -> tuple[Update, ...]:
+        return await self.app.bot.get_updates(
+            offset=self._offset,
+            limit=WINDOW,
+            timeout=timeout,
+            allowed_updates=self.allowed_updates,
+        )
+
+    def _known(self, update_id: int) -> bool:
+        return update_id in self._turns or update_id in self._finished
+
+    def _start(self, update: Update) -> None:
+        """Run the update's handlers now (in the order fetched, so a person's turns queue
+        in the order they wrote)."""
+        update_id = update.update_id
+        if not self._turns:  # every update fetched before it is finished
+            self._offset = update_id
+        turn = asyncio.create_task(self._handle(update), name=f"telegram update {update_id}")
+        self._turns[update_id] = turn
+        turn.add_done_callback(lambda _: self._done(update_id))
+
+    async def _handle(self, update: Update) -> None:
+        try:
+            await self.app.process_update(update)
+        except Exception as error:  # PTB hands handler errors to _on_error; this is PTB's own
+            log.error("telegram: an update could not be handled: %s", type(error).__name__)
+
+    def _done(self, update_id: int) -> None:
+        """The update's turn is over: the offset moves past every finished update below
+        the oldest one still running."""
+        self._turns.pop(update_id, None)
+        self._finished.add(update_id)
+        oldest = min(self._turns, default=max(self._finished) + 1)
+        self._offset = oldest
+        self._finished = {done for done in self._finished if done >= oldest}
+        self._one_finished.set()
+
+
+async def _unless(stop: asyncio.Event, work: Awaitable[None]) -> bool:
+    """Await `work` unless `stop` is set first; whether the work finished."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    for waiting in (task, stopped):
+        waiting.cancel()
+    return task.done() and not task.cancelled()
+
+
+def _seconds(wait: int | timedelta) -> float:
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
