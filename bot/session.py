@@ -19,7 +19,7 @@ from bot.reminders import INDEXED, Reminder, Status
 from flows import parsers
 from flows.case import new_case
 from flows.dialogue import Dialogue, Reply, Turn
-from flows.greeting import WELCOME
+from flows.greeting import welcome_reply
 from flows.intake import is_order_text, read_order_text
 from flows.machine import CLOSED_STATES
 from flows.prompt import ButtonStyle, Choice, InputKind, Prompt
@@ -400,7 +400,7 @@ class Session:
 
     def welcome(self) -> None:
         self.disclaim_once()
-        self.result.replies.append(WELCOME)
+        self.result.replies.append(welcome_reply())
 
     def disclaim_once(self) -> None:
         if not self.profile.get("disclaimer_shown"):

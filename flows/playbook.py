@@ -186,6 +186,8 @@ class Merchant:
     in_emails: tuple[str, ...] = ()
     """How its name is written in its order emails, each matched as whole words ('Best
     Buy', 'BestBuy'); none: its name."""
+    on_welcome: bool = False
+    """Offered as a button on the first greeting, a case about it one press away."""
     in_emails_match_case: bool = False
     """Match `in_emails` in their case only ('Target' is also a common word)."""
 

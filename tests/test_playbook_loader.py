@@ -4,6 +4,7 @@ is one TOML file in `FAIRSHAKE_PLAYBOOKS_DIR` taking a case from start to resolv
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -18,6 +19,7 @@ from flows.playbook import GENERIC, playbook_ids, playbooks, scan, use_playbooks
 from flows.schema import SchemaError
 from tests.chat import Chat, Story, log_contact, tell
 from tests.test_cli import fairshake
+from tests.test_console import run_bot
 
 GENERIC_TOML = resources.files("flows.playbooks").joinpath("generic.toml").read_text("utf-8")
 
@@ -326,3 +328,45 @@ async def test_a_local_shops_site_and_order_numbers_are_known_from_its_file(
     await press_option(chat, "do:need_help")
     await press_option(chat, "channel:chat")
     assert "https://cornershop.example/contact" in chat.prompt()
+
+
+def test_the_bot_started_with_fairshake_playbooks_dir_takes_a_case_for_the_new_shop(
+    operator_dir: Path, tmp_path: Path
+) -> None:
+    """The whole product as an operator runs it: one TOML file in FAIRSHAKE_PLAYBOOKS_DIR,
+    `python -m bot` in the terminal, the shop offered and typed by its site, and the case
+    exported with the shop's playbook and storefront."""
+    (operator_dir / "cornershop.toml").write_text(with_storefront(local_shop()), "utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    typed = ["/new", "cornershop.example", "b", "/export"]  # its site, then 'Damaged'
+    out = run_bot(data, typed, FAIRSHAKE_PLAYBOOKS_DIR=str(operator_dir))
+    assert ") Corner Shop" in out  # offered among the shops, from its file
+    exported = json.loads((data / "exports" / "fairshake-my-data.json").read_text("utf-8"))
+    (case,) = exported["cases"].values()
+    assert case["facts"]["merchant"] == {
+        "playbook": "cornershop",
+        "name": "Corner Shop",
+        "storefront": "cornershop.example",
+    }
+    assert case["facts"]["problem"] == "damaged"
+
+
+async def test_the_greeting_offers_the_shops_whose_playbooks_ask_for_it(
+    operator_dir: Path,
+) -> None:
+    """Which shops the first greeting offers is playbook data (`on_welcome`), and pressing
+    one opens its case with the shop answered."""
+    chat = Chat()
+    await chat.say("/start")
+    assert [b.option for b in chat.buttons()] == ["new:amazon", "new"]
+    (operator_dir / "cornershop.toml").write_text(
+        local_shop().replace("[merchant]\n", "[merchant]\non_welcome = true\n", 1), "utf-8"
+    )
+    use_playbooks_dir(operator_dir)
+    chat = Chat()
+    await chat.say("/start")
+    assert [b.option for b in chat.buttons()] == ["new:amazon", "new:cornershop", "new"]
+    await press_option(chat, "new:cornershop")
+    record = await chat.record()
+    assert record["facts"]["merchant"] == {"playbook": "cornershop", "name": "Corner Shop"}
