@@ -339,9 +339,9 @@ def test_the_bot_started_with_fairshake_playbooks_dir_takes_a_case_for_the_new_s
     (operator_dir / "cornershop.toml").write_text(with_storefront(local_shop()), "utf-8")
     data = tmp_path / "data"
     data.mkdir()
-    typed = ["/new", "cornershop.example", "b", "/export"]  # its site, then 'Damaged'
+    typed = ["/new", "cornershop.example", "Damaged or faulty item", "/export"]
     out = run_bot(data, typed, FAIRSHAKE_PLAYBOOKS_DIR=str(operator_dir))
-    assert ") Corner Shop" in out  # offered among the shops, from its file
+    assert "Corner Shop" in out  # offered among the shops, from its file
     exported = json.loads((data / "exports" / "fairshake-my-data.json").read_text("utf-8"))
     (case,) = exported["cases"].values()
     assert case["facts"]["merchant"] == {
