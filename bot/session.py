@@ -242,7 +242,7 @@ class Session:
         try:
             self.profile["timezone"] = parsers.parse_timezone(args)
         except parsers.ParseError as error:
-            self.tell(Notice.UNREADABLE, message=error.message)
+            self.tell(Notice.UNREADABLE, message=error.message, reason=error.reason)
             return
         self.tell(Notice.TIMEZONE_SET, tz=self.profile["timezone"])
 
@@ -292,7 +292,7 @@ class Session:
         try:
             due, note = parsers.parse_reminder(args, self.now)
         except parsers.ParseError as error:
-            self.tell(Notice.UNREADABLE, message=error.message)
+            self.tell(Notice.UNREADABLE, message=error.message, reason=error.reason)
             return
         self.result.reminders.append(
             ReminderRequest(dialogue.record.id, due, CUSTOM, note or "Your reminder")

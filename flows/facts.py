@@ -110,7 +110,7 @@ def choice_parser(options: Callable[[Playbook], dict[str, str]]) -> Callable[[st
             if typed in (value.casefold(), label.casefold()):
                 return value
         listed = ", ".join(options(facts.playbook).values())
-        raise parsers.ParseError(f"Please press one of the buttons: {listed}.")
+        raise parsers.ParseError(f"Please press one of the buttons: {listed}.", "choice.unknown")
 
     return parse
 
@@ -129,12 +129,14 @@ def _delivery_date(text: str, facts: CaseFacts) -> str:
     day = parsers.parse_date(text, facts.today, allow_future=True)
     if day > facts.today + timedelta(days=366):
         raise parsers.ParseError(
-            "That's more than a year ahead. Which day was it due? For example: Nov 20 or 2026-11-20."
+            "That's more than a year ahead. Which day was it due? For example: Nov 20 or 2026-11-20.",
+            "date.too_far",
         )
     ordered = facts.values.get("order_date")
     if ordered and day < date.fromisoformat(ordered):
         raise parsers.ParseError(
-            _ORDER_AFTER_DELIVERY.format(ordered=f"{date.fromisoformat(ordered):%a %-d %b %Y}")
+            _ORDER_AFTER_DELIVERY.format(ordered=f"{date.fromisoformat(ordered):%a %-d %b %Y}"),
+            "date.before_order",
         )
     return day.isoformat()
 
@@ -145,7 +147,10 @@ def _order_date(text: str, facts: CaseFacts) -> str:
     delivered = facts.values.get("delivery_date")
     if delivered and day > date.fromisoformat(delivered):
         raise parsers.ParseError(
-            _DELIVERY_BEFORE_ORDER.format(delivered=f"{date.fromisoformat(delivered):%a %-d %b %Y}")
+            _DELIVERY_BEFORE_ORDER.format(
+                delivered=f"{date.fromisoformat(delivered):%a %-d %b %Y}"
+            ),
+            "date.after_delivery",
         )
     return day.isoformat()
 

@@ -117,6 +117,12 @@ class Chat:
         """Press the button labelled `label` in the last replies (exact, else a unique part)."""
         return await self.press_data(self.button(label).data)
 
+    async def press_option(self, option: str) -> list[Outbound]:
+        """Press the button whose option id is `option` (`do:plan`, `pick:refund`)."""
+        found = [button for button in self.buttons() if button.option == option]
+        assert len(found) == 1, f"no single option {option!r} among {self.options()}"
+        return await self.press_data(found[0].data)
+
     async def press_data(self, data: str) -> list[Outbound]:
         return await self.send(ButtonPress(self.key, data))
 
@@ -185,6 +191,14 @@ class Chat:
         person = await self.store.load(self.key.person)
         return person.cases[person.profile["active_case"]]
 
+    async def timeline(self) -> list[str]:
+        """The kinds of the active case's timeline entries, oldest first (`escalation`, …)."""
+        return [entry["kind"] for entry in (await self.record())["timeline"]]
+
+    async def rungs(self) -> list[str]:
+        """The rungs of the ladder the active case has been on, in order."""
+        return list((await self.record())["rungs_tried"])
+
     async def state(self) -> str:
         return (await self.record())["state"]
 
@@ -233,6 +247,15 @@ GENERIC = Story(merchant="Corner Books", seller="", order_number="W123-4567")
 
 QUESTIONS = {fact.id: rich(fact.question).plain() for fact in FACTS}
 """Each fact's question as the person reads it."""
+
+
+def listed(fact: str, value: str) -> str:
+    """A fact as the review and the case file list it: its label (flows/facts.py), then
+    the value as given."""
+    return f"{FACT_LABELS[fact]}: {value}"
+
+
+FACT_LABELS = {fact.id: fact.label for fact in FACTS}
 
 
 def current_fact(chat: Chat) -> str | None:

@@ -86,7 +86,7 @@ async def test_a_third_party_seller_is_contacted_first_through_the_order() -> No
         merchant="Amazon", order_number="112-3456789-0123456", order_date="Fri 6 Nov 2026"
     )
     assert opening in script
-    assert "Message the seller, ready to paste" in script
+    assert AMAZON.channels["seller_message"].label in script
 
 
 async def test_only_a_contact_with_the_seller_starts_the_a_to_z_wait() -> None:
@@ -206,7 +206,7 @@ async def test_an_order_from_last_year_is_told_what_has_closed_and_what_is_left(
     assert "do:climb_guarantee" not in data(chat)  # closed, not climbable
     await chat.press("Dispute the card charge")
     assert AMAZON.closed_windows.card_issuer in chat.prompt()
-    assert "Dispute by about" not in chat.prompt()
+    assert "card_issuer" not in [d.id for d in case_windows(await case_of(chat)).ahead]
 
 
 # -- 4. A parcel not late yet -----------------------------------------------------------------
@@ -228,7 +228,7 @@ async def test_a_parcel_not_late_yet_is_told_when_it_will_be_and_checked_that_mo
     await chat.press("Still need help")
     await chat.press("Message the seller")
     assert AMAZON.script.not_late_ask in chat.prompt()
-    assert "full refund" not in chat.prompt()
+    assert AMAZON.script.asks["refund"].partition("{")[0] not in chat.prompt()
 
 
 async def test_tracking_that_says_delivered_opens_the_claim_without_the_3_days() -> None:
@@ -350,8 +350,8 @@ async def test_another_shop_is_told_to_check_its_return_policy_with_the_deadline
 
     windows = case_windows(await case_of(chat))
     assert windows.check_policy is not None and windows.check_policy.id == "return_window"
-    summary = next(text for text in chat.texts() if text.startswith("Deadlines to keep in mind"))
-    lines = summary.splitlines()
+    rule = generic.rules["return_window"].text
+    lines = next(text for text in chat.texts() if rule in text).splitlines()
     assert lines[1] == f"• {generic.rules['return_window'].text}"
 
 

@@ -19,6 +19,7 @@ from tests.chat import (
     answer_until,
     at_case_menu,
     confirmed,
+    listed,
     log_contact,
     tell,
 )
@@ -72,7 +73,7 @@ async def test_a_case_from_first_word_to_resolved(
     story = story_for(playbook_id, problem, outcome)
     chat = Chat()
     await chat.say("/start")
-    assert "not a lawyer" in chat.last_text()
+    assert chat.notices() == [Notice.DISCLAIMER] and chat.step() == "welcome"
     await chat.press("Start a case")
     await chat.say("/cancel")
     await chat.press("Continue")
@@ -118,16 +119,17 @@ async def test_a_case_from_first_word_to_resolved(
     assert "Keep it fair" in script and "If it gets tense" in script
 
     await chat.press("Log the contact")
-    assert "When were you in touch?" in chat.prompt()
+    assert (chat.step(), chat.question()) == (machine.LOGGING, "when")
     await log_contact(chat, "Resolved", channel=first.label, rep="Dana", reference="R-9")
-    assert "Logged." in chat.last_text()
-    assert "This case is resolved" in chat.prompt()
+    assert chat.step() == machine.RESOLVED
+    [contact] = (await chat.record())["contacts"]
+    assert (contact["rep"], contact["reference"], contact["result"]) == ("Dana", "R-9", "resolved")
 
     case_file = await chat.export()
-    assert f"Order number: {story.order_number}" in case_file
+    assert listed("order_number", story.order_number) in case_file
     assert f"Channel: {first.label}; Representative: Dana; Reference: R-9" in case_file
     assert f"Contact by {first.label.lower()}: Resolved." in case_file
-    assert "Case resolved." in case_file
+    assert "resolved" in await chat.timeline()
 
 
 @pytest.mark.parametrize(("playbook_id", "problem", "_"), every_problem(), ids=problem_ids())
@@ -156,7 +158,7 @@ async def test_no_progress_climbs_the_ladder_then_resolves(
     assert f"Subject: Order {STORIES[playbook_id].order_number}" in chat.prompt()
     await log_contact(chat, "Resolved", channel="Email", rep="Lee")
 
-    assert "This case is resolved" in chat.prompt()
+    assert chat.step() == machine.RESOLVED
     case_file = await chat.export()
     assert "Escalated: Try another channel." in case_file
     shop = STORIES[playbook_id].merchant
@@ -170,12 +172,12 @@ async def test_a_store_credit_case_goes_to_a_supervisor_then_resolves(playbook_i
     chat = Chat()
     await at_case_menu(chat, STORIES[playbook_id].but(outcome="Store credit"))
     await log_contact(chat, "No progress")
-    assert chat.prompt().startswith("Ask for a supervisor")
+    assert chat.step() == machine.SUPERVISOR
 
     await chat.press("Log what happened")
     await log_contact(chat, "Resolved", rep="Morgan, the supervisor")
 
-    assert "This case is resolved" in chat.prompt()
+    assert chat.step() == machine.RESOLVED
     assert "Representative: Morgan, the supervisor" in await chat.export()
 
 
@@ -194,7 +196,7 @@ async def test_the_written_complaint_is_ready_to_send(playbook_id: str) -> None:
     assert "Item: Blue kettle" in letter
     assert ASKS["A replacement"] in letter
     await chat.press("It's resolved")
-    assert "This case is resolved" in chat.prompt()
+    assert chat.step() == machine.RESOLVED
 
 
 async def test_accepting_an_offer_resolves_the_case() -> None:
@@ -206,7 +208,7 @@ async def test_accepting_an_offer_resolves_the_case() -> None:
 
     await chat.press("Accept it")
 
-    assert "This case is resolved" in chat.prompt()
+    assert chat.step() == machine.RESOLVED
 
 
 async def test_declining_an_offer_leads_to_the_ladder() -> None:
@@ -217,8 +219,8 @@ async def test_declining_an_offer_leads_to_the_ladder() -> None:
 
     await chat.press("Not enough")
 
-    assert chat.prompt().startswith("The escalation ladder.")
-    assert "Escalation started." in await chat.export()
+    assert chat.step() == machine.ESCALATING
+    assert "escalation" in await chat.timeline()
 
 
 async def test_self_service_that_works_closes_the_case() -> None:
@@ -228,8 +230,8 @@ async def test_self_service_that_works_closes_the_case() -> None:
 
     await chat.press("That solved it")
 
-    assert "This case is resolved" in chat.prompt()
-    assert "Case resolved." in await chat.export()
+    assert chat.step() == machine.RESOLVED
+    assert "resolved" in await chat.timeline()
 
 
 async def test_waiting_on_them_sets_a_follow_up_reminder() -> None:
@@ -263,11 +265,11 @@ async def test_a_reminder_follows_the_persons_time_zone() -> None:
     chat = Chat()
     await confirmed(chat)
     await chat.say("/timezone Berlin")
-    assert "Time zone set to Europe/Berlin." in chat.last_text()
+    assert chat.told(Notice.TIMEZONE_SET) == {"tz": "Europe/Berlin"}
 
     await chat.say("/remind tomorrow 9am call the seller")
 
-    assert "I'll remind you on Thu 12 Nov at 09:00 (Europe/Berlin)." in chat.last_text()
+    assert chat.told(Notice.REMINDER_SET) == {"when": "Thu 12 Nov at 09:00 (Europe/Berlin)"}
     await chat.say("/reminders")
     assert "Thu 12 Nov 09:00: call the seller (c1)" in chat.last_text()
 
@@ -295,10 +297,10 @@ async def test_dropping_a_case_asks_first_and_keeps_the_record() -> None:
     await at_case_menu(chat)
 
     await chat.press("Drop this case")
-    assert "Drop this case?" in chat.prompt()
+    assert chat.step() == machine.CONFIRM_DROP
     await chat.press("Yes, drop it")
 
-    assert "This case is dropped." in chat.prompt()
+    assert chat.step() == machine.DROPPED
     await chat.say("/cases")
     assert "c1 · Amazon · Damaged or faulty item · dropped" in chat.last_text()
 
@@ -310,10 +312,11 @@ async def test_forget_deletes_everything_after_a_confirmation() -> None:
 
     await chat.say("/forget")
     await chat.press("No, keep it")
-    assert "Nothing deleted." in chat.last_text()
+    assert chat.notices() == [Notice.KEPT]
     await chat.say("/forget")
     await chat.press("Yes, delete it all")
 
-    assert "I've deleted everything I held about you." in chat.last_text()
+    assert chat.notices() == [Notice.FORGOTTEN]
     assert (await chat.store.load(chat.key.person)).is_empty()
-    assert "You have no case open yet." in await chat.status()
+    await chat.status()
+    assert Notice.NO_CASE_YET in chat.notices()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import damaged
+from bot.menu import COMMANDS
 from bot.ratelimit import SLOW_DOWN
 from storage import PersonKey, TinyDBStore
 from storage.keys import person_digest
@@ -95,7 +96,12 @@ async def test_a_message_whose_turn_was_running_at_a_sigkill_is_answered_after_t
 
 
 def help_replies(fake: FakeTelegram) -> list[str]:
-    return [m.visible_text for m in fake.sent if m.chat_id == USER and "/forget" in m.visible_text]
+    """The /help replies sent: those listing every command of the menu (bot/menu.py)."""
+    return [
+        m.visible_text
+        for m in fake.sent
+        if m.chat_id == USER and all(f"/{name}" in m.visible_text for name in COMMANDS)
+    ]
 
 
 async def test_a_reply_during_a_10_second_outage_arrives_once_it_is_over(

@@ -3,15 +3,19 @@ and the guards send a case where a person in that situation should go next."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import transitions
 
 from bot.events import Notice
 from flows import machine
 from flows.case import CaseModel
+from flows.playbook import load_playbook
 from flows.records import Case
 from tests.chat import GENERIC, Chat, Story, answer, at_case_menu, log_contact
 
+AMAZON = load_playbook("amazon")
 BACK = "⬅ Back"
 LOG_OFFER = [
     "📝 Log a contact",
@@ -151,11 +155,11 @@ async def test_no_progress_goes_to_a_supervisor_when_a_manager_must_approve(
 
     if needs_manager:
         assert "a manager is usually the one who can say yes" in chat.last_text()
-        assert chat.prompt().startswith("Ask for a supervisor")
+        assert chat.step() == machine.SUPERVISOR
         assert "connect me with a supervisor" in chat.prompt()
         assert await chat.state() == machine.SUPERVISOR
     else:
-        assert chat.prompt().startswith("The escalation ladder.")
+        assert chat.step() == machine.ESCALATING
         assert await chat.state() == machine.ESCALATING
 
 
@@ -180,9 +184,9 @@ async def test_after_the_supervisor_was_tried_no_progress_goes_to_the_ladder() -
 
     await log_contact(chat, "No progress", rep="Alex, a supervisor")
 
-    assert chat.prompt().startswith("The escalation ladder.")
+    assert chat.step() == machine.ESCALATING
     assert "✓ Ask for a supervisor" in chat.labels()
-    assert "Escalated: Ask for a supervisor." in await chat.export()
+    assert "supervisor" in await chat.rungs()
 
 
 async def test_declining_an_offer_that_needs_a_manager_goes_to_a_supervisor() -> None:
@@ -195,8 +199,8 @@ async def test_declining_an_offer_that_needs_a_manager_goes_to_a_supervisor() ->
 
     await chat.press("Not enough")
 
-    assert chat.prompt().startswith("Ask for a supervisor")
-    assert "Escalated: Ask for a supervisor." in await chat.export()
+    assert chat.step() == machine.SUPERVISOR
+    assert "supervisor" in await chat.rungs()
 
 
 async def test_after_a_declined_offer_and_the_supervisor_no_progress_goes_to_the_ladder() -> None:
@@ -208,17 +212,31 @@ async def test_after_a_declined_offer_and_the_supervisor_no_progress_goes_to_the
 
     await log_contact(chat, "No progress", rep="Alex, a supervisor")
 
-    assert chat.prompt().startswith("The escalation ladder.")
+    assert chat.step() == machine.ESCALATING
     assert "✓ Ask for a supervisor" in chat.labels()
 
 
 # -- guarantee_open: the A-to-z claim only for third-party sellers, after the seller's turn --
 
 
+CLAIM = "do:climb_guarantee"
+"""The ladder's A-to-z rung, by its option id."""
+
+
 async def ladder(chat: Chat) -> str:
     await chat.say("/escalate")
-    assert chat.prompt().startswith("The escalation ladder.")
+    assert chat.step() == machine.ESCALATING
     return chat.prompt()
+
+
+async def model(chat: Chat) -> CaseModel:
+    """The active case as the flow sees it (its guards, its windows)."""
+    return CaseModel(Case.from_json(await chat.record()), chat.clock())
+
+
+async def blockers(chat: Chat) -> list[str]:
+    """Why the A-to-z rung is not open, by id (empty: it is)."""
+    return [blocker.id for blocker in (await model(chat)).guarantee_blockers()]
 
 
 async def test_guarantee_is_not_offered_for_a_shop_without_one() -> None:
@@ -227,10 +245,10 @@ async def test_guarantee_is_not_offered_for_a_shop_without_one() -> None:
     await at_case_menu(chat, GENERIC)
     await log_contact(chat, "No progress", when="2026-11-02")
 
-    assert "A-to-z" not in await ladder(chat)
-    assert not any("A-to-z" in label for label in chat.labels())
+    await ladder(chat)
+    assert not any("guarantee" in option for option in chat.options())
 
-    case = CaseModel(Case.from_json(await chat.record()), chat.clock())
+    case = await model(chat)
     assert not case.guarantee_open()
     assert [blocker.id for blocker in case.guarantee_blockers()] == ["no_guarantee"]
     assert not machine.fire(case, "climb_guarantee")
@@ -245,12 +263,10 @@ async def test_guarantee_is_not_offered_for_an_item_sold_or_shipped_by_amazon(se
     await at_case_menu(chat, Story(seller=seller))
     await log_contact(chat, "No progress", when="2026-11-02")
 
-    text = await ladder(chat)
+    await ladder(chat)
 
-    assert "A-to-z" not in text
-    assert "File an A-to-z claim" not in chat.labels()
-    case = CaseModel(Case.from_json(await chat.record()), chat.clock())
-    assert "not_covered" in [blocker.id for blocker in case.guarantee_blockers()]
+    assert not any("guarantee" in option for option in chat.options())
+    assert "not_covered" in await blockers(chat)
 
 
 async def test_guarantee_waits_until_the_seller_was_contacted() -> None:
@@ -260,8 +276,10 @@ async def test_guarantee_waits_until_the_seller_was_contacted() -> None:
 
     text = await ladder(chat)
 
-    assert "Not open yet: Message the seller from the order first" in text
-    assert "File an A-to-z claim" not in chat.labels()
+    assert await blockers(chat) == ["seller_not_contacted"]
+    [blocker] = (await model(chat)).guarantee_blockers()
+    assert blocker.text in text, "the ladder says what to do first"
+    assert CLAIM not in chat.options()
 
 
 async def test_guarantee_opens_two_business_days_after_the_seller_was_contacted() -> None:
@@ -272,17 +290,21 @@ async def test_guarantee_opens_two_business_days_after_the_seller_was_contacted(
     await log_contact(chat, "No progress", channel="Message the seller")
 
     chat.clock.advance(days=3)  # Monday
-    assert "you can claim from Tue 17 Nov" in await ladder(chat)
-    assert "File an A-to-z claim" not in chat.labels()
+    await ladder(chat)
+    assert await blockers(chat) == ["seller_wait"]
+    assert "Tue 17 Nov" in chat.prompt()
+    assert CLAIM not in chat.options()
 
     chat.clock.advance(days=1)  # Tuesday
-    assert "Not open yet" not in await ladder(chat)
-    await chat.press("File an A-to-z claim")
+    await ladder(chat)
+    assert await blockers(chat) == []
+    await chat.press_option(CLAIM)
 
-    claim = chat.prompt()
-    assert claim.startswith("File an A-to-z claim")
+    assert chat.step() == machine.GUARANTEE
     # A damaged item can be claimed for from its delivery date; only a late one waits 3 days.
-    assert "Your claim window: from Fri 6 Nov 2026 until Thu 4 Feb 2027." in claim
+    assert (await model(chat)).guarantee_window() == (date(2026, 11, 6), date(2027, 2, 4))
+    claim = chat.prompt()
+    assert "Fri 6 Nov 2026" in claim and "Thu 4 Feb 2027" in claim
     assert "source: https://www.amazon.com/gp/help/customer/display.html?nodeId=200783670" in claim
     assert await chat.state() == machine.GUARANTEE
 
@@ -293,11 +315,14 @@ async def test_a_late_package_can_be_claimed_three_days_after_the_latest_deliver
     await at_case_menu(chat, Story(problem="Late or lost package", delivery_date="yesterday"))
     await log_contact(chat, "No progress", when="2026-11-06", channel="Message the seller")
 
-    assert "A parcel that hasn't come can be claimed for from Fri 13 Nov" in await ladder(chat)
+    await ladder(chat)
+    assert await blockers(chat) == ["not_late_yet"]
+    assert (await model(chat)).guarantee_window()[0] == date(2026, 11, 13)
 
     chat.clock.advance(days=2)
-    assert "Not open yet" not in await ladder(chat)
-    assert "File an A-to-z claim" in chat.labels()
+    await ladder(chat)
+    assert await blockers(chat) == []
+    assert CLAIM in chat.options()
 
 
 async def test_guarantee_closes_ninety_days_after_the_delivery_date() -> None:
@@ -306,8 +331,11 @@ async def test_guarantee_closes_ninety_days_after_the_delivery_date() -> None:
     await at_case_menu(chat, Story(order_date="2026-07-25", delivery_date="2026-08-01"))
     await log_contact(chat, "No progress", when="2026-11-02")
 
-    assert "The claim window closed on Fri 30 Oct 2026." in await ladder(chat)
-    assert "File an A-to-z claim" not in chat.labels()
+    await ladder(chat)
+    assert "window_closed" in await blockers(chat)
+    assert (await model(chat)).guarantee_window()[1] == date(2026, 10, 30)
+    assert "Fri 30 Oct 2026" in chat.prompt(), "the ladder says when it closed"
+    assert CLAIM not in chat.options()
 
 
 # -- the card dispute rung: a chargeback rules out the A-to-z claim -------------------------
@@ -330,9 +358,9 @@ async def test_card_dispute_warns_that_a_chargeback_forfeits_the_guarantee(
     await chat.press("Dispute the card charge")
 
     text = chat.prompt()
-    assert text.startswith("Dispute the card charge")
-    assert ("can no longer get an A-to-z claim under the A-to-z Guarantee" in text) is warned
-    assert "Dispute by about Tue 9 Mar 2027 (120 days from 9 Nov" in text
+    assert chat.step() == machine.CARD_DISPUTE
+    assert (AMAZON.rules["atoz_chargeback"].text in text) is warned
+    assert "Tue 9 Mar 2027" in text, "the dispute deadline: 120 days from the order"
 
 
 # -- one machine for everyone --------------------------------------------------------------

@@ -14,16 +14,19 @@ _MAX_SHORT = 200
 
 
 class ParseError(ValueError):
-    """What the person typed cannot be used; str(err) / err.message is the reply to show."""
+    """What the person typed cannot be used; str(err) / err.message is the reply to show,
+    `reason` why as an id that stays when the words change (`date.future`)."""
 
     message: str
+    reason: str
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, reason: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason
 
 
-def _tidy(text: str, refusal: str) -> str:
+def _tidy(text: str, refusal: str, reason: str) -> str:
     """Fold look-alike input into the plain form the small, strict grammars below expect.
 
     NFKC turns fullwidth characters into ASCII, invisible format characters (zero-width
@@ -31,7 +34,7 @@ def _tidy(text: str, refusal: str) -> str:
     become one space.
     """
     if len(text) > _MAX_SHORT:
-        raise ParseError(refusal)
+        raise ParseError(refusal, reason)
     kept = (
         str(unicodedata.decimal(char)) if char.isdecimal() else char
         for char in unicodedata.normalize("NFKC", text)
@@ -40,11 +43,11 @@ def _tidy(text: str, refusal: str) -> str:
     return " ".join("".join(kept).split())
 
 
-def _words(text: str, refusal: str) -> str:
+def _words(text: str, refusal: str, reason: str) -> str:
     """`_tidy`, case-folded and without closing punctuation: the form keyword grammars read."""
-    words = _tidy(text, refusal).casefold().rstrip(".!?,;: ")
+    words = _tidy(text, refusal, reason).casefold().rstrip(".!?,;: ")
     if not words:
-        raise ParseError(refusal)
+        raise ParseError(refusal, reason)
     return words
 
 

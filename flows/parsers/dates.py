@@ -82,7 +82,7 @@ def _calendar_day(year: int, month: int, day: int) -> date | None:
 def _dated(year: str | None, month: int, day: int) -> _Day:
     """A fixed date when a year was given, else a month-day that recurs."""
     if _calendar_day(int(year) if year else 2000, month, day) is None:  # 2000 has a 29 February
-        raise ParseError(_DATE_MISSING)
+        raise ParseError(_DATE_MISSING, "date.missing")
     if year:
         return _Day(fixed=date(int(year), month, day))
     return _Day(month_day=(month, day))
@@ -99,9 +99,9 @@ def _numeric(first: str, separator: str, second: str, year: str | None) -> _Day:
         readings.add((int(first), int(second)))
     real = {reading for reading in readings if _calendar_day(int(year or 2000), *reading)}
     if len(real) > 1:
-        raise ParseError(_DATE_AMBIGUOUS)
+        raise ParseError(_DATE_AMBIGUOUS, "date.ambiguous")
     if not real:
-        raise ParseError(_DATE_MISSING)
+        raise ParseError(_DATE_MISSING, "date.missing")
     return _dated(year, *real.pop())
 
 
@@ -159,9 +159,9 @@ def parse_date(text: str, today: date, *, allow_future: bool = False) -> date:
     A month-day or weekday without a year means the most recent one, or with
     `allow_future` the nearest one; 'last friday' and 'next friday' skip today.
     """
-    day = _read_day(_words(text, _DATE_UNREAD), today)
+    day = _read_day(_words(text, _DATE_UNREAD, "date.unread"), today)
     if day is None:
-        raise ParseError(_DATE_UNREAD)
+        raise ParseError(_DATE_UNREAD, "date.unread")
     found: date | None
     if day.fixed:
         found = day.fixed
@@ -173,9 +173,9 @@ def parse_date(text: str, today: date, *, allow_future: bool = False) -> date:
         else:
             found = min(filter(None, (back, ahead)), key=lambda option: abs(option - today))
     if found is None:
-        raise ParseError(_DATE_UNREAD)
+        raise ParseError(_DATE_UNREAD, "date.unread")
     if found > today and not allow_future:
-        raise ParseError(_DATE_FUTURE)
+        raise ParseError(_DATE_FUTURE, "date.future")
     if found < _add_months(today, -120):
-        raise ParseError(_DATE_TOO_OLD)
+        raise ParseError(_DATE_TOO_OLD, "date.too_old")
     return found

@@ -29,12 +29,13 @@ def parse_text(text: str, *, max_len: int = MAX_TEXT, min_len: int = 1) -> str:
     lines = (" ".join("".join(map(_kept, line)).split()) for line in text.splitlines())
     tidy = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     if all(char.isspace() or unicodedata.category(char) == "Cf" for char in tidy):
-        raise ParseError(_TEXT_EMPTY)
+        raise ParseError(_TEXT_EMPTY, "text.empty")
     if len(tidy) < min_len:
-        raise ParseError(_TEXT_SHORT)
+        raise ParseError(_TEXT_SHORT, "text.short")
     if len(tidy) > max_len:
         raise ParseError(
             f"That's {len(tidy):,} characters, and I can keep up to {max_len:,}. "
-            "Could you shorten it a little?"
+            "Could you shorten it a little?",
+            "text.too_long",
         )
     return tidy

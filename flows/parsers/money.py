@@ -103,30 +103,30 @@ def _currency(markers: tuple[str, str], default: str | None) -> str | None:
     for marker in filter(str.strip, markers):
         these = _CURRENCY_MARKERS.get(marker.replace(" ", "").rstrip("."))
         if these is None:
-            raise ParseError(_MONEY_UNREAD)
+            raise ParseError(_MONEY_UNREAD, "money.unread")
         options = these if options is None else tuple(code for code in options if code in these)
     if options is None:
         return default
     if not options:
-        raise ParseError(_MONEY_TWO_CURRENCIES)
+        raise ParseError(_MONEY_TWO_CURRENCIES, "money.two_currencies")
     return default if default in options else options[0]
 
 
 def parse_money(text: str, default_currency: str | None = None) -> Money:
     """An amount the person paid or is owed, in the currency they wrote or else the shop's."""
-    words = _words(text, _MONEY_UNREAD)
+    words = _words(text, _MONEY_UNREAD, "money.unread")
     found = _NUMBER.search(words)
     if found is None:
-        raise ParseError(_MONEY_UNREAD)
+        raise ParseError(_MONEY_UNREAD, "money.unread")
     before, after = words[: found.start()], words[found.end() :]
     if any(sign in before for sign in "-\u2212\u2013"):
-        raise ParseError(_MONEY_NEGATIVE)
+        raise ParseError(_MONEY_NEGATIVE, "money.negative")
     amount = _amount(found[0])
     if amount is None:
-        raise ParseError(_MONEY_UNREAD)
+        raise ParseError(_MONEY_UNREAD, "money.unread")
     currency = _currency((before, after), default_currency)
     if not amount:
-        raise ParseError(_MONEY_ZERO)
+        raise ParseError(_MONEY_ZERO, "money.zero")
     if amount > _MONEY_CEILING:  # before rounding: Decimal's 28 digits would overflow
-        raise ParseError(_MONEY_TOO_LARGE)
+        raise ParseError(_MONEY_TOO_LARGE, "money.too_large")
     return Money(amount.quantize(_CENT), currency)

@@ -70,14 +70,14 @@ def parse_order_number(text: str, shape: OrderNumberShape | None = None, shop: s
     keyboards, and after an "Order #" label.
     """
     if shape is None:
-        number = _tidy(text, _ORDER_UNREAD)
+        number = _tidy(text, _ORDER_UNREAD, "order.unread")
         if (
             3 <= len(number) <= 40
             and any(char.isalnum() for char in number)
             and all(char.isalnum() or char in _ORDER_PUNCTUATION for char in number)
         ):
             return number
-        raise ParseError(_ORDER_UNREAD)
+        raise ParseError(_ORDER_UNREAD, "order.unread")
     named = f"{_article(shop)} {shop} order number"
     digits = sum(shape.groups)
     groups = _COUNTS.get(len(shape.groups), str(len(shape.groups)))
@@ -86,7 +86,7 @@ def parse_order_number(text: str, shape: OrderNumberShape | None = None, shop: s
         f"It has {digits} digits {grouped}" if shape.groups else f"It looks like {shape.example}."
     )
     unread = f"That doesn't look like {named}. {like}"
-    number = _without_lead(_ORDER_LABEL, _words(text, unread))
+    number = _without_lead(_ORDER_LABEL, _words(text, unread, "order.unread"))
     found = _compiled(shape).fullmatch(number)
     if found and shape.groups:
         return "-".join(found.groups())
@@ -94,7 +94,8 @@ def parse_order_number(text: str, shape: OrderNumberShape | None = None, shop: s
         return number.upper()
     count = sum(char.isdigit() for char in number)
     if not shape.groups or count in (0, sum(shape.groups)):
-        raise ParseError(unread)
+        raise ParseError(unread, "order.unread")
     raise ParseError(
-        f"I count {count} digit{'' if count == 1 else 's'} there, but {named} has {digits}, {grouped}"
+        f"I count {count} digit{'' if count == 1 else 's'} there, but {named} has {digits}, {grouped}",
+        "order.digits",
     )

@@ -19,7 +19,8 @@ def parse_reminder(args: str, now: datetime) -> tuple[datetime, str]:
             continue
         return due, _note(" ".join(args.split()[cut:])[:MAX_TEXT])
     raise ParseError(
-        "I couldn't tell when to remind you. Try in 2 days, tomorrow 9am, Friday or 2026-12-01 14:00, then what it's about."
+        "I couldn't tell when to remind you. Try in 2 days, tomorrow 9am, Friday or 2026-12-01 14:00, then what it's about.",
+        "reminder.unread",
     )
 
 

@@ -53,15 +53,17 @@ def _span(words: str) -> tuple[Decimal, Decimal] | None:
 
 def _duration(text: str) -> tuple[timedelta, timedelta]:
     """The calendar days and the clock time of a length of time the person gave."""
-    words = _words(text, _DURATION_UNREAD).removeprefix("in ")
+    words = _words(text, _DURATION_UNREAD, "duration.unread").removeprefix("in ")
     span = _span(words)
     if span is None:
-        raise ParseError(_DURATION_NO_UNIT if _BARE_NUMBER.fullmatch(words) else _DURATION_UNREAD)
+        if _BARE_NUMBER.fullmatch(words):
+            raise ParseError(_DURATION_NO_UNIT, "duration.no_unit")
+        raise ParseError(_DURATION_UNREAD, "duration.unread")
     calendar, clock = (timedelta(seconds=int(seconds)) for seconds in span)
     if calendar + clock > _MAX_DURATION:
-        raise ParseError(_DURATION_TOO_LONG)
+        raise ParseError(_DURATION_TOO_LONG, "duration.too_long")
     if not calendar + clock:
-        raise ParseError(_DURATION_ZERO)
+        raise ParseError(_DURATION_ZERO, "duration.zero")
     return calendar, clock
 
 
@@ -99,15 +101,15 @@ def _clock(words: str) -> time:
         return _CLOCK_WORDS[words]
     parts = _CLOCK_PARTS.fullmatch(words)
     if parts is None:
-        raise ParseError(_CLOCK_IMPOSSIBLE)
+        raise ParseError(_CLOCK_IMPOSSIBLE, "clock.impossible")
     hour_text, minute_text, half = parts.groups()
     hour, minute = int(hour_text), int(minute_text or 0)
     if half:
         if not 1 <= hour <= 12:
-            raise ParseError(_CLOCK_IMPOSSIBLE)
+            raise ParseError(_CLOCK_IMPOSSIBLE, "clock.impossible")
         hour = hour % 12 + (12 if half == "p" else 0)
     if hour > 23 or minute > 59:
-        raise ParseError(_CLOCK_IMPOSSIBLE)
+        raise ParseError(_CLOCK_IMPOSSIBLE, "clock.impossible")
     return time(hour, minute)
 
 
@@ -138,7 +140,7 @@ def parse_when(text: str, now: datetime) -> datetime:
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    words = _words(text, _WHEN_UNREAD)
+    words = _words(text, _WHEN_UNREAD, "when.unread")
     if words.startswith("in ") or _span(words) is not None:
         return _after(now, *_duration(text))
     day_words, clock = _day_and_clock(words)
@@ -148,14 +150,16 @@ def parse_when(text: str, now: datetime) -> datetime:
     else:
         day = _read_day(day_words, today)
         if day is None:
-            raise ParseError(_WHEN_HALF_DAY if _HOUR_ONLY.fullmatch(words) else _WHEN_UNREAD)
+            if _HOUR_ONLY.fullmatch(words):
+                raise ParseError(_WHEN_HALF_DAY, "when.half_day")
+            raise ParseError(_WHEN_UNREAD, "when.unread")
         days = (day.fixed,) if day.fixed else _occurrences(day, today, day.step or 1)
     for candidate in days:  # nearest first
         if candidate > _add_months(today, 12):
-            raise ParseError(_WHEN_TOO_FAR)
+            raise ParseError(_WHEN_TOO_FAR, "when.too_far")
         if candidate < today:  # also keeps year 1 and 9999 clear of overflow in astimezone
             continue
         found = wall_time(candidate, clock or _DEFAULT_CLOCK, now)
         if found.astimezone(UTC) > now.astimezone(UTC):  # same tzinfo compares wall clocks
             return found
-    raise ParseError(_WHEN_PAST)
+    raise ParseError(_WHEN_PAST, "when.past")

@@ -65,13 +65,15 @@ def _zone_index() -> dict[str, str]:
 def parse_timezone(text: str) -> str:
     """The IANA zone the person lives in, so reminders and deadlines use their clock."""
     if not _zone_index():
-        raise ParseError(_ZONE_UNAVAILABLE)
-    key = _zone_key(_tidy(text, _ZONE_UNREAD))
+        raise ParseError(_ZONE_UNAVAILABLE, "zone.unavailable")
+    key = _zone_key(_tidy(text, _ZONE_UNREAD, "zone.unread"))
     name = _zone_index().get(key)
     if name is None:
-        raise ParseError(_ZONE_OFFSET if _OFFSET.fullmatch(key) else _ZONE_UNREAD)
+        if _OFFSET.fullmatch(key):
+            raise ParseError(_ZONE_OFFSET, "zone.offset")
+        raise ParseError(_ZONE_UNREAD, "zone.unread")
     try:
         ZoneInfo(name)
     except ZoneInfoNotFoundError:
-        raise ParseError(_ZONE_UNAVAILABLE) from None
+        raise ParseError(_ZONE_UNAVAILABLE, "zone.unavailable") from None
     return name

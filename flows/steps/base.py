@@ -42,9 +42,16 @@ class Conversation(CaseModel):
         super().__init__(record, now)
         self.turn = Turn()
 
-    def say(self, text: RichText, choices: Rows = (), notice: Notice | None = None) -> None:
+    def say(
+        self,
+        text: RichText,
+        choices: Rows = (),
+        notice: Notice | None = None,
+        details: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         reply = self.ask(text, choices) if choices else Reply(text)
-        self.turn.replies.append(replace(reply, notice=notice) if notice else reply)
+        told = replace(reply, notice=notice, details=details) if notice else reply
+        self.turn.replies.append(told)
 
     def ask(self, text: RichText, options: Rows, kind: InputKind = InputKind.CHOICE) -> Reply:
         """A reply asking this state's question: the options, and what else answers it."""
@@ -159,7 +166,11 @@ class Conversation(CaseModel):
                     notice=Notice.AMBIGUOUS,
                 )
             else:
-                self.say(rich("{message}", message=error.message), notice=Notice.UNREADABLE)
+                self.say(
+                    rich("{message}", message=error.message),
+                    notice=Notice.UNREADABLE,
+                    details=(("reason", error.reason),),
+                )
             return False
         self.record.readings.pop(question.id, None)
         return True
