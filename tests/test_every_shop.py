@@ -11,7 +11,7 @@ import pytest
 
 from flows import advice, machine
 from flows.playbook import GENERIC, SELLER, Playbook, load_playbook, playbook_ids
-from tests.chat import Chat, Story, log_contact, tell
+from tests.chat import Chat, Story, listed, log_contact, tell
 from tests.test_playbook_loader import press_option
 
 
@@ -126,7 +126,7 @@ async def test_amounts_are_written_as_the_storefront_writes_them(
     on amazon.co.uk, ¥5,000 without cents."""
     chat = Chat()
     await tell(chat, Story(merchant=site, amount=typed))
-    assert f"Amount paid: {shown}" in chat.prompt()
+    assert listed("amount", shown) in chat.prompt()
     await press_option(chat, "do:confirm")
     await press_option(chat, "do:need_help")
     await press_option(

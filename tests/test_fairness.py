@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.engine import Engine
-from bot.events import Command, TextMessage
+from bot.events import Command, Notice, TextMessage
 from bot.ratelimit import SLOW_DOWN
 from bot.reminders.record import FINISHED_KEPT
 from bot.session import MAX_OPEN_CASES, MAX_PENDING_REMINDERS
@@ -77,6 +77,7 @@ async def test_open_cases_are_capped_kindly():
     await chat.say("/new")
     record = await chat.store.load(chat.key.person)
     assert len(record.cases) == MAX_OPEN_CASES
+    assert chat.told(Notice.TOO_MANY_CASES) == {"count": str(MAX_OPEN_CASES)}
     assert not chat.buttons(), "no new case, so no question"
 
 
@@ -87,7 +88,7 @@ async def test_waiting_reminders_are_capped_kindly():
         await chat.say(f"/remind in {n + 1} days call back")
     record = await chat.store.load(chat.key.person)
     assert len(record.reminders) == MAX_PENDING_REMINDERS
-    assert "call back" not in chat.last_text()
+    assert chat.told(Notice.TOO_MANY_REMINDERS) == {"count": str(MAX_PENDING_REMINDERS)}
 
 
 async def test_a_record_does_not_grow_with_every_reminder_ever_sent():
