@@ -106,11 +106,15 @@ class ConsoleAdapter:
                 "Fair Shake: type /start to begin, /help for commands, Ctrl-D to leave."
             )
             await self.engine.answer(self.event_for("/start"), self.send)
-            while (line := await self.reader.read(self.options.hint())) is not None:
+            while (line := await self.reader.read(self.hint)) is not None:
                 self._line_number += 1
                 await self.engine.answer(self.event_for(line.strip()), self.send)
             self._running = False
             self.screen.say("Bye for now. Your case is saved; run fairshake again to carry on.")
+
+    def hint(self) -> str:
+        """The input line's start: which numbers press an option now."""
+        return self.options.hint()
 
     def event_for(self, line: str) -> Inbound:
         """A command; else an option's number (where numbers press) or its name presses
@@ -134,10 +138,13 @@ class ConsoleAdapter:
 
     async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
         for message in messages:
+            offered = Options.of(message) if message.buttons else NONE
+            if message.prompt is not None and not message.prompt.retires:
+                offered = self.options.beside(offered)
             if message.buttons:
-                self.options = Options.of(message)
+                self.options = offered
             if message.text or message.buttons:
-                self.screen.show(message, Options.of(message))
+                self.screen.show(message, offered)
             if message.attachment:
                 self.screen.saved(str(self._save(message.attachment)))
 

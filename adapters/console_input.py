@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol, TextIO
 
 from prompt_toolkit import PromptSession
@@ -25,8 +25,9 @@ from prompt_toolkit.patch_stdout import patch_stdout
 
 
 class LineReader(Protocol):
-    async def read(self, prompt: str) -> str | None:
-        """The next line typed (without its newline), after showing `prompt`; None at
+    async def read(self, prompt: Callable[[], str]) -> str | None:
+        """The next line typed (without its newline), after the input line's start
+        `prompt()` (asked again when it is redrawn: a reminder can change it); None at
         the end of input or once stopped."""
 
     def stop(self) -> None:
@@ -47,11 +48,11 @@ class PlainLines:
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
         self._pumping = False
 
-    async def read(self, prompt: str) -> str | None:
+    async def read(self, prompt: Callable[[], str]) -> str | None:
         if not self._pumping:
             self._pump()
         if self.visible:
-            self.stdout.write(prompt)
+            self.stdout.write(prompt())
             self.stdout.flush()
         line = await self._lines.get()
         if line is None:
@@ -96,7 +97,7 @@ class EditedLines:
         )
         self._stopped = False
 
-    async def read(self, prompt: str) -> str | None:
+    async def read(self, prompt: Callable[[], str]) -> str | None:
         if self._stopped:
             return None
         try:

@@ -53,12 +53,20 @@ class Options:
     buttons: tuple[Button, ...]
     numbered: bool
     """A number presses an option (else a number typed is an answer)."""
+    shown_from: int = 0
+    """The first of `buttons` the message shows; those before are the open question's."""
 
     @classmethod
     def of(cls, message: Outbound) -> Options:
         buttons = tuple(button for row in message.buttons for button in row)
         typed = message.prompt is not None and message.prompt.typed
         return cls(buttons, numbered=not typed)
+
+    def beside(self, later: Options) -> Options:
+        """These and, after them, the options of a prompt that leaves them open (a
+        reminder's ping, while a question waits): numbered on from these."""
+        numbered = self.numbered if self.buttons else later.numbered
+        return Options(self.buttons + later.buttons, numbered, shown_from=len(self.buttons))
 
     def hint(self) -> str:
         """The input line's start: the numbers that press an option, if any do."""
@@ -101,7 +109,7 @@ class Screen:
     def show(self, message: Outbound, options: Options) -> None:
         for block in blocks(message.text):
             self.console.print(block)
-        if options.buttons:
+        if options.buttons[options.shown_from :]:
             self.console.print(option_list(options))
         self.console.print()
 
@@ -113,12 +121,13 @@ class Screen:
 def option_list(options: Options) -> RenderableType:
     """Numbered options one a line (in columns when there are many), or named ones on
     one wrapped line."""
+    shown = options.buttons[options.shown_from :]
     if not options.numbered:
-        named = (Text(f"[{b.label}]", style=OPTION_STYLES[b.style]) for b in options.buttons)
+        named = (Text(f"[{b.label}]", style=OPTION_STYLES[b.style]) for b in shown)
         return Text("  ") + Text("  ").join(named)
     numbered = [
         Text.assemble((f"{number}) ", "bold"), (button.label, OPTION_STYLES[button.style]))
-        for number, button in enumerate(options.buttons, 1)
+        for number, button in enumerate(shown, options.shown_from + 1)
     ]
     if len(numbered) <= MANY:
         return Padding(Group(*numbered), (0, 0, 0, 2), expand=False)

@@ -13,7 +13,7 @@ import pytest
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from adapters.discord_bot import sync_commands
+from adapters.discord_bot import DiscordAdapter, sync_commands
 from adapters.discord_bot.forms import ANSWER, PASTE_BUTTON
 from bot.config import load_settings
 from bot.events import ButtonStyle
@@ -29,17 +29,21 @@ STYLES = {
     4: ButtonStyle.DANGER,
 }
 """Discord's button styles (blurple, grey, green, red) as the prompt's."""
+ARGUMENTS = {"remind": "when", "timezone": "zone", "cases": "case"}
+"""The slash command option that takes what follows a command's name elsewhere."""
 FORMS = (ANSWER, PASTE_BUTTON)
 """The buttons that open a form to type in, which are not options of the prompt."""
 
 
 class DiscordDriver:
-    def __init__(self, person: Person, engine: RecordingEngine) -> None:
+    def __init__(self, person: Person, adapter: DiscordAdapter) -> None:
         self.person = person
-        self.engine = engine
+        self.adapter = adapter
+        assert isinstance(adapter.engine, RecordingEngine)
+        self.engine = adapter.engine
 
-    async def command(self, name: str) -> None:
-        await self.person.slash(name)
+    async def command(self, name: str, args: str = "") -> None:
+        await self.person.slash(name, **({ARGUMENTS[name]: args} if args else {}))
 
     async def type(self, text: str) -> None:
         """Typing reaches the bot only through the form a question's Answer opens."""
@@ -64,10 +68,12 @@ class DiscordDriver:
         return Shown(message.content, options, answer_box=forms)
 
     def _open_question(self) -> Message:
-        """The newest message of the last answer that has buttons."""
-        with_buttons = [m for m in self.person.last.messages if m.buttons()]
+        """The newest message with buttons: of the last answer, or a ping sent since."""
+        dm = int(self.person.channel["id"])
+        pings = [m for m in self.person.fake.channel_messages if m.channel_id == dm]
+        with_buttons = [m for m in self.person.last.messages + pings if m.buttons()]
         assert with_buttons, [m.content for m in self.person.last.messages]
-        return with_buttons[-1]
+        return max(with_buttons, key=lambda message: message.id)
 
 
 @asynccontextmanager
@@ -79,9 +85,9 @@ async def discord_bot(data: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
         await sync_commands(settings)
         engine = RecordingEngine(MemoryStore())
         bot = Bot(fake, settings, engine.store)
-        await bot.start(engine)
+        adapter = await bot.start(engine)
         try:
-            yield DiscordDriver(Person(bot, "ana"), engine)
+            yield DiscordDriver(Person(bot, "ana"), adapter)
         finally:
             await bot.stop()
         assert fake.rejections == [], "the bot sent something Discord refuses"

@@ -10,13 +10,15 @@ platform was asked to show", without reading any English.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.adapter import Adapter, route
 from bot.engine import Engine
 from bot.events import Button, ButtonStyle, Inbound, Outbound, Prompt
-from bot.reminders import Deliver
+from bot.reminders import Deliver, Scheduler
 from storage import ConversationKey, Store
 from tests.chat import Clock
 
@@ -25,7 +27,8 @@ class RecordingEngine(Engine):
     """The engine, keeping every event adapters hand it and every reply it gave."""
 
     def __init__(self, store: Store) -> None:
-        super().__init__(store, clock=Clock())
+        self.clock = Clock()
+        super().__init__(store, clock=self.clock)
         self.events: list[Inbound] = []
         self.replies: list[list[Outbound]] = []
         self.changed = asyncio.Condition()
@@ -33,7 +36,7 @@ class RecordingEngine(Engine):
     async def handle(self, event: Inbound) -> list[Outbound]:
         self.events.append(event)
         replies = await super().handle(event)
-        await self._answered(replies)
+        await self.record(replies)
         return replies
 
     async def answer(self, event: Inbound, deliver: Deliver) -> None:
@@ -45,9 +48,10 @@ class RecordingEngine(Engine):
             answered.extend(messages)
 
         await super().answer(event, delivered)
-        await self._answered(answered)
+        await self.record(answered)
 
-    async def _answered(self, replies: list[Outbound]) -> None:
+    async def record(self, replies: list[Outbound]) -> None:
+        """Keep what was sent (a turn's replies, a reminder's ping)."""
         async with self.changed:
             self.replies.append(replies)
             self.changed.notify_all()
@@ -97,9 +101,10 @@ class Driver(Protocol):
     """A person on one platform, over a started adapter and a `RecordingEngine`."""
 
     engine: RecordingEngine
+    adapter: Adapter
 
-    async def command(self, name: str) -> None:
-        """Use the command `/name` as the platform offers commands."""
+    async def command(self, name: str, args: str = "") -> None:
+        """Use the command `/name args` as the platform offers commands."""
 
     async def type(self, text: str) -> None:
         """Answer the open question by typing `text`, the platform's way."""
@@ -121,3 +126,26 @@ async def one_turn(engine: RecordingEngine, act: Callable[[], Awaitable[object]]
 def prompt_of(message: Outbound) -> Prompt:
     assert message.prompt is not None
     return message.prompt
+
+
+@asynccontextmanager
+async def pinged(driver: Driver, **later: float) -> AsyncIterator[None]:
+    """The reminder scheduler over the driver's adapter, the clock moved on by `later`,
+    until the ping it sends is recorded; stopped on exit."""
+    deliver = route([driver.adapter])
+    engine = driver.engine
+
+    async def delivered(key: ConversationKey, messages: list[Outbound]) -> None:
+        await deliver(key, messages)
+        await engine.record(messages)
+
+    scheduler = Scheduler(engine, delivered, engine.clock, platforms=[driver.adapter.name])
+    running = asyncio.create_task(scheduler.run())
+    try:
+        sent = len(engine.replies)
+        engine.clock.advance(**later)
+        await engine.turns(sent + 1)
+        yield
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)

@@ -18,12 +18,14 @@ USER = 4242
 
 
 class TelegramDriver:
-    def __init__(self, fake: FakeTelegram, engine: RecordingEngine) -> None:
+    def __init__(self, fake: FakeTelegram, adapter: TelegramAdapter) -> None:
         self.fake = fake
-        self.engine = engine
+        self.adapter = adapter
+        assert isinstance(adapter.engine, RecordingEngine)
+        self.engine = adapter.engine
 
-    async def command(self, name: str) -> None:
-        await self.type(f"/{name}")
+    async def command(self, name: str, args: str = "") -> None:
+        await self.type(f"/{name} {args}".strip())
 
     async def type(self, text: str) -> None:
         async def says() -> None:
@@ -68,7 +70,7 @@ async def telegram(data: Path) -> AsyncIterator[TelegramDriver]:
         running = asyncio.create_task(adapter.run())
         try:
             await fake.wait_for(lambda f: f.commands, what="the command menu")
-            yield TelegramDriver(fake, engine)
+            yield TelegramDriver(fake, adapter)
         finally:
             adapter.stop()
             await asyncio.wait_for(running, 15)

@@ -25,7 +25,7 @@ STYLES = {"1;31": ButtonStyle.DANGER, "1;32": ButtonStyle.SUCCESS, "1;34": Butto
 """The colours the terminal gives styled options (adapters/console_view.py)."""
 SGR = r"\x1b\[([0-9;]*)m"
 NUMBERED = re.compile(rf"\x1b\[1m(\d+)\) \x1b\[0m(?:{SGR})?(.+?)(?=\x1b\[0m|\s{{3}}|\s*\n|\s*$)")
-NAMED = re.compile(rf"(?:{SGR})?\[([^\]\n\x1b]+)\]")
+NAMED = re.compile(rf"(?:{SGR})?\[([^\[\]\n\x1b]+)\]")
 ESCAPES = re.compile(SGR)
 
 
@@ -46,8 +46,8 @@ class TerminalDriver:
         self.screen = screen
         self._mark = 0
 
-    async def command(self, name: str) -> None:
-        await self._line(f"/{name}")
+    async def command(self, name: str, args: str = "") -> None:
+        await self._line(f"/{name} {args}".strip())
 
     async def type(self, text: str) -> None:
         await self._line(text)

@@ -27,8 +27,9 @@ from bot.events import (
     TextMessage,
 )
 from flows import machine
+from flows.prompt import PING
 from tests.conformance.discord_driver import discord_bot
-from tests.conformance.driver import Driver, Shown, prompt_of
+from tests.conformance.driver import Driver, Shown, pinged, prompt_of
 from tests.conformance.telegram_driver import telegram
 from tests.conformance.terminal_driver import terminal
 
@@ -64,6 +65,16 @@ class AdapterContract:
         assert prompt_of(asked).kind == InputKind.TEXT
         question = prompt_of(asked).question
         assert question is not None and question.id == "merchant"
+        assert_renders(driver.shown(), asked)
+
+    async def test_the_welcome_shows_its_options_as_primary(self, driver: Driver) -> None:
+        await driver.command("start")
+
+        event = driver.engine.events[-1]
+        assert isinstance(event, Command) and event.name == "start"
+        asked = driver.engine.asked()
+        assert prompt_of(asked).step == "welcome"
+        assert {button.style for row in asked.buttons for button in row} == {ButtonStyle.PRIMARY}
         assert_renders(driver.shown(), asked)
 
     async def test_typed_words_come_back_verbatim(self, driver: Driver) -> None:
@@ -144,6 +155,24 @@ class AdapterContract:
         assert isinstance(event, ButtonPress) and event.data == keep.data
         record = await driver.engine.store.load(event.key.person)
         assert record.cases, "kept"
+
+    async def test_a_reminders_ping_shows_its_options_and_a_press_comes_back(
+        self, driver: Driver
+    ) -> None:
+        """A ping is sent unprompted (the adapter's `send`), beside the open question."""
+        await driver.command("new")
+        await driver.command("remind", "in 2 days")
+        event = driver.engine.events[-1]
+        assert isinstance(event, Command) and (event.name, event.args) == ("remind", "in 2 days")
+        async with pinged(driver, days=2, minutes=1):
+            ping = driver.engine.asked()
+            assert prompt_of(ping).step == PING
+            assert_renders(driver.shown(), ping)
+            done = next(b for row in ping.buttons for b in row if b.style == ButtonStyle.SUCCESS)
+            await driver.press(done.option)
+
+        event = driver.engine.events[-1]
+        assert isinstance(event, ButtonPress) and event.data == done.data
 
 
 class TestTerminal(AdapterContract):
