@@ -87,7 +87,7 @@ def _positive(text: str) -> bool:
 
 def _data_dir(path: Path) -> list[str]:
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".check-"):
             pass
     except OSError as error:

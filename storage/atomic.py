@@ -101,13 +101,14 @@ def fsync_dir(folder: Path) -> None:
 
 
 def make_dirs(folder: Path) -> None:
-    """Create `folder` and its missing parents, each new entry made durable in its parent."""
+    """Create `folder` and its missing parents, private (0700: file names carry people's
+    digests and due times), each new entry made durable in its parent."""
     missing: list[Path] = []
     while not folder.is_dir():
         missing.append(folder)
         folder = folder.parent
     for new in reversed(missing):
-        new.mkdir(exist_ok=True)
+        new.mkdir(mode=0o700, exist_ok=True)
         fsync_dir(new.parent)
 
 

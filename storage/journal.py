@@ -225,10 +225,19 @@ class Journal:
         if self._fd is None:
             self._fd = self._open_segment()
         view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        os.fdatasync(self._fd)
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            os.fdatasync(self._fd)
+        except OSError:
+            # The saves are told they failed, so the batch must not come back at the next
+            # start's replay: cut it off again. (Should that fail too, a frame that did
+            # reach the disk whole is replayed then: a turn its person was told failed.)
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._size)
+                os.fdatasync(self._fd)
+            raise
         self._size += len(data)
 
 

@@ -419,10 +419,9 @@ class TinyDBStore(Store):
             if folder.is_dir():
                 fsync_dir(folder)
         folded = [seg for seg in segments(self._journal_dir) if int(seg.stem) <= layer.segment]
-        for segment in folded:
-            segment.unlink()
-        if folded:
-            fsync_dir(self._journal_dir)  # never an older segment back without the newer
+        for segment in folded:  # oldest first, each gone durably before the next goes:
+            segment.unlink()  # a power cut never brings an older one back without the newer
+            fsync_dir(self._journal_dir)
 
     def _recover(self) -> int:
         """Replay and fold what the journal holds; the number of its last segment (or 0)."""

@@ -81,7 +81,11 @@ class Reply:
     only the others, so none goes more than twice."""
 
     def step_failed(self, error: str) -> Reply:
-        return replace(self, status=advance(self.status, Step.GIVE_UP), error=error)
+        """Given up on: kept for the operator by id, time and error only, as its messages
+        (an export's files among them) would be rewritten with every turn of the person."""
+        return replace(
+            self, status=advance(self.status, Step.GIVE_UP), error=error, messages=(), sent=0
+        )
 
     def step_retry(self, due: datetime) -> Reply:
         return replace(self, status=advance(self.status, Step.RETRY), due=due)

@@ -142,6 +142,9 @@ class Scheduler:
         self._asleep = False
         self._in_flight: dict[tuple[PersonKey, str], DueEntry] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._launched: dict[asyncio.Task[None], DueEntry] = {}
+        self._retries: set[asyncio.Task[None]] = set()
+        """Deliveries that raised, waiting to be scheduled again (`_retry_later`)."""
         self._stopping = False
         self._running = False
         records.on_due = self.schedule
@@ -179,6 +182,8 @@ class Scheduler:
             if not self._stopping:  # cancelled: a stop lets the deliveries in flight finish
                 for task in list(self._tasks):
                     task.cancel()
+            for retry in list(self._retries):
+                retry.cancel()
             if polling:
                 polling.cancel()
 
@@ -205,7 +210,7 @@ class Scheduler:
         self._wake.set()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
-        for task in list(self._tasks):
+        for task in [*self._tasks, *self._retries]:
             task.cancel()
 
     def _launch_due(self) -> None:
@@ -218,15 +223,34 @@ class Scheduler:
             self._deliver(entry, claimed), name=f"delivery {entry.reminder_id}"
         )
         self._tasks.add(task)
+        self._launched[task] = entry
         task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        entry = self._launched.pop(task)
         self._wake.set()
         if not task.cancelled() and (error := task.exception()) is not None:
             # The type only: an exception's text may carry case content.
-            log.error("a delivery crashed: %s", type(error).__name__)
+            log.error("a delivery crashed: %s; tried again later", type(error).__name__)
             log.debug("a delivery crashed", exc_info=error)
+            self._retry_later(entry)
+
+    def _retry_later(self, entry: DueEntry) -> None:
+        """A delivery that raised (a record that could not be read or saved, a bug) left
+        its entry out of the heap: it goes back in after the first retry delay, as no
+        one else would look for it again before a restart on a store one process uses."""
+        if self._stopping:
+            return
+        delay = self.retry_delays[0] if self.retry_delays else RETRY_DELAYS[0]
+
+        async def later() -> None:
+            await self.clock.sleep_until(self.clock() + delay)
+            self.schedule(entry)
+
+        retry = asyncio.create_task(later(), name=f"retry {entry.reminder_id}")
+        self._retries.add(retry)
+        retry.add_done_callback(self._retries.discard)
 
     async def _sleep(self) -> None:
         """Until the earliest entry is due, a sooner one is scheduled, or a task ends."""
