@@ -23,10 +23,17 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from flows import law
+from flows.country import case_country
+from flows.jurisdiction import CARDS, jurisdiction_for
 from flows.playbook import MERCHANT, RUNGS, SELLER, Playbook
 from flows.records import Contact
 
 GUARANTEE = "guarantee"
+MONEY_BACK = "card_dispute"
+"""The rung of getting the money back through how the person paid."""
+CARD_WINDOW = "card_dispute_window"
+"""The playbook rule of the card networks' usual dispute window."""
 THIRD_PARTY = "third_party"
 """A third-party seller who ships the item themselves."""
 THIRD_PARTY_FBA = "third_party_fba"
@@ -97,10 +104,17 @@ def guarantee_applies(facts: Mapping[str, Any], playbook: Playbook) -> bool | No
 
 def applicable_rungs(facts: Mapping[str, Any], playbook: Playbook) -> tuple[str, ...]:
     """The ladder for this case, lowest first: the guarantee only where it can apply
-    (or may, when who sold it is not known)."""
+    (or may, when who sold it is not known); the money-back rung only where how they paid
+    has a route (not a gift card or balance)."""
     covered = guarantee_applies(facts, playbook) is not False
+    where = jurisdiction_for(case_country(facts, playbook))
+    money_back = law.money_back_applies(where, facts)
     return tuple(
-        rung for rung in RUNGS if rung in playbook.rungs and (rung != GUARANTEE or covered)
+        rung
+        for rung in RUNGS
+        if rung in playbook.rungs
+        and (rung != GUARANTEE or covered)
+        and (rung != MONEY_BACK or money_back)
     )
 
 
@@ -108,6 +122,11 @@ def rung_rules(rung_id: str, facts: Mapping[str, Any], playbook: Playbook) -> tu
     """The rules a rung cites for this case: another rung's warnings about the guarantee
     (a chargeback rules it out) only where the guarantee can apply."""
     rules = playbook.rungs[rung_id].rules
+    where = jurisdiction_for(case_country(facts, playbook))
+    not_by_card = facts.get(law.PAYMENT) not in (None, *CARDS)
+    if rung_id == MONEY_BACK and (not_by_card or where is not None):
+        # Not paid by card, or the country's own routes cite their own windows.
+        rules = tuple(rule for rule in rules if rule != CARD_WINDOW)
     if rung_id == GUARANTEE or guarantee_applies(facts, playbook) is not False:
         return rules
     return tuple(rule for rule in rules if rule not in guarantee_only_rules(playbook))

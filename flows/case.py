@@ -12,7 +12,9 @@ from typing import Any
 
 from flows import advice, machine, parsers
 from flows.contacts import LOG_QUESTIONS
+from flows.country import case_country
 from flows.facts import CaseFacts, applicable, locale_of, playbook_for, storefront
+from flows.jurisdiction import Jurisdiction, jurisdiction_for
 from flows.playbook import Playbook
 from flows.questions import Questionnaire
 from flows.records import Case, JSONDict, TimelineEntry
@@ -64,10 +66,14 @@ class CaseModel:
 
     @property
     def country(self) -> str:
-        """Whose public holidays are not business days: the storefront's country when a
-        paste or the shop's address said where, else the playbook's."""
-        front = storefront(self.facts)
-        return front.country if front else self.playbook.country
+        """Whose public holidays are not business days: the case's country (flows/country.py)
+        when something told it, else the playbook's."""
+        return case_country(self.facts, self.playbook) or self.playbook.country
+
+    @property
+    def jurisdiction(self) -> Jurisdiction | None:
+        """The law where the person bought; None while nothing has told the country."""
+        return jurisdiction_for(case_country(self.facts, self.playbook))
 
     @property
     def locale(self) -> str:

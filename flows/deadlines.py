@@ -10,7 +10,9 @@ announced on the day it opens):
   cover the order (its `opens` and `closes` rules, from the latest delivery date); when
   who sold it is not known, the dates are given on that condition;
 - the usual card dispute window closing (`card_dispute_window`, from the delivery date,
-  or the order date when there is none).
+  or the order date when there is none), unless they paid some other way;
+- the statutory rights of the country where they bought (flows/jurisdictions/): the UK's
+  30-day right to reject, the EU's 14 days to withdraw and 2-year guarantee, ...
 
 A window already closed is said to be closed, with what is still open (the card issuer,
 the maker's warranty, small claims). A shop whose return window is unknown (the generic
@@ -22,8 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flows import advice, parsers
+from flows import advice, law, parsers
 from flows.case import CaseModel
+from flows.jurisdiction import CARDS, LawRule
 from flows.playbook import Guarantee, Rule
 from flows.reminders import DEADLINE, ReminderRequest
 from flows.text import RichText, join, rich
@@ -53,21 +56,24 @@ class Deadline:
     """A day that matters to the case.
 
     Attributes:
-        id: return_window, late, guarantee_open, guarantee_close or card_dispute.
+        id: return_window, late, guarantee_open, guarantee_close, card_dispute, or
+            `law_<right>` for a statutory right of the case's jurisdiction.
         day: the last day something can be done, or the first when `opens`.
-        rule: the playbook rule it comes from.
+        rule: the playbook's or the jurisdiction's rule it comes from.
         opens: the day a window opens (or a parcel turns late) rather than the last day.
         conditional: it holds only if a fact not known yet turns out so (a third-party
             seller sold it).
         guarantee: the marketplace guarantee a guarantee deadline is of.
+        label: a statutory right's name, which its sentence says.
     """
 
     id: str
     day: date
-    rule: Rule
+    rule: Rule | LawRule
     opens: bool = False
     conditional: bool = False
     guarantee: Guarantee | None = None
+    label: str = ""
 
     def closed(self, today: date) -> bool:
         return not self.opens and self.day < today
@@ -78,6 +84,10 @@ class Deadline:
         return parsers.wall_time(day, WARN_AT, now)
 
     def sentence(self, today: date | None = None) -> str:
+        if self.label:
+            closed = today is not None and self.closed(today)
+            word = "from" if self.opens else "ended" if closed else "until"
+            return f"{self.label}: {word} {self.day:%a %-d %b %Y}"
         ahead, past = _WORDS[self.id]
         what = past if today is not None and self.closed(today) else ahead
         if self.guarantee is not None:
@@ -125,9 +135,28 @@ def case_deadlines(case: CaseModel) -> list[Deadline]:
         found.append(Deadline("guarantee_close", window[1], closes, False, conditional, guarantee))
     card = rules.get("card_dispute_window")
     since = delivered or case.fact_date("order_date")
-    if card and card.days and since:
+    by_card = facts.get(law.PAYMENT) in (None, *CARDS)
+    if card and card.days and since and by_card:
         found.append(Deadline("card_dispute", since + timedelta(days=card.days), card))
+    found += law_deadlines(case)
     return sorted(found, key=lambda deadline: deadline.day)
+
+
+def law_deadlines(case: CaseModel) -> list[Deadline]:
+    """The windows of the statutory rights where the person bought, for this problem."""
+    where = case.jurisdiction
+    if where is None:
+        return []
+    windows = law.right_windows(
+        where,
+        case.facts.get("problem"),
+        case.fact_date("delivery_date"),
+        case.fact_date("order_date"),
+    )
+    return [
+        Deadline(f"law_{w.right.id}", w.day, w.rule, opens=w.right.opens, label=w.right.label)
+        for w in windows
+    ]
 
 
 def case_windows(case: CaseModel) -> Windows:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flows import parsers
+from flows.jurisdiction import PAYMENTS, countries
 from flows.playbook import GENERIC, Playbook, playbook_or_generic, playbooks
 from flows.prompt import Choice, InputKind, Question
 from flows.sites import Storefront
@@ -84,9 +85,11 @@ def _merchant(text: str, facts: CaseFacts) -> dict[str, str]:
     typed = name.casefold().strip(" .!")
     if front := storefronts().get(typed.removeprefix("www.")):  # 'amazon.co.uk', 'ebay.de'
         return {"playbook": front.shop, "name": front.name, "storefront": front.id}
+    # A web address typed ('amazon.ca') is kept: its ending can tell the country.
+    site = {"site": typed} if "." in typed and " " not in typed else {}
     for playbook in playbooks().values():
         if playbook.id != GENERIC and typed in playbook.merchant.names():
-            return {"playbook": playbook.id, "name": playbook.name}
+            return {"playbook": playbook.id, "name": playbook.name, **site}
     return {"playbook": GENERIC, "name": name}
 
 
@@ -113,6 +116,19 @@ def choice_parser(options: Callable[[Playbook], dict[str, str]]) -> Callable[[st
         raise parsers.ParseError(f"Please press one of the buttons: {listed}.", "choice.unknown")
 
     return parse
+
+
+def _countries(playbook: Playbook) -> dict[str, str]:
+    return countries()
+
+
+def _country(text: str, facts: CaseFacts) -> dict[str, str]:
+    """Where the person bought, as they chose it (flows/country.py reads the rest)."""
+    return {"code": choice_parser(_countries)(text, facts), "from": "asked"}
+
+
+def _payments(playbook: Playbook) -> dict[str, str]:
+    return PAYMENTS
 
 
 def _earlier_contacts(text: str, facts: CaseFacts) -> str:
@@ -245,6 +261,24 @@ FACTS: tuple[Fact, ...] = (
         optional=True,
     ),
     Fact(
+        "payment",
+        "Paid with",
+        "How did you pay? It decides how the money can come back if the shop won't refund.",
+        parse=choice_parser(_payments),
+        options=_payments,
+        kind=InputKind.CHOICE,
+        optional=True,
+    ),
+    Fact(
+        "country",
+        "Bought in",
+        "Which country's shop or site did you buy from? Its law decides your rights.",
+        parse=_country,
+        options=_countries,
+        kind=InputKind.CHOICE,
+        optional=True,
+    ),
+    Fact(
         "what_happened",
         "What happened",
         "In a sentence or two, what happened?",
@@ -307,6 +341,8 @@ def display(fact: Fact, value: Any, playbook: Playbook, locale: str) -> RichText
         return rich("_don't know_")
     if fact.id == "merchant":
         return plain(value["name"])
+    if fact.id == "country":
+        return plain(countries().get(value["code"], value["code"]))
     if fact.id == "amount":
         return plain(parsers.Money.from_json(value).formatted(locale))
     if fact.id in ("order_date", "delivery_date"):

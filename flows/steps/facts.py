@@ -4,9 +4,11 @@ self-service step that often settles it before anyone is contacted."""
 from __future__ import annotations
 
 from flows import advice, machine
+from flows.country import COUNTRY, SOURCES, inferred_country, settle_country
 from flows.deadlines import return_window_closed
 from flows.earlier import describe, merge_earlier, read_earlier
 from flows.facts import FACTS_BY_ID, URGENCY, Fact, applicable, display
+from flows.jurisdiction import countries
 from flows.prompt import BACK, ButtonStyle, Choice, InputKind
 from flows.reply import Reply, rows
 from flows.steps.base import ANSWER_VERBS, Step
@@ -84,6 +86,11 @@ class FactSteps(PasteSteps):
         if fact.id == "urgency" and not self.facts.get("urgency"):
             value, _ = urgency(self)
             return rich("{urgency} _(from the problem and the dates)_", urgency=URGENCY[value])
+        if fact.id == COUNTRY and fact.id not in self.facts:
+            inferred = inferred_country(self.facts, self.playbook)
+            if inferred:
+                name = countries().get(inferred[0], inferred[0])
+                return rich("{name} _(from the {source})_", name=name, source=SOURCES[inferred[1]])
         if fact.optional and fact.id not in self.facts:
             return rich("_not given_")
         return display(fact, self.facts.get(fact.id), self.playbook, self.locale)
@@ -111,6 +118,7 @@ class FactSteps(PasteSteps):
         if merge_earlier(self.record, earlier):
             for contact in earlier:
                 self.note("contact", f"Earlier contact: {describe(contact, self.playbook)}.")
+        settle_country(self.facts, self.playbook)
         self.set_deadlines()
 
     # -- self_service ------------------------------------------------------------------

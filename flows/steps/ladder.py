@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows import advice, machine
+from flows import advice, law, machine
 from flows.deadlines import case_windows
+from flows.jurisdiction import CARDS
 from flows.prompt import BACK, ButtonStyle, Choice
 from flows.reply import Reply, rows
 from flows.script import email_text, template_values
-from flows.steps.base import Conversation, Step
+from flows.steps.base import Step
+from flows.steps.law import LawSteps
 from flows.text import RichText, join, plain, rich
 
 TRACKED_DELIVERED = "tracked:delivered"
 """The ladder's button for a parcel that tracking calls delivered but never came."""
 
 
-class LadderSteps(Conversation):
+class LadderSteps(LawSteps):
     # -- escalating --------------------------------------------------------------------
 
     def escalating_prompt(self) -> Reply:
@@ -31,12 +33,11 @@ class LadderSteps(Conversation):
         choices = []
         for rung_id in advice.applicable_rungs(self.facts, playbook):
             rung = playbook.rungs[rung_id]
+            label = self.rung_label(rung_id)
             mark = "✓ " if rung_id in tried else ""
-            lines.append(
-                rich("{mark}**{label}**: {why}", mark=mark, label=rung.label, why=rung.why)
-            )
+            lines.append(rich("{mark}**{label}**: {why}", mark=mark, label=label, why=rung.why))
             if rung_id != machine.GUARANTEE or self.guarantee_open():
-                choices.append(Choice(f"do:climb_{rung_id}", f"{mark}{rung.label}"))
+                choices.append(Choice(f"do:climb_{rung_id}", f"{mark}{label}"))
                 continue
             blockers = self.guarantee_blockers()
             lines.append(
@@ -47,11 +48,19 @@ class LadderSteps(Conversation):
             )
             if any(blocker.id == "not_late_yet" for blocker in blockers):
                 choices.append(Choice(TRACKED_DELIVERED, "📦 Tracking says delivered"))
-        return self.ask(join(lines), (*rows(choices), (BACK,)))
+        asks, answers = self.law_questions(None)
+        return self.ask(join(lines + asks), (*rows(choices), *rows(answers, 3), (BACK,)))
+
+    def rung_label(self, rung_id: str) -> str:
+        label = self.playbook.rungs[rung_id].label
+        return self.money_back_label(label) if rung_id == machine.CARD_DISPUTE else label
 
     def ladder_chosen(self, verb: str, arg: str) -> None:
         """Tracking says delivered but nothing came: a claim can open now (the rule
-        guarantee's `opens` rule: whichever is sooner), so the dates are set again."""
+        guarantee's `opens` rule: whichever is sooner), so the dates are set again. A
+        country pressed is stored (flows/steps/law.py)."""
+        if self.law_chosen(verb, arg):
+            return
         if f"{verb}:{arg}" == TRACKED_DELIVERED:
             self.facts[advice.TRACKING_DELIVERED] = self.today.isoformat()
             self.note("tracking", "Tracking says delivered, but the parcel never came.")
@@ -95,19 +104,21 @@ class LadderSteps(Conversation):
         rung = self.state
         if rung not in self.record.rungs_tried:
             self.record.rungs_tried.append(rung)
-        self.note("escalation", f"Escalated: {self.playbook.rungs[rung].label}.")
+        self.note("escalation", f"Escalated: {self.rung_label(rung)}.")
 
     def rung_prompt(self) -> Reply:
         playbook = self.playbook
         rung = playbook.rungs[self.state]
         values = template_values(self.facts, playbook)
         parts = [
-            rich("**{label}**", label=rung.label),
+            rich("**{label}**", label=self.rung_label(rung.id)),
             rich(rung.why, **values),
             rich("**What it needs:** {needs}", needs=rung.needs),
             rich("**What it costs:** {cost}", cost=rung.cost),
         ]
-        if rung.steps:
+        # Where the law is known, the money-back rung's steps are its routes' own.
+        routes_known = rung.id == machine.CARD_DISPUTE and self.jurisdiction is not None
+        if rung.steps and not routes_known:
             parts.append(
                 join(
                     [
@@ -124,7 +135,15 @@ class LadderSteps(Conversation):
         if rung.id == machine.SWITCH_CHANNEL:
             choices.insert(0, Choice("do:plan", "📞 Pick another channel"))
         choices.append(Choice("do:resolve", "🎉 It's resolved", ButtonStyle.SUCCESS))
-        return self.ask(join(parts, "\n\n"), (*rows(choices), (BACK,)))
+        answers: list[Choice] = []
+        if rung.id in (machine.CARD_DISPUTE, machine.AGENCY):
+            asks, answers = self.law_questions(rung.id)
+            parts += asks
+        return self.ask(join(parts, "\n\n"), (*rows(choices), *rows(answers, 3), (BACK,)))
+
+    def rung_chosen(self, verb: str, arg: str) -> None:
+        """A country or payment method pressed on a rung: stored, and the rung again."""
+        self.law_chosen(verb, arg)
 
     def rung_specifics(self, rung_id: str) -> list[RichText]:
         """What a rung adds from this case's facts: a script, a letter, dates, a warning."""
@@ -150,7 +169,9 @@ class LadderSteps(Conversation):
                     )
                 ]
         if rung_id == machine.CARD_DISPUTE:
-            return self.card_dispute_notes()
+            return self.money_back_parts() + self.card_dispute_notes()
+        if rung_id == machine.AGENCY:
+            return self.last_rung_parts()
         return []
 
     def card_dispute_notes(self) -> list[RichText]:
@@ -170,8 +191,10 @@ class LadderSteps(Conversation):
                     name=guarantee.name,
                 )
             )
+        if self.facts.get(law.PAYMENT) not in (None, *CARDS):
+            return notes  # not paid by card: no card network's window
         base = self.fact_date("delivery_date") or self.fact_date("order_date")
-        rule = playbook.rules.get("card_dispute_window")
+        rule = playbook.rules.get(advice.CARD_WINDOW)
         card = next((d for d in windows.closed if d.id == "card_dispute"), None)
         if card:
             notes.append(
@@ -195,5 +218,8 @@ class LadderSteps(Conversation):
 
 STEPS: dict[str, Step[LadderSteps]] = {
     machine.ESCALATING: Step(LadderSteps.escalating_prompt, on_choice=LadderSteps.ladder_chosen),
-    **{rung: Step(LadderSteps.rung_prompt) for rung in machine.RUNG_STATES},
+    **{
+        rung: Step(LadderSteps.rung_prompt, on_choice=LadderSteps.rung_chosen)
+        for rung in machine.RUNG_STATES
+    },
 }

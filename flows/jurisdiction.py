@@ -1,0 +1,231 @@
+"""Jurisdictions: the law where the customer bought, kept as data in TOML files.
+
+A playbook knows a shop; a jurisdiction file (flows/jurisdictions/*.toml, one per country)
+knows what the law and the payment schemes there give a customer whatever the shop:
+
+- `rights`: statutory rights with a window (the UK's 30-day short-term right to reject,
+  the EU's 14 days to withdraw from an online order and its 2-year legal guarantee), each
+  for the problems it answers, counted from the delivery or the order;
+- `money_back`: the ways to get money back through how the person paid (a US credit
+  card's Fair Credit Billing Act letter, the UK's Section 75 between its bounds, a debit
+  card's chargeback, PayPal Buyer Protection), each for the payment methods it serves;
+- `last_rungs`: where to turn when the shop will not put it right (the CFPB, FTC and
+  state attorneys general; Citizens Advice, ombudsman schemes and small claims; the
+  European Consumer Centres; a provincial consumer office).
+
+Each of them cites rules from the file's `[rules]`, and every rule carries the address it
+was read from, the date it was checked and, where the figure could not be confirmed on a
+stored copy of that page, `unconfirmed` saying so. The dataclasses are the schema
+(flows/schema.py reads a file into them); `check` adds what a type cannot say. Every file
+is read and checked on first use, and a bad one names its file and key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from flows.schema import SchemaError, load
+
+Payment = Literal["credit_card", "debit_card", "paypal", "gift_card", "bnpl"]
+PAYMENTS: dict[str, str] = {
+    "credit_card": "Credit card",
+    "debit_card": "Debit card",
+    "paypal": "PayPal",
+    "gift_card": "Gift card or balance",
+    "bnpl": "Buy now, pay later",
+}
+"""How a person can have paid, with the button each has."""
+CARDS = ("credit_card", "debit_card")
+"""The payment methods a card issuer's dispute serves."""
+WINDOW_STARTS = ("delivery", "order")
+
+
+@dataclass(frozen=True, slots=True)
+class LawRule:
+    """A rule of law or of a payment scheme, with where it was read and when."""
+
+    id: str
+    text: str
+    source: str
+    checked: date
+    days: int | None = None
+    years: int | None = None
+    unconfirmed: str = ""
+    """Empty when the figure was read on a stored copy of the cited page on `checked`;
+    else how far it could be checked."""
+
+
+@dataclass(frozen=True, slots=True)
+class Right:
+    """A statutory right with a window, for the problems it answers."""
+
+    id: str
+    label: str
+    says: str
+    """What the bot tells the person about it (our own words)."""
+    rule: str
+    """The rule whose `days` or `years` is the window."""
+    problems: tuple[str, ...]
+    counts_from: Literal["delivery", "order"] = "delivery"
+    opens: bool = False
+    """The window opens (rather than closes) once its time has passed: a right to cancel a
+    parcel that is that late."""
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyBack:
+    """A way to get the money back through how the person paid."""
+
+    id: str
+    label: str
+    why: str
+    payments: tuple[Payment, ...]
+    steps: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    above: float | None = None
+    """The price (in the jurisdiction's currency) must be over this."""
+    up_to: float | None = None
+    """... and at most this."""
+
+
+@dataclass(frozen=True, slots=True)
+class LastRung:
+    """Somewhere to turn once the shop has had its chance: an agency, a scheme, a court."""
+
+    id: str
+    label: str
+    how: str
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Country:
+    """Which country a file is for, and what points a case at it."""
+
+    id: str
+    """ISO 3166 code: US, GB, DE, CA."""
+    name: str
+    currency: str
+    """ISO 4217 code of its money: an amount in it points here."""
+    sites: tuple[str, ...] = ()
+    """How a shop's web address ends there ('.co.uk', '.de')."""
+    note: str = ""
+    """Said once with its rights (Germany stands for the EU's rules)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Jurisdiction:
+    """One country's file."""
+
+    country: Country
+    rules: Mapping[str, LawRule]
+    rights: Mapping[str, Right] = field(default_factory=dict)
+    money_back: Mapping[str, MoneyBack] = field(default_factory=dict)
+    last_rungs: Mapping[str, LastRung] = field(default_factory=dict)
+    file: str = field(default="", compare=False)
+
+    @property
+    def id(self) -> str:
+        return self.country.id
+
+    def cited(self) -> tuple[str, ...]:
+        """Every rule id the file's rights, routes and rungs cite."""
+        found = [right.rule for right in self.rights.values()]
+        for route in self.money_back.values():
+            found += route.rules
+        for rung in self.last_rungs.values():
+            found += rung.rules
+        return tuple(found)
+
+
+def check(jurisdiction: Jurisdiction, where: str) -> None:
+    """What the types cannot say: cited rules exist, windows have a length, bounds are in
+    order, and every rule was checked on a date with an address."""
+    rules = jurisdiction.rules
+    for right_id, right in jurisdiction.rights.items():
+        rule = rules.get(right.rule)
+        if rule is None:
+            raise SchemaError(where, f"rights.{right_id}.rule", f"unknown rule '{right.rule}'")
+        if rule.days is None and rule.years is None:
+            raise SchemaError(where, f"rules.{right.rule}", "a right's rule needs days or years")
+    for table, entries in (
+        ("money_back", jurisdiction.money_back),
+        ("last_rungs", jurisdiction.last_rungs),
+    ):
+        for entry_id, entry in entries.items():
+            for rule_id in entry.rules:
+                if rule_id not in rules:
+                    raise SchemaError(
+                        where, f"{table}.{entry_id}.rules", f"unknown rule '{rule_id}'"
+                    )
+    for route_id, route in jurisdiction.money_back.items():
+        if route.above is not None and route.up_to is not None and route.above >= route.up_to:
+            raise SchemaError(where, f"money_back.{route_id}.up_to", "must be over `above`")
+    for rule_id, rule in rules.items():
+        if not rule.source.startswith("https://"):
+            raise SchemaError(
+                where, f"rules.{rule_id}.source", "give the https address it was read at"
+            )
+    if not jurisdiction.last_rungs:
+        raise SchemaError(where, "last_rungs", "a jurisdiction names where to turn last")
+
+
+def parse_jurisdiction(text: str, where: str) -> Jurisdiction:
+    """A jurisdiction from the text of its TOML file, checked; errors name `where` and the key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SchemaError(where, "", f"not valid TOML ({error})") from None
+    jurisdiction = load(Jurisdiction, {**data, "file": where}, where)
+    check(jurisdiction, where)
+    return jurisdiction
+
+
+@cache
+def jurisdictions() -> Mapping[str, Jurisdiction]:
+    """Every packaged jurisdiction, by country code (read and checked once)."""
+    found: dict[str, Jurisdiction] = {}
+    folder = resources.files("flows.jurisdictions")
+    for item in sorted(folder.iterdir(), key=lambda item: item.name):
+        if not (item.name.endswith(".toml") and item.is_file()):
+            continue
+        jurisdiction = parse_jurisdiction(item.read_text("utf-8"), item.name)
+        if jurisdiction.id in found:
+            raise SchemaError(
+                item.name,
+                "country.id",
+                f"'{jurisdiction.id}' is already {found[jurisdiction.id].file}",
+            )
+        found[jurisdiction.id] = jurisdiction
+    return found
+
+
+def jurisdiction_for(country: str | None) -> Jurisdiction | None:
+    """The jurisdiction of a country code, None for a country without a file."""
+    return jurisdictions().get(country or "")
+
+
+def by_currency(currency: str | None) -> str | None:
+    """The one country whose money `currency` is, if exactly one file says so."""
+    found = [j.id for j in jurisdictions().values() if j.country.currency == currency]
+    return found[0] if len(found) == 1 else None
+
+
+def by_site(address: str) -> str | None:
+    """The country a web address's ending points to ('currys.co.uk': GB)."""
+    host = address.casefold().strip(" ./")
+    for jurisdiction in jurisdictions().values():
+        if any(host.endswith(ending) for ending in jurisdiction.country.sites):
+            return jurisdiction.id
+    return None
+
+
+def countries() -> dict[str, str]:
+    """Each country with a file, by code, as a button names it."""
+    return {code: j.country.name for code, j in jurisdictions().items()}
