@@ -84,6 +84,10 @@ class CaseModel:
         """A playbook text with its `{contact}`-style links to the pages of the storefront
         the person bought on (amazon.de's for an order there)."""
         front = storefront(self.facts)
+        if front is None:  # the shop's storefront in the case's country (a £ order: .co.uk)
+            country = case_country(self.facts, self.playbook)
+            fronts = self.playbook.storefronts.values()
+            front = next((f for f in fronts if f.country == country), None)
         return self.playbook.linked(text, front.id if front else "")
 
     def case_facts(self) -> CaseFacts:

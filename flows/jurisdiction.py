@@ -22,7 +22,6 @@ is read and checked on first use, and a bad one names its file and key.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,7 +29,7 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-from flows.schema import SchemaError, load
+from flows.schema import SchemaError, load_toml
 
 Payment = Literal["credit_card", "debit_card", "paypal", "gift_card", "bnpl"]
 PAYMENTS: dict[str, str] = {
@@ -178,11 +177,7 @@ def check(jurisdiction: Jurisdiction, where: str) -> None:
 
 def parse_jurisdiction(text: str, where: str) -> Jurisdiction:
     """A jurisdiction from the text of its TOML file, checked; errors name `where` and the key."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise SchemaError(where, "", f"not valid TOML ({error})") from None
-    jurisdiction = load(Jurisdiction, {**data, "file": where}, where)
+    jurisdiction = load_toml(Jurisdiction, text, where)
     check(jurisdiction, where)
     return jurisdiction
 

@@ -17,7 +17,6 @@ start with its file and key named, so no turn meets a half-written playbook.
 from __future__ import annotations
 
 import re
-import tomllib
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -30,7 +29,7 @@ from typing import Literal
 
 from flows.parsers.common import ParseError
 from flows.parsers.orders import OrderNumberShape, parse_order_number
-from flows.schema import SchemaError, load
+from flows.schema import SchemaError, load_toml
 from flows.sites import Storefront, check_links, check_storefront, fill_links
 
 CHANNELS = ("chat", "phone", "email")
@@ -349,11 +348,7 @@ def _check_storefronts(playbook: Playbook, where: str) -> None:
 
 def parse_playbook(text: str, where: str) -> Playbook:
     """A playbook from the text of its TOML file, checked; errors name `where` and the key."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise SchemaError(where, "", f"not valid TOML ({error})") from None
-    playbook = load(Playbook, {**data, "file": where}, where)
+    playbook = load_toml(Playbook, text, where)
     check(playbook, where)
     fronts = {
         front_id: replace(front, shop=playbook.id, name=playbook.name)

@@ -13,6 +13,7 @@ an operator can fix a playbook without reading Python.
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 import types
 import typing
 from collections.abc import Mapping
@@ -45,6 +46,16 @@ def load(cls: type[T], data: Any, where: str, key: str = "") -> T:
     wrong key in `where`."""
     value: T = _convert(cls, data, where, key)
     return value
+
+
+def load_toml(cls: type[T], text: str, where: str) -> T:
+    """The text of a TOML data file as a `cls` whose `file` field is `where`, or a
+    `SchemaError` naming `where` and the first wrong key (or that it is not TOML)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SchemaError(where, "", f"not valid TOML ({error})") from None
+    return load(cls, {**data, "file": where}, where)
 
 
 def _join(key: str, part: str | int) -> str:
