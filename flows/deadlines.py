@@ -21,13 +21,14 @@ playbook) is told up front to check it. Every warning cites its rule's source.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flows import advice, law, parsers
 from flows.case import CaseModel
 from flows.jurisdiction import CARDS, LawRule
-from flows.playbook import Guarantee, Rule
+from flows.playbook import GENERIC, Guarantee, Rule
 from flows.reminders import DEADLINE, ReminderRequest
 from flows.text import RichText, join, rich
 
@@ -107,14 +108,24 @@ class Windows:
     ahead: tuple[Deadline, ...]
     closed: tuple[Deadline, ...]
     still_open: tuple[str, ...]
-    check_policy: Rule | None
+    check_policy: Rule | LawRule | None
+
+
+def case_rules(case: CaseModel) -> Mapping[str, Rule | LawRule]:
+    """The playbook's rules; for a shop without a playbook of its own, the law's floor
+    where the person bought stands in for the generic playbook's (US) rules of the same id."""
+    rules: dict[str, Rule | LawRule] = dict(case.playbook.rules)
+    where = case.jurisdiction
+    if where is not None and case.playbook.id == GENERIC:
+        rules.update(where.shop_rules)
+    return rules
 
 
 def case_deadlines(case: CaseModel) -> list[Deadline]:
     """The deadlines that apply to the case, earliest first (passed ones included)."""
     facts = case.facts
     playbook = case.playbook
-    rules = playbook.rules
+    rules = case_rules(case)
     delivered = case.fact_date("delivery_date")
     found = []
     returns = rules.get("return_window")
@@ -163,7 +174,8 @@ def case_windows(case: CaseModel) -> Windows:
     deadlines = case_deadlines(case)
     today = case.today
     closed = tuple(d for d in deadlines if d.closed(today))
-    ahead = tuple(d for d in deadlines if d.day >= today)
+    # A right that has opened stays open (cancelling an order that late): still ahead.
+    ahead = tuple(d for d in deadlines if d.day >= today or (d.opens and d.label))
     closed_ids = {d.id for d in closed}
     still_open = []
     if "card_dispute" in closed_ids:
@@ -172,7 +184,7 @@ def case_windows(case: CaseModel) -> Windows:
         still_open.append("warranty")
     if closed:
         still_open.append("small_claims")
-    returns = case.playbook.rules.get("return_window")
+    returns = case_rules(case).get("return_window")
     policy = case.facts.get("problem") in RETURN_POLICY_MATTERS and returns and not returns.days
     return Windows(ahead, closed, tuple(still_open), returns if policy else None)
 

@@ -187,6 +187,18 @@ _HEADING = re.compile(
     r"bestelldetails|ihre bestellung|.{1,40}:)$"
 )
 _ORDER_LABEL = re.compile(r"^(?:order|bestellnummer|bestellung)\b")
+_PAYMENT_LABEL = re.compile(
+    r"^(?:payment method|payment|paid with|paid by|zahlungsart|zahlungsmethode|bezahlt mit)\b"
+)
+_PAYMENT_WORDS = (
+    ("paypal", re.compile(r"\bpaypal\b")),
+    ("bnpl", re.compile(r"\b(?:klarna|afterpay|clearpay|affirm|ratenkauf)\b")),
+    ("gift_card", re.compile(r"\b(?:gift card|gift balance|geschenkgutschein|gutschein)\b")),
+    ("debit_card", re.compile(r"\b(?:debit|girocard|ec-karte)\b")),
+    ("credit_card", re.compile(r"\b(?:credit card|kreditkarte|american express|amex)\b")),
+)
+"""How a payment line's words tell the method, the most telling first ('PayPal' before
+the card behind it). 'Visa ending in 4242' alone tells nothing: debit or credit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,6 +400,16 @@ class _Reader:
                 return money[0].to_json()
         return None
 
+    def payment(self) -> Reading | None:
+        """How it was paid, where a payment label says it in words that decide it."""
+        for index, line in enumerate(self.lines):
+            if label := _PAYMENT_LABEL.match(line.lower):
+                said = _after_label(self.lines, index, label).lower()
+                methods = [method for method, words in _PAYMENT_WORDS if words.search(said)]
+                if methods:
+                    return reading("payment", methods[:1])
+        return None
+
     def seller(self) -> list[Reading]:
         """Who sold it (the shop itself or a third party, and the name), and, where the text
         says so, that the shop shipped it."""
@@ -444,6 +466,7 @@ def read_order_text(text: str, today: date) -> OrderText:
         reader.delivery_date(),
         reader.item(items),
         reader.amount(items),
+        reader.payment(),
         *reader.seller(),
     ]
     return OrderText(tuple(found for found in readings if found), reader.kind())

@@ -127,6 +127,9 @@ class Jurisdiction:
     rights: Mapping[str, Right] = field(default_factory=dict)
     money_back: Mapping[str, MoneyBack] = field(default_factory=dict)
     last_rungs: Mapping[str, LastRung] = field(default_factory=dict)
+    shop_rules: Mapping[str, LawRule] = field(default_factory=dict)
+    """For a shop without a playbook of its own: the law's floor in place of the generic
+    playbook's rules of the same id (when a parcel is late, what returns the law gives)."""
     file: str = field(default="", compare=False)
 
     @property
@@ -166,11 +169,13 @@ def check(jurisdiction: Jurisdiction, where: str) -> None:
     for route_id, route in jurisdiction.money_back.items():
         if route.above is not None and route.up_to is not None and route.above >= route.up_to:
             raise SchemaError(where, f"money_back.{route_id}.up_to", "must be over `above`")
-    for rule_id, rule in rules.items():
-        if not rule.source.startswith("https://"):
-            raise SchemaError(
-                where, f"rules.{rule_id}.source", "give the https address it was read at"
-            )
+    stated = [("rules", rules), ("shop_rules", jurisdiction.shop_rules)]
+    for kind, found in stated:
+        for rule_id, law_rule in found.items():
+            if not law_rule.source.startswith("https://"):
+                raise SchemaError(
+                    where, f"{kind}.{rule_id}.source", "give the https address it was read at"
+                )
     if not jurisdiction.last_rungs:
         raise SchemaError(where, "last_rungs", "a jurisdiction names where to turn last")
 

@@ -9,10 +9,16 @@ the rules' source addresses in what the person reads."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flows import machine
+from flows.case import CaseModel
+from flows.deadlines import case_windows
+from flows.intake import read_order_text
 from flows.jurisdiction import jurisdictions
+from flows.playbook import load_playbook
+from flows.records import Case
 from tests.chat import GENERIC, Chat, Story, log_contact, tell
 from tests.test_playbook_loader import press_option
 
@@ -156,3 +162,80 @@ async def test_a_us_case_keeps_its_fcba_letter_and_agencies() -> None:
     last = await climb(chat, "agency")
     for rule_id in ("state_ag", "ftc_report", "cfpb_complaint"):
         assert us[rule_id].source in last, rule_id
+
+
+async def case_of(chat: Chat) -> CaseModel:
+    return CaseModel(Case.from_json(await chat.record()), chat.clock())
+
+
+async def test_a_shop_without_a_playbook_cites_the_country_s_law_not_the_ftc() -> None:
+    """A UK corner shop: its late parcel and its returns rest on UK law, not the US pages
+    the generic playbook cites for a US case."""
+    chat = Chat()
+    await tell(
+        chat, GENERIC.but(problem="Late or lost package", delivery_date="Nov 14", amount="£40")
+    )
+    await press_option(chat, "do:confirm")
+    gb = jurisdictions()["GB"]
+    person = await chat.store.load(chat.key.person)
+    late = next(r for r in person.reminders.values() if r["slot"] == "deadline:late")
+    assert late["source"] == gb.shop_rules["delivery_estimate"].source
+
+    returns = Chat()
+    await tell(returns, GENERIC.but(amount="£40"))
+    await press_option(returns, "do:confirm")
+    policy = case_windows(await case_of(returns)).check_policy
+    assert policy is not None and policy.source == gb.shop_rules["return_window"].source
+    us = Chat()
+    await tell(us, GENERIC)  # $49.99: a US case keeps the generic playbook's rule
+    await press_option(us, "do:confirm")
+    policy = case_windows(await case_of(us)).check_policy
+    assert (
+        policy is not None
+        and policy.source == load_playbook("generic").rules["return_window"].source
+    )
+
+
+async def test_the_review_shows_the_country_and_lets_the_person_change_it() -> None:
+    chat = Chat()
+    await tell(chat, UK)
+    assert "edit:country" in options(chat)
+    await press_option(chat, "edit:country")
+    assert {f"pick:{code}" for code in jurisdictions()} <= set(options(chat))
+    await press_option(chat, "pick:CA")
+    assert (await facts(chat))["country"] == {"code": "CA", "from": "asked"}
+    await press_option(chat, "do:confirm")
+    assert (await facts(chat))["country"] == {"code": "CA", "from": "asked"}, "kept"
+
+
+async def test_an_order_over_30_days_late_in_canada_can_be_cancelled_from_then_on() -> None:
+    chat = Chat()
+    story = Story(
+        merchant="amazon.ca",
+        problem="Late or lost package",
+        delivery_date="Oct 1",
+        order_date="Sep 20",
+        amount="$60",
+    )
+    await tell(chat, story)
+    await press_option(chat, "do:confirm")
+    assert (await facts(chat))["country"] == {"code": "CA", "from": "storefront"}
+    windows = case_windows(await case_of(chat))
+    opened = [d for d in windows.ahead if d.id == "law_late_cancel"]
+    assert [d.day for d in opened] == [date(2026, 10, 31)], "opened, and still open on Nov 11"
+    assert not windows.closed or "law_late_cancel" not in {d.id for d in windows.closed}
+
+
+def test_a_pasted_order_tells_how_it_was_paid_only_when_its_words_decide_it() -> None:
+    order = "Your Amazon.co.uk order 204-5566778-8899001\nOrder total: £18.49\nPayment method: {}\n"
+    for said, method in (
+        ("PayPal", "paypal"),
+        ("Visa Debit ending in 1234", "debit_card"),
+        ("Klarna", "bnpl"),
+    ):
+        found = read_order_text(order.format(said), date(2026, 11, 11)).get("payment")
+        assert found is not None and found.options == (method,), said
+    assert (
+        read_order_text(order.format("Visa ending in 4242"), date(2026, 11, 11)).get("payment")
+        is None
+    )

@@ -78,7 +78,8 @@ class FactSteps(PasteSteps):
             lines.append(rich("**Earlier contacts I'll put on record:**"))
             lines += [rich("• {c}", c=describe(contact, self.playbook)) for contact in earlier]
         confirm = Choice("do:confirm", "✅ All correct", ButtonStyle.SUCCESS)
-        return self.ask(join(lines), ((confirm, BACK), *rows(edits, 3)), InputKind.CONFIRM)
+        # Four a row: every fact's button and the confirm row fit one Discord message.
+        return self.ask(join(lines), ((confirm, BACK), *rows(edits, 4)), InputKind.CONFIRM)
 
     def shown(self, fact: Fact) -> RichText:
         """A fact as the review shows it: an optional one not given, or the urgency the
