@@ -121,12 +121,16 @@ class Engine:
         messages, _, _ = await self._turn(event, durable=False)
         return messages
 
-    async def answer(self, event: Inbound, deliver: Deliver) -> None:
+    async def answer(self, event: Inbound, deliver: Deliver, *, every: bool = False) -> None:
         """Run one turn and deliver its replies durably through `deliver`: they are saved
         with the turn, in the conversation's outbox, and sent after it; one the platform
         refuses is retried by the scheduler, one a crash cut short is sent once more at
-        the next start (bot/reminders/outbox.py). A person's replies go out in order."""
-        if (refused := self._refused(event)) is not None:
+        the next start (bot/reminders/outbox.py). A person's replies go out in order.
+
+        With `every` (a platform where each event must be answered, as a Discord
+        interaction), an event set aside over the rate limit gets the slow-down reply
+        each time, not only the first."""
+        if (refused := self._refused(event, every)) is not None:
             if refused:
                 await deliver(event.key, refused)
             return
@@ -137,15 +141,15 @@ class Engine:
             elif direct:  # no record to keep them in (forgotten, damaged): say it once
                 await deliver(event.key, messages)
 
-    def _refused(self, event: Inbound) -> list[Outbound] | None:
-        """None when the person is within the rate limit; else what to say (once a flood)."""
+    def _refused(self, event: Inbound, every: bool = False) -> list[Outbound] | None:
+        """None when the person is within the rate limit; else what to say (once a flood,
+        or `every` time)."""
         verdict = self.limit.check(event.key.person)
         if verdict is Verdict.TAKE:
             return None
         if verdict is Verdict.SLOW_DOWN:
             log.info("%s: %s over the rate limit", event.key.platform, event.key.person.digest)
-            return [Outbound(SLOW_DOWN)]
-        return []
+        return [Outbound(SLOW_DOWN)] if verdict is Verdict.SLOW_DOWN or every else []
 
     def due_entries(self) -> Iterator[DueEntry]:
         """The store's due index, for the scheduler's start."""

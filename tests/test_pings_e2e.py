@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import discord
@@ -24,6 +25,7 @@ from bot.adapter import route
 from bot.config import load_settings
 from bot.engine import Engine
 from bot.reminders import Scheduler
+from bot.reminders.outbox import REPLY_DELAYS
 from storage import PersonKey, TinyDBStore
 from tests.chat import Clock
 from tests.fakes.discord import FakeDiscord
@@ -35,9 +37,14 @@ from tests.test_telegram_adapter import Person as TelegramPerson
 
 @asynccontextmanager
 async def pinging(
-    engine: Engine, adapter: TelegramAdapter | DiscordAdapter, clock: Clock
+    engine: Engine,
+    adapter: TelegramAdapter | DiscordAdapter,
+    clock: Clock,
+    reply_delays: tuple[timedelta, ...] = REPLY_DELAYS,
 ) -> AsyncIterator[Scheduler]:
-    scheduler = Scheduler(engine, route([adapter]), clock, platforms=[adapter.name])
+    scheduler = Scheduler(
+        engine, route([adapter]), clock, platforms=[adapter.name], reply_delays=reply_delays
+    )
     task = asyncio.create_task(scheduler.run())
     try:
         yield scheduler

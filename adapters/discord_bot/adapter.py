@@ -1,16 +1,18 @@
-"""Discord: the shared flow behind one `/dispute` slash-command group, buttons and modals.
+"""Discord: the shared flow behind one `/dispute` slash-command group, buttons, select
+menus and modals.
 
-Thin over the engine: a subcommand becomes a `Command`, a button press a `ButtonPress`,
-a submitted form one `TextMessage` per field; the engine's messages come back as Discord
-messages. What this module adds is Discord's own rules:
+Thin over the engine: a subcommand becomes a `Command`, a button press or a select menu's
+choice a `ButtonPress`, a submitted form a `TextMessage`; the engine's messages come back
+as Discord messages (adapters/discord_bot/layout.py). What this module adds is Discord's
+own rules:
 
-- Every interaction is acknowledged within Discord's 3 seconds, and exactly once: the
-  answer goes out directly when the turn is quick, else the interaction is deferred
-  ("thinking…") first and the answer then replaces the placeholder.
-- In a server channel every reply is ephemeral (order numbers are nobody else's
-  business); in a DM replies are plain messages. Reminder pings go by DM.
-- Buttons are dynamic items: their custom id carries the engine's button data, so a
-  press still decodes after a restart, and the engine recognises stale presses.
+- Every interaction is answered exactly once, within Discord's 3 seconds, and a press
+  edits its message in place (adapters/discord_bot/answering.py).
+- A turn's replies are durable: saved with the turn in the engine's outbox, then sent as
+  the interaction's answer; one Discord refused or never confirmed (an outage, an
+  expired interaction, a crash between the save and the send) is sent later by DM, at
+  most once more, and one that still cannot go is kept as failed for the operator.
+- Reminder pings go by DM.
 - Commands are registered by the operator (`sync_commands`), not at every start:
   global registration has a daily limit.
 
@@ -20,31 +22,30 @@ No privileged intent is needed (guild events only) and no message is cached in m
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import discord
-from discord import app_commands
 
-from adapters.discord_bot import forms, shards
-from adapters.discord_bot.commands import PLATFORM, dispute_group
-from adapters.discord_bot.observed import rate_limits
-from adapters.discord_bot.render import ButtonSpec, Piece, Post, label, markdown, posts
+from adapters.discord_bot import forms, layout, shards
+from adapters.discord_bot.answering import REFUSED, Answering
+from adapters.discord_bot.client import TOKEN, FairShakeClient
+from adapters.discord_bot.commands import PLATFORM
+from adapters.discord_bot.render import Post
+from adapters.discord_bot.views import sent
 from bot.config import Setting, Settings
 from bot.engine import Engine
 from bot.events import (
-    Attachment,
     ButtonPress,
-    ButtonStyle,
     Command,
     EventId,
     Inbound,
     Outbound,
+    PartlySent,
     TextMessage,
 )
 from bot.observe import Observer
@@ -54,7 +55,6 @@ from storage.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
-TOKEN = "DISCORD_BOT_TOKEN"
 ACK_WITHIN = 1.2
 """Seconds a turn may take before the interaction is deferred (Discord allows 3 in all)."""
 
@@ -86,93 +86,6 @@ class Recent(OrderedDict[K, V], Generic[K, V]):
         self.move_to_end(key)
         while len(self) > self.limit:
             self.popitem(last=False)
-
-
-_STYLES = {
-    ButtonStyle.DEFAULT: discord.ButtonStyle.secondary,
-    ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
-    ButtonStyle.SUCCESS: discord.ButtonStyle.success,
-    ButtonStyle.DANGER: discord.ButtonStyle.danger,
-}
-"""The prompt's styles as Discord's colours (grey, blurple, green, red)."""
-
-
-class Pressable(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"fs:(?P<kind>[abg]):(?P<rest>.+)"
-):
-    """Every button the bot draws: `fs:b:<engine data>`, or `fs:a|g:<fact>:<skip data>`
-    for the buttons that open a form. Decoded from the custom id alone, after restarts too.
-    """
-
-    def __init__(
-        self,
-        custom_id: str,
-        label: str = "…",
-        style: ButtonStyle = ButtonStyle.DEFAULT,
-        row: int | None = None,
-    ) -> None:
-        super().__init__(
-            discord.ui.Button(label=label, custom_id=custom_id, style=_STYLES[style], row=row)
-        )
-        self.kind, self.rest = custom_id[3], custom_id[5:]
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Pressable:
-        label = item.label if isinstance(item, discord.ui.Button) else None
-        return cls(match.group(0), label or "…")
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        adapter = cast(FairShakeClient, interaction.client).adapter
-        if adapter is None:
-            return
-        if self.kind == "b":
-            await adapter.pressed(interaction, self.rest)
-        else:
-            fact_id, _, skip = self.rest.partition(":")
-            await adapter.open_form(interaction, self.kind, fact_id, skip)
-
-
-class FairShakeClient(discord.Client):
-    """The discord.py client, holding its adapter (None: a client that only syncs)."""
-
-    def __init__(
-        self, adapter: DiscordAdapter | None, shard: tuple[int, int] | None = None
-    ) -> None:
-        intents = discord.Intents.none()
-        intents.guilds = True
-        for flag in ("warn_nacl", "warn_dave"):  # no voice here: no warnings about voice
-            if hasattr(discord.VoiceClient, flag):
-                setattr(discord.VoiceClient, flag, False)
-        shard_id, shard_count = shard or (None, None)  # one shard of several, or all
-        super().__init__(
-            intents=intents,
-            max_messages=None,
-            allowed_mentions=discord.AllowedMentions.none(),
-            http_trace=rate_limits(Observer() if adapter is None else adapter.engine.observers),
-            shard_id=shard_id,
-            shard_count=shard_count,
-        )
-        self.adapter = adapter
-        self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(dispute_group())
-        self.logged_in = asyncio.Event()
-
-    async def setup_hook(self) -> None:
-        self.add_dynamic_items(Pressable)
-        self.logged_in.set()
-
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Form submits: there are no dynamic modals, and forms must work after a restart."""
-        data = cast(dict[str, Any], interaction.data or {})
-        custom_id = str(data.get("custom_id", ""))
-        if (
-            self.adapter is not None
-            and interaction.type is discord.InteractionType.modal_submit
-            and custom_id.startswith(forms.MODAL_PREFIX)
-        ):
-            await self.adapter.form_sent(interaction, custom_id.removeprefix(forms.MODAL_PREFIX))
 
 
 class DiscordAdapter:
@@ -226,6 +139,10 @@ class DiscordAdapter:
         self._quiet.set()
         self._closing: asyncio.Future[None] | None = None
 
+    @property
+    def observers(self) -> Observer:
+        return self.engine.observers
+
     # -- running --------------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -257,15 +174,15 @@ class DiscordAdapter:
 
     async def command(self, interaction: discord.Interaction, name: str, args: str) -> None:
         event_id = _event_id(interaction)
-        await self._answer(interaction, lambda key: Command(key, name, args, event_id))
+        await self._respond(interaction, lambda key: Command(key, name, args, event_id))
 
     async def answer(self, interaction: discord.Interaction, text: str) -> None:
         event_id = _event_id(interaction)
-        await self._answer(interaction, lambda key: TextMessage(key, text, event_id))
+        await self._respond(interaction, lambda key: TextMessage(key, text, event_id))
 
     async def pressed(self, interaction: discord.Interaction, data: str) -> None:
         event_id = _event_id(interaction)
-        await self._answer(interaction, lambda key: ButtonPress(key, data, event_id))
+        await self._respond(interaction, lambda key: ButtonPress(key, data, event_id))
 
     async def open_form(
         self, interaction: discord.Interaction, kind: str, fact_id: str, skip: str
@@ -274,13 +191,16 @@ class DiscordAdapter:
         key = conversation(interaction)
         current = await self._current(key, fact_id, skip)
         if current is None:
-            await self._answer(interaction, lambda key: ButtonPress(key, STALE_PRESS))
+            await self._respond(interaction, lambda key: ButtonPress(key, STALE_PRESS))
             return
         with self._busy():
             kept = self._kept.get(key.user_id, {})
             assert current.question is not None, "a form opens only for a question asked"
             form = forms.modal(kind, current.question, current.skip or skip, kept)
-            await interaction.response.send_modal(form)
+            try:
+                await interaction.response.send_modal(form)
+            except REFUSED as error:
+                log.warning("Discord refused a form: %s", type(error).__name__)
 
     async def form_sent(self, interaction: discord.Interaction, skip: str) -> None:
         """A submitted form: its field answers the current question (or is a paste)."""
@@ -288,9 +208,14 @@ class DiscordAdapter:
         fields = forms.submitted(cast(dict[str, Any], interaction.data or {}))
         current = await self._current(key, fields[0][0], skip) if fields else None
         if current is None:
-            await self._answer(interaction, lambda key: ButtonPress(key, STALE_PRESS))
+            await self._respond(interaction, lambda key: ButtonPress(key, STALE_PRESS))
             return
-        await self._respond(interaction, self._fill(key, fields[0], current.skip or skip))
+        field = fields[0]
+        await self._respond(
+            interaction,
+            lambda key: forms.event_for(key, field, current.skip or skip),
+            form=field,
+        )
 
     async def _current(self, key: ConversationKey, fact_id: str, skip: str) -> forms.Asking | None:
         """What is being asked, if a form for `fact_id` still answers it. What this
@@ -304,26 +229,42 @@ class DiscordAdapter:
                 self._asking[key.user_id] = asking
         return asking if asking.answers(fact_id) else None
 
-    async def _answer(
-        self, interaction: discord.Interaction, event: Callable[[ConversationKey], Inbound]
+    async def _respond(
+        self,
+        interaction: discord.Interaction,
+        event: Callable[[ConversationKey], Inbound],
+        form: tuple[str, str] | None = None,
     ) -> None:
+        """Run the turn and answer the interaction with it, durably (the engine's outbox),
+        deferring first when the turn is slow. `form`: the field a form sent, whose
+        refused answer is kept for the form's next opening."""
         key = conversation(interaction)
-        await self._respond(interaction, self._turn(event(key)))
+        with self._busy():
+            answering = Answering(
+                interaction, lambda out: self._posts(out, key.user_id), self.observers
+            )
 
-    async def _turn(self, event: Inbound) -> list[Outbound]:
-        async with self._people.hold(event.key.person):
-            replies = await self.engine.handle(event)
-            self._note(event.key.user_id, replies)
-        return replies
+            async def deliver(to: ConversationKey, messages: list[Outbound]) -> None:
+                if form is not None:
+                    self._kept[key.user_id] = forms.kept_after(form, messages)
+                self._note(key.user_id, messages)
+                await answering.deliver(to, messages)
 
-    async def _fill(
-        self, key: ConversationKey, field: tuple[str, str], skip: str
-    ) -> list[Outbound]:
-        async with self._people.hold(key.person):
-            filled = await forms.fill(self.engine, key, field, skip)
-            self._kept[key.user_id] = filled.kept
-            self._note(key.user_id, filled.replies)
-        return filled.replies
+            async def turn() -> None:
+                async with self._people.hold(key.person):
+                    await self.engine.answer(event(key), deliver, every=True)
+
+            running = asyncio.ensure_future(turn())
+            done, _ = await asyncio.wait({running}, timeout=self.ack_within)
+            if not done:
+                await answering.defer()
+            try:
+                await running
+            except Exception as error:  # the person still gets an answer
+                log.error("a Discord turn failed: %s", type(error).__name__)
+                log.debug("the failure in full (may show case content)", exc_info=True)
+                await answering.say([Outbound(SORRY)])
+            await answering.finish()
 
     def _forget(self, person: PersonKey) -> None:
         """/forget: nothing of the person stays in memory either (typed answers included)."""
@@ -340,91 +281,37 @@ class DiscordAdapter:
         if state.fact not in self._kept.get(user_id, {}):
             self._kept.pop(user_id, None)
 
-    async def _respond(
-        self, interaction: discord.Interaction, work: Awaitable[list[Outbound]]
-    ) -> None:
-        """Acknowledge once within the deadline: the answer itself, or a deferral and then it."""
-        with self._busy():
-            in_guild = interaction.guild_id is not None
-            turn = asyncio.ensure_future(work)
-            done, _ = await asyncio.wait({turn}, timeout=self.ack_within)
-            try:
-                if not done:
-                    await interaction.response.defer(ephemeral=in_guild, thinking=True)
-                try:
-                    replies = await turn
-                except Exception as error:  # the person still gets an answer
-                    log.error("a Discord turn failed: %s", type(error).__name__)
-                    log.debug("the failure in full (may show case content)", exc_info=True)
-                    replies = [Outbound(SORRY)]
-                await self._deliver(
-                    interaction,
-                    self._posts(replies, interaction.user.id),
-                    in_guild,
-                    deferred=not done,
-                )
-            except discord.HTTPException as error:
-                log.warning("Discord refused an answer: %s %s", error.status, error.code)
-                self.engine.observers.reply(PLATFORM, sent=False)
-                await asyncio.gather(turn, return_exceptions=True)
-
-    async def _deliver(
-        self, interaction: discord.Interaction, out: list[Post], in_guild: bool, deferred: bool
-    ) -> None:
-        out = out or [Post("✓")]
-        first = out[0]
-        if deferred:
-            await interaction.edit_original_response(
-                content=first.content or None,
-                view=_view(first.rows),
-                attachments=_files(first.files),
-            )
-        else:
-            await interaction.response.send_message(
-                **_message(first), ephemeral=in_guild and first.private
-            )
-        self.engine.observers.reply(PLATFORM, sent=True)
-        for post in out[1:]:
-            await interaction.followup.send(**_message(post), ephemeral=in_guild and post.private)
-            self.engine.observers.reply(PLATFORM, sent=True)
-
-    # -- unprompted messages ----------------------------------------------------------------
+    # -- messages sent unasked: pings, and replies Discord refused as an answer ------------
 
     async def send(self, key: ConversationKey, messages: list[Outbound]) -> None:
-        """Reminder pings: a DM to the person, wherever the reminder was set.
+        """A DM to the person, wherever the conversation is: a reminder's ping, or a turn's
+        reply that could not go as the interaction's answer (the outbox retries it here).
 
         Raises:
+            PartlySent: the first messages went, then Discord refused the rest.
             discord.HTTPException: Discord refused, e.g. `Forbidden` when the person
-                accepts no DMs from the bot (rate limits are waited out by discord.py).
+                accepts no DMs from the bot; `discord.RateLimited` for a long rate limit
+                (the outbox waits its `retry_after`).
         """
         await asyncio.wait_for(self.client.logged_in.wait(), timeout=60)
         channel = await self.client.create_dm(discord.Object(id=int(key.user_id)))
         # A ping is not a question: the person's open question (and its form) stays as it is.
-        for post in self._posts(messages, key.user_id):
+        out = self._posts(messages, key.user_id)
+        for index, post in enumerate(out):
             try:
-                await channel.send(**_message(post))
-            except discord.HTTPException:
-                self.engine.observers.reply(PLATFORM, sent=False)
+                await channel.send(**sent(post))
+            except REFUSED as error:
+                self.observers.reply(PLATFORM, sent=False)
+                done = out[index - 1].done if index else 0
+                if done:
+                    raise PartlySent(done, error) from error
                 raise
-            self.engine.observers.reply(PLATFORM, sent=True)
+            self.observers.reply(PLATFORM, sent=True)
 
     # -- helpers -----------------------------------------------------------------------------
 
     def _posts(self, messages: list[Outbound], user_id: int | str) -> list[Post]:
-        kept = self._kept.get(str(user_id), {})
-        pieces = []
-        for message in messages:
-            rows = [
-                tuple(ButtonSpec(label(b.label), f"fs:b:{b.data}", b.style) for b in row)
-                for row in message.buttons
-            ]
-            extra = forms.form_buttons(message, kept)
-            if extra:
-                rows.append(tuple(extra))
-            pieces.append(
-                Piece(markdown(message.text), tuple(rows), message.attachment, message.private)
-            )
-        return posts(pieces)
+        return layout.posts(messages, self._kept.get(str(user_id), {}))
 
     @contextmanager
     def _busy(self) -> Iterator[None]:
@@ -446,45 +333,3 @@ def conversation(interaction: discord.Interaction) -> ConversationKey:
 def _event_id(interaction: discord.Interaction) -> EventId:
     """Interaction ids are snowflakes: they grow with time."""
     return EventId(PLATFORM, interaction.id)
-
-
-def _message(post: Post) -> dict[str, Any]:
-    message: dict[str, Any] = {}
-    if post.content:
-        message["content"] = post.content
-    if post.rows:
-        message["view"] = _view(post.rows)
-    if post.files:
-        message["files"] = _files(post.files)
-    return message
-
-
-def _view(rows: list[list[ButtonSpec]]) -> discord.ui.View | None:
-    if not rows:
-        return None
-    view = discord.ui.View(timeout=None)
-    for number, row in enumerate(rows):
-        for spec in row:
-            view.add_item(Pressable(spec.custom_id, spec.label, spec.style, row=number))
-    return view
-
-
-def _files(files: list[Attachment]) -> list[discord.File]:
-    return [discord.File(io.BytesIO(file.content), filename=file.filename) for file in files]
-
-
-async def sync_commands(settings: Settings, guild_id: int | None = None) -> list[str]:
-    """Register `/dispute` with Discord: in one server (at once, for trying out) or
-    globally (for everyone; it can take a while to show). Returns the subcommands synced.
-    """
-    token = settings.get(TOKEN)
-    if not token:
-        raise ValueError(f"{TOKEN} is not set")
-    client = FairShakeClient(None)
-    async with client:
-        await client.login(token)
-        guild = discord.Object(id=guild_id) if guild_id else None
-        if guild is not None:
-            client.tree.copy_global_to(guild=guild)
-        synced = await client.tree.sync(guild=guild)
-    return [f"/{command.name} {option.name}" for command in synced for option in command.options]

@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import sys
 
-from adapters.discord_bot.adapter import sync_commands
+from adapters.discord_bot.client import sync_commands
 from bot.config import load_settings
 
 

@@ -59,7 +59,7 @@ class CommandTarget(Protocol):
 
 
 def _adapter(interaction: discord.Interaction) -> CommandTarget:
-    adapter: CommandTarget | None = getattr(interaction.client, "adapter", None)
+    adapter: CommandTarget | None = getattr(interaction.client, "handler", None)
     if adapter is None:
         raise RuntimeError("this client only syncs commands")
     return adapter

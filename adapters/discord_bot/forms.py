@@ -19,12 +19,12 @@ from typing import Any
 import discord
 
 from adapters.discord_bot.render import ButtonSpec
-from bot.engine import Engine
 from bot.events import (
     MAX_ANSWER,
     SKIP_ID,
     ButtonPress,
     ButtonStyle,
+    Inbound,
     Outbound,
     Prompt,
     Question,
@@ -133,22 +133,16 @@ def submitted(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-@dataclass
-class Filled:
-    """What a form leaves: the replies to show and an answer not stored, kept to retry."""
-
-    replies: list[Outbound]
-    kept: dict[str, str]
+def event_for(key: ConversationKey, field: tuple[str, str], skip: str) -> Inbound:
+    """What a form's field says, as typed at the question being asked (empty: skipped)."""
+    text = field[1].strip()
+    return TextMessage(key, text) if text else ButtonPress(key, skip)
 
 
-async def fill(engine: Engine, key: ConversationKey, field: tuple[str, str], skip: str) -> Filled:
-    """Give the engine what the form holds, as typed at the question being asked.
-
-    An answer the flow refuses (it asks the same question again) is kept, so the form
-    opens with it filled in; a paste is never kept (it has done what it could).
-    """
+def kept_after(field: tuple[str, str], replies: list[Outbound]) -> dict[str, str]:
+    """An answer the flow refused (it asks the same question again), kept so the form
+    opens with it filled in; a paste is never kept (it has done what it could)."""
     field_id, value = field
     text = value.strip()
-    replies = await engine.handle(TextMessage(key, text) if text else ButtonPress(key, skip))
     refused = (asking(replies) or NOTHING).fact == field_id and text
-    return Filled(replies, {field_id: text} if refused else {})
+    return {field_id: text} if refused else {}

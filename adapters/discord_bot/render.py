@@ -3,7 +3,8 @@
 Pure functions, no network: `markdown` turns neutral rich text into Discord markdown with
 every span escaped (people's own words never become formatting, links, or mentions),
 `split` keeps each message under Discord's 2,000 characters, and `posts` lays a turn's
-messages out in what one Discord message may carry (5 rows of 5 buttons, 10 files).
+messages out in what one Discord message may carry (5 rows of 5 buttons or one select
+menu each, 10 files, embeds).
 """
 
 from __future__ import annotations
@@ -46,27 +47,60 @@ class ButtonSpec:
     style: ButtonStyle = ButtonStyle.DEFAULT
 
 
+@dataclass(frozen=True, slots=True)
+class SelectSpec:
+    """A select menu to draw (a row of its own): (label, engine data) per option."""
+
+    custom_id: str
+    options: tuple[tuple[str, str], ...]
+
+
+Row = tuple[ButtonSpec, ...] | SelectSpec
+
+
+@dataclass
+class Card:
+    """One embed: a title, a description, and (name, value) fields, all markdown."""
+
+    title: str = ""
+    description: str = ""
+    fields: list[tuple[str, str]] = field(default_factory=list)
+
+    def size(self) -> int:
+        return (
+            len(self.title) + len(self.description) + sum(len(n) + len(v) for n, v in self.fields)
+        )
+
+
 @dataclass
 class Post:
-    """One Discord message: content, up to 5 rows of up to 5 buttons, files."""
+    """One Discord message: content or embeds, up to 5 rows (buttons or a select), files.
+
+    `done` is how many of the turn's messages have gone once this one has, so a send
+    cut short says how far it got (`bot.events.PartlySent`)."""
 
     content: str = ""
-    rows: list[list[ButtonSpec]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     files: list[Attachment] = field(default_factory=list)
     private: bool = True
+    embeds: list[Card] = field(default_factory=list)
+    done: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.content or self.rows or self.files)
+        return bool(self.content or self.rows or self.files or self.embeds)
 
 
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """An engine message before layout: its rendered text, its rows, its file."""
+    """An engine message before layout: its rendered text (or embeds), its rows, its file."""
 
     content: str
-    rows: tuple[tuple[ButtonSpec, ...], ...] = ()
+    rows: tuple[Row, ...] = ()
     attachment: Attachment | None = None
     private: bool = True
+    embeds: tuple[Card, ...] = ()
+    count: int = 1
+    """How many of the turn's messages this piece is (a few short texts joined make one)."""
 
 
 def markdown(text: RichText) -> str:
@@ -137,24 +171,33 @@ def posts(pieces: list[Piece]) -> list[Post]:
     of its own rides on the message before it.
     """
     result: list[Post] = []
+    number = 0
     for piece in pieces:
-        if piece.attachment and not piece.content and not piece.rows:
+        number += piece.count
+        if piece.attachment and not piece.content and not piece.rows and not piece.embeds:
             if result and len(result[-1].files) < MAX_FILES:
                 result[-1].files.append(piece.attachment)
             else:
                 result.append(Post(files=[piece.attachment], private=piece.private))
+            result[-1].done = number
             continue
-        rows = [
-            list(row[i : i + MAX_PER_ROW])
+        rows: list[Row] = [
+            row if isinstance(row, SelectSpec) else row[i : i + MAX_PER_ROW]
             for row in piece.rows
-            for i in range(0, len(row), MAX_PER_ROW)
+            for i in range(0, 1 if isinstance(row, SelectSpec) else len(row), MAX_PER_ROW)
         ]
         groups = [rows[i : i + MAX_ROWS] for i in range(0, len(rows), MAX_ROWS)] or [[]]
-        chunks = split(piece.content) or [""]
-        result.extend(Post(chunk, private=piece.private) for chunk in chunks[:-1])
+        chunks = [""] if piece.embeds else split(piece.content) or [""]
+        done = number - piece.count
+        result.extend(Post(chunk, private=piece.private, done=done) for chunk in chunks[:-1])
         files = [piece.attachment] if piece.attachment else []
-        result.append(Post(chunks[-1], groups[0], files, piece.private))
-        result.extend(Post(MORE_CHOICES, group, private=piece.private) for group in groups[1:])
+        result.append(
+            Post(chunks[-1], groups[0], files, piece.private, list(piece.embeds), done=done)
+        )
+        result.extend(
+            Post(MORE_CHOICES, group, private=piece.private, done=done) for group in groups[1:]
+        )
+        result[-1].done = number
     return [post for post in result if post]
 
 

@@ -16,7 +16,9 @@ INTERACTION_CREATE payloads shaped like Discord's, and everything the bot answer
 recorded on the `Interaction` it belongs to, or on `channel_messages` for plain sends.
 Where Discord refuses, the fake refuses the same way and records a `Rejection`:
 40060 for a second callback, 10062 for a callback after the deadline, 50035 for an
-over-long message or too many buttons, 50006 for an empty one.
+over-long message, too many buttons, a bad select menu or embed, 50006 for an empty one.
+An outage is played with `down` (every message the bot sends answered 503 until
+`up`) and a long rate limit with `limit` (429 with a `retry_after`, as Discord does).
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ class Message:
     allowed_mentions: dict[str, Any] | None = None
     application_id: int | None = None
     edits: int = 0
+    embeds: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ephemeral(self) -> bool:
@@ -96,6 +99,13 @@ class Message:
 
     def labels(self) -> list[str]:
         return [button.get("label", "") for button in self.buttons()]
+
+    def selects(self) -> list[dict[str, Any]]:
+        return [c for row in self.components for c in row.get("components", ()) if c["type"] == 3]
+
+    def options(self) -> list[str]:
+        """The labels of every select menu's options, in order."""
+        return [option["label"] for menu in self.selects() for option in menu["options"]]
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -119,7 +129,7 @@ class Message:
                 }
                 for n, (name, content) in enumerate(self.attachments)
             ],
-            "embeds": [],
+            "embeds": self.embeds,
             "pinned": False,
             "type": 0,
             "flags": self.flags,
@@ -159,9 +169,14 @@ class Interaction:
 
     @property
     def messages(self) -> list[Message]:
-        """The bot's answer: the response message (if it made one), then the follow-ups."""
-        made = self.original is not None and self.original is not self.message
-        return ([self.original] if made and self.original else []) + self.followups
+        """The bot's answer: the response message (a new one, or the pressed message as
+        the answer edited it in place), then the follow-ups."""
+        return ([self.original] if self.original else []) + self.followups
+
+    @property
+    def in_place(self) -> bool:
+        """Whether the answer edited the message the person pressed on."""
+        return self.message is not None and self.original is self.message
 
 
 @dataclass
@@ -207,6 +222,12 @@ class FakeDiscord:
         self.channel_messages: list[Message] = []
         self.rejections: list[Rejection] = []
         self.identified = 0
+        self.outage = 0
+        """While non-zero, the HTTP status every message the bot sends is answered with."""
+        self.retry_after: float | None = None
+        """While set, every message the bot sends is rate limited (429) for this long."""
+        self.refused_sends = 0
+        self.messages: dict[int, Message] = {}
         self.shards: list[Any] = []
         """The shard each IDENTIFY asked for ([id, count]; None: unsharded)."""
         self.heartbeats = 0
@@ -230,6 +251,7 @@ class FakeDiscord:
             ("POST", "/interactions/{id}/{token}/callback", self._callback),
             ("POST", "/webhooks/{app}/{token}", self._followup),
             ("PATCH", "/webhooks/{app}/{token}/messages/@original", self._edit_original),
+            ("DELETE", "/webhooks/{app}/{token}/messages/@original", self._delete_original),
             ("POST", "/users/@me/channels", self._open_dm),
             ("POST", "/channels/{channel}/messages", self._channel_message),
         ]
@@ -365,11 +387,33 @@ class FakeDiscord:
         return await self._interact(AUTOCOMPLETE, user, channel, data)
 
     async def press(self, user: dict[str, Any], message: Message, custom_id: str) -> Interaction:
-        """A press of a button that is on `message`."""
+        """A press of a button that is on `message` (as the person's screen shows it: a
+        copy taken before the message changed presses what it showed then)."""
         assert any(b.get("custom_id") == custom_id for b in message.buttons()), custom_id
         channel = self.channels[message.channel_id]
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._interact(COMPONENT, user, channel, data, message)
+
+    async def choose(
+        self, user: dict[str, Any], message: Message, custom_id: str, value: str
+    ) -> Interaction:
+        """An option chosen in a select menu that is on `message`."""
+        [menu] = [m for m in message.selects() if m["custom_id"] == custom_id]
+        assert value in [option["value"] for option in menu["options"]], value
+        channel = self.channels[message.channel_id]
+        data = {"custom_id": custom_id, "component_type": 3, "values": [value]}
+        return await self._interact(COMPONENT, user, channel, data, message)
+
+    def down(self, status: int = 503) -> None:
+        """An outage: every message the bot sends, answers included, fails until `up`."""
+        self.outage = status
+
+    def limit(self, retry_after: float) -> None:
+        """A rate limit on every message the bot sends, `retry_after` seconds long."""
+        self.retry_after = retry_after
+
+    def up(self) -> None:
+        self.outage, self.retry_after = 0, None
 
     async def submit(self, opened: Interaction, **values: str) -> Interaction:
         """Submit the modal `opened` was answered with: fields not given keep their prefill."""
@@ -443,10 +487,12 @@ class FakeDiscord:
             channel=channel,
             data=data,
             created=asyncio.get_running_loop().time(),
-            message=message,
+            message=self.messages.get(message.id, message) if message else None,
         )
         self.interactions[interaction.id] = interaction
         payload = self._interaction_payload(interaction)
+        if message is not None:
+            payload["message"] = message.payload()  # what the person saw when they pressed
         for connection in live:
             await self._dispatch(connection, "INTERACTION_CREATE", payload)
         return interaction
@@ -504,6 +550,13 @@ class FakeDiscord:
             )
             if not public and request.headers.get("Authorization") != f"Bot {self.token}":
                 raise Rejected(401, 0, "401: Unauthorized")
+            if request.method != "GET" and not request.path.endswith("/commands"):
+                if self.outage:
+                    self.refused_sends += 1
+                    raise Rejected(self.outage, 0, "Service Unavailable")
+                if self.retry_after is not None:
+                    self.refused_sends += 1
+                    return self._rate_limited(self.retry_after)
             return await handler(request)
         except Rejected as refusal:
             path = re.sub(r"/(\d+|tok\d+)", "/{id}", request.path.removeprefix(API))
@@ -517,6 +570,18 @@ class FakeDiscord:
             return _json(body, status=refusal.status)
         finally:
             await self.changed()
+
+    def _rate_limited(self, retry_after: float) -> web.Response:
+        body = {"message": "You are being rate limited.", "retry_after": retry_after}
+        response = _json(body | {"global": False}, status=429)
+        response.headers.update(
+            {
+                "Via": "1.1 google",
+                "Retry-After": str(int(retry_after)),
+                "X-RateLimit-Scope": "user",
+            }
+        )
+        return response
 
     def _by_path(self, request: web.Request) -> Interaction | None:
         token = request.match_info.get("token")
@@ -555,7 +620,15 @@ class FakeDiscord:
                 errors[f"components.{number}"] = _error(
                     "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length."
                 )
+            if any(child.get("type") == 3 for child in children) and len(children) > 1:
+                errors[f"components.{number}"] = _error(
+                    "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "A select menu takes a whole row."
+                )
             for child in children:
+                if child.get("type") == 3 and not _good_select(child):
+                    errors[f"components.{number}.components"] = _error(
+                        "BASE_TYPE_BAD_LENGTH", "Bad select menu."
+                    )
                 custom_id = child.get("custom_id", "")
                 if not 1 <= len(custom_id) <= 100 or len(child.get("label", "")) > 80:
                     errors[f"components.{number}.components"] = _error(
@@ -568,6 +641,8 @@ class FakeDiscord:
                 seen.add(custom_id)
         if len(files) > 10:
             errors["files"] = _error("BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+        if not _good_embeds(data.get("embeds") or []):
+            errors["embeds"] = _error("BASE_TYPE_BAD_LENGTH", "Bad embeds.")
         if errors:
             raise Rejected(400, 50035, "Invalid Form Body", errors)
         if creating and not (content or rows or files or data.get("embeds")):
@@ -581,7 +656,7 @@ class FakeDiscord:
         flags: int,
         application_id: int | None = None,
     ) -> Message:
-        return Message(
+        message = Message(
             id=self.snowflake(),
             channel_id=channel_id,
             content=data.get("content") or "",
@@ -591,7 +666,10 @@ class FakeDiscord:
             author=self.bot,
             allowed_mentions=data.get("allowed_mentions"),
             application_id=application_id,
+            embeds=data.get("embeds") or [],
         )
+        self.messages[message.id] = message
+        return message
 
     def _interaction(self, request: web.Request) -> Interaction:
         found = self.interactions.get(int(request.match_info["id"]))
@@ -751,6 +829,14 @@ class FakeDiscord:
         _edit(interaction.original, data, files)
         return _json(interaction.original.payload())
 
+    async def _delete_original(self, request: web.Request) -> web.Response:
+        interaction = self._webhook(request)
+        if interaction.original is None:
+            raise Rejected(404, 10008, "Unknown Message")
+        self.messages.pop(interaction.original.id, None)
+        interaction.original = None
+        return web.Response(status=204)
+
     # -- REST: DMs and channel messages ------------------------------------------------------
 
     async def _open_dm(self, request: web.Request) -> web.Response:
@@ -889,9 +975,42 @@ def _check_modal(data: dict[str, Any]) -> None:
         )
 
 
+def _good_select(menu: dict[str, Any]) -> bool:
+    options = menu.get("options") or []
+    return (
+        1 <= len(menu.get("custom_id", "")) <= 100
+        and 1 <= len(options) <= 25
+        and len(menu.get("placeholder") or "") <= 150
+        and all(1 <= len(o.get("label", "")) <= 100 for o in options)
+        and all(1 <= len(o.get("value", "")) <= 100 for o in options)
+        and len({o.get("value") for o in options}) == len(options)
+    )
+
+
+def _good_embeds(embeds: list[dict[str, Any]]) -> bool:
+    """Discord's embed limits: 10 a message, 6,000 characters in all, and each part's own."""
+    total = 0
+    for embed in embeds:
+        title, description = embed.get("title") or "", embed.get("description") or ""
+        fields = embed.get("fields") or []
+        if len(title) > 256 or len(description) > 4096 or len(fields) > 25:
+            return False
+        for one in fields:
+            if (
+                not 1 <= len(one.get("name", "")) <= 256
+                or not 1 <= len(one.get("value", "")) <= 1024
+            ):
+                return False
+        total += len(title) + len(description)
+        total += sum(len(one["name"]) + len(one["value"]) for one in fields)
+    return len(embeds) <= 10 and total <= 6000
+
+
 def _edit(message: Message, data: dict[str, Any], files: list[tuple[str, bytes]]) -> None:
     if "content" in data:
         message.content = data["content"] or ""
+    if "embeds" in data:
+        message.embeds = data["embeds"] or []
     if "components" in data:
         message.components = data["components"] or []
     if files or "attachments" in data:

@@ -1,0 +1,161 @@
+"""One interaction's answer: acknowledged once, within Discord's 3 seconds, in place
+where a press came from a message, and durable through the engine's outbox.
+
+- A press (or a form opened from a message's button) edits that message in place
+  (`edit_message`): the step flow is one message that moves on, not a new one per
+  press. A slash command answers with a new message. The rest of a turn's messages
+  follow as follow-ups.
+- A turn that takes longer than the adapter's `ack_within` is deferred first ("thinking…"
+  for a command, a silent deferral for a press) and the answer then replaces it.
+- `deliver` is the outbox's delivery for the turn (bot/reminders/outbox.py): when
+  Discord refuses or cannot be reached, it raises (`PartlySent` when some messages went),
+  so the engine keeps the reply and the scheduler sends it later through
+  `DiscordAdapter.send`, by DM.
+- In a server channel every reply is ephemeral (case content is nobody else's); in a
+  DM replies are plain messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+import discord
+
+from adapters.discord_bot import views
+from adapters.discord_bot.commands import PLATFORM
+from adapters.discord_bot.render import Post
+from bot.events import Outbound, PartlySent
+from bot.observe import Observer
+
+log = logging.getLogger(__name__)
+
+REFUSED = (discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError)
+"""What discord.py raises when a message does not go (a refusal, an outage, a long
+rate limit it will not wait out, a network that fails; TimeoutError is an OSError)."""
+ANSWER_WITHIN = 3.0
+"""Seconds after an interaction Discord takes its first answer: discord.py retries a
+5xx for up to 25 s, long after the interaction is gone, so a try is cut off here and
+the reply goes by DM instead."""
+
+
+class Answering:
+    """The answer to one interaction, shared by the deferral timer and the turn.
+
+    Args:
+        interaction: what to answer.
+        layout: the turn's messages as posts (the adapter's layout, with its forms).
+        observers: told of every message sent or refused.
+    """
+
+    def __init__(
+        self,
+        interaction: discord.Interaction,
+        layout: Callable[[list[Outbound]], list[Post]],
+        observers: Observer,
+    ) -> None:
+        self.interaction = interaction
+        self.layout = layout
+        self.observers = observers
+        self.in_guild = interaction.guild_id is not None
+        self.in_place = interaction.message is not None and interaction.type in (
+            discord.InteractionType.component,
+            discord.InteractionType.modal_submit,
+        )
+        self.tried = False
+        """Whether an answer was attempted (sent or refused): nothing else may be."""
+        self.deferred = False
+        self._lock = asyncio.Lock()
+
+    async def defer(self) -> None:
+        """Acknowledge now, the answer to come (nothing when it is on its way already)."""
+        async with self._lock:
+            if self.tried or self.interaction.response.is_done():
+                return
+            try:
+                if self.in_place:
+                    await self.interaction.response.defer()
+                else:
+                    await self.interaction.response.defer(ephemeral=self.in_guild, thinking=True)
+                self.deferred = True
+            except REFUSED as error:
+                _refused("a deferral", error)
+
+    async def deliver(self, _: object, messages: list[Outbound]) -> None:
+        """Send the turn's messages as this interaction's answer (a `Deliver`).
+
+        Raises:
+            PartlySent: the first messages went, then Discord refused.
+            discord.HTTPException, discord.RateLimited: nothing went.
+        """
+        async with self._lock:
+            out = self.layout(messages)
+            self.tried = bool(out)
+            for index, post in enumerate(out):
+                try:
+                    await (self._first(post) if index == 0 else self._followup(post))
+                except REFUSED as error:
+                    self.observers.reply(PLATFORM, sent=False)
+                    done = out[index - 1].done if index else 0
+                    if done:
+                        raise PartlySent(done, error) from error
+                    raise
+                self.observers.reply(PLATFORM, sent=True)
+
+    async def say(self, messages: list[Outbound]) -> None:
+        """Answer with messages kept nowhere (a sorry, a slow-down), unless an answer was
+        attempted already; a refusal is logged, not raised."""
+        if self.tried:
+            return
+        try:
+            await self.deliver(None, messages)
+        except (PartlySent, *REFUSED) as error:
+            _refused("an answer", error)
+
+    async def finish(self) -> None:
+        """Leave the interaction answered: a turn whose reply waits behind earlier ones
+        (they go by DM, with it) still acknowledges, and a "thinking…" left with nothing
+        is taken away."""
+        async with self._lock:
+            if self.tried:
+                return
+            response = self.interaction.response
+            try:
+                if not response.is_done():
+                    if self.in_place:
+                        await response.defer()
+                        return
+                    await response.defer(ephemeral=self.in_guild, thinking=True)
+                    self.deferred = True
+                if self.deferred and not self.in_place:
+                    await self.interaction.delete_original_response()
+            except REFUSED as error:
+                _refused("an acknowledgement", error)
+
+    async def _first(self, post: Post) -> None:
+        response = self.interaction.response
+        if self.deferred:
+            await self.interaction.edit_original_response(**views.edited(post))
+        elif self.in_place:
+            await self._in_time(response.edit_message(**views.edited(post)))
+        else:
+            ephemeral = self.in_guild and post.private
+            await self._in_time(response.send_message(**views.sent(post), ephemeral=ephemeral))
+
+    async def _in_time(self, answer: Awaitable[object]) -> None:
+        """The first answer, given up when Discord would no longer take it."""
+        age = (discord.utils.utcnow() - self.interaction.created_at).total_seconds()
+        await asyncio.wait_for(answer, timeout=max(0.1, ANSWER_WITHIN - age))
+
+    async def _followup(self, post: Post) -> None:
+        await self.interaction.followup.send(
+            **views.sent(post), ephemeral=self.in_guild and post.private
+        )
+
+
+def _refused(what: str, error: Exception) -> None:
+    status = getattr(error, "status", "")
+    code = getattr(error, "code", "")
+    log.warning("Discord refused %s: %s %s %s", what, type(error).__name__, status, code)

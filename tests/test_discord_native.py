@@ -1,0 +1,123 @@
+"""What a person sees on Discord, scrolling back: one message that moves on with each
+press, embeds for the review, the ladder and the script, select menus for long lists,
+coloured buttons where the flow says so, and a form only where words are the answer.
+
+Asserted by structure (embeds' fields, components, styles, custom ids), never by the
+bot's English; run with the real discord.py client against the fake Discord.
+"""
+
+from __future__ import annotations
+
+from bot.events import BACK_ID, SKIP_ID
+from flows.facts import FACTS
+from tests import test_discord_adapter as adapter_tests
+from tests.fakes.discord import UPDATE, Message
+from tests.test_discord_adapter import PASTED, Bot, Person
+
+fake, bot = adapter_tests.fake, adapter_tests.bot
+
+SECONDARY, PRIMARY, SUCCESS, DANGER = 2, 1, 3, 4
+"""Discord's button styles: grey, blurple, green, red."""
+FACT_LABELS = {fact.label for fact in FACTS}
+
+
+def styles(message: Message) -> dict[str, int]:
+    """Each button's engine option id (the end of its custom id) and its style."""
+    return {b["custom_id"].rsplit("|", 1)[-1]: b["style"] for b in message.buttons()}
+
+
+def fields(message: Message) -> dict[str, str]:
+    return {one["name"]: one["value"] for embed in message.embeds for one in embed["fields"]}
+
+
+async def at_review(person: Person) -> Message:
+    await person.slash("new")
+    await person.submit(await person.press("Paste"), order_text=PASTED)
+    await person.press("Damaged or faulty item")
+    await person.press("A replacement")
+    return person.prompt()
+
+
+async def test_presses_move_one_message_on_instead_of_piling_up_new_ones(bot: Bot) -> None:
+    ana = Person(bot, "ana", in_server=True)
+    opened = await ana.slash("new")
+    [question] = opened.messages
+    for label in ("Amazon", "Damaged or faulty item", "Sold by Amazon"):
+        pressed = await ana.press(label)
+        assert pressed.callbacks == [UPDATE] and pressed.in_place
+        assert pressed.messages[0].id == question.id
+    assert question.edits == 3
+    date = question
+    assert "Answer" in " ".join(date.labels()), "a date is typed: its form button is there"
+    answered = await ana.answer(delivery_date="2 days ago")
+    assert answered.in_place and answered.messages[0].id == question.id, "a form's answer too"
+    assert all(message.ephemeral for message in ana.last.messages)
+
+
+async def test_the_review_is_an_embed_with_a_field_per_fact_and_a_green_all_correct(
+    bot: Bot,
+) -> None:
+    bea = Person(bot, "bea")
+    review = await at_review(bea)
+    [embed] = review.embeds
+    assert embed["title"] and not review.content
+    shown = fields(review)
+    assert set(shown) <= FACT_LABELS and len(shown) >= 10
+    assert "113-9876543-7654321" in shown.values()
+    buttons = styles(review)
+    assert buttons["do:confirm"] == SUCCESS
+    assert buttons[BACK_ID] == SECONDARY
+    [menu] = review.selects()
+    values = [option["value"].rsplit("|", 1)[-1] for option in menu["options"]]
+    assert all(value.startswith("edit:") for value in values), "corrections in one menu"
+    assert len(values) == len(shown)
+    item = await bea.press("Item")  # a correction chosen in the menu: typed, so a form
+    assert item.in_place
+    assert {"a", "g"} & {b["custom_id"][3] for b in bea.prompt().buttons()}
+
+
+async def test_a_choice_of_more_than_five_is_a_select_menu_with_skip_and_back_as_buttons(
+    bot: Bot,
+) -> None:
+    cy = Person(bot, "cy")
+    await cy.slash("new")
+    await cy.press("Amazon")
+    problem = cy.prompt()
+    [menu] = problem.selects()
+    assert len(menu["options"]) > 5
+    assert set(styles(problem)) == {SKIP_ID, BACK_ID}, "only skip and back stay buttons"
+    assert not any(b["custom_id"].startswith("fs:a:") for b in problem.buttons()), (
+        "a choice question has no answer form"
+    )
+    await cy.choose("Late or lost package")
+    record = await bot.store.load(cy.key.person)
+    assert record.cases["c1"]["facts"]["problem"] == "late"
+
+
+async def test_the_ladder_and_the_script_are_embeds(bot: Bot) -> None:
+    dee = Person(bot, "dee", in_server=True)
+    await at_review(dee)
+    await dee.press("All correct")
+    await dee.press("Still need help")
+    channels = [label for label in dee.prompt().labels() if "Back" not in label]
+    await dee.press(channels[0])
+    script = dee.prompt()
+    assert script.embeds and not script.content
+    sections = fields(script)
+    assert len(sections) >= 5
+    assert all(len(value) <= 1024 for value in sections.values())
+    assert styles(script)["do:log"] == PRIMARY
+    await dee.slash("escalate")
+    ladder = dee.prompt()
+    rungs = [label for label in ladder.labels() + ladder.options() if "Back" not in label]
+    assert rungs and set(rungs) <= set(fields(ladder)), "a field for every rung offered"
+
+
+async def test_deleting_everything_is_the_red_button(bot: Bot) -> None:
+    eve = Person(bot, "eve")
+    await eve.slash("new")
+    await eve.slash("forget")
+    offered = styles(eve.prompt())
+    assert DANGER in offered.values()
+    await eve.press(next(b["label"] for b in eve.prompt().buttons() if b["style"] == DANGER))
+    assert (await bot.store.load(eve.key.person)).is_empty()
