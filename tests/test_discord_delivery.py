@@ -10,42 +10,47 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import discord
 import pytest
-import yarl
-from discord.gateway import DiscordWebSocket
 
-from adapters.discord_bot import sync_commands
+from adapters.discord_bot import DiscordAdapter
 from adapters.discord_bot.render import markdown
-from bot.config import load_settings
 from bot.engine import Engine
 from bot.ratelimit import SLOW_DOWN
-from bot.reminders import Status
+from bot.reminders import Scheduler, Status
 from bot.reminders.outbox import REPLY_DELAYS, replies_of
-from storage import TinyDBStore
-from tests.fakes.discord import FakeDiscord
 from tests.test_discord_adapter import Bot, Person
-from tests.test_pings_e2e import pinging
+from tests.test_pings_e2e import discord_bot, pinging
+
+bot = discord_bot
+"""The Discord bot over a data folder (tests/test_pings_e2e.py's), not started yet."""
 
 
-@pytest.fixture
-async def bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Bot]:
-    async with FakeDiscord() as fake:
-        monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
-        monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
-        settings = load_settings({"DISCORD_BOT_TOKEN": fake.token}, env_file=tmp_path / ".env")
-        await sync_commands(settings)
-        runner = Bot(fake, settings, TinyDBStore(tmp_path))
-        yield runner
-        await runner.stop()
+@asynccontextmanager
+async def running(
+    bot: Bot, reply_delays: tuple[timedelta, ...] = REPLY_DELAYS, rate_limit: int = 0
+) -> AsyncIterator[tuple[DiscordAdapter, Scheduler]]:
+    """The bot started with the reminder scheduler beside it, on the test clock."""
+    engine = Engine(bot.store, clock=bot.clock, rate_limit=rate_limit)
+    adapter = await bot.start(engine)
+    async with pinging(engine, adapter, bot.clock, reply_delays=reply_delays) as scheduler:
+        yield adapter, scheduler
 
 
 async def outbox(bot: Bot, person: Person) -> list[dict]:
     record = await bot.store.load(person.key.person)
     return [reply.to_json() for reply in replies_of(record.conversations[person.key.chat_id])]
+
+
+async def answer_lost(bot: Bot, adapter: DiscordAdapter, person: Person, label: str) -> None:
+    """Press `label` on the person's last message while Discord is down: the answer
+    cannot go, and stays in the outbox."""
+    bot.fake.down()
+    await bot.fake.press(person.user, person.screen(), person.button(label)[1])
+    await bot.fake.wait(lambda: bot.fake.refused_sends > 0)
+    await adapter.settled()
 
 
 def dms(bot: Bot, person: Person) -> list:
@@ -54,16 +59,11 @@ def dms(bot: Bot, person: Person) -> list:
 
 
 async def test_an_answer_lost_in_an_outage_comes_by_dm_once_discord_is_back(bot: Bot) -> None:
-    engine = Engine(bot.store, clock=bot.clock)
-    adapter = await bot.start(engine)
-    async with pinging(engine, adapter, bot.clock) as scheduler:
+    async with running(bot) as (adapter, scheduler):
         ana = Person(bot, "ana", in_server=True)
         await ana.slash("new")
-        question = ana.screen()
-        bot.fake.down()
-        pressed = await bot.fake.press(ana.user, question, ana.button("Amazon")[1])
-        await bot.fake.wait(lambda: bool(pressed.rejected))
-        await adapter.settled()
+        await answer_lost(bot, adapter, ana, "Amazon")
+        [pressed] = [i for i in bot.fake.interactions.values() if i.rejected]
         assert not pressed.acknowledged, "the answer could not go"
         [waiting] = await outbox(bot, ana)
         assert waiting["status"] == str(Status.PENDING) and waiting["failures"] == 1
@@ -88,15 +88,10 @@ async def test_an_answer_lost_in_an_outage_comes_by_dm_once_discord_is_back(bot:
 
 
 async def test_a_long_rate_limit_is_waited_out_before_the_retry(bot: Bot) -> None:
-    engine = Engine(bot.store, clock=bot.clock)
-    adapter = await bot.start(engine)
-    async with pinging(engine, adapter, bot.clock) as scheduler:
+    async with running(bot) as (adapter, scheduler):
         ben = Person(bot, "ben")
         await ben.slash("new")
-        bot.fake.down()
-        await bot.fake.press(ben.user, ben.screen(), ben.button("Amazon")[1])
-        await bot.fake.wait(lambda: bot.fake.refused_sends > 0)
-        await adapter.settled()
+        await answer_lost(bot, adapter, ben, "Amazon")
         bot.fake.up()
         bot.fake.limit(retry_after=120)
         bot.clock.advance(seconds=6)
@@ -116,16 +111,11 @@ async def test_a_long_rate_limit_is_waited_out_before_the_retry(bot: Bot) -> Non
 async def test_an_answer_that_never_goes_is_kept_as_failed_for_the_operator(
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    engine = Engine(bot.store, clock=bot.clock)
-    adapter = await bot.start(engine)
     quick = (timedelta(seconds=1), timedelta(seconds=2))
-    async with pinging(engine, adapter, bot.clock, reply_delays=quick) as scheduler:
+    async with running(bot, reply_delays=quick) as (adapter, scheduler):
         cy = Person(bot, "cy")
         await cy.slash("new")
-        bot.fake.down()
-        await bot.fake.press(cy.user, cy.screen(), cy.button("Amazon")[1])
-        await bot.fake.wait(lambda: bot.fake.refused_sends > 0)
-        await adapter.settled()
+        await answer_lost(bot, adapter, cy, "Amazon")
         with caplog.at_level(logging.ERROR):
             for wait in (REPLY_DELAYS[0], *quick):  # the turn's own first wait, then these
                 bot.clock.advance(seconds=wait.total_seconds() + 1)
@@ -141,29 +131,23 @@ async def test_an_answer_that_never_goes_is_kept_as_failed_for_the_operator(
 
 
 async def test_a_press_over_the_rate_limit_is_told_to_slow_down_every_time(bot: Bot) -> None:
-    engine = Engine(bot.store, clock=bot.clock, rate_limit=1)
-    await bot.start(engine)
-    dee = Person(bot, "dee", in_server=True)
-    await dee.slash("new")
-    for _ in range(2):  # the first refusal, then one the engine would drop silently
-        again = await dee.slash("status")
-        [said] = again.messages
-        assert said.content == markdown(SLOW_DOWN), "not a bare ✓"
-        assert said.ephemeral
-    record = await bot.store.load(dee.key.person)
-    assert len(record.cases) == 1
+    async with running(bot, rate_limit=1):
+        dee = Person(bot, "dee", in_server=True)
+        await dee.slash("new")
+        for _ in range(2):  # the first refusal, then one the engine would drop silently
+            again = await dee.slash("status")
+            [said] = again.messages
+            assert said.content == markdown(SLOW_DOWN), "not a bare ✓"
+            assert said.ephemeral
+        record = await bot.store.load(dee.key.person)
+        assert len(record.cases) == 1
 
 
 async def test_a_reply_waiting_behind_a_failed_one_still_acknowledges_the_press(bot: Bot) -> None:
-    engine = Engine(bot.store, clock=bot.clock)
-    adapter = await bot.start(engine)
-    async with pinging(engine, adapter, bot.clock) as scheduler:
+    async with running(bot) as (adapter, scheduler):
         eve = Person(bot, "eve", in_server=True)
         await eve.slash("new")
-        bot.fake.down()
-        await bot.fake.press(eve.user, eve.screen(), eve.button("Amazon")[1])
-        await bot.fake.wait(lambda: bot.fake.refused_sends > 0)
-        await adapter.settled()
+        await answer_lost(bot, adapter, eve, "Amazon")
         bot.fake.up()
         status = await eve.slash("status")
         assert status.acknowledged and status.rejected == []

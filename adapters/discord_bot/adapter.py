@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 import discord
 
 from adapters.discord_bot import forms, layout, shards
-from adapters.discord_bot.answering import REFUSED, Answering
+from adapters.discord_bot.answering import REFUSED, Answering, send_all
 from adapters.discord_bot.client import TOKEN, FairShakeClient
 from adapters.discord_bot.commands import PLATFORM
 from adapters.discord_bot.render import Post
@@ -45,7 +45,6 @@ from bot.events import (
     EventId,
     Inbound,
     Outbound,
-    PartlySent,
     TextMessage,
 )
 from bot.observe import Observer
@@ -296,17 +295,11 @@ class DiscordAdapter:
         await asyncio.wait_for(self.client.logged_in.wait(), timeout=60)
         channel = await self.client.create_dm(discord.Object(id=int(key.user_id)))
         # A ping is not a question: the person's open question (and its form) stays as it is.
-        out = self._posts(messages, key.user_id)
-        for index, post in enumerate(out):
-            try:
-                await channel.send(**sent(post))
-            except REFUSED as error:
-                self.observers.reply(PLATFORM, sent=False)
-                done = out[index - 1].done if index else 0
-                if done:
-                    raise PartlySent(done, error) from error
-                raise
-            self.observers.reply(PLATFORM, sent=True)
+
+        async def post(one: Post) -> None:
+            await channel.send(**sent(one))
+
+        await send_all(self._posts(messages, key.user_id), post, post, self.observers)
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -93,16 +93,7 @@ class Answering:
         async with self._lock:
             out = self.layout(messages)
             self.tried = bool(out)
-            for index, post in enumerate(out):
-                try:
-                    await (self._first(post) if index == 0 else self._followup(post))
-                except REFUSED as error:
-                    self.observers.reply(PLATFORM, sent=False)
-                    done = out[index - 1].done if index else 0
-                    if done:
-                        raise PartlySent(done, error) from error
-                    raise
-                self.observers.reply(PLATFORM, sent=True)
+            await send_all(out, self._first, self._followup, self.observers)
 
     async def say(self, messages: list[Outbound]) -> None:
         """Answer with messages kept nowhere (a sorry, a slow-down), unless an answer was
@@ -153,6 +144,30 @@ class Answering:
         await self.interaction.followup.send(
             **views.sent(post), ephemeral=self.in_guild and post.private
         )
+
+
+async def send_all(
+    out: list[Post],
+    first: Callable[[Post], Awaitable[None]],
+    rest: Callable[[Post], Awaitable[None]],
+    observers: Observer,
+) -> None:
+    """Send posts in order, the first with `first`, the others with `rest`, each one
+    counted for the observers.
+
+    Raises:
+        PartlySent: the first messages went, then Discord refused.
+    """
+    for index, post in enumerate(out):
+        try:
+            await (rest(post) if index else first(post))
+        except REFUSED as error:
+            observers.reply(PLATFORM, sent=False)
+            done = out[index - 1].done if index else 0
+            if done:
+                raise PartlySent(done, error) from error
+            raise
+        observers.reply(PLATFORM, sent=True)
 
 
 def _refused(what: str, error: Exception) -> None:

@@ -551,9 +551,12 @@ class FakeDiscord:
             if not public and request.headers.get("Authorization") != f"Bot {self.token}":
                 raise Rejected(401, 0, "401: Unauthorized")
             if request.method != "GET" and not request.path.endswith("/commands"):
-                if self.outage:
+                if self.outage:  # the fake's doing, not the bot's: no `Rejection`
                     self.refused_sends += 1
-                    raise Rejected(self.outage, 0, "Service Unavailable")
+                    interaction = self._by_path(request)
+                    if interaction is not None:
+                        interaction.rejected.append(0)
+                    return _json({"code": 0, "message": "Unavailable"}, status=self.outage)
                 if self.retry_after is not None:
                     self.refused_sends += 1
                     return self._rate_limited(self.retry_after)
