@@ -52,6 +52,7 @@ LOG_QUESTIONS: tuple[Fact, ...] = (
         "reference",
         "Reference",
         "Did they give you a reference or case number? Type it, or skip.",
+        in_form="Did they give you a reference or case number? Give it with ✍️ Answer, or skip.",
         parse=lambda text, facts: parsers.parse_text(text, max_len=100),
     ),
     Fact(

@@ -18,7 +18,7 @@ from flows.playbook import GENERIC, Playbook, playbook_or_generic, playbooks
 from flows.prompt import Choice, InputKind, Question
 from flows.sites import Storefront
 from flows.storefronts import storefronts
-from flows.text import RichText, plain, rich
+from flows.text import RichText, by_typing, plain, rich
 
 OUTCOMES = {
     "refund": "A refund",
@@ -57,9 +57,18 @@ class Fact:
 
     worded_by: Callable[[Playbook], str] | None = None
     """The question in the shop's own terms, where the playbook words it."""
+    in_form: str = ""
+    """The question where typing arrives only through a form, if it speaks of typing."""
 
     def wording(self, playbook: Playbook) -> str:
         return (self.worded_by(playbook) if self.worded_by else "") or self.question
+
+    def text(self, playbook: Playbook) -> RichText:
+        """The question as said, worded for a form too where it speaks of typing."""
+        worded = self.wording(playbook)
+        if self.in_form and worded == self.question:
+            return by_typing(worded, self.in_form)
+        return rich(worded)
 
     def choices(self, playbook: Playbook) -> list[Choice]:
         options = self.options(playbook) if self.options else {}
@@ -198,6 +207,7 @@ FACTS: tuple[Fact, ...] = (
         "merchant",
         "Shop",
         "Which shop is this about? Press its button, or type the shop's name.",
+        in_form="Which shop is this about? Press its button, or give its name with ✍️ Answer.",
         parse=_merchant,
         options=_merchant_options,
     ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flows.playbook import playbooks
 from flows.prompt import ButtonStyle, Choice, Prompt
 from flows.reply import Reply
-from flows.text import join, rich
+from flows.text import by_typing, join, rich
 
 
 def welcome_reply() -> Reply:
@@ -26,8 +26,9 @@ def welcome_reply() -> Reply:
                 rich(
                     "**Hi, I'm Fair Shake.** I help you get a problem with an order put right: what to say, who to contact, what to do if they don't help, and reminders so nothing slips."
                 ),
-                rich(
+                by_typing(
                     "Press {shops}**Start a case** for another shop. Or paste the order confirmation email and I'll fill in what I can.",
+                    "Press {shops}**Start a case** for another shop. At its first question, 🧾 takes the order confirmation email, and I'll fill in what I can.",
                     shops=pressed,
                 ),
             ]

@@ -4,6 +4,11 @@ Bot sentences are written as templates with a tiny markup (`**bold**`, `_italic_
 `` `code` ``) and `{name}` placeholders. Values given for placeholders (anything a
 person typed) are inserted verbatim as their own spans and never parsed as markup,
 so an adapter only has to escape each span for its platform.
+
+Where the words must differ by how typed answers reach the bot (`Typing`: typed in the
+chat, or only through a form, as on Discord without the message-content intent), a text
+carries both: its `spans` say it for the chat, `in_form` for a form. The adapter picks
+by id (`RichText.typed_in`), never by reading the words; `rich` and `join` keep both.
 """
 
 from __future__ import annotations
@@ -12,6 +17,15 @@ import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+
+class Typing(StrEnum):
+    """How a person's typed words reach the bot, which the wording follows."""
+
+    CHAT = "chat"
+    """Typed in the chat (Telegram, the terminal)."""
+    FORM = "form"
+    """Only through a form the bot opens (Discord: ✍️ Answer, 🧾 for a paste)."""
 
 
 class Style(StrEnum):
@@ -32,6 +46,8 @@ class RichText:
     """A run of styled spans; newlines inside spans separate lines and paragraphs."""
 
     spans: tuple[Span, ...] = ()
+    in_form: tuple[Span, ...] | None = None
+    """The same said where typing arrives only through a form; None: no different."""
 
     def plain(self) -> str:
         return "".join(span.text for span in self.spans)
@@ -46,6 +62,15 @@ class RichText:
             for part in rest:
                 lines.append([Span(part, span.style)] if part else [])
         return lines
+
+    def typed_in(self, typing: Typing) -> RichText:
+        """The text as worded where typing arrives this way."""
+        if typing is Typing.FORM and self.in_form is not None:
+            return RichText(self.in_form)
+        return RichText(self.spans) if self.in_form is not None else self
+
+    def _form_spans(self) -> tuple[Span, ...]:
+        return self.spans if self.in_form is None else self.in_form
 
     def __bool__(self) -> bool:
         return any(span.text for span in self.spans)
@@ -68,17 +93,32 @@ def rich(template: str, **values: str | RichText) -> RichText:
         KeyError: a placeholder has no value (a bug in the template, not user input).
     """
     spans: list[Span] = []
+    form: list[Span] = []
+    varies = False
     for piece in _pieces(template):
         if isinstance(piece, Span):
             spans.append(piece)
+            form.append(piece)
             continue
         name, style = piece
         value = values[name]
         if isinstance(value, RichText):
             spans.extend(value.spans)
+            form.extend(value._form_spans())
+            varies = varies or value.in_form is not None
         elif value:
             spans.append(Span(value, style))
-    return RichText(tuple(spans))
+            form.append(Span(value, style))
+    return RichText(tuple(spans), tuple(form) if varies else None)
+
+
+def by_typing(chat: str, form: str, **values: str | RichText) -> RichText:
+    """Bot words said one way where typing reaches the bot in the chat, another where
+    it arrives only through a form (templates and values as for `rich`)."""
+    return RichText(
+        rich(chat, **values).typed_in(Typing.CHAT).spans,
+        rich(form, **values).typed_in(Typing.FORM).spans,
+    )
 
 
 @functools.lru_cache(maxsize=2048)
@@ -123,8 +163,12 @@ def plain(text: str) -> RichText:
 def join(parts: list[RichText], separator: str = "\n") -> RichText:
     """Join rich texts with a plain separator, skipping empty parts."""
     spans: list[Span] = []
+    form: list[Span] = []
     for part in (p for p in parts if p):
         if spans:
             spans.append(Span(separator))
+            form.append(Span(separator))
         spans.extend(part.spans)
-    return RichText(tuple(spans))
+        form.extend(part._form_spans())
+    varies = any(part.in_form is not None for part in parts if part)
+    return RichText(tuple(spans), tuple(form) if varies else None)

@@ -108,16 +108,9 @@ def _markdown_lines(lines: list[RichText]) -> str:
 
 def _lines(text: RichText) -> list[RichText]:
     """The text's lines, each as its own rich text (a blank one empty)."""
-    lines: list[list[Span]] = [[]]
-    for span in text.spans:
-        for number, piece in enumerate(span.text.split("\n")):
-            if number:
-                lines.append([])
-            if piece:
-                lines[-1].append(Span(piece, span.style))
     return [
         RichText(tuple(line)) if "".join(s.text for s in line).strip() else RichText()
-        for line in lines
+        for line in text.lines()
     ]
 
 

@@ -5,7 +5,8 @@ kinds of problem, a dozen facts to correct in the review) offers them in a selec
 while its styled options (✅ All correct, a red delete), skip and back stay buttons
 beside it; a structured text (the review, the ladder, a script) is an embed
 (adapters/discord_bot/cards.py); a typed answer gets its form buttons
-(adapters/discord_bot/forms.py).
+(adapters/discord_bot/forms.py), and the words are those the flow has for a platform
+where typing arrives only through a form (`Typing.FORM`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from adapters.discord_bot.render import (
 )
 from adapters.discord_bot.render import posts as laid_out
 from bot.events import BACK_ID, SKIP_ID, Button, ButtonStyle, Outbound
+from flows.text import Typing
 
 MAX_BUTTONS = 5
 """Plain options a prompt shows as buttons; more go in a select menu."""
@@ -64,8 +66,9 @@ def piece(message: Outbound, kept: Mapping[str, str]) -> Piece:
     extra = forms.form_buttons(message, kept)
     if extra:
         rows.append(tuple(extra))
-    embeds = cards(message.text) or []
-    content = "" if embeds else markdown(message.text)
+    text = message.text.typed_in(Typing.FORM)  # words typed reach the bot only by a form
+    embeds = cards(text) or []
+    content = "" if embeds else markdown(text)
     return Piece(content, tuple(rows), message.attachment, message.private, tuple(embeds))
 
 

@@ -314,6 +314,8 @@ def _message_json(message: Outbound) -> JSONDict:
         "notice": message.notice and str(message.notice),
         "details": [list(pair) for pair in message.details],
     }
+    if message.text.in_form is not None:  # worded for a platform typed to by forms
+        stored["text_in_form"] = [[span.text, str(span.style)] for span in message.text.in_form]
     if message.attachment is not None:
         stored["attachment"] = {
             "filename": message.attachment.filename,
@@ -324,8 +326,9 @@ def _message_json(message: Outbound) -> JSONDict:
 
 def _message(stored: JSONDict) -> Outbound:
     attachment = stored.get("attachment")
+    in_form = stored.get("text_in_form")
     return Outbound(
-        RichText(tuple(Span(text, Style(style)) for text, style in stored["text"])),
+        RichText(_spans(stored["text"]), _spans(in_form) if in_form is not None else None),
         tuple(tuple(_button(*button) for button in row) for row in stored["buttons"]),
         Attachment(attachment["filename"], base64.b64decode(attachment["content"]))
         if attachment
@@ -335,6 +338,10 @@ def _message(stored: JSONDict) -> Outbound:
         notice=_notice(stored.get("notice")),
         details=tuple((name, value) for name, value in stored.get("details", ())),
     )
+
+
+def _spans(stored: list[list[str]]) -> tuple[Span, ...]:
+    return tuple(Span(text, Style(style)) for text, style in stored)
 
 
 def _notice(stored: str | None) -> Notice | None:

@@ -22,7 +22,7 @@ from flows.prompt import BACK, SKIP, Choice, InputKind, Prompt
 from flows.records import Case
 from flows.reminders import DEADLINE, ReminderCancel
 from flows.reply import Notice, Reply, Rows, Turn, rows
-from flows.text import RichText, join, rich
+from flows.text import RichText, by_typing, join, rich
 from flows.urgency import urgency
 
 ANSWER_VERBS = ("pick", "skip", "reading")
@@ -192,7 +192,7 @@ class Conversation(CaseModel):
         if question is None:
             return Reply(rich("Something went missing here. Type /status to pick up again."))
         choices = [Choice(f"pick:{c.value}", c.label) for c in question.choices(self.playbook)]
-        text = [rich("{heading}", heading=heading), rich(question.wording(self.playbook))]
+        text = [rich("{heading}", heading=heading), question.text(self.playbook)]
         if question.hint:
             text.append(rich("_{hint}_", hint=question.hint))
         current = answers.get(question.id)
@@ -205,7 +205,12 @@ class Conversation(CaseModel):
             )
         readings = self.record.readings.get(question.id, []) if answers is self.facts else []
         if readings:
-            text.append(rich("_I found more than one; press the right one, or type it._"))
+            text.append(
+                by_typing(
+                    "_I found more than one; press the right one, or type it._",
+                    "_I found more than one; press the right one, or give it with ✍️ Answer._",
+                )
+            )
             labels = {choice.label for choice in choices}  # a choice's own button is enough
             offered = [
                 Choice(f"reading:{index}", label)

@@ -16,11 +16,13 @@ from flows.answers import as_text, valid
 from flows.facts import FACTS, FACTS_BY_ID, display
 from flows.intake import OrderText, is_order_text, read_order_text
 from flows.steps.base import Conversation
-from flows.text import join, rich
+from flows.text import by_typing, join, rich
 
-INVITE = rich(
+INVITE = by_typing(
     "_Have the order confirmation email or the order page? Paste it here and I'll fill in "
-    "what I can._"
+    "what I can._",
+    "_Have the order confirmation email or the order page? Press 🧾 and paste it there: "
+    "I'll fill in what I can._",
 )
 
 

@@ -1,0 +1,56 @@
+"""Words that depend on how typing reaches the bot are data: a text carries both its
+chat wording and its form wording, and each platform picks by id (`Typing`).
+
+On Discord (typing only through ✍️ Answer and 🧾) no prompt asks to type or paste in the
+chat; Telegram and the terminal keep the chat wording.
+"""
+
+from __future__ import annotations
+
+from adapters.discord_bot import forms
+from adapters.discord_bot.render import markdown
+from bot.events import Outbound
+from bot.reminders.outbox import Reply, Status
+from flows.facts import FACTS_BY_ID
+from flows.steps.paste import INVITE
+from flows.text import Typing, by_typing, join, plain, rich
+from tests.chat import START, Chat
+from tests.test_discord_adapter import Bot, Person, bot, fake  # noqa: F401
+
+
+def test_rich_and_join_keep_both_wordings_and_each_platform_picks_its_own() -> None:
+    varied = by_typing("type it", "use the form")
+    said = join([rich("**{name}**, {how}.", name="Ana", how=varied), plain("Thanks")])
+    assert said.typed_in(Typing.CHAT).plain() == "Ana, type it.\nThanks"
+    assert said.typed_in(Typing.FORM).plain() == "Ana, use the form.\nThanks"
+    assert said.plain() == said.typed_in(Typing.CHAT).plain(), "the chat's is the default"
+    same = rich("No typing here")
+    assert same.typed_in(Typing.FORM) is same and same.in_form is None
+
+
+def test_a_stored_reply_keeps_its_form_wording() -> None:
+    message = Outbound(join([rich("Which shop?"), INVITE]))
+    stored = Reply("o1", 1, (message,), START, Status.PENDING)
+    [again] = Reply.from_json(stored.to_json()).messages
+    assert again.text.typed_in(Typing.FORM) == message.text.typed_in(Typing.FORM)
+    assert again.text.typed_in(Typing.CHAT) == message.text.typed_in(Typing.CHAT)
+
+
+async def test_the_chat_keeps_the_chat_wording() -> None:
+    chat = Chat()
+    await chat.say("/new")
+    shop = FACTS_BY_ID["merchant"]
+    assert shop.question in chat.last_text()
+    assert shop.in_form not in chat.last_text()
+
+
+async def test_discord_never_asks_to_type_or_paste_in_the_chat(bot: Bot) -> None:  # noqa: F811
+    ana = Person(bot, "ana")
+    await ana.slash("new")
+    [asked] = ana.last.messages
+    shop = FACTS_BY_ID["merchant"]
+    assert markdown(rich(shop.in_form)) in asked.content
+    assert markdown(rich(shop.question)) not in asked.content
+    assert markdown(INVITE.typed_in(Typing.FORM)) in asked.content
+    assert markdown(INVITE.typed_in(Typing.CHAT)) not in asked.content
+    assert {forms.ANSWER, forms.PASTE_BUTTON} <= set(asked.labels()), "the ways to type"
