@@ -227,6 +227,10 @@ class FakeDiscord:
         self.retry_after: float | None = None
         """While set, every message the bot sends is rate limited (429) for this long."""
         self.refused_sends = 0
+        self.holding: asyncio.Event | None = None
+        """While set, interaction answers are taken but not answered until it is set
+        (a bot killed meanwhile never hears back)."""
+        self.held = 0
         self.messages: dict[int, Message] = {}
         self.shards: list[Any] = []
         """The shard each IDENTIFY asked for ([id, count]; None: unsharded)."""
@@ -745,6 +749,11 @@ class FakeDiscord:
     async def _callback(self, request: web.Request) -> web.Response:
         interaction = self._interaction(request)
         body, files = await self._body(request)
+        if self.holding is not None:
+            self.held += 1
+            await self.changed()
+            await self.holding.wait()
+            raise Rejected(404, 10062, "Unknown interaction")
         if interaction.acknowledged:
             raise Rejected(400, 40060, "Interaction has already been acknowledged.")
         if asyncio.get_running_loop().time() - interaction.created > self.ack_deadline:
