@@ -20,7 +20,7 @@ from bot.events import ButtonStyle
 from storage import MemoryStore
 from tests.conformance.driver import RecordingEngine, Shown, ShownOption
 from tests.fakes.discord import FakeDiscord, Message
-from tests.test_discord_adapter import Bot, Person
+from tests.test_discord_adapter import Bot, Person, read
 
 STYLES = {
     1: ButtonStyle.PRIMARY,
@@ -63,15 +63,15 @@ class DiscordDriver:
             ShownOption(button["label"], STYLES[button.get("style", 2)])
             for button in message.buttons()
             if button.get("label") not in FORMS
-        )
+        ) + tuple(ShownOption(label, ButtonStyle.DEFAULT) for label in message.options())
         forms = any(button.get("label") == ANSWER for button in message.buttons())
-        return Shown(message.content, options, answer_box=forms)
+        return Shown(read(message), options, answer_box=forms)
 
     def _open_question(self) -> Message:
         """The newest message with buttons: of the last answer, or a ping sent since."""
         dm = int(self.person.channel["id"])
         pings = [m for m in self.person.fake.channel_messages if m.channel_id == dm]
-        with_buttons = [m for m in self.person.last.messages + pings if m.buttons()]
+        with_buttons = [m for m in self.person.last.messages + pings if m.components]
         assert with_buttons, [m.content for m in self.person.last.messages]
         return max(with_buttons, key=lambda message: message.id)
 

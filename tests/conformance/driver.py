@@ -39,7 +39,7 @@ class RecordingEngine(Engine):
         await self.record(replies)
         return replies
 
-    async def answer(self, event: Inbound, deliver: Deliver) -> None:
+    async def answer(self, event: Inbound, deliver: Deliver, *, every: bool = False) -> None:
         self.events.append(event)
         answered: list[Outbound] = []
 
@@ -47,7 +47,7 @@ class RecordingEngine(Engine):
             await deliver(key, messages)
             answered.extend(messages)
 
-        await super().answer(event, delivered)
+        await super().answer(event, delivered, every=every)
         await self.record(answered)
 
     async def record(self, replies: list[Outbound]) -> None:
