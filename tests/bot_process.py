@@ -17,6 +17,22 @@ from tests.fakes.telegram import FakeTelegram, SentMessage
 ROOT = Path(__file__).parent.parent
 
 
+def environment(data: Path) -> dict[str, str]:
+    """A bot process's environment: this one's without any bot settings, the project on
+    the path, `data` as its data folder, logging at INFO."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FAIRSHAKE_", "TELEGRAM_", "DISCORD_"))
+    }
+    return {
+        **clean,
+        "PYTHONPATH": str(ROOT),
+        "FAIRSHAKE_DATA_DIR": str(data),
+        "FAIRSHAKE_LOG_LEVEL": "INFO",
+    }
+
+
 class BotProcess:
     """One `python -m bot` over `data` talking to `fake`.
 
@@ -33,18 +49,10 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
 
     def environment(self) -> dict[str, str]:
-        clean = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("FAIRSHAKE_", "TELEGRAM_", "DISCORD_"))
-        }
         return {
-            **clean,
-            "PYTHONPATH": str(ROOT),
+            **environment(self.data),
             "TELEGRAM_BOT_TOKEN": self.fake.token,
             "TELEGRAM_API_BASE_URL": self.fake.base_url,
-            "FAIRSHAKE_DATA_DIR": str(self.data),
-            "FAIRSHAKE_LOG_LEVEL": "INFO",
             **self.settings,
         }
 

@@ -5,7 +5,6 @@ Discord: SIGKILLed between a turn's save and its answer, the reply still comes, 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from adapters.discord_bot import sync_commands
 from bot.config import load_settings
 from bot.reminders.outbox import replies_of
 from storage import PersonKey, TinyDBStore
-from tests.bot_process import ROOT, BotProcess
+from tests.bot_process import BotProcess, environment
 from tests.fakes.discord import FakeDiscord
 
 STARTS = """
@@ -43,18 +42,7 @@ class DiscordProcess(BotProcess):
         self.process: asyncio.subprocess.Process | None = None
 
     def environment(self) -> dict[str, str]:
-        clean = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("FAIRSHAKE_", "TELEGRAM_", "DISCORD_"))
-        }
-        return {
-            **clean,
-            "PYTHONPATH": str(ROOT),
-            "DISCORD_BOT_TOKEN": self.discord.token,
-            "FAIRSHAKE_DATA_DIR": str(self.data),
-            "FAIRSHAKE_LOG_LEVEL": "INFO",
-        }
+        return {**environment(self.data), "DISCORD_BOT_TOKEN": self.discord.token}
 
     async def start(self, *, wait: bool = True) -> DiscordProcess:
         """Start it, and return once it is connected to the gateway."""
