@@ -68,6 +68,8 @@ class Answering:
         """Whether an answer was attempted (sent or refused): nothing else may be."""
         self.deferred = False
         self._lock = asyncio.Lock()
+        self._received = asyncio.get_running_loop().time()
+        """When it came (by this machine's clock: its own may be off from Discord's)."""
 
     async def defer(self) -> None:
         """Acknowledge now, the answer to come (nothing when it is on its way already)."""
@@ -137,7 +139,7 @@ class Answering:
 
     async def _in_time(self, answer: Awaitable[object]) -> None:
         """The first answer, given up when Discord would no longer take it."""
-        age = (discord.utils.utcnow() - self.interaction.created_at).total_seconds()
+        age = asyncio.get_running_loop().time() - self._received
         await asyncio.wait_for(answer, timeout=max(0.1, ANSWER_WITHIN - age))
 
     async def _followup(self, post: Post) -> None:
