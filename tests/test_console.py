@@ -144,6 +144,18 @@ def test_no_color_set_to_anything_leaves_no_escape_at_all(tmp_path, no_color):
         assert "1" in terminal.styles(), "bold"
 
 
+def test_no_color_leaves_the_line_editor_without_colour_or_style(tmp_path):
+    """On a pty the editor still moves the cursor, but sets no colour or style: resets
+    only."""
+    terminal = Terminal(tmp_path / "data", NO_COLOR="1")
+    terminal.prompted("1-2 >")
+    terminal.type("1")
+    terminal.wait_for("8) ")
+    terminal.prompted("1-8 >")
+    assert terminal.leave() == 0
+    assert terminal.styles() <= {"0", ""}
+
+
 def test_at_a_terminal_a_prompt_shows_and_lines_are_edited_and_recalled(tmp_path):
     """The line editor on a pty: the prompt says which numbers press, the output fits
     the width, Backspace edits and the up arrow brings the last line back."""
@@ -162,6 +174,7 @@ def test_at_a_terminal_a_prompt_shows_and_lines_are_edited_and_recalled(tmp_path
     output = [line for line in terminal.seen.splitlines() if not line.startswith("1-")]
     assert [line for line in output if len(line) > 50] == [], "the input line aside"
     assert "1) Late or lost package" in terminal.seen
+    assert "**" not in terminal.seen, "markup is rendered, not shown"
     assert "1" in terminal.styles(), "bold, with colour on"
     assert active_case(tmp_path / "data")["question"] == "problem"
 

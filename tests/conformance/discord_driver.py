@@ -16,8 +16,8 @@ from discord.gateway import DiscordWebSocket
 from adapters.discord_bot import DiscordAdapter, sync_commands
 from adapters.discord_bot.forms import ANSWER, PASTE_BUTTON
 from bot.config import load_settings
-from bot.events import ButtonStyle
-from storage import MemoryStore
+from bot.events import ButtonStyle, Outbound
+from storage import ConversationKey, MemoryStore
 from tests.conformance.driver import RecordingEngine, Shown, ShownOption
 from tests.fakes.discord import FakeDiscord, Message
 from tests.test_discord_adapter import Bot, Person, read
@@ -41,6 +41,13 @@ class DiscordDriver:
         self.adapter = adapter
         assert isinstance(adapter.engine, RecordingEngine)
         self.engine = adapter.engine
+
+    @property
+    def key(self) -> ConversationKey:
+        return self.person.key
+
+    async def show(self, message: Outbound) -> None:
+        await self.adapter.send(self.key, [message])
 
     async def command(self, name: str, args: str = "") -> None:
         await self.person.slash(name, **({ARGUMENTS[name]: args} if args else {}))

@@ -103,6 +103,13 @@ class Driver(Protocol):
     engine: RecordingEngine
     adapter: Adapter
 
+    @property
+    def key(self) -> ConversationKey:
+        """The person's conversation, as the adapter names it."""
+
+    async def show(self, message: Outbound) -> None:
+        """Have the adapter send `message` unprompted (its `send`, as pings go)."""
+
     async def command(self, name: str, args: str = "") -> None:
         """Use the command `/name args` as the platform offers commands."""
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from adapters.telegram import TelegramAdapter
 from bot.config import load_settings
-from storage import MemoryStore
+from bot.events import Outbound
+from storage import ConversationKey, MemoryStore
 from tests.conformance.driver import RecordingEngine, Shown, ShownOption, one_turn
 from tests.fakes.telegram import FakeTelegram, SentMessage
 
@@ -23,6 +24,13 @@ class TelegramDriver:
         self.adapter = adapter
         assert isinstance(adapter.engine, RecordingEngine)
         self.engine = adapter.engine
+
+    @property
+    def key(self) -> ConversationKey:
+        return ConversationKey("telegram", str(USER), str(USER))
+
+    async def show(self, message: Outbound) -> None:
+        await self.adapter.send(self.key, [message])
 
     async def command(self, name: str, args: str = "") -> None:
         await self.type(f"/{name} {args}".strip())

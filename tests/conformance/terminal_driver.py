@@ -17,8 +17,8 @@ from prompt_toolkit.output import DummyOutput
 from adapters.console import ConsoleAdapter
 from adapters.console_input import EditedLines
 from bot.config import load_settings
-from bot.events import ButtonStyle
-from storage import MemoryStore
+from bot.events import ButtonStyle, Outbound
+from storage import ConversationKey, MemoryStore
 from tests.conformance.driver import RecordingEngine, Shown, ShownOption, one_turn
 
 STYLES = {"1;31": ButtonStyle.DANGER, "1;32": ButtonStyle.SUCCESS, "1;34": ButtonStyle.PRIMARY}
@@ -45,6 +45,14 @@ class TerminalDriver:
         self.keys = keys
         self.screen = screen
         self._mark = 0
+
+    @property
+    def key(self) -> ConversationKey:
+        return self.adapter.key
+
+    async def show(self, message: Outbound) -> None:
+        self._mark = len(self.screen.getvalue())
+        await self.adapter.send(self.key, [message])
 
     async def command(self, name: str, args: str = "") -> None:
         await self._line(f"/{name} {args}".strip())

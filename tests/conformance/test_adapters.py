@@ -19,15 +19,18 @@ import pytest
 from bot.events import (
     BACK_ID,
     SKIP_ID,
+    Button,
     ButtonPress,
     ButtonStyle,
     Command,
     InputKind,
     Outbound,
+    Prompt,
     TextMessage,
 )
 from flows import machine
-from flows.prompt import PING
+from flows.prompt import PING, Choice
+from flows.text import rich
 from tests.conformance.discord_driver import discord_bot
 from tests.conformance.driver import Driver, Shown, pinged, prompt_of
 from tests.conformance.telegram_driver import telegram
@@ -55,6 +58,25 @@ def assert_renders(shown: Shown, asked: Outbound) -> None:
 
 class AdapterContract:
     """The tests; a subclass per platform provides the `driver` fixture."""
+
+    async def test_every_style_renders_as_asked(self, driver: Driver) -> None:
+        """A prompt sent straight through the adapter: each style once, and a label with
+        what other platforms' markup would eat."""
+        options = tuple(
+            Button(f"{style} <b>*{number}*</b>", f"test:{number}", f"test:{number}", style)
+            for number, style in enumerate(ButtonStyle)
+        )
+        asked = Outbound(
+            rich("**Which?** {typed}", typed=SHOP),
+            (options,),
+            prompt=Prompt(
+                "welcome", options=((*(Choice(b.option, b.label, b.style) for b in options),),)
+            ),
+        )
+        await driver.command("start")  # someone the bot has talked with
+        await driver.show(asked)
+
+        assert_renders(driver.shown(), asked)
 
     async def test_a_command_comes_back_as_that_command(self, driver: Driver) -> None:
         await driver.command("new")
