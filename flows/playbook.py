@@ -252,8 +252,10 @@ class Playbook:
 
     @property
     def oldest_check(self) -> date:
-        """The date of the least recently checked rule: when to look at its pages again."""
-        return min(rule.checked for rule in self.rules.values())
+        """The date of the least recently checked rule or storefront: when to look at its
+        pages again."""
+        fronts = [front.checked for front in self.storefronts.values()]
+        return min([*fronts, *(rule.checked for rule in self.rules.values())])
 
     def problem(self, problem_id: str) -> Problem | None:
         return next((p for p in self.problems if p.id == problem_id), None)

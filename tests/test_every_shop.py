@@ -6,11 +6,20 @@ take is climbed, logged and recorded, until the case is resolved."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
 from flows import advice, machine
-from flows.playbook import GENERIC, SELLER, Playbook, load_playbook, playbook_ids
+from flows.playbook import (
+    GENERIC,
+    SELLER,
+    Playbook,
+    load_playbook,
+    playbook_ids,
+    use_playbooks_dir,
+)
 from tests.chat import Chat, Story, listed, log_contact, tell
 from tests.test_playbook_loader import press_option
 
@@ -34,7 +43,36 @@ async def pending_slots(chat: Chat) -> set[str]:
 
 @pytest.mark.parametrize("playbook_id", playbook_ids())
 async def test_a_case_climbs_every_rung_of_the_shops_ladder(playbook_id: str) -> None:
-    playbook = load_playbook(playbook_id)
+    await climb_every_rung(load_playbook(playbook_id))
+
+
+WALMART_TOML = resources.files("flows.playbooks").joinpath("walmart.toml").read_text("utf-8")
+
+
+async def test_a_new_marketplace_in_one_file_climbs_every_rung(tmp_path: Path) -> None:
+    """A marketplace an operator adds as one TOML file (its sellers, its guarantee and its
+    rules' roles, its storefront): the same whole case, every rung, no Python."""
+    text = WALMART_TOML
+    for old, new in (
+        ('id = "walmart"', 'id = "bazaar"'),
+        ('name = "Walmart"', 'name = "Town Bazaar"'),
+        ('in_emails = ["Walmart"]', 'in_emails = ["Town Bazaar"]'),
+        ('[storefronts."walmart.com"]', '[storefronts."townbazaar.example"]'),
+    ):
+        assert old in text
+        text = text.replace(old, new, 1)
+    (tmp_path / "bazaar.toml").write_text(text, "utf-8")
+    try:
+        found = use_playbooks_dir(tmp_path)
+        assert found["bazaar"].guarantee is not None
+        await climb_every_rung(found["bazaar"])
+    finally:
+        use_playbooks_dir(None)
+
+
+async def climb_every_rung(playbook: Playbook) -> None:
+    """A whole case with the shop, through every rung its ladder offers, to resolved."""
+    playbook_id = playbook.id
     chat = Chat()
     await tell(chat, story_for(playbook))
     facts = (await chat.record())["facts"]

@@ -370,3 +370,12 @@ async def test_the_greeting_offers_the_shops_whose_playbooks_ask_for_it(
     await press_option(chat, "new:cornershop")
     record = await chat.record()
     assert record["facts"]["merchant"] == {"playbook": "cornershop", "name": "Corner Shop"}
+
+
+def test_the_oldest_check_counts_a_storefronts_links(operator_dir: Path) -> None:
+    """Links go stale like rules: a storefront checked long ago is what to look at first."""
+    text = with_storefront(local_shop()).replace(
+        "checked = 2026-12-02\n\n[order_number]", "checked = 2025-01-15\n\n[order_number]"
+    )
+    (operator_dir / "cornershop.toml").write_text(text, "utf-8")
+    assert scan(operator_dir)["cornershop"].oldest_check == date(2025, 1, 15)
