@@ -20,6 +20,7 @@ from flows.playbook import (
     playbook_ids,
     use_playbooks_dir,
 )
+from flows.sites import LINKS
 from tests.chat import Chat, Story, listed, log_contact, tell
 from tests.test_playbook_loader import press_option
 
@@ -142,8 +143,9 @@ async def test_a_case_on_each_storefront_links_that_storefronts_pages(
         assert playbook.linked(damaged.self_service_link, site) in chat.prompt()
     for channel in playbook.channels.values():
         assert "{" not in playbook.linked(channel.how, site)
-        if "{contact}" in channel.how:
-            assert front.contact in playbook.linked(channel.how, site)
+        for name in LINKS:
+            if f"{{{name}}}" in channel.how:
+                assert front.link(name) in playbook.linked(channel.how, site)
 
 
 @pytest.mark.parametrize(
