@@ -48,6 +48,7 @@ bench: $(BIN)/fairshake
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.concurrent
 	$(BIN)/python -m bench.telegram_e2e
+	$(BIN)/python -m bench.flood
 
 diagram: $(BIN)/fairshake
 	$(BIN)/python -m flows.diagram --write README.md

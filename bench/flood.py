@@ -1,0 +1,154 @@
+"""One person floods, everyone else waits for their replies: others' reply times on Telegram.
+
+This benchmark prints figures; it passes or fails nothing. It starts the fake Bot API
+(tests/fakes/telegram.py) on 127.0.0.1 and Fair Shake as its own process (`python -m
+bot`, the real adapter with its own getUpdates offset, a TinyDB data folder on disk,
+the default rate limit), twice in one run, each time afresh:
+
+1. **no flood**: `--people` people (20 by default) chat, each acting again (pressing the
+   first button of the bot's latest message, or typing a plausible answer) a little
+   after the bot's last reply, at about 20 actions a minute (under the per-person rate
+   limit, as a person reading the replies would);
+2. **flood**: the same, and after a warm-up one more person sends `--flood` messages
+   (1,000 by default) at once.
+
+For each it prints the others' reply times (from their action to the bot's first
+message in their chat) measured after the warm-up (p50, p99, max) and how many there
+were; for the flood run, also how long the bot took to take the whole flood in (every
+update confirmed). Issue 9 asks for others' p99 within 2 s while one person floods.
+Everything shares the machine's cores: run it twice before trusting a figure.
+
+Usage (from the project folder)::
+
+    .venv/bin/python -m bench.flood
+    .venv/bin/python -m bench.flood --people 50 --flood 1000 --seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.reminders import percentiles
+from bench.telegram_e2e import NOT_PRESSED, ROOT, TOKEN, TYPED, Chats, answered
+from tests.fakes.telegram import FakeTelegram
+
+FIRST_USER = 8_000_000
+FLOODER = 7_999_999
+WARMUP_SECONDS = 3.0
+PAUSE_SECONDS = 3.0
+"""How long a person waits after the bot's reply before acting again (about 20 a minute)."""
+REPLY_TIMEOUT = 60.0
+
+
+async def person(
+    fake: FakeTelegram, chats: Chats, user: int, stop: float, times: list[tuple[float, float]]
+) -> None:
+    """Act, wait for the bot's first message, note (when, how long), pause; until `stop`."""
+    fake.add_user(user)
+    typed = 0
+    action = "/start"
+    await asyncio.sleep(PAUSE_SECONDS * (user % 10) / 10)  # not all in step
+    while time.perf_counter() < stop:
+        messages = chats.of(user)
+        mark = len(messages)
+        latest = messages[-1] if messages else None
+        pressable = [
+            button
+            for row in (latest.buttons if latest else [])
+            for button in row
+            if "callback_data" in button
+            and not any(word in button["text"].lower() for word in NOT_PRESSED)
+        ]
+        acted = time.perf_counter()
+        if latest is not None and pressable:
+            fake.user_presses(user, latest.message_id, pressable[0]["callback_data"], strict=False)
+        else:
+            fake.user_says(user, action)
+            action = TYPED[typed % len(TYPED)]
+            typed += 1
+        await fake.wait_for(functools.partial(answered, chats, user, mark), REPLY_TIMEOUT)
+        times.append((acted, time.perf_counter() - acted))
+        await asyncio.sleep(PAUSE_SECONDS)
+
+
+async def measure(people: int, flood: int, seconds: float) -> dict[str, float]:
+    folder = Path(tempfile.mkdtemp(prefix="fairshake-bench-flood-", dir=ROOT))
+    async with FakeTelegram(token=TOKEN) as fake:
+        env = {
+            **{
+                k: v for k, v in os.environ.items() if not k.startswith(("FAIRSHAKE_", "TELEGRAM_"))
+            },
+            "PYTHONPATH": str(ROOT),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "FAIRSHAKE_DATA_DIR": str(folder / "data"),
+            "FAIRSHAKE_LOG_LEVEL": "WARNING",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL
+        )
+        try:
+            await fake.wait_for(lambda f: f.calls_to("getUpdates"), timeout=60)
+            chats = Chats(fake)
+            fake.add_user(FLOODER)
+            times: list[tuple[float, float]] = []
+            stop = time.perf_counter() + WARMUP_SECONDS + seconds
+            users = [FIRST_USER + n for n in range(people)]
+            playing = asyncio.gather(*(person(fake, chats, u, stop, times) for u in users))
+            await asyncio.sleep(WARMUP_SECONDS)
+            started = time.perf_counter()
+            flooded = [fake.user_says(FLOODER, f"hello {n}") for n in range(flood)]
+            taken_in = None
+            if flooded:
+                flood_ids = {update["update_id"] for update in flooded}
+                await fake.wait_for(
+                    lambda f: not flood_ids & {u["update_id"] for u in f.pending_updates},
+                    REPLY_TIMEOUT,
+                    "the flood taken in",
+                )
+                taken_in = time.perf_counter() - started
+            await playing
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await process.wait()
+            shutil.rmtree(folder, ignore_errors=True)
+    measured = [took for acted, took in times if acted >= started]
+    figures = percentiles(measured)
+    figures["replies"] = len(measured)
+    if taken_in is not None:
+        figures["taken_in"] = taken_in
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--people", type=int, default=20)
+    parser.add_argument("--flood", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    args = parser.parse_args(argv)
+    rows = {}
+    for name, flood in (("no flood", 0), (f"flood of {args.flood}", args.flood)):
+        print(f"{args.people} people, {name}…", flush=True)
+        rows[name] = asyncio.run(measure(args.people, flood, args.seconds))
+    for name, row in rows.items():
+        taken = f"; the flood taken in within {row['taken_in']:.2f} s" if "taken_in" in row else ""
+        print(
+            f"  {name:<14} others' reply time p50 {row['p50'] * 1000:6.0f} ms, p99"
+            f" {row['p99'] * 1000:6.0f} ms, max {row['max'] * 1000:6.0f} ms"
+            f" ({row['replies']:.0f} replies){taken}"
+        )
+    base, flooded = rows.values()
+    print(f"  others' p99 with the flood / without: {flooded['p99'] / base['p99']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
