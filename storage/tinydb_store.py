@@ -64,6 +64,9 @@ log = logging.getLogger(__name__)
 SEGMENT_BYTES = 8 * 1024 * 1024
 """A journal segment is folded once it holds this much (a few thousand turns)."""
 
+FOLD_WRITERS = 16
+"""Person files a fold writes at once, each with its fsync."""
+
 FOLD_RETRY_SECONDS = 1.0
 """After a fold fails (a full disk), how long to wait before trying it again."""
 
@@ -136,6 +139,7 @@ class TinyDBStore(Store):
         self._fold_lock = threading.Lock()
         self._folder: threading.Thread | None = None
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="fairshake-read")
+        self._writers = ThreadPoolExecutor(FOLD_WRITERS, thread_name_prefix="fairshake-fold")
         last = self._recover()
         self._journal = Journal(self._journal_dir, last + 1, segment_bytes, self._rotated)
 
@@ -400,14 +404,19 @@ class TinyDBStore(Store):
                 if due_names.names_of_person(name, person):
                     (shard / name).unlink(missing_ok=True)
                     touched.add(shard)
+        written: list[tuple[Path, bytes]] = []
         for person, data in layer.records.items():
             path = self._path(person)
             if data is None:
                 path.with_name(path.name + TEMP_SUFFIX).unlink(missing_ok=True)
                 path.unlink(missing_ok=True)
             else:
-                replace_file(path, data)
+                written.append((path, data))
             touched.add(path.parent)
+        # Each file's own fsync, several at once: the file system commits syncs that
+        # wait together in one go (a /forget folds a whole segment while its person waits).
+        for _ in self._writers.map(lambda write: replace_file(*write), written):
+            pass
         for entry, present in layer.due.items():
             path = self._due_shard(entry.person) / due_names.name_of(entry)
             if present:
