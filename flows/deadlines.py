@@ -113,11 +113,16 @@ class Windows:
 
 def case_rules(case: CaseModel) -> Mapping[str, Rule | LawRule]:
     """The playbook's rules; for a shop without a playbook of its own, the law's floor
-    where the person bought stands in for the generic playbook's (US) rules of the same id."""
+    where the person bought stands in for the generic playbook's (US) rules of the same id,
+    and for every shop the card schemes' window as that country states it (it is no shop's)."""
     rules: dict[str, Rule | LawRule] = dict(case.playbook.rules)
     where = case.jurisdiction
-    if where is not None and case.playbook.id == GENERIC:
+    if where is None:
+        return rules
+    if case.playbook.id == GENERIC:
         rules.update(where.shop_rules)
+    elif advice.CARD_WINDOW in where.shop_rules:
+        rules[advice.CARD_WINDOW] = where.shop_rules[advice.CARD_WINDOW]
     return rules
 
 
@@ -144,7 +149,7 @@ def case_deadlines(case: CaseModel) -> list[Deadline]:
             found.append(Deadline("guarantee_open", window[0], wait, True, conditional, guarantee))
         closes = rules[guarantee.rules.closes]
         found.append(Deadline("guarantee_close", window[1], closes, False, conditional, guarantee))
-    card = rules.get("card_dispute_window")
+    card = rules.get(advice.CARD_WINDOW)
     since = delivered or case.fact_date("order_date")
     by_card = facts.get(law.PAYMENT) in (None, *CARDS)
     if card and card.days and since and by_card:

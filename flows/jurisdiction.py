@@ -129,7 +129,8 @@ class Jurisdiction:
     last_rungs: Mapping[str, LastRung] = field(default_factory=dict)
     shop_rules: Mapping[str, LawRule] = field(default_factory=dict)
     """For a shop without a playbook of its own: the law's floor in place of the generic
-    playbook's rules of the same id (when a parcel is late, what returns the law gives)."""
+    playbook's rules of the same id (when a parcel is late, what returns the law gives);
+    `card_dispute_window`, the card schemes' and no shop's, in place of every playbook's."""
     file: str = field(default="", compare=False)
 
     @property

@@ -47,7 +47,12 @@ def test_every_rule_carries_a_source_and_the_date_it_was_checked(code: str) -> N
         assert rule.source.startswith("https://"), rule_id
         assert rule.checked == CHECKED, rule_id
     if code != "US":  # the generic playbook's own rules are the US's
-        assert set(jurisdiction.shop_rules) == {"return_window", "delivery_estimate"}
+        assert set(jurisdiction.shop_rules) == {
+            "return_window",
+            "delivery_estimate",
+            "card_dispute_window",
+        }
+        assert jurisdiction.shop_rules["card_dispute_window"].days == 120
     assert set(jurisdiction.cited()) == set(jurisdiction.rules), "no rule stated for nothing"
 
 

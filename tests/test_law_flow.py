@@ -97,6 +97,10 @@ async def test_a_pound_case_never_shows_a_us_only_rung_or_rule() -> None:
     assert {"deadline:law_short_term_reject", "deadline:law_cancel_online"} <= await pending_slots(
         chat
     )
+    # The card dispute window's warning cites the UK's chargeback rule, not Visa's US pages.
+    person = await chat.store.load(chat.key.person)
+    card = next(r for r in person.reminders.values() if r["slot"] == "deadline:card_dispute")
+    assert card["source"] == jurisdictions()["GB"].shop_rules["card_dispute_window"].source
 
 
 async def test_section_75_is_left_out_under_100_pounds_and_for_a_debit_card() -> None:
