@@ -26,7 +26,8 @@ from flows import parsers
 from flows.case import CaseModel
 from flows.records import CasePromise, Contact
 from flows.reminders import CHECK_IN, ReminderRequest
-from flows.text import RichText, rich
+from flows.reply import Notice, Reply
+from flows.text import rich
 from flows.workdays import business_days_after
 
 GRACE = timedelta(minutes=30)
@@ -202,14 +203,12 @@ def contact_moment(contact: Contact, now: datetime) -> datetime:
     return now if day == now.date() else parsers.wall_time(day, now.time(), now)
 
 
-def record_promises(
-    case: CaseModel, contact: Contact
-) -> tuple[list[ReminderRequest], list[RichText]]:
+def record_promises(case: CaseModel, contact: Contact) -> tuple[list[ReminderRequest], list[Reply]]:
     """Put the promises in a just-logged contact on the case, with a check-in for each
     still ahead; returns the check-ins and what to tell the person."""
     promises = case.record.promises
     requests: list[ReminderRequest] = []
-    said: list[RichText] = []
+    said: list[Reply] = []
     made = contact_moment(contact, case.now)
     for promise in find_promises(contact.notes or "", made, case.country):
         check_at = promise.check_at(case.country)
@@ -229,9 +228,13 @@ def record_promises(
         case.note("promise", f"Promise noted: {promise.about}, {promise.words}.")
         if check_at <= case.now:
             said.append(
-                rich(
-                    "They promised “{words}”, and that time has passed. If it hasn't happened, /escalate is your next step.",
-                    words=promise.words,
+                Reply(
+                    rich(
+                        "They promised “{words}”, and that time has passed. If it hasn't happened, /escalate is your next step.",
+                        words=promise.words,
+                    ),
+                    notice=Notice.PROMISE_PASSED,
+                    details=(("words", promise.words),),
                 )
             )
             continue
@@ -241,11 +244,16 @@ def record_promises(
                 case.record.id, check_at, CHECK_IN, question, slot=f"promise:{promise_id}"
             )
         )
+        when = f"{check_at:%a %-d %b at %H:%M}"
         said.append(
-            rich(
-                "I noted their promise, “{words}”. I'll check with you on {when}.",
-                words=promise.words,
-                when=f"{check_at:%a %-d %b at %H:%M}",
+            Reply(
+                rich(
+                    "I noted their promise, “{words}”. I'll check with you on {when}.",
+                    words=promise.words,
+                    when=when,
+                ),
+                notice=Notice.CHECK_IN_SET,
+                details=(("words", promise.words), ("when", when)),
             )
         )
     return requests, said

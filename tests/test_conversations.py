@@ -242,7 +242,7 @@ async def test_waiting_on_them_sets_a_follow_up_reminder() -> None:
 
     await log_contact(chat, "Waiting on them", notes="They'll look into it and write back.")
 
-    assert "I'll remind you to follow up on Fri 13 Nov if nothing has moved." in chat.last_text()
+    assert chat.told(Notice.FOLLOW_UP_SET) == {"day": "Fri 13 Nov"}
     assert chat.step() == machine.CASE_MENU
     assert len((await chat.record())["contacts"]) == 1
     await chat.say("/reminders")

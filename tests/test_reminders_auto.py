@@ -68,7 +68,7 @@ async def test_an_email_left_waiting_is_followed_up_two_business_days_later(
     await log_contact(chat, "Waiting on them", channel="Email", notes="Sent them the photos.")
 
     day = f"{follow_up.astimezone(ZoneInfo(zone)):%a %-d %b}"
-    assert f"I'll remind you to follow up on {day} if nothing has moved." in chat.last_text()
+    assert chat.told(Notice.FOLLOW_UP_SET) == {"day": day}
     assert await pending(chat, "follow_up") == [(follow_up, "No answer yet? Time to follow up.")]
     async with scheduling(chat, pings) as running:
         await running.at(seconds=(follow_up - start).total_seconds() - 60)
@@ -226,7 +226,10 @@ async def test_hours_promised_are_counted_as_elapsed_time_across_a_dst_change() 
     assert await pending(chat, "check_in") == [
         (utc(2026, 10, 26, 8, 30), "They promised to get back to you (within 48 hours). Did they?")
     ]
-    assert "I'll check with you on Mon 26 Oct at 09:30." in chat.last_text()
+    assert chat.told(Notice.CHECK_IN_SET) == {
+        "words": "within 48 hours",
+        "when": "Mon 26 Oct at 09:30",
+    }
 
 
 async def test_a_promise_whose_time_has_passed_is_noted_without_a_check_in() -> None:
@@ -236,7 +239,7 @@ async def test_a_promise_whose_time_has_passed_is_noted_without_a_check_in() -> 
 
     await log_contact(chat, "Waiting on them", when="6 days ago", notes="Refund within 2 days.")
 
-    assert "They promised “within 2 days”, and that time has passed." in chat.last_text()
+    assert chat.told(Notice.PROMISE_PASSED) == {"words": "within 2 days"}
     assert await pending(chat, "check_in") == []
     record = await chat.record()
     assert [p["words"] for p in record["promises"]] == ["within 2 days"]

@@ -13,7 +13,7 @@ from flows.promises import record_promises
 from flows.prompt import BACK, ButtonStyle, Choice, InputKind
 from flows.records import Contact
 from flows.reminders import FOLLOW_UP, ReminderRequest
-from flows.reply import Reply, rows
+from flows.reply import Notice, Reply, rows
 from flows.script import contact_script, template_values
 from flows.steps.base import ANSWER_VERBS, Conversation, Step
 from flows.text import join, rich
@@ -120,12 +120,14 @@ class ContactSteps(Conversation):
         channel = self.playbook.channels.get(contact.channel or "")
         how = channel.label.lower() if channel else "an unknown channel"
         self.note("contact", f"Contact by {how}: {result}.")
-        self.say(rich("Logged. ✅ Every contact on record makes the next step easier."))
+        self.say(
+            rich("Logged. ✅ Every contact on record makes the next step easier."),
+            notice=Notice.LOGGED,
+        )
         self.cancel_reminders((FOLLOW_UP,), "a newer contact was logged")
         checks, said = record_promises(self, contact)
         self.turn.reminders.extend(checks)
-        for line in said:
-            self.say(line)
+        self.turn.replies.extend(said)
         if contact.result == "waiting" and not checks:
             self.schedule_follow_up()
         machine.fire(self, "logged")
@@ -144,11 +146,11 @@ class ContactSteps(Conversation):
                 slot=FOLLOW_UP,
             )
         )
+        day = f"{due:%a %-d %b}"
         self.say(
-            rich(
-                "I'll remind you to follow up on {day} if nothing has moved.",
-                day=f"{due:%a %-d %b}",
-            )
+            rich("I'll remind you to follow up on {day} if nothing has moved.", day=day),
+            notice=Notice.FOLLOW_UP_SET,
+            details=(("day", day),),
         )
 
     def manager_needed(self) -> None:
@@ -156,7 +158,8 @@ class ContactSteps(Conversation):
         self.say(
             rich(
                 "For a store credit or a large refund, a manager is usually the one who can say yes."
-            )
+            ),
+            notice=Notice.MANAGER_NEEDED,
         )
 
     # -- offer -------------------------------------------------------------------------
