@@ -523,7 +523,7 @@ async def test_long_replies_and_many_buttons_are_split_within_discord_limits(bot
     assert all(len(message.components) <= 5 for message in messages)
     assert all(len(row["components"]) <= 5 for m in messages for row in m.components)
     assert sum(len(message.buttons()) for message in messages) == 42
-    texts = [m.content for m in messages if m.content != "More choices:"]
+    texts = [m.content for m in messages if m.content]
     assert len(texts) > 1 and all(text.rstrip().endswith("said calmly.") for text in texts)
     assert sum(text.count("said calmly") for text in texts) == 64
 

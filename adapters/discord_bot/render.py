@@ -24,7 +24,6 @@ MAX_ROWS = 5
 MAX_PER_ROW = 5
 MAX_FILES = 10
 MAX_LABEL = 80
-MORE_CHOICES = "More choices:"
 
 SUBCOMMANDS = (*COMMANDS, "answer")
 """The `/dispute` subcommands; the engine's `/new` reads `/dispute new` on Discord."""
@@ -167,8 +166,9 @@ def posts(pieces: list[Piece]) -> list[Post]:
     """Lay pieces out as Discord messages within every per-message limit.
 
     Long text becomes several messages (the buttons go under the last); more than five
-    rows, or rows wider than five, continue in a further message; a file with no text
-    of its own rides on the message before it.
+    rows, or rows wider than five, continue in a further message of buttons alone (no
+    words the flow did not write); a file with no text of its own rides on the message
+    before it.
     """
     result: list[Post] = []
     number = 0
@@ -194,9 +194,7 @@ def posts(pieces: list[Piece]) -> list[Post]:
         result.append(
             Post(chunks[-1], groups[0], files, piece.private, list(piece.embeds), done=done)
         )
-        result.extend(
-            Post(MORE_CHOICES, group, private=piece.private, done=done) for group in groups[1:]
-        )
+        result.extend(Post(rows=group, private=piece.private, done=done) for group in groups[1:])
         result[-1].done = number
     return [post for post in result if post]
 
