@@ -209,31 +209,27 @@ class TelegramAdapter:
         chat_id = query.message.chat.id if query.message else query.from_user.id
         if query.message is not None and query.message.chat.type != "private":
             return
-        acknowledged = asyncio.Event()
 
-        async def after_acknowledged(key: ConversationKey, messages: list[Outbound]) -> None:
-            await acknowledged.wait()  # the keyboard goes before the answer comes
-            await self.reply(key, messages)
+        async def settled(taken: bool) -> None:
+            """Once the engine has decided, before its answer goes: a press it took shows
+            its choice under the question; one from an earlier prompt only loses its dead
+            keyboard. A press refused over the rate limit keeps its keyboard, to press again."""
+            message = query.message
+            if not isinstance(message, Message) or not telegram_keyboard.choices_on(message):
+                return  # no keyboard left to change (the same press twice, a forged one)
+            with contextlib.suppress(TelegramError):
+                await telegram_replies.settle(self.app.bot, message, query.data or "", taken)
+                if self._live.get(chat_id) == message.message_id:
+                    del self._live[chat_id]  # its keyboard went with that edit
 
         # The turn is queued first, so a message typed right after the press comes after it.
         # The same press delivered again (a retry to another instance) is known by its update
         # id, which Telegram keeps when it sends again but may restart anywhere (unordered).
         event_id = EventId("telegram:press", update.update_id, ordered=False)
         event = ButtonPress(_key(query.from_user.id, chat_id), query.data or "", event_id)
-        turn = asyncio.create_task(self.engine.answer(event, after_acknowledged))
-        # Answered at once so the button stops spinning (a very old query is refused), and
-        # the keyboard goes, so the same choice cannot be made twice; a message that has
-        # none left (a stale or forged press) is not edited, as that would change nothing.
-        acknowledging: list[Awaitable[object]] = [query.answer()]
-        if query.message is not None and getattr(query.message, "reply_markup", None):
-            acknowledging.append(telegram_replies.show_choice(self.app.bot, query))
-            if self._live.get(chat_id) == query.message.message_id:
-                del self._live[chat_id]  # its keyboard goes with that edit
-        try:
-            with contextlib.suppress(BadRequest):
-                await asyncio.gather(*acknowledging)
-        finally:
-            acknowledged.set()
+        turn = asyncio.create_task(self.engine.answer(event, self.reply, settled))
+        with contextlib.suppress(BadRequest):
+            await query.answer()  # at once, so the button stops spinning (an old one is refused)
         await turn
 
     async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

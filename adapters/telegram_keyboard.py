@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.events import Button, Outbound
 
@@ -25,3 +25,22 @@ def keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
             for row in rows
         ]
     )
+
+
+def choices_on(message: Message) -> bool:
+    """Whether the message still shows buttons that answer (not only copy buttons)."""
+    markup = message.reply_markup
+    return any(
+        button.callback_data for row in (markup.inline_keyboard if markup else ()) for button in row
+    )
+
+
+def copies_of(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """The keyboard a message keeps once its question is settled: its copy buttons only
+    (they still copy when scrolled back to), or none."""
+    rows = [
+        [button for button in row if button.copy_text is not None]
+        for row in (markup.inline_keyboard if markup else ())
+    ]
+    kept = [row for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None

@@ -1,7 +1,7 @@
 """How a turn's replies are laid out on Telegram, in as few calls as a person reads them.
 
 A pressed button's message keeps its question and shows the answer chosen, its
-keyboard gone, in one edit; texts of one turn that carry no buttons go in one bubble
+keyboard gone, in one edit, once the engine has taken the press; texts of one turn that carry no buttons go in one bubble
 with the next. Each is one Bot API call fewer than the plain way.
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 from html import escape as html_escape
 
-from telegram import CallbackQuery, LinkPreviewOptions, Message
+from telegram import LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
-from adapters import telegram_html
+from adapters import telegram_html, telegram_keyboard
 from adapters.telegram_limits import REPLY, Budget
 from bot.events import Outbound
 from flows.text import join
@@ -23,34 +23,32 @@ CHOSEN_MARK = "\n\n✓ "
 """Between a question and the answer chosen, when the press's edit shows it."""
 
 
-async def show_choice(bot: ExtBot[Budget], query: CallbackQuery) -> object:
-    """One edit that shows, under the question, the answer chosen, and takes its keyboard
-    away (so the same choice cannot be made twice); just the keyboard when the label is
-    not found or the text would grow past Telegram's limit."""
-    message = query.message
-    assert isinstance(message, Message), "only called for a message with a keyboard"
-    markup = message.reply_markup
+async def settle(bot: ExtBot[Budget], message: Message, data: str, taken: bool) -> object:
+    """One edit of a pressed message once the press is decided: taken, it shows under the
+    question the answer chosen; not (from an earlier prompt), only its choices go. Either
+    way its copy buttons stay, and the same choice cannot be made twice."""
+    kept = telegram_keyboard.copies_of(message.reply_markup)
     labels = [
         button.text
-        for row in (markup.inline_keyboard if markup else ())
+        for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
         for button in row
-        if button.callback_data == query.data
+        if button.callback_data == data
     ]
-    if labels and message.text and _fits(message.text + CHOSEN_MARK + labels[0]):
+    if taken and labels and message.text and _fits(message.text + CHOSEN_MARK + labels[0]):
         html = f"{message.text_html}{CHOSEN_MARK}<b>{html_escape(labels[0])}</b>"
         return await bot.edit_message_text(
             html,
             chat_id=message.chat.id,
             message_id=message.message_id,
             parse_mode=ParseMode.HTML,
-            reply_markup=None,
+            reply_markup=kept,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
             rate_limit_args=REPLY,
         )
     return await bot.edit_message_reply_markup(
         chat_id=message.chat.id,
         message_id=message.message_id,
-        reply_markup=None,
+        reply_markup=kept,
         rate_limit_args=REPLY,
     )
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from bot import buttons, damaged, inbound
 from bot.casefile import status_line
-from bot.events import Command, Inbound, Outbound, Prompt
+from bot.events import ButtonPress, Command, Inbound, Outbound, Prompt
 from bot.observe import DUPLICATE, ERROR, FORGOT, OK, Observers, TurnDone, kind_of
 from bot.ratelimit import SLOW_DOWN, RateLimit, Verdict
 from bot.reminders import Deliver, Status, due_index, outbox
@@ -36,6 +36,8 @@ from storage import DamagedRecord, DueEntry, PersonKey, PersonRecord, Store
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+Settled = Callable[[bool], Awaitable[None]]
+"""Told, for a press, whether it acted as offered (see `Engine.answer`)."""
 T = TypeVar("T")
 
 
@@ -54,6 +56,10 @@ class Turn:
     forgotten, or their record could not be read or saved."""
     step: str
     outcome: str
+    taken: bool | None = None
+    """For a press: whether it acted as offered (True) or was from an earlier prompt
+    (False); None for anything else, and for a press left alone (delivered again, or
+    nothing saved)."""
 
 
 class Engine:
@@ -118,10 +124,16 @@ class Engine:
         them (Discord answers its interactions so), and nothing is kept if that fails."""
         if (refused := self._refused(event)) is not None:
             return refused
-        messages, _, _ = await self._turn(event, durable=False)
-        return messages
+        return (await self._turn(event, durable=False)).messages
 
-    async def answer(self, event: Inbound, deliver: Deliver, *, every: bool = False) -> None:
+    async def answer(
+        self,
+        event: Inbound,
+        deliver: Deliver,
+        settled: Settled | None = None,
+        *,
+        every: bool = False,
+    ) -> None:
         """Run one turn and deliver its replies durably through `deliver`: they are saved
         with the turn, in the conversation's outbox, and sent after it; one the platform
         refuses is retried by the scheduler, one a crash cut short is sent once more at
@@ -129,17 +141,23 @@ class Engine:
 
         With `every` (a platform where each event must be answered, as a Discord
         interaction), an event set aside over the rate limit gets the slow-down reply
-        each time, not only the first."""
+        each time, not only the first.
+
+        For a press, `settled` is awaited before the replies go, with whether the press
+        acted as offered (`Turn.taken`), so the platform shows a choice as made only when
+        it was; a press refused over the rate limit, or left alone, is not settled."""
         if (refused := self._refused(event, every)) is not None:
             if refused:
                 await deliver(event.key, refused)
             return
         async with self.sending.hold(event.key.person):
-            messages, reply, direct = await self._turn(event, durable=True)
-            if reply is not None:
-                await outbox.send(self, event.key, [reply], deliver, self.clock)
-            elif direct:  # no record to keep them in (forgotten, damaged): say it once
-                await deliver(event.key, messages)
+            done = await self._turn(event, durable=True)
+            if settled is not None and done.taken is not None:
+                await settled(done.taken)
+            if done.reply is not None:
+                await outbox.send(self, event.key, [done.reply], deliver, self.clock)
+            elif done.direct:  # no record to keep them in (forgotten, damaged): say it once
+                await deliver(event.key, done.messages)
 
     def _refused(self, event: Inbound, every: bool = False) -> list[Outbound] | None:
         """None when the person is within the rate limit; else what to say (once a flood,
@@ -170,9 +188,7 @@ class Engine:
         """Due entries no instance holds, claimed for this one (`Store.claim_overdue`)."""
         return await self.store.claim_overdue(now, platforms, limit)
 
-    async def _turn(
-        self, event: Inbound, durable: bool
-    ) -> tuple[list[Outbound], Reply | None, bool]:
+    async def _turn(self, event: Inbound, durable: bool) -> Turn:
         """The turn, saved: its messages, the reply to send now when `durable` (saved in
         the outbox; None when it waits behind others), and whether the person is gone.
         The observers are told how it went, whether it answered or raised."""
@@ -180,7 +196,7 @@ class Engine:
         done: Turn | None = None
         try:
             done = await self._run(event, durable)
-            return done.messages, done.reply, done.direct
+            return done
         finally:
             self.observers.turn(
                 TurnDone(
@@ -194,10 +210,11 @@ class Engine:
 
     async def _run(self, event: Inbound, durable: bool) -> Turn:
         person = event.key.person
+        press = isinstance(event, ButtonPress)
         async with self._locks.hold(person):
             record, said = await self._open(event)
-            if record is None:
-                return Turn(said, None, True, "", ERROR)
+            if record is None:  # a damaged record: a press of its offer's buttons acted
+                return Turn(said, None, True, "", ERROR, press and bool(damaged.chosen(event)))
             if said:  # started afresh: the welcome follows
                 event = Command(event.key, "start", event_id=event.event_id)
             conversation = record.conversations.get(event.key.chat_id, {})
@@ -250,7 +267,8 @@ class Engine:
                     await self.store.claim_due(entry)
                 reply = sending_now
         outcome = FORGOT if result.forget else OK
-        return Turn(outbound, reply, result.forget, session.step(), outcome)
+        taken = (result.taken or bool(said)) if press else None
+        return Turn(outbound, reply, result.forget, session.step(), outcome, taken)
 
     async def _open(self, event: Inbound) -> tuple[PersonRecord | None, list[Outbound]]:
         """The person's record for a turn, with anything to say first; or None, with what

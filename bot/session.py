@@ -60,6 +60,8 @@ class SessionResult:
     reminders: list[ReminderRequest] = field(default_factory=list)
     cancels: list[ReminderCancel] = field(default_factory=list)
     forget: bool = False
+    taken: bool = False
+    """The event was a press that acted as offered (its choice may be shown as made)."""
 
 
 class Session:
@@ -107,6 +109,7 @@ class Session:
                 self.reminder_press(*ping_button)
             elif (value := buttons.accept(self.profile, event.data)) is not None:
                 self.profile["pressed"] = event.data
+                self.result.taken = True
                 self.press(value)
             elif event.data != just_pressed:
                 self.stale()
@@ -343,10 +346,12 @@ class Session:
         elif action in ("1h", "1d"):
             due = parsers.parse_when(_PING_ACTIONS[action], self.now)
             reminders.snooze(self.record, reminder, due, self.now)
+            self.result.taken = True
             when = reminders.local(due, self.zone)
             self.tell(Notice.REMINDER_SNOOZED, when=when)
         else:
             reminders.finish(self.record, reminder, self.now, _PING_ACTIONS[action])
+            self.result.taken = True
             if action == "done":
                 self.tell(Notice.REMINDER_DONE)
             elif reminder.case_id in self.record.cases:

@@ -50,7 +50,10 @@ async def running(
         **settings,
     }
     config = load_settings(values, env_file=data / "absent.env")
-    adapter = TelegramAdapter(Engine(store or TinyDBStore(config.data_dir)), config)
+    # No rate limit unless a test sets one: whole cases are typed here in seconds.
+    rate_limit = config.rate_limit if "FAIRSHAKE_RATE_LIMIT" in settings else 0
+    engine = Engine(store or TinyDBStore(config.data_dir), rate_limit=rate_limit)
+    adapter = TelegramAdapter(engine, config)
     task = asyncio.create_task(adapter.run())
     try:
         await fake.wait_for(lambda f: f.commands, what="the command menu")

@@ -5,10 +5,20 @@ labels are not cut, a turn is one message. Real python-telegram-bot against the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from bot.events import SKIP_ID
 from storage import PersonKey
-from tests.fakes.telegram import FakeTelegram
-from tests.test_telegram_adapter import REVIEW, USER, Person, fake, running, tell_the_facts
+from tests.fakes.telegram import FakeTelegram, SentMessage
+from tests.test_telegram_adapter import (
+    REVIEW,
+    USER,
+    Person,
+    fake,
+    running,
+    tell_the_facts,
+    up_to_the_delivery_date,
+)
 
 __all__ = ["fake"]
 
@@ -79,3 +89,66 @@ async def test_a_deep_link_for_a_shop_opens_a_case_about_it(
     (case,) = record.cases.values()
     assert case["facts"]["merchant"]["playbook"] == "amazon"
     assert case["question"] == "problem"
+
+
+def data_of(message: SentMessage, option: str) -> str:
+    """The callback data of the button for `option` (its id after the stamp)."""
+    for row in message.buttons:
+        for button in row:
+            data = str(button.get("callback_data", ""))
+            if data.partition("|")[2] == option:
+                return data
+    raise AssertionError(f"no option {option!r} on message {message.message_id}")
+
+
+def as_seen(message: SentMessage) -> tuple[str, list[dict[str, Any]], Any]:
+    """What scrolling back shows of a message: its text, its entities and its keyboard."""
+    return message.visible_text, message.api.get("entities", []), message.buttons
+
+
+async def test_a_press_over_the_rate_limit_keeps_its_question_as_it_was(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """Set aside unapplied, the press must not show a choice, nor take the keyboard that
+    would let the person press again once they may (review S6)."""
+    async with running(fake, tmp_path, FAIRSHAKE_RATE_LIMIT="1") as adapter:
+        fake.user_says(USER, "/new")
+        question = await fake.wait_for_message(USER)
+        seen = as_seen(question)
+        assert data_of(question, "pick:amazon")
+        fake.user_presses(USER, question.message_id, data_of(question, "pick:amazon"))
+        note = await fake.wait_for_message(USER)
+        await fake.wait_for(lambda f: f.answered_callbacks, what="the press answered")
+        record = await adapter.engine.store.load(PersonKey("telegram", str(USER)))
+    assert note.message_id != question.message_id and not note.buttons
+    assert as_seen(question) == seen and question.history == []
+    assert fake.calls_to("editMessageText") == fake.calls_to("editMessageReplyMarkup") == []
+    (case,) = record.cases.values()
+    assert "merchant" not in case["facts"], "the press was not applied"
+
+
+async def test_a_stale_press_leaves_its_old_question_showing_no_choice(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """A question answered by typing whose keyboard outlived a restart: pressing its skip
+    is from an earlier step, so the question must not read as skipped (review S7); its
+    dead keyboard goes, and the typed answer stays."""
+    person = Person(fake)
+    async with running(fake, tmp_path):
+        await up_to_the_delivery_date(person)
+    old = person.last()
+    assert old.buttons and data_of(old, SKIP_ID)
+    text_before = old.visible_text
+    async with running(fake, tmp_path) as adapter:
+        fake.user_says(USER, "yesterday")
+        await fake.wait_for_message(USER)
+        asked = len(fake.sent)
+        fake.user_presses(USER, old.message_id, data_of(old, SKIP_ID))
+        await fake.wait_for_message(USER, after=asked)
+        await fake.wait_for(lambda f: not old.buttons, what="the old keyboard gone")
+        record = await adapter.engine.store.load(PersonKey("telegram", str(USER)))
+    assert old.visible_text == text_before, "no choice shown under a question not answered so"
+    edited = [call.params.get("message_id") for call in fake.calls_to("editMessageText")]
+    assert old.message_id not in edited
+    (case,) = record.cases.values()
+    assert case["facts"]["delivery_date"], "the typed answer is kept"
