@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.adapter import Adapter, route
-from bot.engine import Engine
+from bot.engine import Engine, Settled
 from bot.events import Button, ButtonStyle, Inbound, Outbound, Prompt
 from bot.reminders import Deliver, Scheduler
 from storage import ConversationKey, Store
@@ -39,7 +39,14 @@ class RecordingEngine(Engine):
         await self.record(replies)
         return replies
 
-    async def answer(self, event: Inbound, deliver: Deliver, *, every: bool = False) -> None:
+    async def answer(
+        self,
+        event: Inbound,
+        deliver: Deliver,
+        settled: Settled | None = None,
+        *,
+        every: bool = False,
+    ) -> None:
         self.events.append(event)
         answered: list[Outbound] = []
 
@@ -47,7 +54,7 @@ class RecordingEngine(Engine):
             await deliver(key, messages)
             answered.extend(messages)
 
-        await super().answer(event, delivered, every=every)
+        await super().answer(event, delivered, settled, every=every)
         await self.record(answered)
 
     async def record(self, replies: list[Outbound]) -> None:
