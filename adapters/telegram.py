@@ -123,8 +123,9 @@ class TelegramAdapter:
         self.app.add_handler(CallbackQueryHandler(self._on_press))
         self.app.add_error_handler(self._on_error)
         self._told_groups: set[int] = set()
-        self._live: dict[int, int] = {}
-        """Per chat, the message whose keyboard is the open question's (this run's only)."""
+        self._live: dict[int, tuple[int, InlineKeyboardMarkup | None]] = {}
+        """Per chat, the message whose keyboard is the open question's, and the copy
+        buttons it keeps once answered (this run's only)."""
         self._stop = asyncio.Event()
         self._running = False
         self._polling = Polling(self.app, ALLOWED_UPDATES)
@@ -219,7 +220,7 @@ class TelegramAdapter:
                 return  # no keyboard left to change (the same press twice, a forged one)
             with contextlib.suppress(TelegramError):
                 await telegram_replies.settle(self.app.bot, message, query.data or "", taken)
-                if self._live.get(chat_id) == message.message_id:
+                if self._live.get(chat_id, (None,))[0] == message.message_id:
                     del self._live[chat_id]  # its keyboard went with that edit
 
         # The turn is queued first, so a message typed right after the press comes after it.
@@ -321,21 +322,28 @@ class TelegramAdapter:
         chunks = telegram_html.split(message.text)
         for index, chunk in enumerate(chunks):
             markup = telegram_keyboard.keyboard(message) if index == len(chunks) - 1 else None
-            asks = markup is not None and message.prompt is not None and message.prompt.retires
+            asks = (
+                markup is not None
+                and message.buttons
+                and message.prompt is not None
+                and message.prompt.retires
+            )
             if asks:
                 await self._retire_keyboard(chat_id, budget)
             send = functools.partial(self._send_html, chat_id, chunk, markup, budget)
             sent = await self._counted(send, strict=True)
             if asks and sent is not None:
-                self._live[chat_id] = sent.message_id
+                self._live[chat_id] = (sent.message_id, telegram_keyboard.copies_of(markup))
 
     async def _retire_keyboard(self, chat_id: int, budget: Budget) -> None:
-        """A new question's keyboard makes the last one stale: it goes (a ping's stay)."""
-        message_id = self._live.pop(chat_id, None)
-        if message_id is not None:
+        """A new question's keyboard makes the last one stale: its choices go, its copy
+        buttons stay (a ping's keyboard stays whole)."""
+        live = self._live.pop(chat_id, None)
+        if live is not None:
+            message_id, kept = live
             with contextlib.suppress(TelegramError):
                 await self.app.bot.edit_message_reply_markup(
-                    chat_id, message_id, reply_markup=None, rate_limit_args=budget
+                    chat_id, message_id, reply_markup=kept, rate_limit_args=budget
                 )
 
     async def _counted(self, send: Callable[[], Awaitable[Any]], strict: bool = False) -> Any:

@@ -10,11 +10,14 @@ characters, each piece wrapped in its own tags.
 from __future__ import annotations
 
 import html
+from itertools import groupby
 
-from flows.text import RichText, Span, Style
+from flows.text import Block, RichText, Span, Style
 
 LIMIT = 4096
 _TAGS = {Style.BOLD: "b", Style.ITALIC: "i", Style.CODE: "code"}
+_QUOTES = {Block.SAY: "<blockquote>", Block.SPARE: "<blockquote expandable>"}
+"""Lines to say as a quote; lines kept for when needed as one folded to a few lines."""
 
 Line = list[Span]
 
@@ -46,8 +49,39 @@ def split(text: RichText, limit: int = LIMIT) -> list[str]:
             size, joiner = 0, 0
         chunks[-1].append(line)
         size += joiner + width
-    rendered = ("\n".join("".join(map(render_span, line)) for line in chunk) for chunk in chunks)
+    rendered = (_render(chunk) for chunk in chunks)
     return [chunk for chunk in (c.strip("\n") for c in rendered) if chunk.strip()]
+
+
+def _render(lines: list[Line]) -> str:
+    """A chunk's lines as HTML, each run of lines to say in one blockquote."""
+    out = []
+    for block, run in groupby(zip(_blocks(lines), lines, strict=True), key=lambda pair: pair[0]):
+        body = "\n".join("".join(map(render_span, line)) for _, line in run)
+        quote = _QUOTES.get(block)
+        out.append(f"{quote}{body}</blockquote>" if quote and body.strip() else body)
+    return "\n".join(out)
+
+
+def _blocks(lines: list[Line]) -> list[Block]:
+    """Each line's block: its words', and for an empty line the block it sits inside (the
+    blank line between two paragraphs of one email stays in its quote)."""
+    own = [next((span.block for span in line if span.text), None) for line in lines]
+    after: list[Block | None] = []
+    upcoming = None
+    for block in reversed(own):
+        after.append(upcoming)
+        upcoming = block if block is not None else upcoming
+    after.reverse()
+    blocks = []
+    before = None
+    for block, next_block in zip(own, after, strict=True):
+        if block is None:
+            block = before if before is not None and before == next_block else Block.TEXT
+        else:
+            before = block
+        blocks.append(block)
+    return blocks
 
 
 def _pieces(lines: list[Line], limit: int) -> list[Line]:
@@ -62,9 +96,9 @@ def _pieces(lines: list[Line], limit: int) -> list[Line]:
         for span in line:
             text = span.text
             while text:
-                take = _fit(text, room)
+                take = fit(text, room)
                 if take:
-                    current.append(Span(text[:take], span.style))
+                    current.append(Span(text[:take], span.style, span.block))
                     text = text[take:]
                     room -= units(current[-1].text)
                 if text:
@@ -74,7 +108,7 @@ def _pieces(lines: list[Line], limit: int) -> list[Line]:
     return out
 
 
-def _fit(text: str, room: int) -> int:
+def fit(text: str, room: int) -> int:
     """How many characters of `text` fit in `room` UTF-16 units."""
     used = 0
     for index, char in enumerate(text):

@@ -64,6 +64,7 @@ def bubbles(messages: list[Outbound]) -> list[tuple[Outbound, int]]:
         if (
             before is not None
             and not before.buttons
+            and not before.snippets
             and before.attachment is None
             and message.attachment is None
             and before.text

@@ -234,6 +234,7 @@ class Engine:
                     prompt=reply.prompt,
                     notice=reply.notice,
                     details=reply.details,
+                    snippets=reply.snippets,
                 )
                 for reply, row in zip(result.replies, rows, strict=True)
             ]

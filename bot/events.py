@@ -35,7 +35,7 @@ from flows.prompt import (
     Question,
 )
 from flows.reply import Notice
-from flows.text import RichText
+from flows.text import Block, RichText, Snippet
 from storage.keys import ConversationKey
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "MAX_BUTTON_DATA",
     "SKIP_ID",
     "Attachment",
+    "Block",
     "Button",
     "ButtonPress",
     "ButtonStyle",
@@ -56,6 +57,7 @@ __all__ = [
     "PartlySent",
     "Prompt",
     "Question",
+    "Snippet",
     "TextMessage",
     "parse_command",
 ]
@@ -134,6 +136,9 @@ class Outbound:
     """What it tells, as an id, where that is not its prompt (flows/reply.py)."""
     details: tuple[tuple[str, str], ...] = ()
     """The values the notice names (`case_id`, `when`, …), as said."""
+    snippets: tuple[Snippet, ...] = ()
+    """Parts of the text offered whole to copy (a script's key lines, an email), where
+    the platform has copy buttons. Its lines to say are marked in the text (`Block`)."""
 
 
 def parse_command(

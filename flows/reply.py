@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from flows.prompt import BACK, SKIP, Choice, Prompt, Rows
 from flows.reminders import ReminderCancel, ReminderRequest
-from flows.text import RichText
+from flows.text import RichText, Snippet
 
 __all__ = ["BACK", "SKIP", "Notice", "Reply", "Rows", "Turn", "rows"]
 
@@ -90,6 +90,8 @@ class Reply:
     notice: Notice | None = None
     details: tuple[tuple[str, str], ...] = ()
     """The values the notice names (`case_id`, `when`, …), as said."""
+    snippets: tuple[Snippet, ...] = ()
+    """Parts of the text worth copying whole (a script's key lines, an email)."""
 
     @property
     def choices(self) -> Rows:

@@ -1,12 +1,41 @@
-"""Contact scripts built from a case's facts and its playbook's script parts."""
+"""Contact scripts built from a case's facts and its playbook's script parts.
+
+What is to be said or sent as it stands is marked so (`Block.SAY`, the calm phrases
+`Block.SPARE`), and the lines worth pasting come as `Snippet`s beside the text, so a
+platform can quote them and offer to copy them without reading the words.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flows.facts import FACTS_BY_ID, OUTCOMES, display, locale_of
 from flows.playbook import SELLER, Channel, Playbook
-from flows.text import RichText, join, plain, rich
+from flows.text import Block, RichText, Snippet, join, plain, quote, rich
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """A script as shown, and the parts of it worth copying whole."""
+
+    text: RichText
+    snippets: tuple[Snippet, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Email:
+    """A subject and body to paste into an email, a seller message or a written complaint."""
+
+    subject: str
+    body: RichText
+
+    def shown(self) -> RichText:
+        """As a chat shows it: the subject line, then the body, as one quote."""
+        return quote(join([rich("Subject: {subject}", subject=self.subject), self.body], "\n\n"))
+
+    def snippets(self) -> tuple[Snippet, ...]:
+        return Snippet("Subject", self.subject), Snippet("Email", self.body.plain())
 
 
 def template_values(facts: dict[str, Any], playbook: Playbook) -> dict[str, str]:
@@ -63,49 +92,56 @@ def contact_script(
     *,
     manager: bool,
     not_late_yet: bool = False,
-) -> RichText:
+) -> Script:
     """The script for a chat, a call or a message: what to say, in order, and what to
-    keep at hand; for a written channel, the text to paste."""
+    keep at hand; for a written channel, the text to paste. The opening, the ask (and
+    the supervisor's ask) and the email come as snippets to copy."""
     channel = playbook.channels[channel_id]
     values = template_values(facts, playbook)
     script = playbook.script
-    ask = _ask(facts, playbook, not_late_yet)
+    opening = rich(_opening(channel, playbook), **values)
+    ask = rich(_ask(facts, playbook, not_late_yet), **values)
     parts = [
         rich("**Have at hand**"),
         _bullets(script.have_at_hand, values),
         rich("\n**1. Open**"),
-        rich(_opening(channel, playbook), **values),
+        quote(opening),
         rich("\n**2. The facts, in order**"),
         _fact_lines(facts, playbook),
         rich("\n**3. Your ask**"),
-        rich(ask, **values),
+        quote(ask),
         rich("\n**4. Keep it fair**"),
-        _bullets(script.fairness, values),
+        quote(_bullets(script.fairness, values)),
         rich("\n**If it gets tense**"),
-        _bullets(script.calm_phrases, values),
+        quote(_bullets(script.calm_phrases, values), Block.SPARE),
     ]
+    snippets = [Snippet("Opening", opening.plain()), Snippet("Your ask", ask.plain())]
     if manager:
+        supervisor = rich(script.supervisor_ask, **values)
         parts += [
             rich("\n**This usually needs a manager.** If the first person can't approve it:"),
-            rich(script.supervisor_ask, **values),
+            quote(supervisor),
         ]
-    parts += [rich("\n**Before you hang up or close the chat**"), rich(script.closing, **values)]
+        snippets.append(Snippet("Supervisor", supervisor.plain()))
+    parts += [
+        rich("\n**Before you hang up or close the chat**"),
+        quote(rich(script.closing, **values)),
+    ]
     if channel.written:
-        parts += [
-            rich("\n**{label}, ready to paste**", label=channel.label),
-            email_text(facts, playbook, channel=channel, not_late_yet=not_late_yet),
-        ]
-    return join(parts)
+        letter = email(facts, playbook, channel=channel, not_late_yet=not_late_yet)
+        parts += [rich("\n**{label}, ready to paste**", label=channel.label), letter.shown()]
+        snippets += letter.snippets()
+    return Script(join(parts), tuple(snippets))
 
 
-def email_text(
+def email(
     facts: dict[str, Any],
     playbook: Playbook,
     *,
     complaint: bool = False,
     channel: Channel | None = None,
     not_late_yet: bool = False,
-) -> RichText:
+) -> Email:
     """A subject and body to paste into an email, a seller message or a written complaint."""
     values = template_values(facts, playbook)
     script = playbook.script
@@ -121,7 +157,7 @@ def email_text(
         rich(script.fairness[0], **values) if script.fairness else RichText(),
         plain("Thank you for your help.\nKind regards"),
     ]
-    return join([rich("Subject: {subject}", subject=subject), join(body, "\n\n")], "\n\n")
+    return Email(subject, join(body, "\n\n"))
 
 
 def _fact_lines(facts: dict[str, Any], playbook: Playbook) -> RichText:

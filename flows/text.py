@@ -35,10 +35,31 @@ class Style(StrEnum):
     CODE = "code"
 
 
+class Block(StrEnum):
+    """What a line is for besides its words, for platforms that can set such lines apart."""
+
+    TEXT = "text"
+    SAY = "say"
+    """Words to say or send as they stand (a script's lines, an email to paste): a quote."""
+    SPARE = "spare"
+    """Words kept for when they are needed ("if it gets tense"): a quote, shown folded."""
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     text: str
     style: Style = Style.PLAIN
+    block: Block = Block.TEXT
+    """The kind of line it is on (`quote` sets it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """Words offered whole to copy (an email's body, a line to say): `label` names them on
+    the button that copies them."""
+
+    label: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +79,9 @@ class RichText:
         for span in self.spans:
             first, *rest = span.text.split("\n")
             if first:
-                lines[-1].append(Span(first, span.style))
+                lines[-1].append(Span(first, span.style, span.block))
             for part in rest:
-                lines.append([Span(part, span.style)] if part else [])
+                lines.append([Span(part, span.style, span.block)] if part else [])
         return lines
 
     def typed_in(self, typing: Typing) -> RichText:
@@ -158,6 +179,15 @@ def _split(chunk: str, style: Style, out: list[Span | tuple[str, Style]]) -> Non
 def plain(text: str) -> RichText:
     """Text shown exactly as given (a person's own words)."""
     return RichText((Span(text),))
+
+
+def quote(text: RichText, block: Block = Block.SAY) -> RichText:
+    """`text` as lines of `block`, separators and all: one run of lines set apart."""
+
+    def marked(spans: tuple[Span, ...]) -> tuple[Span, ...]:
+        return tuple(Span(span.text, span.style, block) for span in spans)
+
+    return RichText(marked(text.spans), None if text.in_form is None else marked(text.in_form))
 
 
 def join(parts: list[RichText], separator: str = "\n") -> RichText:

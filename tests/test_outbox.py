@@ -4,12 +4,14 @@ fails, sent once more after a crash, never lost and never out of order."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from bot.events import ButtonPress, Command, EventId, TextMessage
+from bot.events import ButtonPress, Command, EventId, Outbound, TextMessage
 from bot.reminders import Reminder, Scheduler, Status, outbox
 from bot.reminders.lifecycle import IllegalStep, Step, advance
+from flows.text import Block, Snippet, join, plain, quote, rich
 from storage import ConversationKey, PersonKey, TinyDBStore
 from tests.chat import Chat
 from tests.pings import Crash, Pings, scheduling
@@ -194,3 +196,14 @@ def test_the_scheduler_needs_no_engine() -> None:
 
     scheduler = Scheduler(Records(), Pings())
     assert len(scheduler) == 0
+
+
+def test_a_waiting_reply_keeps_its_quotes_and_snippets() -> None:
+    """A reply retried later renders as first made: lines to say still quoted (folded or
+    not), the snippets to copy still offered."""
+    said = join([rich("**Open**"), quote(plain("Hello.")), quote(plain("Calm."), Block.SPARE)])
+    made = Outbound(said, snippets=(Snippet("Opening", "Hello."),))
+    conversation: dict[str, Any] = {}
+    outbox.queue(conversation, [made], datetime(2026, 11, 2, tzinfo=UTC))
+    (stored,) = outbox.replies_of(conversation)
+    assert stored.messages == (made,)

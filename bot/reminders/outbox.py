@@ -30,7 +30,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.events import Attachment, Button, ButtonStyle, Notice, Outbound, PartlySent, Prompt
 from bot.reminders.lifecycle import INDEXED, Status, Step, advance
-from flows.text import RichText, Span, Style
+from flows.text import Block, RichText, Snippet, Span, Style
 from storage import ConversationKey, DueEntry, PersonKey, PersonRecord
 from storage.base import JSONDict
 
@@ -304,7 +304,7 @@ def _log_failed(person: PersonKey, reply: Reply) -> None:
 
 def _message_json(message: Outbound) -> JSONDict:
     stored: JSONDict = {
-        "text": [[span.text, str(span.style)] for span in message.text.spans],
+        "text": [_span_json(span) for span in message.text.spans],
         "buttons": [
             [[button.label, button.data, button.option, str(button.style)] for button in row]
             for row in message.buttons
@@ -315,7 +315,9 @@ def _message_json(message: Outbound) -> JSONDict:
         "details": [list(pair) for pair in message.details],
     }
     if message.text.in_form is not None:  # worded for a platform typed to by forms
-        stored["text_in_form"] = [[span.text, str(span.style)] for span in message.text.in_form]
+        stored["text_in_form"] = [_span_json(span) for span in message.text.in_form]
+    if message.snippets:
+        stored["snippets"] = [[snippet.label, snippet.text] for snippet in message.snippets]
     if message.attachment is not None:
         stored["attachment"] = {
             "filename": message.attachment.filename,
@@ -337,11 +339,22 @@ def _message(stored: JSONDict) -> Outbound:
         prompt=Prompt.from_json(stored["prompt"]) if stored.get("prompt") else None,
         notice=_notice(stored.get("notice")),
         details=tuple((name, value) for name, value in stored.get("details", ())),
+        snippets=tuple(Snippet(label, text) for label, text in stored.get("snippets", ())),
     )
 
 
 def _spans(stored: list[list[str]]) -> tuple[Span, ...]:
-    return tuple(Span(text, Style(style)) for text, style in stored)
+    return tuple(_span(*span) for span in stored)
+
+
+def _span_json(span: Span) -> list[str]:
+    """A span as stored: its block only when it has one, as before blocks were said."""
+    stored = [span.text, str(span.style)]
+    return stored if span.block is Block.TEXT else [*stored, str(span.block)]
+
+
+def _span(text: str, style: str, block: str = Block.TEXT) -> Span:
+    return Span(text, Style(style), Block(block))
 
 
 def _notice(stored: str | None) -> Notice | None:

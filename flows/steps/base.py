@@ -22,7 +22,7 @@ from flows.prompt import BACK, SKIP, Choice, InputKind, Prompt
 from flows.records import Case
 from flows.reminders import DEADLINE, ReminderCancel
 from flows.reply import Notice, Reply, Rows, Turn, rows
-from flows.text import RichText, by_typing, join, rich
+from flows.text import RichText, Snippet, by_typing, join, rich
 from flows.urgency import urgency
 
 ANSWER_VERBS = ("pick", "skip", "reading")
@@ -53,9 +53,15 @@ class Conversation(CaseModel):
         told = replace(reply, notice=notice, details=details) if notice else reply
         self.turn.replies.append(told)
 
-    def ask(self, text: RichText, options: Rows, kind: InputKind = InputKind.CHOICE) -> Reply:
+    def ask(
+        self,
+        text: RichText,
+        options: Rows,
+        kind: InputKind = InputKind.CHOICE,
+        snippets: tuple[Snippet, ...] = (),
+    ) -> Reply:
         """A reply asking this state's question: the options, and what else answers it."""
-        return Reply(text, Prompt(self.state, kind, options))
+        return Reply(text, Prompt(self.state, kind, options), snippets=snippets)
 
     def cancel_reminders(self, kinds: tuple[str, ...], reason: str) -> None:
         self.turn.cancels.append(ReminderCancel(self.record.id, kinds, reason))

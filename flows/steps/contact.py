@@ -72,12 +72,14 @@ class ContactSteps(Conversation):
                 rich("**Your {label} script**", label=channel.label.lower()),
                 *self.not_late_lines(),
                 rich("_How to reach them:_ {how}", how=self.linked(channel.how)),
-                script,
+                script.text,
                 rich("\nWhen you've been in touch, log it here so nothing gets lost."),
             ]
         )
         return self.ask(
-            text, ((Choice("do:log", "📝 Log the contact", ButtonStyle.PRIMARY), BACK),)
+            text,
+            ((Choice("do:log", "📝 Log the contact", ButtonStyle.PRIMARY), BACK),),
+            snippets=script.snippets,
         )
 
     # -- logging -----------------------------------------------------------------------

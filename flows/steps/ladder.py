@@ -10,10 +10,10 @@ from flows.deadlines import case_windows
 from flows.jurisdiction import CARDS
 from flows.prompt import BACK, ButtonStyle, Choice
 from flows.reply import Reply, rows
-from flows.script import email_text, template_values
+from flows.script import email, template_values
 from flows.steps.base import Step
 from flows.steps.law import LawSteps
-from flows.text import RichText, join, plain, rich
+from flows.text import RichText, Snippet, join, plain, quote, rich
 
 TRACKED_DELIVERED = "tracked:delivered"
 """The ladder's button for a parcel that tracking calls delivered but never came."""
@@ -127,7 +127,8 @@ class LadderSteps(LawSteps):
                     ]
                 )
             )
-        parts.extend(self.rung_specifics(rung.id))
+        specifics, snippets = self.rung_specifics(rung.id)
+        parts.extend(specifics)
         parts += [
             self.cited(rule_id) for rule_id in advice.rung_rules(rung.id, self.facts, playbook)
         ]
@@ -139,40 +140,40 @@ class LadderSteps(LawSteps):
         if rung.id in (machine.CARD_DISPUTE, machine.AGENCY):
             asks, answers = self.law_questions(rung.id)
             parts += asks
-        return self.ask(join(parts, "\n\n"), (*rows(choices), *rows(answers, 3), (BACK,)))
+        return self.ask(
+            join(parts, "\n\n"),
+            (*rows(choices), *rows(answers, 3), (BACK,)),
+            snippets=snippets,
+        )
 
     def rung_chosen(self, verb: str, arg: str) -> None:
         """A country or payment method pressed on a rung: stored, and the rung again."""
         self.law_chosen(verb, arg)
 
-    def rung_specifics(self, rung_id: str) -> list[RichText]:
-        """What a rung adds from this case's facts: a script, a letter, dates, a warning."""
+    def rung_specifics(self, rung_id: str) -> tuple[list[RichText], tuple[Snippet, ...]]:
+        """What a rung adds from this case's facts (a script, a letter, dates, a warning),
+        and what of it is worth copying whole."""
         playbook = self.playbook
         if rung_id == machine.SUPERVISOR:
-            return [
-                rich("**What to say**"),
-                rich(playbook.script.supervisor_ask, **template_values(self.facts, playbook)),
-            ]
+            said = rich(playbook.script.supervisor_ask, **template_values(self.facts, playbook))
+            return [rich("**What to say**"), quote(said)], (Snippet("What to say", said.plain()),)
         if rung_id == machine.WRITTEN_COMPLAINT:
-            return [
-                rich("**Your complaint, ready to send**"),
-                email_text(self.facts, playbook, complaint=True),
-            ]
+            letter = email(self.facts, playbook, complaint=True)
+            return [rich("**Your complaint, ready to send**"), letter.shown()], letter.snippets()
         if rung_id == machine.GUARANTEE:
             window = self.guarantee_window()
             if window:
-                return [
-                    rich(
-                        "**Your claim window:** from {start} until {end}.",
-                        start=f"{window[0]:%a %-d %b %Y}",
-                        end=f"{window[1]:%a %-d %b %Y}",
-                    )
-                ]
+                claim = rich(
+                    "**Your claim window:** from {start} until {end}.",
+                    start=f"{window[0]:%a %-d %b %Y}",
+                    end=f"{window[1]:%a %-d %b %Y}",
+                )
+                return [claim], ()
         if rung_id == machine.CARD_DISPUTE:
-            return self.money_back_parts() + self.card_dispute_notes()
+            return self.money_back_parts() + self.card_dispute_notes(), ()
         if rung_id == machine.AGENCY:
-            return self.last_rung_parts()
-        return []
+            return self.last_rung_parts(), ()
+        return [], ()
 
     def card_dispute_notes(self) -> list[RichText]:
         """The chargeback's cost to a guarantee claim, where one is still possible and the

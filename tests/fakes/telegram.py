@@ -54,6 +54,8 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 """Bytes of UTF-8, per inline button."""
+COPY_TEXT_LIMIT = 256
+"""Characters a copy button copies (CopyTextButton.text: 1-256)."""
 CALLBACK_ANSWER_TEXT_LIMIT = 200
 INLINE_BUTTONS_LIMIT = 100
 COMMANDS_LIMIT = 100
@@ -1357,6 +1359,12 @@ class FakeTelegram:
                         or not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT
                     ):
                         raise _bad("BUTTON_DATA_INVALID")
+                if "copy_text" in button:
+                    copied = button["copy_text"]
+                    text = copied.get("text") if isinstance(copied, dict) else None
+                    if not isinstance(text, str) or not 1 <= utf16_len(text) <= COPY_TEXT_LIMIT:
+                        # Telegram's exact wording for this refusal is not confirmed.
+                        raise _bad("COPY_TEXT_INVALID")
                 if "url" in button and not re.match(r"(https?|tg)://\S+$", str(button["url"])):
                     raise _bad("BUTTON_URL_INVALID")
         return raw
