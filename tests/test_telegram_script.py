@@ -117,3 +117,21 @@ def test_a_quote_split_over_messages_is_quoted_in_each() -> None:
         (quoted,) = [e for e in entities if e["type"] == "blockquote"]
         assert quoted["offset"] == 0 and quoted["length"] == utf16_len(visible)
     assert [line for visible, _ in chunks for line in visible.split("\n")][1:] == lines
+
+
+async def test_logging_a_contact_answers_in_one_message(fake: FakeTelegram, tmp_path: Path) -> None:
+    """It used to answer in four: logged, the promise noted, the case, what next."""
+    async with running(fake, tmp_path) as adapter:
+        await the_script(fake, "email")
+        await press(fake, "do:log")
+        await press(fake, "pick:now")
+        await press(fake, "pick:email")
+        for typed in ("Sam", "R-1", "They promised a refund by Friday."):
+            mark = len(fake.sent)
+            fake.user_says(USER, typed)
+            await fake.wait_for_message(USER, after=mark)
+        before = len(fake.messages_in(USER))
+        await press(fake, "pick:waiting")
+        assert await adapter.engine.drain(10)
+        after = fake.messages_in(USER)[before:]
+    assert len(after) == 1 and after[0].options, "one message, asking what next"
