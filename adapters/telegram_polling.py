@@ -75,12 +75,15 @@ class Polling:
         try:
             while await _unless(stop, leadership.acquire()):
                 polling = asyncio.create_task(self.run())
-                lost = await _unless(stop, leadership.lost())
+                lost = await _unless(stop, leadership.lost(), polling)
                 polling.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await polling
-                # Confirmed only by the lead: another instance's getUpdates would be refused.
-                await self.finish(FINISH_TURNS, confirm=not lost)
+                try:
+                    await polling  # a poller that failed for good fails the adapter
+                except asyncio.CancelledError:
+                    pass
+                finally:
+                    # Confirmed only by the lead: another's getUpdates would be refused.
+                    await self.finish(FINISH_TURNS, confirm=not lost)
                 if not lost:
                     break
                 log.warning("telegram: lost the polling lead (database unreachable): stopped")
@@ -89,13 +92,15 @@ class Polling:
 
     async def run(self) -> None:
         """Poll until cancelled; turns in flight go on (`finish` waits for them)."""
-        await self.app.bot.delete_webhook()  # getUpdates is refused while one is set
         self.running = True
         log.info("telegram: running (long polling)")
         wait = RETRY_WAIT[0]
+        webhook_gone = False
         try:
             while True:
                 try:
+                    if not webhook_gone:  # getUpdates is refused while one is set
+                        webhook_gone = await self.app.bot.delete_webhook()
                     updates = await self._fetch(LONG_POLL)
                 except RetryAfter as error:
                     await asyncio.sleep(_seconds(error.retry_after))
@@ -175,11 +180,15 @@ class Polling:
         self._one_finished.set()
 
 
-async def _unless(stop: asyncio.Event, work: Awaitable[None]) -> bool:
-    """Await `work` unless `stop` is set first; whether the work finished."""
+async def _unless(
+    stop: asyncio.Event, work: Awaitable[None], ended: asyncio.Task[None] | None = None
+) -> bool:
+    """Await `work` unless `stop` is set, or the task `ended` ends, first; whether the
+    work finished."""
     task = asyncio.ensure_future(work)
     stopped = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    waits = {task, stopped} if ended is None else {task, stopped, ended}
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     for waiting in (task, stopped):
         waiting.cancel()
     return task.done() and not task.cancelled()

@@ -243,3 +243,17 @@ async def test_a_corrupt_file_is_said_plainly_and_set_aside_when_starting_fresh(
     assert str(path) in logged and digest in logged and "ERROR" in logged
     assert list(path.parent.glob(path.name + ".damaged-*")), "the damaged copy is kept aside"
     assert welcome.button_labels
+
+
+async def test_telegram_failing_at_the_first_call_of_polling_is_tried_again(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """Polling starts by removing any webhook; Telegram refusing that for a moment must
+    not leave the bot up but never polling."""
+    fake.fail_next("deleteWebhook", status=502, times=2)
+    bot = await BotProcess(fake, tmp_path / "data").start()
+    await converse(fake, USER, "/start")
+    status, logged = await bot.stop()
+
+    assert status == 0, logged
+    assert [c.status for c in fake.calls_to("deleteWebhook")] == [502, 502, 200]
