@@ -40,6 +40,10 @@ LONG_POLL = 10
 POLL_GAP = 0.05
 """Seconds between polls while turns run (each answers at once, with the updates of the
 turns still running: parsed again every time)."""
+TURN_HOLD_LIMIT = 300.0
+"""Seconds a turn may hold the offset back. One running longer (a hung store call, a
+deadlock) is let go of, so the updates past the window still come for everyone else;
+its own update is then confirmed, and lost if the process dies before the turn ends."""
 RETRY_WAIT = (1.0, 30.0)
 """The first and the longest wait after a getUpdates that failed."""
 FINISH_TURNS = 5.0
@@ -67,6 +71,8 @@ class Polling:
         self._finished: set[int] = set()
         """Updates at or above the offset whose handlers have returned."""
         self._one_finished = asyncio.Event()
+        self._limits: dict[int, asyncio.TimerHandle] = {}
+        """When each running turn stops holding the offset (`TURN_HOLD_LIMIT`)."""
 
     async def while_leading(self, leadership: Leadership, stop: asyncio.Event) -> None:
         """Poll while this instance leads among those sharing the store (Telegram refuses
@@ -161,7 +167,9 @@ class Polling:
             self._offset = update_id
         turn = asyncio.create_task(self._handle(update), name=f"telegram update {update_id}")
         self._turns[update_id] = turn
-        turn.add_done_callback(lambda _: self._done(update_id))
+        turn.add_done_callback(lambda _: self._let_go(update_id))
+        loop = asyncio.get_running_loop()
+        self._limits[update_id] = loop.call_later(TURN_HOLD_LIMIT, self._overdue, update_id)
 
     async def _handle(self, update: Update) -> None:
         try:
@@ -169,10 +177,22 @@ class Polling:
         except Exception as error:  # PTB hands handler errors to _on_error; this is PTB's own
             log.error("telegram: an update could not be handled: %s", type(error).__name__)
 
-    def _done(self, update_id: int) -> None:
-        """The update's turn is over: the offset moves past every finished update below
-        the oldest one still running."""
-        self._turns.pop(update_id, None)
+    def _overdue(self, update_id: int) -> None:
+        """The turn has run past `TURN_HOLD_LIMIT`: it runs on, but holds nothing back."""
+        log.warning(
+            "telegram: the turn of update %d has run over %.0f s: no longer waited for",
+            update_id,
+            TURN_HOLD_LIMIT,
+        )
+        self._let_go(update_id)
+
+    def _let_go(self, update_id: int) -> None:
+        """The update's turn is over (or overdue): the offset moves past every update let
+        go of below the oldest one still running."""
+        if self._turns.pop(update_id, None) is None:
+            return  # let go of already, when it ran too long
+        if (limit := self._limits.pop(update_id, None)) is not None:
+            limit.cancel()
         self._finished.add(update_id)
         oldest = min(self._turns, default=max(self._finished) + 1)
         self._offset = oldest
