@@ -1,8 +1,8 @@
 """The country of a case: where the customer bought, which decides the law that applies.
 
 Told, in this order, by: the person's own answer (asked once, as a choice); the storefront
-a paste or the shop's address named (amazon.co.uk); the shape of the order number (an
-Amazon order's first digit is its marketplace's); the currency of the amount paid; the end
+a paste or the shop's address named (amazon.co.uk); how the order number begins (an
+Amazon order's first digit is its marketplace's, as the playbook's storefronts say); the currency of the amount paid; the end
 of the shop's web address (currys.co.uk); a shop that sells in one country only. Nothing
 telling, the case has no country and the person is asked where it matters (the ladder).
 
@@ -30,13 +30,6 @@ SOURCES = {
     ASKED: "answer you gave",
 }
 """What told the country, as the review names it."""
-ORDER_PREFIXES: Mapping[str, Mapping[str, str]] = {
-    "amazon": {"1": "US", "2": "GB", "3": "DE", "7": "CA"},
-}
-"""A shop's order numbers whose first digit names the marketplace: Amazon's US orders start
-112-/113-/114-, UK ones 202- to 206-, German ones 302- to 306-, Canadian ones 701-/702-.
-Unconfirmed: read on no stored page on 2026-12-02 (a stored guide, winenfood.com, says only
-that the first digits tell the marketplace); it is a hint, never a rule the bot states."""
 
 
 def storefront_country(facts: Mapping[str, Any]) -> str | None:
@@ -47,11 +40,17 @@ def storefront_country(facts: Mapping[str, Any]) -> str | None:
 
 
 def order_number_country(facts: Mapping[str, Any], playbook: Playbook) -> str | None:
+    """The country of the one storefront whose order numbers begin as this one does
+    (the playbook's `order_prefixes`: an Amazon order's first digit)."""
     number = facts.get("order_number")
-    prefixes = ORDER_PREFIXES.get(playbook.id)
-    if not (isinstance(number, str) and prefixes and number[:1].isdigit()):
+    if not isinstance(number, str):
         return None
-    return prefixes.get(number[0])
+    found = {
+        front.country
+        for front in playbook.storefronts.values()
+        if any(number.startswith(prefix) for prefix in front.order_prefixes)
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def currency_country(facts: Mapping[str, Any]) -> str | None:

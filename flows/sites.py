@@ -45,6 +45,9 @@ class Storefront:
     unconfirmed: str = ""
     """Empty when its links were found among stored public pages on `checked`; else which
     could not be, and where they come from."""
+    order_prefixes: tuple[str, ...] = ()
+    """How its order numbers begin, where that tells the storefront (an Amazon order's
+    first digit): a hint for the country of a case (flows/country.py), never a stated rule."""
     shop: str = field(default="", compare=False, metadata={"derived": True})
     """The playbook's id (filled in by the loader)."""
     name: str = field(default="", compare=False, metadata={"derived": True})
