@@ -31,7 +31,9 @@ STOP_GRACE = 8.0
 
 
 async def beat(path: Path) -> None:
-    """Touch the heartbeat file while the loop runs, for `fairshake health`."""
+    """Touch the heartbeat file while the loop runs, for `fairshake health`. With a
+    database the data folder holds only this file, and may not exist yet."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     while True:
         path.touch()
         await asyncio.sleep(HEARTBEAT_EVERY)
