@@ -24,7 +24,8 @@ __all__ = ["fake"]
 
 
 def live_keyboards(fake: FakeTelegram) -> list[int]:
-    return [m.message_id for m in fake.messages_in(USER) if m.buttons]
+    """Messages still offering options to press (copy buttons stay on answered ones)."""
+    return [m.message_id for m in fake.messages_in(USER) if m.options]
 
 
 async def test_each_pressed_choice_stays_visible_under_its_question(

@@ -98,12 +98,28 @@ async def test_an_answered_script_keeps_its_quotes_and_copy_buttons(
 ) -> None:
     async with running(fake, tmp_path):
         script = await the_script(fake, "email")
-        before = (covered(script, "blockquote"), copies(script))
+        quotes = [covered(script, kind) for kind in ("blockquote", "expandable_blockquote")]
+        buttons = copies(script)
         await press(fake, "do:log")
     assert script.options == [], "its choices are gone once pressed"
-    assert copies(script) == before[1], "scrolling back, it still copies"
-    assert covered(script, "blockquote") == before[0]
+    assert copies(script) == buttons, "scrolling back, it still copies"
+    assert [covered(script, kind) for kind in ("blockquote", "expandable_blockquote")] == quotes
     assert len(script.history) == 1, "shown as chosen in one edit"
+
+
+async def test_a_script_left_for_another_question_keeps_its_copy_buttons(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """A newer question retires the script's choices, not what it offers to copy."""
+    async with running(fake, tmp_path):
+        script = await the_script(fake, "chat")
+        buttons = copies(script)
+        mark = len(fake.sent)
+        fake.user_says(USER, "/status")
+        status = await fake.wait_for_message(USER, after=mark)
+        await fake.wait_for(lambda f: not script.options, what="the script's choices retired")
+    assert status.options and buttons
+    assert copies(script) == buttons, "scrolling back, it still copies"
 
 
 def test_a_quote_split_over_messages_is_quoted_in_each() -> None:
