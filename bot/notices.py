@@ -7,7 +7,7 @@ said (tests, the benchmark) depends on it.
 from __future__ import annotations
 
 from flows.reply import Notice
-from flows.text import RichText, rich
+from flows.text import RichText, by_typing, rich
 
 SAID: dict[Notice, str] = {
     Notice.UNKNOWN_COMMAND: "I don't know the command /{name}. Type /help to see what I can do.",
@@ -42,7 +42,16 @@ SAID: dict[Notice, str] = {
     Notice.DISCLAIMER: "_A quick note: I'm a guide, not a lawyer, and nothing here is legal advice._",
 }
 
+IN_FORM: dict[Notice, str] = {
+    Notice.STALE_BUTTON: "That button is from an earlier step, so I've left it alone. The question we're on is in my latest message (`/dispute status` shows it again).",
+}
+"""Where typing arrives only through a form (Discord), what is said otherwise: a stale
+press there leaves the old message as it was and shows no second copy of the live
+question, so the notice says where that question is."""
+
 
 def said(notice: Notice, **values: str) -> RichText:
     """The words of `notice`, its placeholders filled."""
+    if notice in IN_FORM:
+        return by_typing(SAID[notice], IN_FORM[notice], **values)
     return rich(SAID[notice], **values)

@@ -8,11 +8,15 @@ bot's English; run with the real discord.py client against the fake Discord.
 
 from __future__ import annotations
 
+import copy
+
+import pytest
+
 from bot.events import BACK_ID, SKIP_ID
 from flows.facts import FACTS
 from tests import test_discord_adapter as adapter_tests
-from tests.fakes.discord import UPDATE, Message
-from tests.test_discord_adapter import PASTED, Bot, Person
+from tests.fakes.discord import DEFERRED_UPDATE, UPDATE, Message
+from tests.test_discord_adapter import PASTED, SHOP, Bot, Person, options_on
 
 fake, bot = adapter_tests.fake, adapter_tests.bot
 
@@ -121,3 +125,29 @@ async def test_deleting_everything_is_the_red_button(bot: Bot) -> None:
     assert DANGER in offered.values()
     await eve.press(next(b["label"] for b in eve.prompt().buttons() if b["style"] == DANGER))
     assert (await bot.store.load(eve.key.person)).is_empty()
+
+
+@pytest.mark.parametrize("in_server", [False, True])
+async def test_a_stale_press_leaves_its_message_and_shows_the_live_question_once(
+    bot: Bot, in_server: bool
+) -> None:
+    """Scrolling back after a press on an old message: the old message still shows what
+    it asked, the notice has no buttons, and the live question is in one message only."""
+    ida = Person(bot, "ida", in_server=in_server)
+    [old] = (await ida.slash("new")).messages
+    asked_then = copy.deepcopy((old.content, old.embeds, old.components))
+    [live] = (await ida.slash("status")).messages
+    await ida.press("Amazon", on=live)
+    live_options = options_on([live])
+    assert live_options and SHOP not in live_options, "the problem question, asked in place"
+    other = next(label for label in old.labels() if "Amazon" not in label)
+    stale = await ida.press(other, on=old)
+    assert stale.callbacks == [DEFERRED_UPDATE], "acknowledged, the message not edited"
+    assert (old.content, old.embeds, old.components) == asked_then
+    [notice] = stale.followups
+    assert notice.buttons() == [] and notice.ephemeral == in_server
+    assert live.content not in notice.content
+    shown = [m for m in bot.fake.messages.values() if m.channel_id == int(ida.channel["id"])]
+    assert [m.id for m in shown if options_on([m]) == live_options] == [live.id]
+    assert [m.id for m in shown if m.content == live.content] == [live.id]
+    assert options_on([live]) == live_options, "the live question keeps its buttons"

@@ -5,6 +5,10 @@ where a press came from a message, and durable through the engine's outbox.
   (`edit_message`): the step flow is one message that moves on, not a new one per
   press. A slash command answers with a new message. The rest of a turn's messages
   follow as follow-ups.
+- A press on a message of an earlier step (the engine's answer starts with the
+  `STALE_BUTTON` notice) leaves that message as it was, and the notice follows on its
+  own: the live question is the person's latest message already, so it is not shown a
+  second time.
 - A turn that takes longer than the adapter's `ack_within` is deferred first ("thinking…"
   for a command, a silent deferral for a press) and the answer then replaces it.
 - `deliver` is the outbox's delivery for the turn (bot/reminders/outbox.py): when
@@ -27,7 +31,7 @@ import discord
 from adapters.discord_bot import views
 from adapters.discord_bot.commands import PLATFORM
 from adapters.discord_bot.render import Post
-from bot.events import Outbound, PartlySent
+from bot.events import Notice, Outbound, PartlySent
 from bot.observe import Observer
 
 log = logging.getLogger(__name__)
@@ -93,9 +97,12 @@ class Answering:
             discord.HTTPException, discord.RateLimited: nothing went.
         """
         async with self._lock:
+            first = self._first
+            if self.in_place and messages and messages[0].notice is Notice.STALE_BUTTON:
+                messages, first = messages[:1], self._after_stale
             out = self.layout(messages)
             self.tried = bool(out)
-            await send_all(out, self._first, self._followup, self.observers)
+            await send_all(out, first, self._followup, self.observers)
 
     async def say(self, messages: list[Outbound]) -> None:
         """Answer with messages kept nowhere (a sorry, a slow-down), unless an answer was
@@ -136,6 +143,13 @@ class Answering:
         else:
             ephemeral = self.in_guild and post.private
             await self._in_time(response.send_message(**views.sent(post), ephemeral=ephemeral))
+
+    async def _after_stale(self, post: Post) -> None:
+        """The pressed message left as it is (it may be an older screen of the live
+        question's own message, on a second device), then the notice as a follow-up."""
+        if not self.deferred:
+            await self._in_time(self.interaction.response.defer())
+        await self._followup(post)
 
     async def _in_time(self, answer: Awaitable[object]) -> None:
         """The first answer, given up when Discord would no longer take it."""
