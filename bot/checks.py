@@ -12,6 +12,7 @@ from bot.adapter import adapters_to_run, available_adapters
 from bot.config import Settings
 from bot.folder import FolderInUse, FolderLock
 from bot.logs import FORMATS, LEVELS
+from flows.jurisdiction import jurisdictions
 from flows.playbook import scan
 from flows.schema import SchemaError
 from storage import StoreError, TinyDBStore
@@ -59,10 +60,16 @@ def _core(settings: Settings) -> list[str]:
 
 
 def _playbooks(settings: Settings) -> list[str]:
+    """Every playbook and every country's law file, read and checked before the first
+    customer's turn rather than in the middle of it."""
     try:
         scan(settings.playbooks_dir)
     except SchemaError as error:
         return [f"playbook {error}"]
+    try:
+        jurisdictions()
+    except SchemaError as error:
+        return [f"jurisdiction {error}"]
     return []
 
 

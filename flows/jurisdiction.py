@@ -17,7 +17,8 @@ Each of them cites rules from the file's `[rules]`, and every rule carries the a
 was read from, the date it was checked and, where the figure could not be confirmed on a
 stored copy of that page, `unconfirmed` saying so. The dataclasses are the schema
 (flows/schema.py reads a file into them); `check` adds what a type cannot say. Every file
-is read and checked on first use, and a bad one names its file and key.
+is read and checked when the bot starts (and by `fairshake check` and `fairshake
+playbooks`), so a bad one names its file and key before any customer meets it.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import pytest
 
 from flows import machine
 from flows.intake import read_order_text
+from flows.jurisdiction import jurisdictions
 from flows.playbook import GENERIC, playbook_ids, playbooks, scan, use_playbooks_dir
 from flows.schema import SchemaError
 from tests.chat import Chat, Story, log_contact, tell
@@ -229,11 +230,25 @@ async def press_option(chat: Chat, option: str) -> None:
     await chat.press_data(found[0].data)
 
 
-def listed(stdout: str) -> dict[str, list[str]]:
-    """`fairshake playbooks` rows by id: name, storefronts, rules, oldest check, file."""
-    header, *rows = (re.split(r"\s{2,}", line) for line in stdout.splitlines())
-    assert header[:2] == ["id", "name"]
+def listed(stdout: str, table: int = 0) -> dict[str, list[str]]:
+    """`fairshake playbooks` rows by their first column: the playbooks (table 0: name,
+    storefronts, rules, oldest check, file), then the countries' law files (table 1)."""
+    lines = stdout.split("\n\n")[table].strip().splitlines()
+    header, *rows = (re.split(r"\s{2,}", line) for line in lines)
+    assert header[1] == "name"
     return {row[0]: row[1:] for row in rows}
+
+
+def test_fairshake_playbooks_lists_each_countrys_law_file(operator_dir: Path) -> None:
+    done = fairshake("playbooks", env={}, cwd=operator_dir)
+    assert done.returncode == 0, done.stderr
+    rows = listed(done.stdout, table=1)
+    assert set(rows) == set(jurisdictions())
+    for code, law in jurisdictions().items():
+        name, currency, rules, oldest, file = rows[code]
+        assert (name, currency, file) == (law.country.name, law.country.currency, law.file)
+        dates = [rule.checked for rule in (*law.rules.values(), *law.shop_rules.values())]
+        assert (int(rules), oldest) == (len(dates), min(dates).isoformat())
 
 
 def test_fairshake_playbooks_lists_packaged_and_local_shops(operator_dir: Path) -> None:
