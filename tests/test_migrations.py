@@ -96,7 +96,11 @@ async def test_the_conversation_carries_on_over_a_version_1_record(tmp_path: Pat
     await chat.press("Switch to c1")
     assert await chat.state() == machine.WRITTEN_COMPLAINT
     export = await chat.export()
-    assert "in 3-5 business days" in export and "Escalated: Send a written complaint." in export
+    case = await chat.record()
+    (promise,) = case["promises"]
+    assert f"“{promise['words']}” ({promise['about']})" in export
+    assert [e["kind"] for e in case["timeline"]].count("escalation") == 3
+    assert all(f": {entry['text']}\n" in export for entry in case["timeline"])
     await store.close()
 
 

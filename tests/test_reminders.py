@@ -37,6 +37,15 @@ async def statuses(chat: Chat, kind: str = "custom") -> list[str]:
     return [r["status"] for r in (await stored(chat)).reminders.values() if r["kind"] == kind]
 
 
+async def noted(chat: Chat, text: str) -> list[str]:
+    """What the active case's timeline says of the reminder `text`, each entry naming it."""
+    return [
+        entry["text"]
+        for entry in (await chat.record())["timeline"]
+        if entry["kind"] == "reminder" and entry["text"].endswith(f": {text}")
+    ]
+
+
 NO_DATES = Story(order_date="Don't know / skip", delivery_date="Don't know / skip")
 """A case with no dates, hence no deadline warnings beside the reminders a test sets."""
 
@@ -86,9 +95,9 @@ async def test_a_reminder_is_pinged_at_its_time_and_not_before() -> None:
     record = await stored(chat)
     assert await statuses(chat) == ["sent"]
     assert list(chat.store.due_entries()) == []
-    timeline = [entry["text"] for entry in record.cases["c1"]["timeline"]]
-    assert "Reminder set for Fri 13 Nov 15:00: call the seller" in timeline
-    assert "Reminder sent: call the seller" in timeline
+    [reminder] = [r for r in record.reminders.values() if r["kind"] == "custom"]
+    assert reminder["due"] == datetime(2026, 11, 13, 15, tzinfo=UTC).isoformat()
+    assert len(await noted(chat, "call the seller")) == 2, "set, then sent"
 
 
 async def test_a_sooner_reminder_wakes_the_sleeping_scheduler() -> None:
@@ -180,11 +189,9 @@ async def test_a_ping_cut_short_twice_is_not_sent_a_third_time_but_shown_as_fail
     assert len(pings.sent) == 2
     assert await statuses(chat) == ["failed"]
     await chat.say("/reminders")
-    assert "Reminders I couldn't deliver\n• Wed 11 Nov 16:00: check the refund (c1)" in (
-        chat.last_text()
-    )
-    timeline = [e["text"] for e in (await stored(chat)).cases["c1"]["timeline"]]
-    assert "Reminder not sent a third time: check the refund" in timeline
+    assert chat.notices() == [Notice.REMINDERS]
+    assert "check the refund (c1)" in chat.last_text()
+    assert len(await noted(chat, "check the refund")) == 2, "set, then given up"
     assert list(chat.store.due_entries()) == []
 
 
@@ -215,10 +222,9 @@ async def test_a_failed_delivery_is_retried_then_recorded_while_others_still_go(
         "ConnectionError",
     )
     await ann.say("/reminders")
-    assert "Reminders I couldn't deliver\n• Wed 11 Nov 16:00: ann's reminder (c1)" in (
-        ann.last_text()
-    )
-    assert "Reminder could not be sent (4 tries): ann's reminder" in await ann.export()
+    assert ann.notices() == [Notice.REMINDERS]
+    assert "ann's reminder (c1)" in ann.last_text()
+    assert len(await noted(ann, "ann's reminder")) == 2, "set, then given up"
     assert list(store.due_entries()) == []
 
 
@@ -319,14 +325,14 @@ async def test_done_marks_it_done_and_a_second_press_is_answered_kindly() -> Non
         await running.at(hours=1)
         done = pings.button("Done")
         await chat.press_data(done.data)
-        assert chat.last_text() == "Marked done. ✅"
+        assert chat.notices() == [Notice.REMINDER_DONE]
         await running.at(days=5)
         await chat.press_data(done.data)
-        assert chat.last_text() == "That reminder is already done. ✅"
+        assert chat.notices() == [Notice.REMINDER_ALREADY_DONE]
         await chat.press_data(pings.button("In 1 hour").data)
-        assert chat.last_text() == "That reminder is already done. ✅"
+        assert chat.notices() == [Notice.REMINDER_ALREADY_DONE]
     assert await statuses(chat) == ["done"]
-    assert "Reminder done: call back" in await chat.export()
+    assert len(await noted(chat, "call back")) == 3, "set, sent, done"
 
 
 async def test_a_ping_press_leaves_the_conversation_buttons_working() -> None:
@@ -351,9 +357,9 @@ async def test_snoozing_an_hour_pings_again_an_hour_later() -> None:
         snooze = pings.button("In 1 hour")
         await running.at(minutes=10)
         await chat.press_data(snooze.data)
-        assert chat.last_text() == "OK, I'll remind you again on Wed 11 Nov 17:10."
+        assert chat.told(Notice.REMINDER_SNOOZED) == {"when": "Wed 11 Nov 17:10"}
         await chat.press_data(snooze.data)
-        assert chat.last_text() == "That one is already set for Wed 11 Nov 17:10."
+        assert chat.told(Notice.REMINDER_STILL_SET) == {"when": "Wed 11 Nov 17:10"}
         await running.at(minutes=59)
         assert len(pings.sent) == 1
         await running.at(minutes=1)
@@ -372,7 +378,7 @@ async def test_snoozing_a_day_keeps_the_clock_time_across_a_dst_change() -> None
         await running.at(hours=19)  # Sat 24 Oct 07:00 UTC = 09:00 CEST
         assert len(pings.sent) == 1
         await chat.press_data(pings.button("Tomorrow").data)
-        assert chat.last_text() == "OK, I'll remind you again on Sun 25 Oct 09:00."
+        assert chat.told(Notice.REMINDER_SNOOZED) == {"when": "Sun 25 Oct 09:00"}
         await running.at(hours=24)
         assert len(pings.sent) == 1
         await running.at(hours=1)  # Sun 25 Oct 08:00 UTC = 09:00 CET
@@ -457,7 +463,9 @@ async def test_resolving_a_case_cancels_its_reminders() -> None:
         await running.at(days=3)
     assert pings.sent == []
     assert await statuses(chat) == ["cancelled", "cancelled"]
-    assert "Reminder cancelled (case resolved): chase" in await chat.export()
+    reasons = {r["text"]: r["reason"] for r in (await stored(chat)).reminders.values()}
+    assert reasons["chase"] == "case resolved"
+    assert len(await noted(chat, "chase")) == 2, "set, then cancelled"
     assert list(chat.store.due_entries()) == []
 
 
