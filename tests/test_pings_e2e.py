@@ -8,6 +8,7 @@ adapters talk to the fake Telegram and Discord services.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,12 +25,12 @@ from adapters.telegram import TelegramAdapter
 from bot.adapter import route
 from bot.config import load_settings
 from bot.engine import Engine
-from bot.reminders import Scheduler
+from bot.reminders import DATA_PREFIX, Scheduler
 from bot.reminders.outbox import REPLY_DELAYS
 from storage import PersonKey, TinyDBStore
 from tests.chat import Clock
-from tests.fakes.discord import FakeDiscord
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.discord import FakeDiscord, Message
+from tests.fakes.telegram import FakeTelegram, SentMessage
 from tests.test_discord_adapter import Bot, Person
 from tests.test_telegram_adapter import USER
 from tests.test_telegram_adapter import Person as TelegramPerson
@@ -84,29 +85,52 @@ async def telegram_with_reminders(data: Path) -> AsyncIterator[TelegramRun]:
             await running
 
 
+PING_ACTIONS = ["done", "escalate", "1h", "1d"]
+"""What a ping's buttons do, in order (bot/reminders/ping.py)."""
+
+
+async def reminder_set(run: TelegramRun, text: str) -> str:
+    """`/remind` typed in Telegram; the id of the reminder that stored, once answered."""
+    mark = len(run.fake.sent)
+    run.fake.user_says(USER, f"/remind {text}")
+    await run.fake.wait_for(lambda f: len(f.sent) > mark, what="an answer to /remind")
+    [reminder] = (await run.store.load(PersonKey("telegram", str(USER)))).reminders.values()
+    return str(reminder["id"])
+
+
+def pings_of(fake: FakeTelegram, reminder_id: str) -> list[SentMessage]:
+    """The messages whose buttons act, or acted before an edit, on that reminder (its ping)."""
+    data = f"{DATA_PREFIX}{reminder_id}|done"
+    return [
+        m
+        for m in fake.sent
+        if any(data in json.dumps(markup) for markup in (m.reply_markup, *m.history))
+    ]
+
+
 async def test_a_reminder_pings_the_telegram_chat_and_its_buttons_work(tmp_path: Path) -> None:
     async with telegram_with_reminders(tmp_path) as run:
         fake, clock, scheduler = run.fake, run.clock, run.scheduler
         person = TelegramPerson(fake)
-        await person.says("/new", "Which shop")
-        await person.says("/remind in 2 hours call the seller", "I'll remind you")
+        await person.says("/new", "pick:amazon")
+        reminder_id = await reminder_set(run, "in 2 hours call the seller")
         clock.advance(hours=1)
         await scheduler.idle()
-        assert not any(
-            "call the seller" in m.visible_text and "Reminder" in m.visible_text for m in fake.sent
-        )
+        assert pings_of(fake, reminder_id) == []
         clock.advance(hours=1, minutes=1)
         await scheduler.idle()
-        ping = await fake.wait_for(
-            lambda f: next((m for m in f.sent if "⏰ Reminder" in m.visible_text), None)
-        )
+        ping = await fake.wait_for(lambda f: next(iter(pings_of(f, reminder_id)), None))
         assert "call the seller" in ping.visible_text
-        assert ping.button_labels == ["✅ Done", "⬆️ Escalate", "⏰ In 1 hour", "⏰ Tomorrow"]
-        await person.presses("✅ Done", "Marked done")
+        assert ping.options == [f"{reminder_id}|{action}" for action in PING_ACTIONS]
+        mark = len(fake.sent)
+        fake.user_presses(USER, ping.message_id, f"{DATA_PREFIX}{reminder_id}|done")
+        await fake.wait_for(lambda f: len(f.sent) > mark, what="an answer to Done")
         assert ping.buttons == [], "the ping's keyboard goes once pressed"
         clock.advance(days=2)
         await scheduler.idle()
-    assert [m.visible_text.count("⏰ Reminder") for m in fake.sent].count(1) == 1
+    record = await run.store.load(PersonKey("telegram", str(USER)))
+    assert record.reminders[reminder_id]["status"] == "done"
+    assert len(pings_of(fake, reminder_id)) == 1
 
 
 async def test_a_ping_to_someone_who_blocked_the_bot_is_retried_then_recorded_failed(
@@ -114,8 +138,8 @@ async def test_a_ping_to_someone_who_blocked_the_bot_is_retried_then_recorded_fa
 ) -> None:
     async with telegram_with_reminders(tmp_path) as run:
         person = TelegramPerson(run.fake)
-        await person.says("/new", "Which shop")
-        await person.says("/remind in 1 hour call the seller", "Not your time zone?")
+        await person.says("/new", "pick:amazon")
+        reminder_id = await reminder_set(run, "in 1 hour call the seller")
         run.fake.user_blocks_bot(USER)
         for minutes in (61, 1, 5, 30):
             run.clock.advance(minutes=minutes)
@@ -126,8 +150,9 @@ async def test_a_ping_to_someone_who_blocked_the_bot_is_retried_then_recorded_fa
     refused = [
         c
         for c in run.fake.calls_to("sendMessage")
-        if c.status == 403 and "Reminder" in c.params["text"]
+        if c.status == 403 and f"{reminder_id}|done" in json.dumps(c.params.get("reply_markup"))
     ]
+    assert reminder["id"] == reminder_id
     assert len(refused) == 4, "the first try and three retries"
 
 
@@ -153,19 +178,29 @@ async def test_a_reminder_set_in_a_server_pings_by_dm_and_its_buttons_work(
         person = Person(discord_bot, "max", in_server=True)
         await person.slash("new")
         await person.slash("remind", when="in 2 days", what="chase the refund")
-        assert "remind you" in person.text()
+        record = await discord_bot.store.load(person.key.person)
+        [reminder] = record.reminders.values()
+        assert (reminder["text"], reminder["status"]) == ("chase the refund", "pending")
+        assert person.text(), "the slash command is answered"
         discord_bot.clock.advance(days=2, minutes=1)
         await scheduler.idle()
         fake = discord_bot.fake
-        await fake.wait(lambda: any("Reminder" in m.content for m in fake.channel_messages))
-        [ping] = [m for m in fake.channel_messages if "Reminder" in m.content]
+        done = f"{DATA_PREFIX}{reminder['id']}|done"
+
+        def acts(message: Message) -> bool:
+            return any(str(b.get("custom_id")).endswith(done) for b in message.buttons())
+
+        await fake.wait(lambda: any(acts(m) for m in fake.channel_messages))
+        [ping] = [m for m in fake.channel_messages if acts(m)]
         assert ping.channel_id == int(fake.dm(person.user)["id"])
         assert "chase the refund" in ping.content
-        done = next(b["custom_id"] for b in ping.buttons() if "Done" in b.get("label", ""))
-        pressed = await fake.press(person.user, ping, done)
+        [custom_id] = [b["custom_id"] for b in ping.buttons() if b["custom_id"].endswith(done)]
+        pressed = await fake.press(person.user, ping, custom_id)
         await fake.wait(lambda: pressed.acknowledged)
         await asyncio.wait_for(adapter.settled(), 5)
-        assert any("Marked done" in m.content for m in pressed.messages)
+        assert pressed.messages, "the press is answered"
+        record = await discord_bot.store.load(person.key.person)
+        assert record.reminders[reminder["id"]]["status"] == "done"
 
 
 async def test_a_ping_leaves_the_open_question_and_its_form_alone(discord_bot: Bot) -> None:

@@ -7,6 +7,7 @@ at the right moment in the person's time zone, across daylight-saving changes.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -30,13 +31,25 @@ async def person(start: datetime, zone: str) -> Chat:
 
 
 async def pending(chat: Chat, kind: str) -> list[tuple[datetime, str]]:
-    """(due in UTC, text) of the person's pending reminders of one kind."""
+    """(due in UTC, slot) of the person's pending reminders of one kind: a follow-up's
+    slot is `follow_up`, a check-in's names its promise (`promise:p1`)."""
+    return sorted((due, r["slot"]) for due, r in await reminders(chat, kind))
+
+
+async def reminders(chat: Chat, kind: str) -> list[tuple[datetime, dict[str, Any]]]:
     record = await chat.store.load(chat.key.person)
-    return sorted(
-        (datetime.fromisoformat(r["due"]).astimezone(UTC), r["text"])
+    return [
+        (datetime.fromisoformat(r["due"]).astimezone(UTC), r)
         for r in record.reminders.values()
         if r["kind"] == kind and r["status"] == "pending"
-    )
+    ]
+
+
+async def promises(chat: Chat) -> list[tuple[str, str, str, str]]:
+    """(id, about, words, status) of the active case's promises."""
+    return [
+        (p["id"], p["about"], p["words"], p["status"]) for p in (await chat.record())["promises"]
+    ]
 
 
 def utc(*parts: int) -> datetime:
@@ -69,13 +82,14 @@ async def test_an_email_left_waiting_is_followed_up_two_business_days_later(
 
     day = f"{follow_up.astimezone(ZoneInfo(zone)):%a %-d %b}"
     assert chat.told(Notice.FOLLOW_UP_SET) == {"day": day}
-    assert await pending(chat, "follow_up") == [(follow_up, "No answer yet? Time to follow up.")]
+    assert await pending(chat, "follow_up") == [(follow_up, "follow_up")]
+    [(_, reminder)] = await reminders(chat, "follow_up")
     async with scheduling(chat, pings) as running:
         await running.at(seconds=(follow_up - start).total_seconds() - 60)
         assert pings.sent == []
         await running.at(minutes=1)
         assert len(pings.sent) == 1
-    assert "No answer yet? Time to follow up." in pings.texts()[0]
+    assert reminder["text"] in pings.texts()[0]
     assert "⬆️ Escalate" in [b.label for row in pings.sent[0][1][0].buttons for b in row]
 
 
@@ -91,7 +105,11 @@ async def test_a_newer_contact_cancels_the_follow_up() -> None:
     async with scheduling(chat, pings) as running:
         await running.at(days=5)
     assert pings.sent == []
-    assert "Reminder cancelled (a newer contact was logged)" in await chat.export()
+    record = await chat.store.load(chat.key.person)
+    [follow_up] = [r for r in record.reminders.values() if r["kind"] == "follow_up"]
+    assert (follow_up["status"], follow_up["reason"]) == ("cancelled", "a newer contact was logged")
+    timeline = [e["text"] for e in (await chat.record())["timeline"] if e["kind"] == "reminder"]
+    assert sum(text.endswith(f": {follow_up['text']}") for text in timeline) == 2, "set, cancelled"
 
 
 async def test_a_second_waiting_contact_moves_the_follow_up() -> None:
@@ -102,9 +120,7 @@ async def test_a_second_waiting_contact_moves_the_follow_up() -> None:
 
     await log_contact(chat, "Waiting on them", channel="Email", notes="Sent a reminder.")
 
-    assert await pending(chat, "follow_up") == [
-        (utc(2026, 11, 16, 9), "No answer yet? Time to follow up.")
-    ]
+    assert await pending(chat, "follow_up") == [(utc(2026, 11, 16, 9), "follow_up")]
 
 
 # -- promises -------------------------------------------------------------------------------
@@ -120,15 +136,16 @@ async def test_a_refund_promised_in_3_to_5_business_days_is_checked_on() -> None
         chat, "Waiting on them", notes="Agent said the refund goes out in 3-5 business days."
     )
 
-    assert (
-        "I noted their promise, “in 3-5 business days”. I'll check with you on Thu 19 Nov at 09:00."
-        in chat.last_text()
-    )
+    assert chat.told(Notice.CHECK_IN_SET) == {
+        "words": "in 3-5 business days",
+        "when": "Thu 19 Nov at 09:00",
+    }
     assert await pending(chat, "follow_up") == []  # the check-in replaces the generic nudge
     check_in = utc(2026, 11, 19, 15)  # 09:00 CST
-    assert await pending(chat, "check_in") == [
-        (check_in, "They promised a refund (in 3-5 business days). Has it arrived?")
-    ]
+    assert await pending(chat, "check_in") == [(check_in, "promise:p1")]
+    assert await promises(chat) == [("p1", "refund", "in 3-5 business days", "open")]
+    [(_, asked)] = await reminders(chat, "check_in")
+    assert "in 3-5 business days" in asked["text"], "the check-in names what they promised"
     async with scheduling(chat, pings) as running:
         await running.at(seconds=(check_in - chat.clock()).total_seconds())
         assert len(pings.sent) == 1
@@ -141,9 +158,10 @@ async def test_a_refund_promised_in_3_to_5_business_days_is_checked_on() -> None
 
     assert Notice.PROMISE_BROKEN in chat.notices()
     assert chat.step() == machine.SUPERVISOR
-    case_file = await chat.export()
-    assert "“in 3-5 business days” (refund), made 2026-11-11 (contact 1): broken" in case_file
-    assert "Promise broken: refund, in 3-5 business days." in case_file
+    assert await promises(chat) == [("p1", "refund", "in 3-5 business days", "broken")]
+    [promise] = (await chat.record())["promises"]
+    assert (promise["made"], promise["contact"]) == ("2026-11-11", 1)
+    assert (await chat.timeline())[-3:] == ["promise", "escalation", "escalation"]
     assert "supervisor" in await chat.rungs()
 
 
@@ -152,16 +170,17 @@ async def test_yes_to_a_check_in_settles_the_case() -> None:
     chat = await person(utc(2026, 11, 11, 15), "UTC")
     pings = Pings()
     await log_contact(chat, "Waiting on them", notes="Replacement will ship by Friday.")
-    assert await pending(chat, "check_in") == [
-        (utc(2026, 11, 14, 9), "They promised to send it (by friday). Has it come?")
-    ]
+    assert await pending(chat, "check_in") == [(utc(2026, 11, 14, 9), "promise:p1")]
+    assert await promises(chat) == [("p1", "replacement", "by friday", "open")]
     async with scheduling(chat, pings) as running:
         await running.at(days=3)
         await chat.press_data(pings.button("Yes").data)
         await chat.press_data(pings.button("No").data)
-        assert chat.last_text() == "That reminder is already done. ✅"
+        assert chat.notices() == [Notice.REMINDER_ALREADY_DONE]
     assert await chat.state() == "resolved"
-    assert "kept (noted 2026-11-14 15:00 UTC)" in await chat.export()
+    assert await promises(chat) == [("p1", "replacement", "by friday", "kept")]
+    [promise] = (await chat.record())["promises"]
+    assert promise["settled_at"] == utc(2026, 11, 14, 15).isoformat()
 
 
 async def test_a_case_resolved_on_a_promise_still_has_the_promise_checked() -> None:
@@ -175,21 +194,21 @@ async def test_a_case_resolved_on_a_promise_still_has_the_promise_checked() -> N
 
     assert await chat.state() == "resolved"
     assert await pending(chat, "custom") == []
-    assert [text for _, text in await pending(chat, "check_in")] == [
-        "They promised a refund (within 5 business days). Has it arrived?"
-    ]
+    assert [slot for _, slot in await pending(chat, "check_in")] == ["promise:p1"]
+    assert await promises(chat) == [("p1", "refund", "within 5 business days", "open")]
     async with scheduling(chat, pings) as running:
         await running.at(days=8)
         assert len(pings.sent) == 1
         await chat.press_data(pings.button("No").data)
     record = await chat.record()
     assert record["state"] == "supervisor"
-    assert [e["text"] for e in record["timeline"]][-4:] == [
-        "Promise broken: refund, within 5 business days.",
-        "Case reopened.",
-        "Escalation started.",
-        "Escalated: Ask for a supervisor.",
+    assert [e["kind"] for e in record["timeline"]][-4:] == [
+        "promise",
+        "reopened",
+        "escalation",
+        "escalation",
     ]
+    assert await promises(chat) == [("p1", "refund", "within 5 business days", "broken")]
 
 
 @pytest.mark.parametrize(
@@ -210,9 +229,8 @@ async def test_a_promised_callback_is_checked_shortly_after_its_time(
         chat, "Waiting on them", channel="Phone", notes="She'll call me back tomorrow at 3pm."
     )
 
-    assert await pending(chat, "check_in") == [
-        (check_in, "They promised to call you back (tomorrow at 3pm). Did they?")
-    ]
+    assert await pending(chat, "check_in") == [(check_in, "promise:p1")]
+    assert await promises(chat) == [("p1", "callback", "tomorrow at 3pm", "open")]
     assert await pending(chat, "follow_up") == []
 
 
@@ -223,9 +241,8 @@ async def test_hours_promised_are_counted_as_elapsed_time_across_a_dst_change() 
 
     await log_contact(chat, "Waiting on them", channel="Email", notes="Reply within 48 hours.")
 
-    assert await pending(chat, "check_in") == [
-        (utc(2026, 10, 26, 8, 30), "They promised to get back to you (within 48 hours). Did they?")
-    ]
+    assert await pending(chat, "check_in") == [(utc(2026, 10, 26, 8, 30), "promise:p1")]
+    assert await promises(chat) == [("p1", "reply", "within 48 hours", "open")]
     assert chat.told(Notice.CHECK_IN_SET) == {
         "words": "within 48 hours",
         "when": "Mon 26 Oct at 09:30",
@@ -243,7 +260,8 @@ async def test_a_promise_whose_time_has_passed_is_noted_without_a_check_in() -> 
     assert await pending(chat, "check_in") == []
     record = await chat.record()
     assert [p["words"] for p in record["promises"]] == ["within 2 days"]
-    assert "Promise noted: refund, within 2 days." in [e["text"] for e in record["timeline"]]
+    assert [p["about"] for p in record["promises"]] == ["refund"]
+    assert "promise" in [e["kind"] for e in record["timeline"]]
 
 
 # -- reading promises -----------------------------------------------------------------------

@@ -156,8 +156,13 @@ async def test_reminders_and_time_zone_survive_a_restart(tmp_path: Path) -> None
     after = chat.restarted(TinyDBStore(tmp_path))
     await after.say("/reminders")
 
+    assert after.notices() == [Notice.REMINDERS]
     listing = after.last_text()
-    assert "Fri 13 Nov 09:00: No answer yet? Time to follow up. (c1)" in listing
+    record = await after.store.load(after.key.person)
+    due = {r["kind"]: (r["due"], r["text"]) for r in record.reminders.values()}
+    follow_up, custom = due["follow_up"], due["custom"]
+    assert follow_up[0] == "2026-11-13T14:00:00+00:00" and custom[0] == "2026-11-14T15:00:00+00:00"
+    assert f"Fri 13 Nov 09:00: {follow_up[1]} (c1)" in listing, "in New York's time"
     assert "Sat 14 Nov 10:00: check the refund (c1)" in listing
     await after.say("/timezone")
     assert after.told(Notice.TIMEZONE) == {"tz": "America/New_York"}
