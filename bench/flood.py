@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 from bench.reminders import percentiles
-from bench.telegram_e2e import NOT_PRESSED, ROOT, TOKEN, TYPED, Chats, answered
+from bench.telegram_e2e import ROOT, TOKEN, TYPED, Chats, answered, pressable_buttons
 from tests.fakes.telegram import FakeTelegram
 
 FIRST_USER = 8_000_000
@@ -61,13 +61,7 @@ async def person(
         messages = chats.of(user)
         mark = len(messages)
         latest = messages[-1] if messages else None
-        pressable = [
-            button
-            for row in (latest.buttons if latest else [])
-            for button in row
-            if "callback_data" in button
-            and not any(word in button["text"].lower() for word in NOT_PRESSED)
-        ]
+        pressable = pressable_buttons(latest)
         acted = time.perf_counter()
         if latest is not None and pressable:
             fake.user_presses(user, latest.message_id, pressable[0]["callback_data"], strict=False)

@@ -38,6 +38,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.fakes.telegram import FakeTelegram, SentMessage
 
@@ -75,6 +76,18 @@ class Chats:
         return self.by_chat.get(chat_id, [])
 
 
+def pressable_buttons(latest: SentMessage | None) -> list[dict[str, Any]]:
+    """The buttons of the latest message a simulated person may press: none that goes
+    back, cancels or deletes the case."""
+    return [
+        button
+        for row in (latest.buttons if latest else [])
+        for button in row
+        if "callback_data" in button
+        and not any(word in button["text"].lower() for word in NOT_PRESSED)
+    ]
+
+
 def answered(chats: Chats, user: int, mark: int, _fake: FakeTelegram) -> bool:
     """Whether the bot has written in the person's chat since they acted."""
     return len(chats.of(user)) > mark
@@ -88,13 +101,7 @@ async def person(fake: FakeTelegram, chats: Chats, user: int, stop: float) -> No
         mark = len(chats.of(user))
         messages = chats.of(user)
         latest = messages[-1] if messages else None
-        pressable = [
-            button
-            for row in (latest.buttons if latest else [])
-            for button in row
-            if "callback_data" in button
-            and not any(word in button["text"].lower() for word in NOT_PRESSED)
-        ]
+        pressable = pressable_buttons(latest)
         if latest is not None and pressable:
             fake.user_presses(user, latest.message_id, pressable[0]["callback_data"], strict=False)
         else:
