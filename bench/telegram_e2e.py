@@ -126,6 +126,9 @@ async def measure(bot: str, people: int, seconds: float) -> dict[str, float]:
             "TELEGRAM_API_BASE_URL": fake.base_url,
             "FAIRSHAKE_DATA_DIR": str(folder / "data"),
             "FAIRSHAKE_LOG_LEVEL": "WARNING",
+            # Throughput, beside a bare bot with no limit: the simulated people answer as
+            # fast as replies come, past any human's pace (bench.flood measures the limit).
+            "FAIRSHAKE_RATE_LIMIT": "0",
         }
         process = await asyncio.create_subprocess_exec(
             *BOTS[bot], cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL
