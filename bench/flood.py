@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import os
 import shutil
 import signal
@@ -38,7 +37,7 @@ import time
 from pathlib import Path
 
 from bench.reminders import percentiles
-from bench.telegram_e2e import ROOT, TOKEN, TYPED, Chats, answered, pressable_buttons
+from bench.telegram_e2e import ROOT, TOKEN, Chats, SimulatedPerson
 from tests.fakes.telegram import FakeTelegram
 
 FIRST_USER = 8_000_000
@@ -53,23 +52,11 @@ async def person(
     fake: FakeTelegram, chats: Chats, user: int, stop: float, times: list[tuple[float, float]]
 ) -> None:
     """Act, wait for the bot's first message, note (when, how long), pause; until `stop`."""
-    fake.add_user(user)
-    typed = 0
-    action = "/start"
+    simulated = SimulatedPerson(fake, chats, user)
     await asyncio.sleep(PAUSE_SECONDS * (user % 10) / 10)  # not all in step
     while time.perf_counter() < stop:
-        messages = chats.of(user)
-        mark = len(messages)
-        latest = messages[-1] if messages else None
-        pressable = pressable_buttons(latest)
         acted = time.perf_counter()
-        if latest is not None and pressable:
-            fake.user_presses(user, latest.message_id, pressable[0]["callback_data"], strict=False)
-        else:
-            fake.user_says(user, action)
-            action = TYPED[typed % len(TYPED)]
-            typed += 1
-        await fake.wait_for(functools.partial(answered, chats, user, mark), REPLY_TIMEOUT)
+        await simulated.act()
         times.append((acted, time.perf_counter() - acted))
         await asyncio.sleep(PAUSE_SECONDS)
 

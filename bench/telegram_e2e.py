@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import os
 import shutil
 import signal
@@ -38,7 +37,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tests.fakes.telegram import FakeTelegram, SentMessage
 
@@ -76,39 +74,46 @@ class Chats:
         return self.by_chat.get(chat_id, [])
 
 
-def pressable_buttons(latest: SentMessage | None) -> list[dict[str, Any]]:
-    """The buttons of the latest message a simulated person may press: none that goes
-    back, cancels or deletes the case."""
-    return [
-        button
-        for row in (latest.buttons if latest else [])
-        for button in row
-        if "callback_data" in button
-        and not any(word in button["text"].lower() for word in NOT_PRESSED)
-    ]
+class SimulatedPerson:
+    """One person of the benchmarks, over the fake Bot API: each `act` presses the first
+    button of the bot's latest message that does not go back, cancel or delete the case,
+    else types the next line of `TYPED` (`/start` first), and returns once the bot has
+    written in their chat."""
 
+    def __init__(self, fake: FakeTelegram, chats: Chats, user: int) -> None:
+        self.fake = fake
+        self.chats = chats
+        self.user = user
+        self.action = "/start"
+        self.typed = 0
+        fake.add_user(user)
 
-def answered(chats: Chats, user: int, mark: int, _fake: FakeTelegram) -> bool:
-    """Whether the bot has written in the person's chat since they acted."""
-    return len(chats.of(user)) > mark
+    async def act(self) -> None:
+        messages = self.chats.of(self.user)
+        mark = len(messages)
+        latest = messages[-1] if messages else None
+        pressable = [
+            button
+            for row in (latest.buttons if latest else [])
+            for button in row
+            if "callback_data" in button
+            and not any(word in button["text"].lower() for word in NOT_PRESSED)
+        ]
+        if latest is not None and pressable:
+            self.fake.user_presses(
+                self.user, latest.message_id, pressable[0]["callback_data"], strict=False
+            )
+        else:
+            self.fake.user_says(self.user, self.action)
+            self.action = TYPED[self.typed % len(TYPED)]
+            self.typed += 1
+        await self.fake.wait_for(lambda _: len(self.chats.of(self.user)) > mark, REPLY_TIMEOUT)
 
 
 async def person(fake: FakeTelegram, chats: Chats, user: int, stop: float) -> None:
-    fake.add_user(user)
-    typed = 0
-    action = "/start"
+    simulated = SimulatedPerson(fake, chats, user)
     while time.perf_counter() < stop:
-        mark = len(chats.of(user))
-        messages = chats.of(user)
-        latest = messages[-1] if messages else None
-        pressable = pressable_buttons(latest)
-        if latest is not None and pressable:
-            fake.user_presses(user, latest.message_id, pressable[0]["callback_data"], strict=False)
-        else:
-            fake.user_says(user, action)
-            action = TYPED[typed % len(TYPED)]
-            typed += 1
-        await fake.wait_for(functools.partial(answered, chats, user, mark), REPLY_TIMEOUT)
+        await simulated.act()
         while True:  # the rest of the turn's messages: until the chat is quiet a moment
             count = len(chats.of(user))
             await asyncio.sleep(QUIET_SECONDS)
