@@ -133,7 +133,7 @@ class Engine:
         settled: Settled | None = None,
         *,
         every: bool = False,
-    ) -> None:
+    ) -> bool:
         """Run one turn and deliver its replies durably through `deliver`: they are saved
         with the turn, in the conversation's outbox, and sent after it; one the platform
         refuses is retried by the scheduler, one a crash cut short is sent once more at
@@ -145,19 +145,26 @@ class Engine:
 
         For a press, `settled` is awaited before the replies go, with whether the press
         acted as offered (`Turn.taken`), so the platform shows a choice as made only when
-        it was; a press refused over the rate limit, or left alone, is not settled."""
+        it was; a press refused over the rate limit, or left alone, is not settled.
+
+        Returns False when the event had been applied already (delivered again, to this
+        instance or another sharing the store): nothing was done or sent, and answering
+        it on the platform is for whoever applied it."""
         if (refused := self._refused(event, every)) is not None:
             if refused:
                 await deliver(event.key, refused)
-            return
+            return True
         async with self.sending.hold(event.key.person):
             done = await self._turn(event, durable=True)
+            if done.outcome == DUPLICATE:
+                return False
             if settled is not None and done.taken is not None:
                 await settled(done.taken)
             if done.reply is not None:
                 await outbox.send(self, event.key, [done.reply], deliver, self.clock)
             elif done.direct:  # no record to keep them in (forgotten, damaged): say it once
                 await deliver(event.key, done.messages)
+        return True
 
     def _refused(self, event: Inbound, every: bool = False) -> list[Outbound] | None:
         """None when the person is within the rate limit; else what to say (once a flood,

@@ -452,9 +452,9 @@ class SlowEngine(Engine):
         super().__init__(store, clock=clock)
         self.delay = delay
 
-    async def answer(self, event: Any, deliver: Any, *, every: bool = False) -> None:
+    async def answer(self, event: Any, deliver: Any, *, every: bool = False) -> bool:
         await asyncio.sleep(self.delay)
-        await super().answer(event, deliver, every=every)
+        return await super().answer(event, deliver, every=every)
 
 
 async def test_a_slow_turn_is_deferred_then_answered_once(bot: Bot) -> None:
@@ -524,8 +524,9 @@ class Chatty:
         )
         self.reply = Outbound(plain("\n\n".join([paragraph] * 8)), rows)
 
-    async def answer(self, event: Any, deliver: Any, *, every: bool = False) -> None:
+    async def answer(self, event: Any, deliver: Any, *, every: bool = False) -> bool:
         await deliver(event.key, [self.reply])
+        return True
 
 
 async def test_long_replies_and_many_buttons_are_split_within_discord_limits(bot: Bot) -> None:
@@ -591,7 +592,7 @@ class Broken:
     on_forget: ClassVar[list[Any]] = []
     observers = Observer()
 
-    async def answer(self, event: Any, deliver: Any, *, every: bool = False) -> None:
+    async def answer(self, event: Any, deliver: Any, *, every: bool = False) -> bool:
         raise RuntimeError("the store is on fire")
 
 

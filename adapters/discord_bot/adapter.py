@@ -7,7 +7,9 @@ as Discord messages (adapters/discord_bot/layout.py). What this module adds is D
 own rules:
 
 - Every interaction is answered exactly once, within Discord's 3 seconds, and a press
-  edits its message in place (adapters/discord_bot/answering.py).
+  edits its message in place (adapters/discord_bot/answering.py). One delivered to two
+  instances sharing a database is answered by the one that applies it; the other
+  leaves it alone.
 - A turn's replies are durable: saved with the turn in the engine's outbox, then sent as
   the interaction's answer; one Discord refused or never confirmed (an outage, an
   expired interaction, a crash between the save and the send) is sent later by DM, at
@@ -249,21 +251,23 @@ class DiscordAdapter:
                 self._note(key.user_id, messages)
                 await answering.deliver(to, messages)
 
-            async def turn() -> None:
+            async def turn() -> bool:
                 async with self._people.hold(key.person):
-                    await self.engine.answer(event(key), deliver, every=True)
+                    return await self.engine.answer(event(key), deliver, every=True)
 
             running = asyncio.ensure_future(turn())
             done, _ = await asyncio.wait({running}, timeout=self.ack_within)
             if not done:
                 await answering.defer()
             try:
-                await running
+                applied = await running
             except Exception as error:  # the person still gets an answer
                 log.error("a Discord turn failed: %s", type(error).__name__)
                 log.debug("the failure in full (may show case content)", exc_info=True)
                 await answering.say([Outbound(SORRY)])
-            await answering.finish()
+                applied = True
+            if applied or answering.deferred:  # else another instance applied it and answers
+                await answering.finish()
 
     def _forget(self, person: PersonKey) -> None:
         """/forget: nothing of the person stays in memory either (typed answers included)."""

@@ -46,7 +46,7 @@ class RecordingEngine(Engine):
         settled: Settled | None = None,
         *,
         every: bool = False,
-    ) -> None:
+    ) -> bool:
         self.events.append(event)
         answered: list[Outbound] = []
 
@@ -54,8 +54,9 @@ class RecordingEngine(Engine):
             await deliver(key, messages)
             answered.extend(messages)
 
-        await super().answer(event, delivered, settled, every=every)
+        applied = await super().answer(event, delivered, settled, every=every)
         await self.record(answered)
+        return applied
 
     async def record(self, replies: list[Outbound]) -> None:
         """Keep what was sent (a turn's replies, a reminder's ping)."""
