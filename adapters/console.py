@@ -77,10 +77,11 @@ class ConsoleAdapter:
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.reader = reader or reader_for(stdin or sys.stdin, stdout or sys.stdout)
+        colour = wants_colour(stdout or sys.stdout)
+        self.reader = reader or reader_for(stdin or sys.stdin, stdout or sys.stdout, colour)
         # The process's own stdout (None) is looked up at each write: the line editor
         # swaps in its own while it draws the input line.
-        self.screen = Screen(stdout, wants_colour(stdout or sys.stdout), width=width)
+        self.screen = Screen(stdout, colour, width=width)
         self.key = ConversationKey(PLATFORM, getpass.getuser(), "terminal")
         self.options = NONE
         self._session = f"console:{time.time_ns()}"

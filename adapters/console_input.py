@@ -6,6 +6,9 @@ keys edit it, up and down walk this session's earlier lines, and what the bot se
 while the person types (a reminder) is printed above it. The history is kept in
 memory only: typed lines hold case content, and /forget must leave none on disk.
 
+With NO_COLOR set the editor writes no colour or style escape at all (`Uncoloured`):
+only the cursor moves and erases that redrawing an edited line needs.
+
 Piped input (a script, the tests, CI with no terminal) is read line by line, as is.
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Iterator
 from typing import Protocol, TextIO
@@ -20,8 +24,10 @@ from typing import Protocol, TextIO
 from prompt_toolkit import PromptSession
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import Input
-from prompt_toolkit.output import Output
+from prompt_toolkit.output import ColorDepth, Output
+from prompt_toolkit.output.vt100 import Vt100_Output
 from prompt_toolkit.patch_stdout import patch_stdout
+from prompt_toolkit.styles import Attrs
 
 
 class LineReader(Protocol):
@@ -115,8 +121,38 @@ class EditedLines:
         return patch_stdout(raw=True)
 
 
-def reader_for(stdin: TextIO, stdout: TextIO) -> LineReader:
-    """The line editor when a person sits at a terminal, plain lines otherwise."""
-    if stdin.isatty() and stdout.isatty():
+class Uncoloured(Vt100_Output):
+    """prompt_toolkit's terminal output for NO_COLOR: not one colour or style escape.
+
+    prompt_toolkit's own NO_COLOR support (ColorDepth 1 bit) drops colours but still
+    writes a style reset (SGR 0) around every redraw, and bold or reverse where a style
+    asks. Here no attribute is ever set or reset, and the cursor is never hidden and
+    shown again. What is left is what editing a line on a terminal cannot do without:
+    moving the cursor over the line and erasing what it redraws (with wrapping off while
+    it draws), bracketed paste (so a pasted email arrives as one answer) and the cursor
+    keys' mode."""
+
+    def set_attributes(self, attrs: Attrs, color_depth: ColorDepth) -> None:
+        return
+
+    def reset_attributes(self) -> None:
+        return
+
+    def hide_cursor(self) -> None:
+        return
+
+    def show_cursor(self) -> None:
+        return
+
+
+def reader_for(stdin: TextIO, stdout: TextIO, colour: bool = True) -> LineReader:
+    """The line editor when a person sits at a terminal (without a single colour or
+    style escape unless `colour`), plain lines otherwise."""
+    if not (stdin.isatty() and stdout.isatty()):
+        return PlainLines(stdin, stdout)
+    if colour:
         return EditedLines()
-    return PlainLines(stdin, stdout)
+    plain = Uncoloured.from_pty(
+        stdout, term=os.environ.get("TERM"), default_color_depth=ColorDepth.DEPTH_1_BIT
+    )
+    return EditedLines(output=plain)

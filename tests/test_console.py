@@ -30,7 +30,7 @@ from flows.text import rich
 from storage import MemoryStore, PersonKey, PersonRecord, TinyDBStore
 from tests.conformance.driver import pinged
 from tests.conformance.terminal_driver import terminal
-from tests.terminal import Terminal
+from tests.terminal import ESCAPE, Terminal
 
 AMAZON = load_playbook("amazon")
 PERSON = PersonKey("console", getpass.getuser())
@@ -147,16 +147,30 @@ def test_no_color_set_to_anything_leaves_no_escape_at_all(tmp_path, no_color):
         assert "1" in terminal.styles(), "bold"
 
 
-def test_no_color_leaves_the_line_editor_without_colour_or_style(tmp_path):
-    """On a pty the editor still moves the cursor, but sets no colour or style: resets
-    only."""
+EDITING = re.compile(rb"\x1b\[(?:[0-9]*[ABCDJK]|\?(?:7|2004|1)[hl])")
+"""What redrawing an edited line needs: cursor moves, erasing, wrapping off while it
+draws, bracketed paste and the cursor keys' mode (adapters/console_input.py)."""
+
+
+def test_no_color_on_a_pty_writes_no_colour_or_style_escape_at_all(tmp_path):
+    """The line editor under NO_COLOR on a real pty, with a typo, Backspace and the up
+    arrow: not one SGR sequence (not even a reset), and no escape but cursor moves."""
     terminal = Terminal(tmp_path / "data", NO_COLOR="1")
     terminal.prompted("1-2 >")
-    terminal.type("1")
+    terminal.keys(b"3\x7f1\r")  # a typo, Backspace, the first option
     terminal.wait_for("8) ")
     terminal.prompted("1-8 >")
+    terminal.keys(b"/statux\x7fs\r")
+    terminal.wait_for("8) ", count=2)
+    terminal.prompted("1-8 >")
+    terminal.keys(b"\x1b[A\r")  # up: /status again
+    terminal.wait_for("8) ", count=3)
+    terminal.prompted("1-8 >")
     assert terminal.leave() == 0
-    assert terminal.styles() <= {"0", ""}
+    assert terminal.styles() == set(), "no SGR: no colour, no style, no reset"
+    escapes = ESCAPE.findall(terminal.raw)
+    assert escapes and all(EDITING.fullmatch(escape) for escape in escapes), set(escapes)
+    assert active_case(tmp_path / "data")["question"] == "problem", "edited and recalled"
 
 
 def test_at_a_terminal_a_prompt_shows_and_lines_are_edited_and_recalled(tmp_path):
