@@ -117,6 +117,17 @@ class Store(ABC):
         """Remove everything held on the person, their due entries included. Deleting an
         unknown person is a no-op."""
 
+    @abstractmethod
+    async def archive(self, person: PersonKey, cases: dict[str, JSONDict]) -> None:
+        """Keep closed cases in the person's archive, apart from their record, durably:
+        by case id, so archiving one twice keeps one. Written before the record drops
+        them, so a crash in between leaves a case in both places, never in neither."""
+
+    @abstractmethod
+    async def archived(self, person: PersonKey) -> dict[str, JSONDict]:
+        """The person's archived cases by case id, oldest archived first (for /export
+        and /status, not per turn); `delete` removes them with the rest."""
+
     async def commit(
         self,
         person: PersonKey,

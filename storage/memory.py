@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
-from storage.base import DamagedRecord, DueEntry, PersonRecord, Store
+from storage.base import DamagedRecord, DueEntry, JSONDict, PersonRecord, Store
 from storage.keys import PersonKey
 
 
@@ -19,6 +20,7 @@ class MemoryStore(Store):
     def __init__(self) -> None:
         self._records: dict[PersonKey, str] = {}
         self._due: set[DueEntry] = set()
+        self._archives: dict[PersonKey, str] = {}
         self.set_aside_records: dict[PersonKey, str] = {}
         """Damaged records moved out of the way, for tests to look at."""
 
@@ -38,7 +40,17 @@ class MemoryStore(Store):
 
     async def delete(self, person: PersonKey) -> None:
         self._records.pop(person, None)
+        self._archives.pop(person, None)
         self._due = {entry for entry in self._due if entry.person != person}
+
+    async def archive(self, person: PersonKey, cases: dict[str, JSONDict]) -> None:
+        held = await self.archived(person)
+        held.update(cases)
+        self._archives[person] = json.dumps(held, allow_nan=False)
+
+    async def archived(self, person: PersonKey) -> dict[str, JSONDict]:
+        held: dict[str, JSONDict] = json.loads(self._archives.get(person, "{}"))
+        return held
 
     def people(self) -> Iterator[PersonKey]:
         return iter(list(self._records))

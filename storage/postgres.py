@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import os
 import secrets
 import socket
@@ -29,7 +30,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from storage.base import SCHEMA_VERSION, DueEntry, PersonRecord, Store, StoreError
+from storage.base import SCHEMA_VERSION, DueEntry, JSONDict, PersonRecord, Store, StoreError
 from storage.keys import LOG_SECRET_BYTES, PersonKey
 from storage.locks import Leadership, PersonLocks
 from storage.migrations import upgrade as upgrade_record
@@ -332,6 +333,29 @@ class PostgresStore(Store):
         async with self._connection() as conn, conn.transaction():
             await conn.execute("DELETE FROM due WHERE platform = %s AND user_id = %s", whose)
             await conn.execute("DELETE FROM people WHERE platform = %s AND user_id = %s", whose)
+            await conn.execute("DELETE FROM archive WHERE platform = %s AND user_id = %s", whose)
+
+    async def archive(self, person: PersonKey, cases: dict[str, JSONDict]) -> None:
+        rows = [
+            (person.platform, person.user_id, case_id, json.dumps(body, allow_nan=False))
+            for case_id, body in cases.items()
+        ]
+        async with self._connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            await cursor.executemany(
+                "INSERT INTO archive (platform, user_id, case_id, body)"
+                " VALUES (%s, %s, %s, %s::json) ON CONFLICT DO NOTHING",
+                rows,
+            )
+
+    async def archived(self, person: PersonKey) -> dict[str, JSONDict]:
+        async with self._connection() as conn:
+            cursor = await conn.execute(
+                "SELECT case_id, body::text FROM archive"
+                " WHERE platform = %s AND user_id = %s ORDER BY archived",
+                (person.platform, person.user_id),
+            )
+            rows = await cursor.fetchall()
+        return {case_id: json.loads(text) for case_id, text in rows}
 
     async def add_due(self, entry: DueEntry) -> None:
         await self.commit(entry.person, None, added=[entry])

@@ -77,6 +77,20 @@ MIGRATIONS = (
         );
         """,
     ),
+    Migration(
+        4,
+        "archived closed cases, apart from the record",
+        """
+        CREATE TABLE archive (
+            platform text NOT NULL,
+            user_id text NOT NULL,
+            case_id text NOT NULL,
+            archived bigserial NOT NULL,
+            body json NOT NULL,
+            PRIMARY KEY (platform, user_id, case_id)
+        );
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storage import due_names, tinydb_format
+from storage import archive_files, due_names, tinydb_format
 from storage.atomic import (
     TEMP_SUFFIX,
     AtomicJSONStorage,
@@ -52,6 +52,7 @@ from storage.base import (
     SCHEMA_VERSION,
     DamagedRecord,
     DueEntry,
+    JSONDict,
     PersonRecord,
     Store,
     StoreError,
@@ -182,6 +183,9 @@ class TinyDBStore(Store):
         digest = self._digest(person)
         return self._people_dir / person.platform / digest[:2] / f"{digest}.json"
 
+    def _archive_path(self, person: PersonKey) -> Path:
+        return self.data_dir / "archive" / self._path(person).relative_to(self._people_dir)
+
     def _due_shard(self, person: PersonKey) -> Path:
         return self._due_dir / self._digest(person)[:2]
 
@@ -276,7 +280,9 @@ class TinyDBStore(Store):
     async def delete(self, person: PersonKey) -> None:
         """Forget the person, and fold the journal at once: it holds their earlier saves,
         and after a forget no file may hold anything of theirs."""
-        self._digest(person)
+        # The archive goes first: a crash before the forget below leaves the record,
+        # and /forget again finishes it; never an archive outliving its forget.
+        await asyncio.to_thread(archive_files.remove, self._archive_path(person))
         header = {"op": "forget", "platform": person.platform, "user_id": person.user_id}
         segment = 0
 
@@ -288,6 +294,12 @@ class TinyDBStore(Store):
 
         await self._journal.append(json.dumps(header).encode() + b"\n", apply, rotate=True)
         await asyncio.to_thread(self._fold_through, segment)
+
+    async def archive(self, person: PersonKey, cases: dict[str, JSONDict]) -> None:
+        await asyncio.to_thread(archive_files.add, self._archive_path(person), cases)
+
+    async def archived(self, person: PersonKey) -> dict[str, JSONDict]:
+        return await asyncio.to_thread(archive_files.read, self._archive_path(person))
 
     async def add_due(self, entry: DueEntry) -> None:
         await self.commit(entry.person, None, added=(entry,))

@@ -111,6 +111,47 @@ class StoreContract:
 
         assert list(store.people()) == [BOB]
 
+    async def test_archived_cases_come_back_by_id_in_the_order_archived(self, store: Store) -> None:
+        assert await store.archived(ALICE) == {}
+        await store.archive(ALICE, {"c2": {"status": "closed", "n": 2}})
+        await store.archive(ALICE, {"c1": {"status": "closed", "n": 1}})
+
+        assert list((await store.archived(ALICE)).items()) == [
+            ("c2", {"status": "closed", "n": 2}),
+            ("c1", {"status": "closed", "n": 1}),
+        ]
+        assert await store.archived(BOB) == {}
+
+    async def test_archiving_a_case_twice_keeps_one(self, store: Store) -> None:
+        await store.archive(ALICE, {"c1": {"n": 1}, "c2": {"n": 2}})
+        await store.archive(ALICE, {"c1": {"n": 1}})
+
+        assert sorted(await store.archived(ALICE)) == ["c1", "c2"]
+
+    async def test_the_archive_is_apart_from_the_record(self, store: Store) -> None:
+        await store.save(ALICE, rich_record())
+        await store.archive(ALICE, {"old": {"status": "closed"}})
+
+        assert await store.load(ALICE) == rich_record()
+        assert "old" not in (await store.load(ALICE)).cases
+
+    async def test_delete_removes_the_archive_of_that_person_only(self, store: Store) -> None:
+        for person in (ALICE, BOB):
+            await store.save(person, rich_record())
+            await store.archive(person, {"old": {"status": "closed"}})
+
+        await store.delete(ALICE)
+
+        assert await store.archived(ALICE) == {}
+        assert await store.archived(BOB) == {"old": {"status": "closed"}}
+
+    async def test_delete_removes_an_archive_without_a_record(self, store: Store) -> None:
+        await store.archive(ALICE, {"old": {"status": "closed"}})
+
+        await store.delete(ALICE)
+
+        assert await store.archived(ALICE) == {}
+
     async def test_people_lists_everyone_with_a_record(self, store: Store) -> None:
         assert list(store.people()) == []
         for person in (ALICE, BOB, ALICE_ON_DISCORD, ODD_NAME):
@@ -311,6 +352,19 @@ class TestTinyDBStore(StoreContract):
         assert set(reopened.people()) == {ALICE, BOB, ODD_NAME}
         for person in (ALICE, BOB, ODD_NAME):
             assert await reopened.load(person) == rich_record(person.user_id)
+
+    async def test_a_reopened_folder_keeps_the_archive_and_the_record_apart(
+        self, store: Store, tmp_path: Path
+    ) -> None:
+        await store.archive(ALICE, {"old": {"status": "closed"}})
+        await store.save(ALICE, rich_record())
+        await store.close()
+
+        reopened = TinyDBStore(tmp_path)
+        assert await reopened.archived(ALICE) == {"old": {"status": "closed"}}
+        assert await reopened.load(ALICE) == rich_record()
+        assert list(reopened.people()) == [ALICE]
+        await reopened.close()
 
     def test_the_schema_version_is_stored_on_first_open(self, tmp_path: Path) -> None:
         TinyDBStore(tmp_path / "data")
