@@ -49,6 +49,7 @@ bench: $(BIN)/fairshake
 	$(BIN)/python -m bench.concurrent
 	$(BIN)/python -m bench.telegram_e2e
 	$(BIN)/python -m bench.flood
+	$(BIN)/python -m bench.history
 
 diagram: $(BIN)/fairshake
 	$(BIN)/python -m flows.diagram --write README.md

@@ -123,9 +123,16 @@ def _local(stamp: str, zone: tzinfo | None) -> str:
     return datetime.fromisoformat(stamp).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def export(record: PersonRecord, active_case: str | None, now: datetime) -> list[Attachment]:
+def export(
+    record: PersonRecord,
+    active_case: str | None,
+    now: datetime,
+    archived: dict[str, dict[str, Any]] | None = None,
+) -> list[Attachment]:
     """The active case as Markdown (when there is one) and the person's whole record as
-    JSON, reminders included (`now` in the person's zone)."""
+    JSON, reminders included (`now` in the person's zone), with the cases of their
+    archive (bot/archive.py) among the cases, oldest first: each once, a case in both
+    places (a crash between archiving it and the save) as the record has it."""
     files = []
     case = record.cases.get(active_case or "")
     if case:
@@ -135,6 +142,8 @@ def export(record: PersonRecord, active_case: str | None, now: datetime) -> list
         )
         text = case_markdown(case, reminders, now)
         files.append(Attachment(f"fairshake-case-{case['id']}.md", text.encode()))
-    data = json.dumps(asdict(record), ensure_ascii=False, indent=2)
+    everything = asdict(record)
+    everything["cases"] = {**(archived or {}), **record.cases}
+    data = json.dumps(everything, ensure_ascii=False, indent=2)
     files.append(Attachment("fairshake-my-data.json", data.encode()))
     return files

@@ -39,6 +39,10 @@ def _core(settings: Settings) -> list[str]:
         found.append(
             f"FAIRSHAKE_RATE_LIMIT: {settings.get('FAIRSHAKE_RATE_LIMIT')!r} is not a whole number of messages per minute (0 turns the limit off)."
         )
+    if settings.closed_kept < 0:
+        found.append(
+            f"FAIRSHAKE_CLOSED_CASES_KEPT: {settings.get('FAIRSHAKE_CLOSED_CASES_KEPT')!r} is not a whole number of cases."
+        )
     if settings.log_level not in LEVELS:
         found.append(
             f"FAIRSHAKE_LOG_LEVEL: {settings.log_level!r} is not one of {', '.join(LEVELS)}."

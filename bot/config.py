@@ -20,6 +20,9 @@ class Setting:
     meaning: str
 
 
+CLOSED_CASES_KEPT = 10
+"""Closed cases a person's record keeps by default; older ones are archived (bot/archive.py)."""
+
 SETTINGS = (
     Setting("FAIRSHAKE_DATA_DIR", "data", "Folder for the store (one small file per person)."),
     Setting(
@@ -47,6 +50,12 @@ SETTINGS = (
         "FAIRSHAKE_RATE_LIMIT",
         "30",
         "Messages a person may send per minute; beyond it they are asked, once, to slow down (0: no limit).",
+    ),
+    Setting(
+        "FAIRSHAKE_CLOSED_CASES_KEPT",
+        str(CLOSED_CASES_KEPT),
+        "Closed cases kept with a person's open ones; older ones are stored apart, so a turn"
+        " costs the same however many a person has had (/export still has them all).",
     ),
     Setting(
         "FAIRSHAKE_LOG_LEVEL",
@@ -89,6 +98,8 @@ class Settings:
     timezone: str
     rate_limit: int
     """Events per person per minute; 0 means no limit."""
+    closed_kept: int
+    """Closed cases a record keeps; -1 when the setting is not a whole number."""
     log_level: str
     log_format: str
     log_secret: str
@@ -136,6 +147,7 @@ def load_settings(
         claim_seconds=value("FAIRSHAKE_CLAIM_SECONDS"),
         timezone=value("FAIRSHAKE_TIMEZONE"),
         rate_limit=int(rate) if (rate := value("FAIRSHAKE_RATE_LIMIT")).isdigit() else -1,
+        closed_kept=int(kept) if (kept := value("FAIRSHAKE_CLOSED_CASES_KEPT")).isdigit() else -1,
         log_level=value("FAIRSHAKE_LOG_LEVEL").upper(),
         log_format=value("FAIRSHAKE_LOG_FORMAT").lower(),
         log_secret=value("FAIRSHAKE_LOG_SECRET"),

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from bot import buttons, damaged, inbound
+from bot import archive, buttons, damaged, inbound
 from bot.casefile import status_line
+from bot.config import CLOSED_CASES_KEPT
 from bot.events import ButtonPress, Command, Inbound, Outbound, Prompt
 from bot.observe import DUPLICATE, ERROR, FORGOT, OK, Observers, TurnDone, kind_of
 from bot.ratelimit import SLOW_DOWN, RateLimit, Verdict
@@ -70,6 +71,8 @@ class Engine:
         clock: the current time (tests move it).
         default_timezone: for people who have not set one.
         rate_limit: events a person may send per minute (0: no limit; bot/ratelimit.py).
+        closed_kept: closed cases a record keeps; older ones go to the archive before a
+            turn is saved (bot/archive.py), so a turn's cost does not grow with history.
     """
 
     def __init__(
@@ -78,8 +81,10 @@ class Engine:
         clock: Clock = utc_now,
         default_timezone: str = "UTC",
         rate_limit: int = 0,
+        closed_kept: int = CLOSED_CASES_KEPT,
     ) -> None:
         self.store = store
+        self.closed_kept = closed_kept
         self.clock = clock
         self.default_timezone = default_timezone
         self.on_due: Callable[[DueEntry], None] | None = None
@@ -229,7 +234,8 @@ class Engine:
                 log.info("%s event delivered again, left alone", event.key.platform)
                 return Turn([], None, False, "", DUPLICATE)
             indexed = due_index(person, record)
-            session = Session(record, event.key, self.clock(), self.default_timezone)
+            archived = await self.store.archived(person) if Session.wants_archive(event) else None
+            session = Session(record, event.key, self.clock(), self.default_timezone, archived)
             result = session.handle(event)
             if event.event_id is not None:
                 inbound.record(record.conversations[event.key.chat_id], event.event_id)
@@ -260,6 +266,7 @@ class Engine:
                 )
                 mine = {DueEntry(sending_now.due, person, sending_now.id)} if sending_now else set()
                 try:
+                    await archive.move_closed(self.store, person, record, self.closed_kept)
                     await self.commit(person, record, indexed, quiet=mine)
                 except OSError as error:
                     log.error(
@@ -304,7 +311,9 @@ class Engine:
                     person.digest,
                     where,
                 )
-                return PersonRecord(), [Outbound(damaged.FRESH)]
+                fresh = PersonRecord()
+                await archive.carry_over(self.store, person, fresh)
+                return fresh, [Outbound(damaged.FRESH)]
             log.error(
                 "the record of %s cannot be read (%s, %s): they are offered to start afresh",
                 person.digest,

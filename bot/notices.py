@@ -16,6 +16,7 @@ SAID: dict[Notice, str] = {
     Notice.STALE_BUTTON: "That button is from an earlier step, so I've left it alone. Here's where we are now:",
     Notice.WELCOME_BACK: "Welcome back. Let's pick up where we left off.",
     Notice.TOO_MANY_CASES: "You have {count} cases open, which is as many as I keep at once. Resolve or drop one you're done with (see /cases), then start the new one.",
+    Notice.ARCHIVED_CASES: "_{count} older closed cases are kept apart, out of this list; /export has them all._",
     Notice.CASE_OPENED: "**New case {case_id}.** One question at a time; skip anything you don't know.",
     Notice.CASE_SWITCHED: "Switched to case **{case_id}**.",
     Notice.NO_CASE: "You have no case open. Type /new to start one.",

@@ -58,7 +58,12 @@ async def _serve(settings: Settings) -> None:
     use_log_secret(settings.log_secret.encode() or await store.log_secret())
     # The terminal chat is one person at the keyboard (the operator): no limit there.
     rate_limit = 0 if _terminal_only(settings) else settings.rate_limit
-    engine = Engine(store, default_timezone=settings.timezone, rate_limit=rate_limit)
+    engine = Engine(
+        store,
+        default_timezone=settings.timezone,
+        rate_limit=rate_limit,
+        closed_kept=settings.closed_kept,
+    )
     engine.observers.add(logs.EventLog())
     adapters = [cls(engine, settings) for cls in adapters_to_run(settings)]
     stopping = asyncio.Event()

@@ -12,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import buttons, casefile, reminders
+from bot.archive import ARCHIVED
 from bot.events import Attachment, ButtonPress, Command, Inbound, TextMessage
 from bot.menu import COMMANDS
 from bot.notices import said
@@ -27,6 +28,7 @@ from flows.reminders import CUSTOM, ReminderCancel, ReminderRequest
 from flows.reply import Notice
 from flows.text import RichText, join, rich
 from storage import ConversationKey, PersonRecord
+from storage.base import JSONDict
 
 MAX_OPEN_CASES = 20
 """Cases a person may have open at once (resolved and dropped ones do not count)."""
@@ -72,12 +74,20 @@ class Session:
         key: the conversation the event came from.
         now_utc: the current time.
         default_timezone: time zone for people who have not set one.
+        archived: the person's archived cases (bot/archive.py), read only for a turn
+            that shows them (`wants_archive`).
     """
 
     def __init__(
-        self, record: PersonRecord, key: ConversationKey, now_utc: datetime, default_timezone: str
+        self,
+        record: PersonRecord,
+        key: ConversationKey,
+        now_utc: datetime,
+        default_timezone: str,
+        archived: dict[str, JSONDict] | None = None,
     ) -> None:
         self.record = record
+        self.archived = archived or {}
         self.key = key
         self.now_utc = now_utc
         self.profile = record.profile
@@ -94,6 +104,11 @@ class Session:
         zone = ZoneInfo(record.profile.get("timezone", default_timezone))
         case = record.cases.get(record.profile.get("active_case") or "")
         return Dialogue(case, now_utc.astimezone(zone)).prompt().prompt if case else None
+
+    @staticmethod
+    def wants_archive(event: Inbound) -> bool:
+        """Whether the turn shows the archived cases (/export), so they are read for it."""
+        return isinstance(event, Command) and event.name == "export"
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -205,14 +220,19 @@ class Session:
         dialogue = self.dialogue()
         if dialogue is None:
             self.tell(Notice.NO_CASE_YET)
+            self.tell_archived()
             self.welcome()
             return
         self.say(casefile.status_line(dialogue.document))
+        self.tell_archived()
         self.show_prompt()
 
     def cmd_cases(self, args: str) -> None:
         if not self.record.cases:
-            self.tell(Notice.NO_CASES)
+            if self.profile.get(ARCHIVED):
+                self.tell_archived()
+            else:
+                self.tell(Notice.NO_CASES)
             return
         wanted = args.strip().lower()
         if wanted in self.record.cases:
@@ -233,6 +253,7 @@ class Session:
             lines.append(
                 rich("_Older cases: type /cases and the case name, for example /cases c1._")
             )
+        self.tell_archived()
         self.say(join(lines), Prompt("cases", options=rows) if rows else None, Notice.CASES)
 
     def cmd_help(self, args: str) -> None:
@@ -268,11 +289,11 @@ class Session:
 
     def cmd_export(self, args: str) -> None:
         dialogue = self.dialogue()
-        if dialogue is None and not self.record.cases:
+        if dialogue is None and not self.record.cases and not self.archived:
             self.tell(Notice.NOTHING_TO_EXPORT)
             return
         self.result.attachments.extend(
-            casefile.export(self.record, self.profile.get("active_case"), self.now)
+            casefile.export(self.record, self.profile.get("active_case"), self.now, self.archived)
         )
         self.tell(Notice.EXPORTED)
 
@@ -428,6 +449,11 @@ class Session:
         self, text: RichText, prompt: Prompt | None = None, notice: Notice | None = None
     ) -> None:
         self.result.replies.append(Reply(text, prompt, notice))
+
+    def tell_archived(self) -> None:
+        """How many older closed cases are in the archive, when there are any."""
+        if count := self.profile.get(ARCHIVED, 0):
+            self.tell(Notice.ARCHIVED_CASES, count=str(count))
 
     def tell(self, notice: Notice, **values: str) -> None:
         """Say what `notice` tells (bot/notices.py), naming `values`."""

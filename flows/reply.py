@@ -32,6 +32,8 @@ class Notice(StrEnum):
     NO_CASES = "case.none_at_all"
     NO_SUCH_CASE = "case.no_such"
     TOO_MANY_CASES = "case.too_many"
+    ARCHIVED_CASES = "case.archived"
+    """How many older closed cases are kept apart from the rest (`count`): in /export."""
     STALE_BUTTON = "button.stale"
     """A press of a button from an earlier step, left alone."""
     BUTTONS_ONLY = "button.only"

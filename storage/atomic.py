@@ -1,4 +1,5 @@
-"""A TinyDB storage whose file is always either the old state or the new one.
+"""A TinyDB storage whose file is always either the old state or the new one, and the
+small file helpers the data folder's backend shares (durable renames, private folders).
 
 TinyDB's own `JSONStorage` rewrites its file in place (seek, write, truncate), so a
 process killed mid-write leaves a torn file. Here every write goes to a temporary
@@ -16,6 +17,7 @@ import contextlib
 import json
 import os
 import secrets
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +127,36 @@ def read_or_make_secret(path: Path, size: int) -> bytes:
         replace_file(path, secret.hex().encode())
         fsync_dir(path.parent)
         return secret
+
+
+def read_or_empty(path: Path) -> bytes:
+    """The file's bytes; none when it does not exist."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def create_empty(path: Path) -> None:
+    """An empty private file (0600), its missing folders made."""
+    flags = os.O_WRONLY | os.O_CREAT
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileNotFoundError:
+        make_dirs(path.parent)
+        fd = os.open(path, flags, 0o600)
+    os.close(fd)
+
+
+def folder_problem(data_dir: Path) -> str | None:
+    """Why a small file cannot be written, synced and removed in the folder, or None."""
+    probe = data_dir / f".writable-{os.getpid()}-{threading.get_ident()}"
+    try:
+        with probe.open("wb") as file:
+            file.write(b"ok")
+            file.flush()
+            os.fsync(file.fileno())
+        probe.unlink()
+    except OSError as error:
+        return f"the data folder cannot be written ({os.strerror(error.errno or 0) or error})"
+    return None

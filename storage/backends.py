@@ -31,13 +31,15 @@ class Copied:
 
 
 async def copy_store(source: Store, target: Store) -> Copied:
-    """Copy every record and due entry of `source` into `target` (import and export).
+    """Copy every record, archive and due entry of `source` into `target` (import and
+    export).
 
     Each person's record replaces theirs in the target and entries already there are kept
     once, so copying again gives the same target; nothing only the target holds is removed.
     """
     people = entries = 0
     for person in source.people():
+        await target.archive(person, await source.archived(person))
         await target.save(person, await source.load(person))
         people += 1
     for entry in source.due_entries():

@@ -120,8 +120,10 @@ class Store(ABC):
     @abstractmethod
     async def archive(self, person: PersonKey, cases: dict[str, JSONDict]) -> None:
         """Keep closed cases in the person's archive, apart from their record, durably:
-        by case id, so archiving one twice keeps one. Written before the record drops
-        them, so a crash in between leaves a case in both places, never in neither."""
+        by case id, so archiving one twice keeps one (the latest, where the first was).
+        Written before the record drops them, so a crash in between leaves a case in both
+        places, never in neither (and the case, still in the record, may change before it
+        is archived again). Its cost does not depend on how many the archive holds."""
 
     @abstractmethod
     async def archived(self, person: PersonKey) -> dict[str, JSONDict]:

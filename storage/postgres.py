@@ -336,6 +336,8 @@ class PostgresStore(Store):
             await conn.execute("DELETE FROM archive WHERE platform = %s AND user_id = %s", whose)
 
     async def archive(self, person: PersonKey, cases: dict[str, JSONDict]) -> None:
+        if not cases:
+            return
         rows = [
             (person.platform, person.user_id, case_id, json.dumps(body, allow_nan=False))
             for case_id, body in cases.items()
@@ -343,7 +345,8 @@ class PostgresStore(Store):
         async with self._connection() as conn, conn.transaction(), conn.cursor() as cursor:
             await cursor.executemany(
                 "INSERT INTO archive (platform, user_id, case_id, body)"
-                " VALUES (%s, %s, %s, %s::json) ON CONFLICT DO NOTHING",
+                " VALUES (%s, %s, %s, %s::json)"
+                " ON CONFLICT (platform, user_id, case_id) DO UPDATE SET body = EXCLUDED.body",
                 rows,
             )
 

@@ -6,6 +6,7 @@ Layout::
     <data>/people/<platform>/<shard>/<digest>.json    one person's TinyDB database
     <data>/due/<shard>/<due>.<platform>.<user>.<reminder>.due   one empty file per entry
     <data>/journal/<n>.log                            changes not yet folded into the above
+    <data>/archive/<platform>/<shard>/<digest>/<case>.json   one archived closed case each
     <data>/log-secret                                 the key of the digests in logs
 
 `digest` is the first 32 hex digits of sha256("<platform>:<user_id>") and `shard` its
@@ -43,8 +44,11 @@ from storage import archive_files, due_names, tinydb_format
 from storage.atomic import (
     TEMP_SUFFIX,
     AtomicJSONStorage,
+    create_empty,
+    folder_problem,
     fsync_dir,
     make_dirs,
+    read_or_empty,
     read_or_make_secret,
     replace_file,
 )
@@ -153,7 +157,7 @@ class TinyDBStore(Store):
             return (
                 f"the journal in {self._journal_dir} failed a write ({failure}); restart to recover"
             )
-        return await asyncio.to_thread(_folder_problem, self.data_dir)
+        return await asyncio.to_thread(folder_problem, self.data_dir)
 
     def _check_schema(self, meta: AtomicJSONStorage) -> None:
         stored = meta.read()
@@ -183,8 +187,9 @@ class TinyDBStore(Store):
         digest = self._digest(person)
         return self._people_dir / person.platform / digest[:2] / f"{digest}.json"
 
-    def _archive_path(self, person: PersonKey) -> Path:
-        return self.data_dir / "archive" / self._path(person).relative_to(self._people_dir)
+    def _archive_folder(self, person: PersonKey) -> Path:
+        digest = self._digest(person)
+        return self.data_dir / "archive" / person.platform / digest[:2] / digest
 
     def _due_shard(self, person: PersonKey) -> Path:
         return self._due_dir / self._digest(person)[:2]
@@ -199,7 +204,7 @@ class TinyDBStore(Store):
                     return tinydb_format.decode(layer.records[person] or b"")
         loop = asyncio.get_running_loop()
         path = self._path(person)
-        data = await loop.run_in_executor(self._reader, _read_or_empty, path)
+        data = await loop.run_in_executor(self._reader, read_or_empty, path)
         try:
             return tinydb_format.decode(data)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
@@ -282,7 +287,7 @@ class TinyDBStore(Store):
         and after a forget no file may hold anything of theirs."""
         # The archive goes first: a crash before the forget below leaves the record,
         # and /forget again finishes it; never an archive outliving its forget.
-        await asyncio.to_thread(archive_files.remove, self._archive_path(person))
+        await asyncio.to_thread(archive_files.remove, self._archive_folder(person))
         header = {"op": "forget", "platform": person.platform, "user_id": person.user_id}
         segment = 0
 
@@ -296,10 +301,10 @@ class TinyDBStore(Store):
         await asyncio.to_thread(self._fold_through, segment)
 
     async def archive(self, person: PersonKey, cases: dict[str, JSONDict]) -> None:
-        await asyncio.to_thread(archive_files.add, self._archive_path(person), cases)
+        await asyncio.to_thread(archive_files.add, self._archive_folder(person), cases)
 
     async def archived(self, person: PersonKey) -> dict[str, JSONDict]:
-        return await asyncio.to_thread(archive_files.read, self._archive_path(person))
+        return await asyncio.to_thread(archive_files.read, self._archive_folder(person))
 
     async def add_due(self, entry: DueEntry) -> None:
         await self.commit(entry.person, None, added=(entry,))
@@ -312,7 +317,7 @@ class TinyDBStore(Store):
             changes = [dict(layer.records) for layer in (*self._frozen, self._active)]
         found: set[PersonKey] = set()
         for path in self._people_dir.glob("*/*/*.json"):
-            person = tinydb_format.owner(_read_or_empty(path))
+            person = tinydb_format.owner(read_or_empty(path))
             if person is not None:  # empty when the person was forgotten meanwhile
                 found.add(person)
         for records in changes:
@@ -432,7 +437,7 @@ class TinyDBStore(Store):
         for entry, present in layer.due.items():
             path = self._due_shard(entry.person) / due_names.name_of(entry)
             if present:
-                _create_empty(path)
+                create_empty(path)
             else:
                 path.unlink(missing_ok=True)
             touched.add(path.parent)
@@ -467,33 +472,3 @@ def _replay(layer: Layer, payload: bytes) -> None:
     added = [entry for name in header["add"] if (entry := due_names.parse(name))]
     removed = [entry for name in header["remove"] if (entry := due_names.parse(name))]
     layer.commit(person, data or None, added, removed)
-
-
-def _read_or_empty(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return b""
-
-
-def _create_empty(path: Path) -> None:
-    flags = os.O_WRONLY | os.O_CREAT
-    try:
-        fd = os.open(path, flags, 0o600)
-    except FileNotFoundError:
-        make_dirs(path.parent)
-        fd = os.open(path, flags, 0o600)
-    os.close(fd)
-
-
-def _folder_problem(data_dir: Path) -> str | None:
-    probe = data_dir / f".writable-{os.getpid()}-{threading.get_ident()}"
-    try:
-        with probe.open("wb") as file:
-            file.write(b"ok")
-            file.flush()
-            os.fsync(file.fileno())
-        probe.unlink()
-    except OSError as error:
-        return f"the data folder cannot be written ({os.strerror(error.errno or 0) or error})"
-    return None

@@ -124,8 +124,13 @@ async def a_data_folder(folder: Path) -> dict[PersonKey, PersonRecord]:
     for person, record in records.items():
         await store.save(person, record)
         await store.add_due(DueEntry(WHEN, person, "r1"))
+    await store.archive(ALICE, ARCHIVED)
     await store.close()
     return records
+
+
+ARCHIVED = {"c0": {"state": "dropped", "n": 0}}
+"""Alice's archived case (bot/archive.py), which import and export carry too."""
 
 
 @pytest.fixture
@@ -152,6 +157,8 @@ async def test_import_copies_a_data_folder_and_again_changes_nothing(
     for person, record in records.items():
         assert await store.load(person) == record
     assert set(store.due_entries()) == {DueEntry(WHEN, p, "r1") for p in records}
+    assert await store.archived(ALICE) == ARCHIVED
+    assert await store.archived(ZOE) == {}
     await store.close()
 
 
@@ -169,6 +176,7 @@ async def test_export_gives_back_the_folder_that_was_imported(
     for person, record in records.items():
         assert await copy.load(person) == record
     assert set(copy.due_entries()) == {DueEntry(WHEN, p, "r1") for p in records}
+    assert await copy.archived(ALICE) == ARCHIVED
 
 
 def test_import_refuses_a_folder_that_is_not_a_data_folder(

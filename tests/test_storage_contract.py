@@ -13,6 +13,7 @@ import pytest
 
 from storage import (
     SCHEMA_VERSION,
+    DamagedRecord,
     DueEntry,
     MemoryStore,
     PersonKey,
@@ -122,11 +123,22 @@ class StoreContract:
         ]
         assert await store.archived(BOB) == {}
 
-    async def test_archiving_a_case_twice_keeps_one(self, store: Store) -> None:
+    async def test_archiving_a_case_twice_keeps_one_the_latest_in_its_place(
+        self, store: Store
+    ) -> None:
         await store.archive(ALICE, {"c1": {"n": 1}, "c2": {"n": 2}})
-        await store.archive(ALICE, {"c1": {"n": 1}})
+        await store.archive(ALICE, {"c1": {"n": 3}})
+        await store.archive(ALICE, {})
 
-        assert sorted(await store.archived(ALICE)) == ["c1", "c2"]
+        assert list((await store.archived(ALICE)).items()) == [("c1", {"n": 3}), ("c2", {"n": 2})]
+
+    async def test_many_archived_cases_come_back_whole(self, store: Store) -> None:
+        for number in range(1, 41):
+            await store.archive(ALICE, {f"c{number}": {"n": number, "text": "é😀" * number}})
+
+        archived = await store.archived(ALICE)
+        assert list(archived) == [f"c{number}" for number in range(1, 41)]
+        assert archived["c40"] == {"n": 40, "text": "é😀" * 40}
 
     async def test_the_archive_is_apart_from_the_record(self, store: Store) -> None:
         await store.save(ALICE, rich_record())
@@ -366,6 +378,17 @@ class TestTinyDBStore(StoreContract):
         assert list(reopened.people()) == [ALICE]
         await reopened.close()
 
+    async def test_a_damaged_archive_file_is_named_not_skipped(
+        self, store: Store, tmp_path: Path
+    ) -> None:
+        await store.archive(ALICE, {"c1": {"n": 1}})
+        (archived,) = (tmp_path / "archive").rglob("*.json")
+        archived.write_bytes(b'{"at": [1, 0], "case_id": "c1", "ca')
+
+        with pytest.raises(DamagedRecord) as raised:
+            await store.archived(ALICE)
+        assert raised.value.where == str(archived)
+
     def test_the_schema_version_is_stored_on_first_open(self, tmp_path: Path) -> None:
         TinyDBStore(tmp_path / "data")
 
@@ -511,6 +534,7 @@ class TestTinyDBStore(StoreContract):
         self, store: Store, tmp_path: Path
     ) -> None:
         await store.save(ODD_NAME, rich_record())
+        await store.archive(ODD_NAME, {"c1": {"n": 1}, "c2": {"n": 2}})
         await store.add_due(due(ODD_NAME, "r1"))
         await store.add_due(due(BOB, "r1"))
 
@@ -518,6 +542,7 @@ class TestTinyDBStore(StoreContract):
         await store.close()
 
         assert person_files(tmp_path) == []
+        assert [path for path in (tmp_path / "archive").rglob("*") if path.is_file()] == []
         assert len(due_files(tmp_path)) == 1
         assert list(store.due_entries()) == [due(BOB, "r1")]
 

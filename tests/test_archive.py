@@ -1,0 +1,149 @@
+"""Closed cases beyond the bound leave the record a turn rewrites (bot/archive.py), on every
+backend: the record holds the bound, /status says how many are kept apart, /export still
+has every case once, and /forget leaves nothing of them anywhere."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from chat import Chat
+
+from bot import damaged
+from bot.config import CLOSED_CASES_KEPT
+from bot.events import Notice
+from flows.machine import CLOSED_STATES
+from storage import MemoryStore, PersonRecord, Store, TinyDBStore
+from storage.postgres import PostgresStore, upgrade_database
+
+BACKENDS = ("memory", "tinydb", "postgres")
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    opened: Store
+    if request.param == "memory":
+        opened = MemoryStore()
+    elif request.param == "tinydb":
+        opened = TinyDBStore(tmp_path / "data")
+    else:
+        url = request.getfixturevalue("database_url")
+        await upgrade_database(url)
+        opened = await PostgresStore.open(url)
+    yield opened
+    await opened.close()
+
+
+async def close_a_case(chat: Chat) -> str:
+    """Open a case and drop it, as a person would (/new, /cancel, Drop, confirm)."""
+    await chat.say("/new")
+    case_id = chat.told(Notice.CASE_OPENED)["case_id"]
+    await chat.say("/cancel")
+    await chat.press_option("do:drop")
+    await chat.press_option("do:confirm")
+    assert chat.step() in CLOSED_STATES
+    return case_id
+
+
+def closed_in(record: PersonRecord) -> list[str]:
+    return [case_id for case_id, case in record.cases.items() if case["state"] in CLOSED_STATES]
+
+
+def exported_cases(chat: Chat) -> list[str]:
+    return list(json.loads(chat.attachments()["fairshake-my-data.json"])["cases"])
+
+
+async def test_the_record_holds_the_bound_and_export_shows_every_case(store: Store) -> None:
+    chat = Chat(store)
+    closed = [await close_a_case(chat) for _ in range(CLOSED_CASES_KEPT + 5)]
+    await chat.say("/new")
+    still_open = chat.told(Notice.CASE_OPENED)["case_id"]
+
+    record = await store.load(chat.key.person)
+    assert closed_in(record) == closed[5:]
+    assert list(record.cases) == [*closed[5:], still_open]
+    assert list(await store.archived(chat.key.person)) == closed[:5]
+
+    await chat.say("/status")
+    assert chat.told(Notice.ARCHIVED_CASES) == {"count": "5"}
+    await chat.say("/cases")
+    assert chat.told(Notice.ARCHIVED_CASES) == {"count": "5"}
+    await chat.say("/export")
+    assert exported_cases(chat) == [*closed, still_open]
+
+
+async def test_forget_leaves_nothing_of_the_archive(store: Store, tmp_path: Path) -> None:
+    chat = Chat(store)
+    for _ in range(CLOSED_CASES_KEPT + 5):
+        await close_a_case(chat)
+    assert len(await store.archived(chat.key.person)) == 5
+
+    await chat.say("/forget")
+    await chat.press_option("forget:yes")
+
+    assert await store.archived(chat.key.person) == {}
+    assert (await store.load(chat.key.person)).is_empty()
+    assert list(store.people()) == []
+    if isinstance(store, TinyDBStore):
+        await store.close()
+        assert [p for p in (tmp_path / "data" / "archive").rglob("*") if p.is_file()] == []
+    if isinstance(store, PostgresStore):
+        async with await psycopg.AsyncConnection.connect(store.url) as conn:
+            for table in ("archive", "people", "due"):
+                cursor = await conn.execute(f"SELECT count(*) FROM {table}")
+                assert await cursor.fetchone() == (0,), table
+
+
+async def test_the_bound_is_a_setting(store: Store) -> None:
+    chat = Chat(store)
+    chat.engine.closed_kept = 0
+    first = await close_a_case(chat)
+    second = await close_a_case(chat)
+
+    record = await store.load(chat.key.person)
+    assert list(record.cases) == [second]  # the active one stays, closed or not
+    assert list(await store.archived(chat.key.person)) == [first]
+
+
+async def test_a_case_a_pending_reminder_needs_stays_in_the_record() -> None:
+    store = MemoryStore()
+    chat = Chat(store)
+    waiting = await close_a_case(chat)
+    await chat.say("/new")
+    await chat.say("/remind in 2 days call back")
+    record = await store.load(chat.key.person)
+    (reminder,) = record.reminders.values()
+    # A reminder still pending on a closed case (as a case resolved on a promise has its check-in).
+    reminder["case_id"] = waiting
+    await store.save(chat.key.person, record)
+    chat.engine.closed_kept = 0
+    await chat.say("/cancel")
+    await chat.press_option("do:drop")
+    await chat.press_option("do:confirm")
+    await close_a_case(chat)
+
+    record = await store.load(chat.key.person)
+    assert waiting in record.cases
+    assert waiting not in await store.archived(chat.key.person)
+    assert list(await store.archived(chat.key.person)) == ["c2"]
+
+
+async def test_a_record_started_afresh_keeps_its_archive_and_takes_no_archived_id() -> None:
+    store = MemoryStore()
+    chat = Chat(store)
+    chat.engine.closed_kept = 0
+    for _ in range(3):
+        await close_a_case(chat)
+    store._records[chat.key.person] = '{"profile": {"active_case": "c3"}, "cases": {"c3": '  # torn
+
+    await chat.say("hello")
+    await chat.press_data(damaged.START_FRESH)
+    await chat.say("/status")
+    assert chat.told(Notice.ARCHIVED_CASES) == {"count": "2"}
+    await chat.say("/new")
+
+    assert chat.told(Notice.CASE_OPENED) == {"case_id": "c3"}
+    assert list(await store.archived(chat.key.person)) == ["c1", "c2"]
