@@ -10,7 +10,8 @@ What a message asks is data, in its `prompt` (flows/prompt.py, re-exported here)
 step and question ids, the kind of answer (choice, text, date, amount, confirm), and
 its options, which come as the `buttons`, each with its option id and style; what it
 tells without asking is its `notice` id. Adapters
-decide from these alone, never from the English text, which they only show. This
+decide from these alone, never from the English text, which they only show; what they
+say of their own (a form's button, an apology) they pick by id too (`Word`). This
 module, with `bot.engine`, `bot.config` and `flows.text`, is all an adapter may import
 of `bot/` and `flows/` (pyproject.toml's import-linter contract).
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flows.adapter_words import Word, said, words
 from flows.parsers import MAX_TEXT as MAX_ANSWER
 from flows.prompt import (
     BACK_ID,
@@ -59,7 +61,10 @@ __all__ = [
     "Question",
     "Snippet",
     "TextMessage",
+    "Word",
     "parse_command",
+    "said",
+    "words",
 ]
 
 MAX_BUTTON_DATA = 64

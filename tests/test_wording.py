@@ -7,9 +7,8 @@ chat; Telegram and the terminal keep the chat wording.
 
 from __future__ import annotations
 
-from adapters.discord_bot import forms
 from adapters.discord_bot.render import markdown
-from bot.events import Outbound
+from bot.events import Outbound, Word, words
 from bot.reminders.outbox import Reply, Status
 from flows.facts import FACTS_BY_ID
 from flows.steps.paste import INVITE
@@ -53,4 +52,11 @@ async def test_discord_never_asks_to_type_or_paste_in_the_chat(bot: Bot) -> None
     assert markdown(rich(shop.question)) not in asked.content
     assert markdown(INVITE.typed_in(Typing.FORM)) in asked.content
     assert markdown(INVITE.typed_in(Typing.CHAT)) not in asked.content
-    assert {forms.ANSWER, forms.PASTE_BUTTON} <= set(asked.labels()), "the ways to type"
+    assert {words(Word.ANSWER), words(Word.PASTE)} <= set(asked.labels()), "the ways to type"
+
+
+def test_the_form_wording_names_the_buttons_as_they_are_labelled() -> None:
+    """Where the flow says which button opens a form, it is the one the adapter draws."""
+    answer, paste = words(Word.ANSWER), words(Word.PASTE)
+    assert answer in FACTS_BY_ID["merchant"].in_form
+    assert paste.split()[0] in INVITE.typed_in(Typing.FORM).plain()

@@ -48,9 +48,10 @@ from bot.events import (
     Inbound,
     Outbound,
     TextMessage,
+    Word,
+    said,
 )
 from bot.observe import Observer
-from flows.text import rich
 from storage import ConversationKey, PersonKey
 from storage.locks import KeyedLocks
 
@@ -65,7 +66,6 @@ _TOKEN_SHAPE = re.compile(r"[\w-]+\.[\w-]+\.[\w-]+")
 STALE_PRESS = "-|-"
 """Button data no prompt ever carries: the engine answers it as a stale press."""
 
-SORRY = rich("Sorry, something went wrong on my side. Your case is safe: please try again.")
 STOP_GRACE = 5.0
 """Seconds a stop waits for interactions being answered before disconnecting."""
 REMEMBERED = 10_000
@@ -264,7 +264,7 @@ class DiscordAdapter:
             except Exception as error:  # the person still gets an answer
                 log.error("a Discord turn failed: %s", type(error).__name__)
                 log.debug("the failure in full (may show case content)", exc_info=True)
-                await answering.say([Outbound(SORRY)])
+                await answering.say([Outbound(said(Word.SORRY))])
                 applied = True
             if applied or answering.deferred:  # else another instance applied it and answers
                 await answering.finish()

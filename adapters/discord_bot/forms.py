@@ -29,17 +29,21 @@ from bot.events import (
     Prompt,
     Question,
     TextMessage,
+    Word,
+    words,
 )
 from storage import ConversationKey
 
-ANSWER = "✍️ Answer"
-PASTE_BUTTON = "🧾 Paste the order email"
 ANSWER_KIND, PASTE_KIND = "a", "g"
 MODAL_PREFIX = "fs:m:"
 PASTE = "order_text"
 """The field of the form that takes a pasted order email or order page."""
 PASTE_LIMIT = 4000
 """Characters Discord lets a form field hold: an order email's facts come well before."""
+MAX_TITLE = 45
+"""Characters of a form's title, and of a field's label."""
+MAX_HINT = 100
+"""Characters of the description under a field's label."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +92,10 @@ def form_buttons(message: Outbound, kept: Mapping[str, str]) -> list[ButtonSpec]
     if not message.prompt.typed:
         return []
     custom = f"{state.fact}:{state.skip}"
-    buttons = [ButtonSpec(ANSWER, f"fs:{ANSWER_KIND}:{custom}", ButtonStyle.PRIMARY)]
+    answer = ButtonSpec(words(Word.ANSWER), f"fs:{ANSWER_KIND}:{custom}", ButtonStyle.PRIMARY)
+    buttons = [answer]
     if state.pastable:
-        buttons.append(ButtonSpec(PASTE_BUTTON, f"fs:{PASTE_KIND}:{custom}"))
+        buttons.append(ButtonSpec(words(Word.PASTE), f"fs:{PASTE_KIND}:{custom}"))
     return buttons
 
 
@@ -98,7 +103,7 @@ def modal(kind: str, question: Question, skip: str, kept: Mapping[str, str]) -> 
     """The form for a question, or for a pasted order text (`PASTE_KIND`)."""
     pasting = kind == PASTE_KIND
     form = discord.ui.Modal(
-        title=("Order email or page" if pasting else question.label)[:45],
+        title=(words(Word.PASTE_TITLE) if pasting else question.label)[:MAX_TITLE],
         custom_id=f"{MODAL_PREFIX}{skip}",
         timeout=900,
     )
@@ -110,9 +115,11 @@ def modal(kind: str, question: Question, skip: str, kept: Mapping[str, str]) -> 
         required=True,
         max_length=PASTE_LIMIT if pasting else MAX_ANSWER,
     )
-    description = "The order confirmation, dispatch email or order page." if pasting else None
-    label = "Paste it here" if pasting else question.label[:45]
-    form.add_item(discord.ui.Label(text=label, description=description, component=field))
+    description = words(Word.PASTE_HINT)[:MAX_HINT] if pasting else None
+    label = words(Word.PASTE_FIELD) if pasting else question.label
+    form.add_item(
+        discord.ui.Label(text=label[:MAX_TITLE], description=description, component=field)
+    )
     return form
 
 

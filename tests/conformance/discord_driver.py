@@ -14,9 +14,8 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from adapters.discord_bot import DiscordAdapter, sync_commands
-from adapters.discord_bot.forms import ANSWER, PASTE_BUTTON
 from bot.config import load_settings
-from bot.events import ButtonStyle, Outbound
+from bot.events import ButtonStyle, Outbound, Word, words
 from storage import ConversationKey, MemoryStore
 from tests.conformance.driver import RecordingEngine, Shown, ShownOption
 from tests.fakes.discord import FakeDiscord, Message
@@ -31,7 +30,8 @@ STYLES = {
 """Discord's button styles (blurple, grey, green, red) as the prompt's."""
 ARGUMENTS = {"remind": "when", "timezone": "zone", "cases": "case"}
 """The slash command option that takes what follows a command's name elsewhere."""
-FORMS = (ANSWER, PASTE_BUTTON)
+ANSWER = words(Word.ANSWER)
+FORMS = (ANSWER, words(Word.PASTE))
 """The buttons that open a form to type in, which are not options of the prompt."""
 
 
