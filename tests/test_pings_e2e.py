@@ -31,7 +31,7 @@ from storage import PersonKey, TinyDBStore
 from tests.chat import Clock
 from tests.fakes.discord import FakeDiscord, Message
 from tests.fakes.telegram import FakeTelegram, SentMessage
-from tests.test_discord_adapter import Bot, Person
+from tests.test_discord_adapter import Bot, Person, read
 from tests.test_telegram_adapter import USER
 from tests.test_telegram_adapter import Person as TelegramPerson
 
@@ -193,7 +193,7 @@ async def test_a_reminder_set_in_a_server_pings_by_dm_and_its_buttons_work(
         await fake.wait(lambda: any(acts(m) for m in fake.channel_messages))
         [ping] = [m for m in fake.channel_messages if acts(m)]
         assert ping.channel_id == int(fake.dm(person.user)["id"])
-        assert "chase the refund" in ping.content
+        assert "chase the refund" in read(ping)
         [custom_id] = [b["custom_id"] for b in ping.buttons() if b["custom_id"].endswith(done)]
         pressed = await fake.press(person.user, ping, custom_id)
         await fake.wait(lambda: pressed.acknowledged)

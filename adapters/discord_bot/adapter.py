@@ -181,9 +181,15 @@ class DiscordAdapter:
         event_id = _event_id(interaction)
         await self._respond(interaction, lambda key: TextMessage(key, text, event_id))
 
-    async def pressed(self, interaction: discord.Interaction, data: str) -> None:
+    async def pressed(
+        self, interaction: discord.Interaction, data: str, in_place: bool = True
+    ) -> None:
+        """A press or a choice; `in_place`: its answer replaces the message pressed on
+        (the step flow), else it comes as a new message (a ping's, which stays)."""
         event_id = _event_id(interaction)
-        await self._respond(interaction, lambda key: ButtonPress(key, data, event_id))
+        await self._respond(
+            interaction, lambda key: ButtonPress(key, data, event_id), in_place=in_place
+        )
 
     async def open_form(
         self, interaction: discord.Interaction, kind: str, fact_id: str, skip: str
@@ -235,14 +241,19 @@ class DiscordAdapter:
         interaction: discord.Interaction,
         event: Callable[[ConversationKey], Inbound],
         form: tuple[str, str] | None = None,
+        in_place: bool = True,
     ) -> None:
         """Run the turn and answer the interaction with it, durably (the engine's outbox),
         deferring first when the turn is slow. `form`: the field a form sent, whose
-        refused answer is kept for the form's next opening."""
+        refused answer is kept for the form's next opening; `in_place`: whether a press's
+        answer may replace the message pressed on."""
         key = conversation(interaction)
         with self._busy():
             answering = Answering(
-                interaction, lambda out: self._posts(out, key.user_id), self.observers
+                interaction,
+                lambda out: self._posts(out, key.user_id),
+                self.observers,
+                in_place=in_place,
             )
 
             async def deliver(to: ConversationKey, messages: list[Outbound]) -> None:

@@ -52,6 +52,8 @@ class Answering:
         interaction: what to answer.
         layout: the turn's messages as posts (the adapter's layout, with its forms).
         observers: told of every message sent or refused.
+        in_place: whether a press's answer may replace the message pressed on (not a
+            ping's, which stays as it was).
     """
 
     def __init__(
@@ -59,14 +61,20 @@ class Answering:
         interaction: discord.Interaction,
         layout: Callable[[list[Outbound]], list[Post]],
         observers: Observer,
+        in_place: bool = True,
     ) -> None:
         self.interaction = interaction
         self.layout = layout
         self.observers = observers
         self.in_guild = interaction.guild_id is not None
-        self.in_place = interaction.message is not None and interaction.type in (
-            discord.InteractionType.component,
-            discord.InteractionType.modal_submit,
+        self.in_place = (
+            in_place
+            and interaction.message is not None
+            and interaction.type
+            in (
+                discord.InteractionType.component,
+                discord.InteractionType.modal_submit,
+            )
         )
         self.tried = False
         """Whether an answer was attempted (sent or refused): nothing else may be."""

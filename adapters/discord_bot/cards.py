@@ -62,6 +62,22 @@ def cards(text: RichText) -> list[Card] | None:
     return _laid_out(title, _markdown_lines(description), fields)
 
 
+def note(text: RichText) -> Card | None:
+    """`text` as one card of its own (a reminder's ping): its first line the title where
+    that is a heading, the rest the description; None when it does not fit one."""
+    lines = _lines(text)
+    while lines and not lines[0]:
+        lines.pop(0)
+    heading = _label(lines[0]) if lines else None
+    title = ""
+    if heading is not None and not heading[1] and len(heading[0]) <= MAX_TITLE:
+        title, lines = heading[0], lines[1:]
+    description = _markdown_lines(lines)
+    if not (title or description) or len(description) > MAX_DESCRIPTION:
+        return None
+    return Card(title, description)
+
+
 def _laid_out(title: str, description: str, fields: list[_Field]) -> list[Card] | None:
     if len(title) > MAX_TITLE:
         title, description = "", f"**{title}**\n{description}"

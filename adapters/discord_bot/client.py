@@ -43,7 +43,9 @@ class Handler(Protocol):
     @property
     def observers(self) -> Observer: ...
 
-    async def pressed(self, interaction: discord.Interaction, data: str) -> None: ...
+    async def pressed(
+        self, interaction: discord.Interaction, data: str, in_place: bool = True
+    ) -> None: ...
 
     async def open_form(
         self, interaction: discord.Interaction, kind: str, fact_id: str, skip: str
@@ -53,10 +55,11 @@ class Handler(Protocol):
 
 
 class Pressable(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"fs:(?P<kind>[abg]):(?P<rest>.+)"
+    discord.ui.DynamicItem[discord.ui.Button], template=r"fs:(?P<kind>[abgk]):(?P<rest>.+)"
 ):
-    """Every button the bot draws: `fs:b:<engine data>`, or `fs:a|g:<fact>:<skip data>`
-    for the buttons that open a form."""
+    """Every button the bot draws: `fs:b:<engine data>` (`fs:k:` where the press leaves
+    its message as it was: a ping's), or `fs:a|g:<fact>:<skip data>` for the buttons
+    that open a form."""
 
     def __init__(
         self,
@@ -81,8 +84,8 @@ class Pressable(
         handler = cast(FairShakeClient, interaction.client).handler
         if handler is None:
             return
-        if self.kind == "b":
-            await handler.pressed(interaction, self.rest)
+        if self.kind in "bk":
+            await handler.pressed(interaction, self.rest, in_place=self.kind == "b")
         else:
             fact_id, _, skip = self.rest.partition(":")
             await handler.open_form(interaction, self.kind, fact_id, skip)
