@@ -6,6 +6,7 @@ its JSON form, which `Dialogue` reads at the start of a turn and writes back at 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from flows.jurisdiction import Jurisdiction, jurisdiction_for
 from flows.playbook import Playbook
 from flows.questions import Questionnaire
 from flows.records import Case, JSONDict, TimelineEntry
+from flows.rules import Rule
 from flows.workdays import business_days_after
 
 LOG = Questionnaire(LOG_QUESTIONS)
@@ -80,15 +82,28 @@ class CaseModel:
         """How the case's amounts are written (its storefront's locale)."""
         return locale_of(self.facts)
 
-    def linked(self, text: str) -> str:
-        """A playbook text with its `{contact}`-style links to the pages of the storefront
-        the person bought on (amazon.de's for an order there)."""
+    @property
+    def storefront_id(self) -> str:
+        """Where the person bought: the storefront a paste or the shop's address named,
+        else the shop's storefront in the case's country (a £ order: amazon.co.uk); empty
+        when neither tells (the shop's first is then meant)."""
         front = storefront(self.facts)
-        if front is None:  # the shop's storefront in the case's country (a £ order: .co.uk)
+        if front is None:
             country = case_country(self.facts, self.playbook)
             fronts = self.playbook.storefronts.values()
             front = next((f for f in fronts if f.country == country), None)
-        return self.playbook.linked(text, front.id if front else "")
+        return front.id if front else ""
+
+    @property
+    def rules(self) -> Mapping[str, Rule]:
+        """The shop's rules for this order: as the storefront it was bought on states
+        them (amazon.ca's A-to-z page), else the playbook's."""
+        return self.playbook.rules_at(self.storefront_id)
+
+    def linked(self, text: str) -> str:
+        """A playbook text with its `{contact}`-style links to the pages of the storefront
+        the person bought on (amazon.de's for an order there)."""
+        return self.playbook.linked(text, self.storefront_id)
 
     def case_facts(self) -> CaseFacts:
         return CaseFacts(self.facts, self.today, self.playbook)
@@ -169,7 +184,7 @@ class CaseModel:
         guarantee = self.playbook.guarantee
         if delivered is None or guarantee is None:
             return None
-        rules = self.playbook.rules
+        rules = self.rules
         late = self.facts.get("problem") == "late"
         wait = (rules[guarantee.rules.opens].days or 0) if late else 0
         opens = delivered + timedelta(days=wait)
@@ -201,7 +216,8 @@ class CaseModel:
                     f"It covers only items a third-party seller sold and shipped, not items sold or shipped by {playbook.name}, whose own customer service handles them.",
                 )
             )
-        seller_wait = playbook.rules[guarantee.rules.seller_wait].days or 0
+        wait_rule = self.rules[guarantee.rules.seller_wait]
+        seller_wait = wait_rule.days or 0
         contacted = advice.seller_contact_day(self.record.contacts, playbook)
         if contacted is None:
             blockers.append(
@@ -210,15 +226,22 @@ class CaseModel:
                     f"Message the seller from the order first, and log it here (a chat with {playbook.name} doesn't count).",
                 )
             )
-        elif business_days_after(contacted, seller_wait, self.country) > self.today:
-            ready = business_days_after(contacted, seller_wait, self.country)
-            blockers.append(
-                Blocker(
-                    "seller_wait",
-                    f"Give the seller {seller_wait} business days to answer: "
-                    f"you can claim from {ready:%a %-d %b}.",
-                )
+        else:
+            # 2 business days on amazon.com, 48 hours (2 days) on amazon.ca.
+            ready = (
+                business_days_after(contacted, seller_wait, self.country)
+                if wait_rule.business_days
+                else contacted + timedelta(days=seller_wait)
             )
+            if ready > self.today:
+                unit = "business days" if wait_rule.business_days else "days"
+                blockers.append(
+                    Blocker(
+                        "seller_wait",
+                        f"Give the seller {seller_wait} {unit} to answer: "
+                        f"you can claim from {ready:%a %-d %b}.",
+                    )
+                )
         window = self.guarantee_window()
         if window and self.today < window[0]:
             blockers.append(

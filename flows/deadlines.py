@@ -28,8 +28,9 @@ from datetime import date, datetime, time, timedelta
 from flows import advice, law, parsers
 from flows.case import CaseModel
 from flows.jurisdiction import CARDS, LawRule
-from flows.playbook import GENERIC, Guarantee, Rule
+from flows.playbook import GENERIC, Guarantee
 from flows.reminders import DEADLINE, ReminderRequest
+from flows.rules import Rule
 from flows.text import RichText, join, rich
 
 WARN_DAYS = 3
@@ -112,10 +113,11 @@ class Windows:
 
 
 def case_rules(case: CaseModel) -> Mapping[str, Rule | LawRule]:
-    """The playbook's rules; for a shop without a playbook of its own, the law's floor
-    where the person bought stands in for the generic playbook's (US) rules of the same id,
-    and for every shop the card schemes' window as that country states it (it is no shop's)."""
-    rules: dict[str, Rule | LawRule] = dict(case.playbook.rules)
+    """The shop's rules for this order (its storefront's where it states them); for a shop
+    without a playbook of its own, the law's floor where the person bought stands in for
+    the generic playbook's (US) rules of the same id, and for every shop the card schemes'
+    window as that country states it (it is no shop's)."""
+    rules: dict[str, Rule | LawRule] = dict(case.rules)
     where = case.jurisdiction
     if where is None:
         return rules

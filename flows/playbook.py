@@ -29,6 +29,7 @@ from typing import Literal
 
 from flows.parsers.common import ParseError
 from flows.parsers.orders import OrderNumberShape, parse_order_number
+from flows.rules import Rule
 from flows.schema import SchemaError, load_toml
 from flows.sites import Storefront, check_links, check_storefront, fill_links
 
@@ -52,21 +53,6 @@ or a third-party seller whose item the marketplace ships (Fulfilled by Amazon, W
 Fulfillment Services). A playbook labels the kinds its shop has."""
 GENERIC = "generic"
 """The playbook for any shop without one of its own."""
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A policy rule or deadline, with where it comes from."""
-
-    id: str
-    text: str
-    source: str
-    checked: date
-    days: int | None = None
-    business_days: bool = False
-    unconfirmed: str = ""
-    """Empty when the figure was read on the cited page on `checked`; else how far it
-    could be checked, and where the figure comes from."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +241,10 @@ class Playbook:
         """The date of the least recently checked rule or storefront: when to look at its
         pages again."""
         fronts = [front.checked for front in self.storefronts.values()]
-        return min([*fronts, *(rule.checked for rule in self.rules.values())])
+        local = [
+            rule.checked for front in self.storefronts.values() for rule in front.rules.values()
+        ]
+        return min([*fronts, *local, *(rule.checked for rule in self.rules.values())])
 
     def problem(self, problem_id: str) -> Problem | None:
         return next((p for p in self.problems if p.id == problem_id), None)
@@ -263,6 +252,14 @@ class Playbook:
     def storefront(self, storefront_id: str = "") -> Storefront | None:
         """That storefront of the shop's, else its first (None for a shop without any)."""
         return self.storefronts.get(storefront_id) or next(iter(self.storefronts.values()), None)
+
+    def rules_at(self, storefront_id: str = "") -> Mapping[str, Rule]:
+        """The rules for an order bought on that storefront: its own where it states one,
+        the playbook's otherwise (all the playbook's for an unknown storefront)."""
+        front = self.storefronts.get(storefront_id)
+        if front is None or not front.rules:
+            return self.rules
+        return types.MappingProxyType({**self.rules, **front.rules})
 
     def linked(self, text: str, storefront_id: str = "") -> str:
         """`text` with its `{site}`, `{help}` and `{contact}` filled from that storefront
@@ -336,9 +333,21 @@ def check(playbook: Playbook, where: str) -> None:
 
 
 def _check_storefronts(playbook: Playbook, where: str) -> None:
-    """Each storefront sound, and every `{link}` a text names there on each of them."""
+    """Each storefront sound, each of its own rules standing in for one of the playbook's
+    (with days where that one has them), and every `{link}` a text names there on each."""
     for front in playbook.storefronts.values():
         check_storefront(front, where)
+        for rule_id, rule in front.rules.items():
+            key = f"storefronts.{front.id}.rules.{rule_id}"
+            shared = playbook.rules.get(rule_id)
+            if shared is None:
+                raise SchemaError(
+                    where, key, "states a rule [rules] has not (it stands in for one)"
+                )
+            if shared.days is not None and rule.days is None:
+                raise SchemaError(where, f"{key}.days", f"missing ([rules.{rule_id}] has days)")
+            if not rule.source.startswith("https://"):
+                raise SchemaError(where, f"{key}.source", "give the https address it was read at")
     texts = [(f"channels.{c.id}.how", c.how) for c in playbook.channels.values()]
     texts += [
         (f"problems[{i}].{key}", getattr(p, key))

@@ -4,13 +4,14 @@ from it, and the checks a type cannot make (addresses, ISO codes, CLDR locales).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import is_currency
 
+from flows.rules import Rule
 from flows.schema import SchemaError
 
 LINKS = ("site", "help", "contact")
@@ -48,6 +49,10 @@ class Storefront:
     order_prefixes: tuple[str, ...] = ()
     """How its order numbers begin, where that tells the storefront (an Amazon order's
     first digit): a hint for the country of a case (flows/country.py), never a stated rule."""
+    rules: Mapping[str, Rule] = field(default_factory=dict, compare=False)
+    """The shop's own rules as this storefront states them, each with its own page, in
+    place of the playbook's of the same id for an order bought here (amazon.de's A-to-z
+    page and its figures, not amazon.com's)."""
     shop: str = field(default="", compare=False, metadata={"derived": True})
     """The playbook's id (filled in by the loader)."""
     name: str = field(default="", compare=False, metadata={"derived": True})

@@ -173,6 +173,17 @@ BROKEN_GUARANTEE = {
         ("[guarantee]\n", "[promise]\n"),
         "promise",
     ),
+    "a storefront's rule standing in for none": (
+        ('[storefronts."amazon.ca".rules.atoz_scope]', '[storefronts."amazon.ca".rules.atoz_scop]'),
+        "storefronts.amazon.ca.rules.atoz_scop",
+    ),
+    "a storefront's claim window without its days": (
+        (
+            'amazon.ca an A-to-z Guarantee refund can be asked for up to 90 days after the latest estimated delivery date."\ndays = 90\n',
+            'amazon.ca an A-to-z Guarantee refund can be asked for up to 90 days after the latest estimated delivery date."\n',
+        ),
+        "storefronts.amazon.ca.rules.atoz_claim_window.days",
+    ),
 }
 
 

@@ -67,8 +67,9 @@ class Conversation(CaseModel):
         self.turn.cancels.append(ReminderCancel(self.record.id, kinds, reason))
 
     def cited(self, rule_id: str) -> RichText:
-        """A playbook rule as the bot states it: its text, its source and when it was checked."""
-        rule = self.playbook.rules[rule_id]
+        """A shop's rule as the bot states it (as the storefront bought on states it, where
+        it does): its text, its source and when it was checked."""
+        rule = self.rules[rule_id]
         return rich(
             "_Rule:_ {text} (source: {source}, checked {checked})",
             text=rule.text,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows import advice, law, machine
-from flows.deadlines import case_windows
+from flows.deadlines import case_rules, case_windows
 from flows.jurisdiction import CARDS
 from flows.prompt import BACK, ButtonStyle, Choice
 from flows.reply import Reply, rows
@@ -195,7 +195,7 @@ class LadderSteps(LawSteps):
         if self.facts.get(law.PAYMENT) not in (None, *CARDS):
             return notes  # not paid by card: no card network's window
         base = self.fact_date("delivery_date") or self.fact_date("order_date")
-        rule = playbook.rules.get(advice.CARD_WINDOW)
+        rule = case_rules(self).get(advice.CARD_WINDOW)
         card = next((d for d in windows.closed if d.id == "card_dispute"), None)
         if card:
             notes.append(
