@@ -66,7 +66,7 @@ async def test_a_storefronts_figures_decide_its_windows(site: str) -> None:
     await at_the_ladder(chat, STORIES[site])
     model = CaseModel(Case.from_json(await chat.record()), chat.clock())
     own = AMAZON.storefronts[site].rules
-    assert model.rules["atoz_claim_window"] is own["atoz_claim_window"]
+    assert model.rules["atoz_claim_window"] == own["atoz_claim_window"]
     window = model.guarantee_window()
     delivered = model.fact_date("delivery_date")
     assert window is not None and delivered is not None
