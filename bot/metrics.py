@@ -54,8 +54,11 @@ class Metrics(Observer):
             "turn_seconds", "Time from an event to its answer, store included.", ("platform",)
         )
         self.replies_sent = counter("replies_sent", "Messages sent to people.", ("platform",))
+        self.reply_refusals = counter(
+            "reply_refusals", "Tries of a message the platform refused, or that failed every quick retry (the outbox tries again later).", ("platform",)
+        )  # fmt: skip
         self.replies_failed = counter(
-            "replies_failed", "Messages the platform refused, or that failed every quick retry (the outbox tries again later).", ("platform",)
+            "replies_failed", "Replies given up: out of tries, or cut short twice, and recorded as failed (one per reply).", ("platform",)
         )  # fmt: skip
         self.rate_limit_waits = counter(
             "rate_limit_waits", "Times a platform said to wait before sending more (HTTP 429).",
@@ -113,7 +116,10 @@ class Metrics(Observer):
         self.reminders.labels(done.platform, done.outcome).inc()
 
     def reply(self, platform: str, *, sent: bool) -> None:
-        (self.replies_sent if sent else self.replies_failed).labels(platform).inc()
+        (self.replies_sent if sent else self.reply_refusals).labels(platform).inc()
+
+    def reply_failed(self, platform: str) -> None:
+        self.replies_failed.labels(platform).inc()
 
     def rate_limited(self, platform: str, seconds: float) -> None:
         self.rate_limit_waits.labels(platform).inc()

@@ -5,8 +5,10 @@ One small interface, `Observer`, called at a few well-defined points and nowhere
 - `turn`: the engine finished a conversation turn (`Engine.handle`);
 - `saved`: the engine saved a record (`Engine.commit`), with how long the store took;
 - `reminder`: the scheduler settled a ping (sent, to be retried, failed);
-- `reply`: an adapter sent a message, or could not (refused, or failing every quick
-  retry; the outbox may try it again later);
+- `reply`: an adapter sent a message, or one try of it failed (refused, or failing
+  every quick retry; the outbox tries it again later);
+- `reply_failed`: the outbox gave a reply up (out of tries, or cut short twice) and
+  recorded it as failed: once per reply;
 - `rate_limited`: a platform asked the bot to wait (HTTP 429) before sending more.
 
 The engine holds one `Observers` (`engine.observers`) that fans each call out to the
@@ -84,6 +86,9 @@ class Observer:
     def reply(self, platform: str, *, sent: bool) -> None:
         pass
 
+    def reply_failed(self, platform: str) -> None:
+        pass
+
     def rate_limited(self, platform: str, seconds: float) -> None:
         pass
 
@@ -116,6 +121,9 @@ class Observers(Observer):
 
     def reply(self, platform: str, *, sent: bool) -> None:
         self._each(lambda observer: observer.reply(platform, sent=sent))
+
+    def reply_failed(self, platform: str) -> None:
+        self._each(lambda observer: observer.reply_failed(platform))
 
     def rate_limited(self, platform: str, seconds: float) -> None:
         self._each(lambda observer: observer.rate_limited(platform, seconds))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.events import ButtonPress, Command, EventId, Outbound, TextMessage
+from bot.metrics import Metrics
 from bot.reminders import Reminder, Scheduler, Status, outbox
 from bot.reminders.lifecycle import IllegalStep, Step, advance
 from flows.text import Block, Snippet, join, plain, quote, rich
@@ -74,8 +75,21 @@ async def test_replies_stay_in_order_while_an_earlier_one_waits() -> None:
     assert said(pings) == [WELCOMED, ["help"]]
 
 
+def counted(chat: Chat) -> Metrics:
+    """The metrics of the chat's engine, from now on."""
+    metrics = Metrics()
+    chat.engine.observers.add(metrics)
+    return metrics
+
+
+def given_up(metrics: Metrics) -> float | None:
+    """`fairshake_replies_failed_total`: the replies the engine gave up."""
+    return metrics.registry.get_sample_value("fairshake_replies_failed_total", {"platform": "test"})
+
+
 async def test_one_that_never_goes_is_kept_as_failed_and_others_still_go() -> None:
     chat = Chat(user="ann")
+    metrics = counted(chat)
     pings = Pings(failing={"ann"})
     async with scheduling(chat, pings, reply_delays=outbox.REPLY_DELAYS[:2]) as running:
         await chat.engine.answer(Command(KEY, "start"), pings)
@@ -88,6 +102,7 @@ async def test_one_that_never_goes_is_kept_as_failed_and_others_still_go() -> No
     assert failed.failures == 3
     assert (failed.messages, failed.error) == ((), "ConnectionError"), "no body kept"
     assert said(pings) == [["help"]]
+    assert given_up(metrics) == 1  # one reply given up, however many tries it had
 
 
 async def test_a_reply_cut_short_by_a_crash_is_sent_once_more_at_the_next_start(
@@ -117,11 +132,13 @@ async def test_cut_short_twice_it_is_not_sent_a_third_time(tmp_path) -> None:
         pass
     last = Pings()
     after = chat.restarted(TinyDBStore(tmp_path))
+    metrics = counted(after)
     async with scheduling(after, last):
         pass
     assert len(again.sent) == 1 and last.sent == []
     [failed] = await stored_replies(after)
     assert failed.status == Status.FAILED
+    assert given_up(metrics) == 1
 
 
 async def test_a_redelivered_event_sends_nothing_new() -> None:

@@ -136,10 +136,10 @@ async def test_the_endpoints_answer_while_the_bot_runs(tmp_path, caplog):
             assert status == 200
             page = samples(text)
             return (
-                page if value(page, "fairshake_replies_failed_total", platform="telegram") else None
+                page if value(page, "fairshake_reply_refusals_total", platform="telegram") else None
             )
 
-        page = await eventually(scraped, "the refused reply counted")
+        page = await eventually(scraped, "the refused try counted")
 
     assert (
         value(page, "fairshake_turns_total", platform="telegram", kind="command", outcome="ok") == 2
@@ -152,7 +152,9 @@ async def test_the_endpoints_answer_while_the_bot_runs(tmp_path, caplog):
     )
     assert value(page, "fairshake_turn_seconds_count", platform="telegram") == turns
     assert value(page, "fairshake_replies_sent_total", platform="telegram") >= 1
-    assert value(page, "fairshake_replies_failed_total", platform="telegram") == 1
+    assert value(page, "fairshake_reply_refusals_total", platform="telegram") == 1
+    # The refused /help is tried again later from the outbox: not given up, not failed.
+    assert value(page, "fairshake_replies_failed_total", platform="telegram") == 0
     assert value(page, "fairshake_rate_limit_waits_total", platform="telegram") == 1
     assert value(page, "fairshake_rate_limit_wait_seconds_total", platform="telegram") >= 1
     assert value(page, "fairshake_store_save_seconds_count") >= 2
@@ -284,6 +286,7 @@ def test_the_operators_guide_names_exactly_the_metrics_exported():
     metrics.reminder(ReminderDone(person, "custom", "c1", 0.0, 1, "sent"))
     metrics.reply("telegram", sent=True)
     metrics.reply("telegram", sent=False)
+    metrics.reply_failed("telegram")
     metrics.rate_limited("telegram", 1.0)
     metrics.saved(0.001)
     metrics.watch_connected("telegram", lambda: True)

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from bot.events import Attachment, Button, ButtonStyle, Notice, Outbound, PartlySent, Prompt
+from bot.observe import Observer
 from bot.reminders.lifecycle import INDEXED, Status, Step, advance
 from flows.text import Block, RichText, Snippet, Span, Style
 from storage import ConversationKey, DueEntry, PersonKey, PersonRecord
@@ -50,10 +51,15 @@ Deliver = Callable[[ConversationKey, list[Outbound]], Awaitable[None]]
 
 class Records(Protocol):
     """What delivery needs of the engine: changing a record under the person's lock,
-    and the per-person lock that keeps their deliveries one at a time and in order."""
+    the per-person lock that keeps their deliveries one at a time and in order, and the
+    observers told of a reply given up."""
 
     @property
     def sending(self) -> Any: ...
+
+    @property
+    def observers(self) -> Observer:
+        """Told of each reply recorded as failed, and how each ping ended (bot/observe.py)."""
 
     async def update(
         self,
@@ -169,13 +175,13 @@ def _conversation_of(record: PersonRecord, reply_id: str) -> tuple[str, JSONDict
 
 
 def claim(
-    entry: DueEntry, now: datetime
+    entry: DueEntry, now: datetime, given_up: list[Reply]
 ) -> Callable[[PersonRecord], tuple[ConversationKey, list[Reply]] | None]:
     """The replies of the entry's conversation that are due, claimed for sending (in order).
 
     One found *sending* was cut short by a crash and may have gone: it is sent once
     more, marked `resent`; found so a second time, it is not sent a third time but kept
-    as failed.
+    as failed, and put in `given_up` (for `report_given_up` once the change is saved).
     """
 
     def change(record: PersonRecord) -> tuple[ConversationKey, list[Reply]] | None:
@@ -189,8 +195,9 @@ def claim(
                 continue
             if reply.status == Status.SENDING:
                 if reply.resent:
-                    _put(conversation, reply.step_failed("interrupted twice while sending"))
-                    _log_failed(entry.person, reply)
+                    failed = reply.step_failed("interrupted twice while sending")
+                    _put(conversation, failed)
+                    given_up.append(failed)
                     continue
                 reply = replace(reply, resent=True)
             reply = replace(reply, status=Status.SENDING, attempts=reply.attempts + 1)
@@ -231,6 +238,7 @@ async def send(
         sent.append(reply.id)
     waiting = replies[len(sent) :]
     entries = {DueEntry(reply.due, key.person, reply.id) for reply in replies}
+    given_up: list[Reply] = []
 
     def settle(record: PersonRecord) -> None:
         conversation = record.conversations.get(key.chat_id)
@@ -240,30 +248,33 @@ async def send(
         for reply_id in sent:
             outbox.pop(reply_id, None)
         if refused is not None and waiting:
-            _retry(key.person, conversation, waiting, refused, now(), delays, progress)
+            given_up[:] = _retry(conversation, waiting, refused, now(), delays, progress)
         if not outbox:
             conversation.pop("outbox", None)
 
     await records.update(key.person, settle, known=entries)
+    report_given_up(records.observers, key.person, given_up)
     return refused is None
 
 
 def _retry(
-    person: PersonKey,
     conversation: JSONDict,
     waiting: list[Reply],
     error: Exception,
     now: datetime,
     delays: tuple[timedelta, ...],
     progress: int,
-) -> None:
+) -> list[Reply]:
+    """The waiting replies due again after a backoff; the first kept as failed when it
+    is out of tries (returned: given up)."""
     first = Reply.from_json(conversation["outbox"][waiting[0].id])
     first = replace(first, sent=first.sent + progress)
     failures = first.failures + 1
+    given_up = []
     if failures > len(delays):
         failed = replace(first, failures=failures).step_failed(type(error).__name__)
         _put(conversation, failed)
-        _log_failed(person, failed)
+        given_up.append(failed)
         waiting, due = waiting[1:], now
     else:
         due = now + max(delays[failures - 1], _asked_wait(error))
@@ -272,6 +283,7 @@ def _retry(
         current = Reply.from_json(conversation["outbox"][reply.id])
         _put(conversation, current.step_retry(due))
     _let_go_of_old_failures(conversation)
+    return given_up
 
 
 def _asked_wait(error: Exception) -> timedelta:
@@ -290,13 +302,17 @@ def _let_go_of_old_failures(conversation: JSONDict) -> None:
         del conversation["outbox"][reply.id]
 
 
-def _log_failed(person: PersonKey, reply: Reply) -> None:
-    log.error(
-        "a reply to %s could not be delivered (%s, %d tries); kept as failed in their record",
-        person.digest,
-        reply.error or "refused",
-        reply.attempts,
-    )
+def report_given_up(observers: Observer, person: PersonKey, given_up: list[Reply]) -> None:
+    """Once their record is saved: each reply kept as failed logged at ERROR for the
+    operator, and counted once (`fairshake_replies_failed_total`)."""
+    for reply in given_up:
+        log.error(
+            "a reply to %s could not be delivered (%s, %d tries); kept as failed in their record",
+            person.digest,
+            reply.error or "refused",
+            reply.attempts,
+        )
+        observers.reply_failed(person.platform)
 
 
 # -- messages as JSON -------------------------------------------------------------------------

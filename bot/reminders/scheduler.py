@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.events import Outbound
-from bot.observe import FAILED, RETRY, SENT, Observer, ReminderDone
+from bot.observe import FAILED, RETRY, SENT, ReminderDone
 from bot.reminders import outbox
 from bot.reminders.lifecycle import INDEXED, Status, Step
 from bot.reminders.outbox import Deliver
@@ -58,10 +58,6 @@ class Records(outbox.Records, Protocol):
 
     default_timezone: str
     on_due: Callable[[DueEntry], None] | None
-
-    @property
-    def observers(self) -> Observer:
-        """Told how each ping ended (bot/observe.py)."""
 
     def due_entries(self) -> Iterator[DueEntry]: ...
 
@@ -300,8 +296,10 @@ class Scheduler:
 
     async def _deliver_replies(self, entry: DueEntry) -> None:
         async with self.records.sending.hold(entry.person):
-            claim = outbox.claim(entry, self.clock())
+            given_up: list[outbox.Reply] = []
+            claim = outbox.claim(entry, self.clock(), given_up)
             claimed = await self.records.update(entry.person, claim, known=(entry,))
+            outbox.report_given_up(self.records.observers, entry.person, given_up)
             if claimed is not None:
                 key, replies = claimed
                 await outbox.send(
