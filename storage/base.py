@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from storage.keys import LOG_SECRET_BYTES, PersonKey
 from storage.locks import Leadership, PersonLocks
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Version of the record layout below. A backend that keeps records stores, with each,
 the version it was written in, and upgrades an older one on load (storage/migrations.py);
 it refuses a data folder written by a newer version."""

@@ -79,5 +79,22 @@ def _readings_kept_per_case(record: PersonRecord) -> None:
         case.setdefault("readings", {})
 
 
+@migration(4)
+def _outbox_spans_say_their_block(record: PersonRecord) -> None:
+    """Version 5 stores every span of a reply waiting in an outbox with three values,
+    `[text, style, block]` (the block it sits in: plain text, a line to say, the part
+    kept folded; bot/reminders/outbox.py), and every such message with its `snippets`
+    (the parts to copy whole, `[label, text]` each). Older spans were `[text, style]`,
+    all plain text, and older messages had nothing to copy."""
+    for conversation in record.conversations.values():
+        for reply in (conversation.get("outbox") or {}).values():
+            for message in reply["messages"]:
+                for spans in (message["text"], message.get("text_in_form") or []):
+                    for span in spans:
+                        if len(span) == 2:
+                            span.append("text")
+                message.setdefault("snippets", [])
+
+
 if set(MIGRATIONS) != set(range(1, SCHEMA_VERSION)):
     raise RuntimeError(f"no migration path to version {SCHEMA_VERSION}: {sorted(MIGRATIONS)}")

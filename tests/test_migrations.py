@@ -9,17 +9,21 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from flows import machine
 from flows.records import Case
-from storage import SCHEMA_VERSION, PersonKey, PersonRecord, StoreError, TinyDBStore
+from flows.text import Block, Snippet
+from storage import SCHEMA_VERSION, DueEntry, PersonKey, PersonRecord, StoreError, TinyDBStore
 from storage.migrations import MIGRATIONS, upgrade
 from storage.postgres import PostgresStore, upgrade_database
 from tests.chat import Chat, answer
+from tests.pings import Pings, scheduling
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PERSON = PersonKey("test", "1001")
@@ -134,3 +138,73 @@ async def test_a_version_1_row_in_postgres_loads_in_the_current_layout(database_
 def test_a_record_from_a_newer_version_is_refused() -> None:
     with pytest.raises(StoreError, match="upgrade Fair Shake"):
         upgrade(PersonRecord(), SCHEMA_VERSION + 1)
+
+
+def version_4_conversation() -> dict[str, Any]:
+    """A conversation as version 4 stored it, two replies waiting in its outbox: one from
+    before spans said their block (two values each, no snippets), one from after (a line
+    to say as a third value, the snippet to copy)."""
+
+    def reply(reply_id: str, seq: int, message: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": reply_id,
+            "seq": seq,
+            "messages": [{"buttons": [], "private": False, "prompt": None, **message}],
+            "due": "2026-11-11T14:00:00+00:00",
+            "status": "pending",
+            "attempts": 1,
+            "failures": 1,
+            "resent": False,
+            "error": "ConnectionError",
+        }
+
+    before = {"text": [["Your case ", "plain"], ["c1", "bold"]], "text_in_form": [["c1", "bold"]]}
+    after = {
+        "text": [["Say: ", "plain"], ["Hello.", "plain", "say"]],
+        "snippets": [["Opening", "Hello."]],
+    }
+    return {
+        "platform": "test",
+        "outbox_seq": 2,
+        "outbox": {"oold": reply("oold", 1, before), "onew": reply("onew", 2, after)},
+    }
+
+
+async def test_replies_waiting_in_a_version_4_outbox_load_and_go(tmp_path: Path) -> None:
+    due = datetime(2026, 11, 11, 14, tzinfo=UTC)
+    store = TinyDBStore(tmp_path)
+    record = PersonRecord(conversations={PERSON.user_id: version_4_conversation()})
+    await store.commit(
+        PERSON, record, added=[DueEntry(due, PERSON, "oold"), DueEntry(due, PERSON, "onew")]
+    )
+    await store.close()
+    (path,) = (tmp_path / "people").rglob("*.json")
+    database = json.loads(path.read_text())
+    database["meta"]["1"]["schema_version"] = 4
+    path.write_text(json.dumps(database))
+    (tmp_path / "meta.json").write_text(json.dumps({"schema_version": 4}))
+
+    store = TinyDBStore(tmp_path)
+    (conversation,) = (await store.load(PERSON)).conversations.values()
+    messages = [reply["messages"][0] for reply in conversation["outbox"].values()]
+    assert [[len(span) for span in m["text"]] for m in messages] == [[3, 3], [3, 3]]
+    assert [m["snippets"] for m in messages] == [[], [["Opening", "Hello."]]]
+    chat = Chat(store)
+    pings = Pings()
+    async with scheduling(chat, pings):
+        pass
+    await store.close()
+
+    (old,), (new,) = (messages for _, messages in pings.sent)  # in order, one message each
+    assert [(span.text, span.block) for span in old.text.spans] == [
+        ("Your case ", Block.TEXT),
+        ("c1", Block.TEXT),
+    ]
+    assert [span.block for span in old.text.in_form or ()] == [Block.TEXT]
+    assert old.snippets == ()
+    assert [(span.text, span.block) for span in new.text.spans] == [
+        ("Say: ", Block.TEXT),
+        ("Hello.", Block.SAY),
+    ]
+    assert new.snippets == (Snippet("Opening", "Hello."),)
+    assert json.loads((tmp_path / "meta.json").read_text()) == {"schema_version": SCHEMA_VERSION}

@@ -332,8 +332,7 @@ def _message_json(message: Outbound) -> JSONDict:
     }
     if message.text.in_form is not None:  # worded for a platform typed to by forms
         stored["text_in_form"] = [_span_json(span) for span in message.text.in_form]
-    if message.snippets:
-        stored["snippets"] = [[snippet.label, snippet.text] for snippet in message.snippets]
+    stored["snippets"] = [[snippet.label, snippet.text] for snippet in message.snippets]
     if message.attachment is not None:
         stored["attachment"] = {
             "filename": message.attachment.filename,
@@ -355,7 +354,7 @@ def _message(stored: JSONDict) -> Outbound:
         prompt=Prompt.from_json(stored["prompt"]) if stored.get("prompt") else None,
         notice=_notice(stored.get("notice")),
         details=tuple((name, value) for name, value in stored.get("details", ())),
-        snippets=tuple(Snippet(label, text) for label, text in stored.get("snippets", ())),
+        snippets=tuple(Snippet(label, text) for label, text in stored["snippets"]),
     )
 
 
@@ -364,12 +363,11 @@ def _spans(stored: list[list[str]]) -> tuple[Span, ...]:
 
 
 def _span_json(span: Span) -> list[str]:
-    """A span as stored: its block only when it has one, as before blocks were said."""
-    stored = [span.text, str(span.style)]
-    return stored if span.block is Block.TEXT else [*stored, str(span.block)]
+    """A span as stored since schema version 5 (storage/migrations.py): text, style, block."""
+    return [span.text, str(span.style), str(span.block)]
 
 
-def _span(text: str, style: str, block: str = Block.TEXT) -> Span:
+def _span(text: str, style: str, block: str) -> Span:
     return Span(text, Style(style), Block(block))
 
 
