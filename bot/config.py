@@ -49,7 +49,7 @@ SETTINGS = (
     Setting(
         "FAIRSHAKE_RATE_LIMIT",
         "30",
-        "Messages a person may send per minute; beyond it they are asked, once, to slow down (0: no limit).",
+        "Messages a person may send per minute, in all (instances sharing a database count together); beyond it they are asked, once, to slow down (0: no limit).",
     ),
     Setting(
         "FAIRSHAKE_CLOSED_CASES_KEPT",

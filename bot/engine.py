@@ -27,12 +27,13 @@ from bot.casefile import status_line
 from bot.config import CLOSED_CASES_KEPT
 from bot.events import ButtonPress, Command, Inbound, Outbound, Prompt
 from bot.observe import DUPLICATE, ERROR, FORGOT, OK, Observers, TurnDone, kind_of
-from bot.ratelimit import SLOW_DOWN, RateLimit, Verdict
+from bot.ratelimit import SLOW_DOWN
 from bot.reminders import Deliver, Status, due_index, outbox
 from bot.reminders.outbox import Reply
 from bot.session import Session
 from flows.text import RichText
 from storage import DamagedRecord, DueEntry, PersonKey, PersonRecord, Store
+from storage.rate_limits import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ class Engine:
         store: where people's records live.
         clock: the current time (tests move it).
         default_timezone: for people who have not set one.
-        rate_limit: events a person may send per minute (0: no limit; bot/ratelimit.py).
+        rate_limit: events a person may send per minute (0: no limit), counted by the
+            store (storage/rate_limits.py): across every instance sharing it.
         closed_kept: closed cases a record keeps; older ones go to the archive before a
             turn is saved (bot/archive.py), so a turn's cost does not grow with history.
     """
@@ -98,7 +100,7 @@ class Engine:
         self.sending = store.delivery_locks()
         """One delivery of a person's replies at a time, so they arrive in order (across
         instances, for a store several share)."""
-        self.limit = RateLimit(rate_limit, time.monotonic)
+        self.limit = store.rate_limit(rate_limit)
 
     async def case_lines(self, person: PersonKey) -> list[tuple[str, str]]:
         """The person's cases as (id, one plain line), most recent first: for pickers."""
@@ -127,7 +129,7 @@ class Engine:
     async def handle(self, event: Inbound) -> list[Outbound]:
         """Run one turn and return the messages to send back, in order; the caller sends
         them (Discord answers its interactions so), and nothing is kept if that fails."""
-        if (refused := self._refused(event)) is not None:
+        if (refused := await self._refused(event)) is not None:
             return refused
         return (await self._turn(event, durable=False)).messages
 
@@ -155,7 +157,7 @@ class Engine:
         Returns False when the event had been applied already (delivered again, to this
         instance or another sharing the store): nothing was done or sent, and answering
         it on the platform is for whoever applied it."""
-        if (refused := self._refused(event, every)) is not None:
+        if (refused := await self._refused(event, every)) is not None:
             if refused:
                 await deliver(event.key, refused)
             return True
@@ -171,10 +173,10 @@ class Engine:
                 await deliver(event.key, done.messages)
         return True
 
-    def _refused(self, event: Inbound, every: bool = False) -> list[Outbound] | None:
+    async def _refused(self, event: Inbound, every: bool = False) -> list[Outbound] | None:
         """None when the person is within the rate limit; else what to say (once a flood,
         or `every` time)."""
-        verdict = self.limit.check(event.key.person)
+        verdict = await self.limit.check(event.key.person)
         if verdict is Verdict.TAKE:
             return None
         if verdict is Verdict.SLOW_DOWN:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, fields
@@ -12,6 +13,7 @@ from typing import Any, ClassVar
 
 from storage.keys import LOG_SECRET_BYTES, PersonKey
 from storage.locks import Leadership, PersonLocks
+from storage.rate_limits import LocalRateLimit, RateLimit
 
 SCHEMA_VERSION = 5
 """Version of the record layout below. A backend that keeps records stores, with each,
@@ -202,6 +204,11 @@ class Store(ABC):
         a store one process uses, in every process sharing the store otherwise.
         """
         return PersonLocks()
+
+    def rate_limit(self, per_minute: int) -> RateLimit:
+        """The per-person rate limit of `per_minute` events (0: none), counted for every
+        process sharing the store: in this one's memory for a store one process uses."""
+        return LocalRateLimit(per_minute, time.monotonic)
 
     async def writable(self) -> str | None:
         """Why the store cannot take a write now, or None when it can (for `/healthz`,

@@ -34,7 +34,9 @@ from storage.base import SCHEMA_VERSION, DueEntry, JSONDict, PersonRecord, Store
 from storage.keys import LOG_SECRET_BYTES, PersonKey
 from storage.locks import Leadership, PersonLocks
 from storage.migrations import upgrade as upgrade_record
+from storage.postgres_rate import PostgresRateLimit
 from storage.postgres_schema import Migration, check_current, upgrade
+from storage.rate_limits import RateLimit
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 CONNECT_SECONDS = 10.0
@@ -169,6 +171,9 @@ class PostgresStore(Store):
 
     def delivery_locks(self) -> PersonLocks:
         return _DatabasePersonLocks(self.delivering)
+
+    def rate_limit(self, per_minute: int) -> RateLimit:
+        return PostgresRateLimit(self._pool, per_minute)
 
     @asynccontextmanager
     async def delivering(self, person: PersonKey) -> AsyncIterator[None]:
@@ -332,6 +337,9 @@ class PostgresStore(Store):
         whose = (person.platform, person.user_id)
         async with self._connection() as conn, conn.transaction():
             await conn.execute("DELETE FROM due WHERE platform = %s AND user_id = %s", whose)
+            await conn.execute(
+                "DELETE FROM rate_buckets WHERE platform = %s AND user_id = %s", whose
+            )
             await conn.execute("DELETE FROM people WHERE platform = %s AND user_id = %s", whose)
             await conn.execute("DELETE FROM archive WHERE platform = %s AND user_id = %s", whose)
 

@@ -18,6 +18,9 @@ Tables:
   leaves the entry to another once the claim runs out.
 - `installation`: values the whole installation shares, by name: `log_secret`, the key
   of the digests that name people in every instance's logs.
+- `rate_buckets`: the per-person rate limit's buckets, one row per person who wrote in
+  the last minute or so (storage/postgres_rate.py). Unlogged: nothing in it is worth
+  the write-ahead log, and a crash of the database empties it, forgiving everyone.
 """
 
 from __future__ import annotations
@@ -89,6 +92,21 @@ MIGRATIONS = (
             body json NOT NULL,
             PRIMARY KEY (platform, user_id, case_id)
         );
+        """,
+    ),
+    Migration(
+        5,
+        "the per-person rate limit's buckets",
+        """
+        CREATE UNLOGGED TABLE rate_buckets (
+            platform text NOT NULL,
+            user_id text NOT NULL,
+            tokens double precision NOT NULL,
+            at timestamptz NOT NULL,
+            refused integer NOT NULL,
+            PRIMARY KEY (platform, user_id)
+        );
+        CREATE INDEX rate_buckets_by_time ON rate_buckets (at);
         """,
     ),
 )

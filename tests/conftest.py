@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from storage.postgres import PostgresStore, upgrade_database
 from tests.postgres_cluster import Cluster, remove, start_cluster
 
 
@@ -21,3 +22,12 @@ def postgres_cluster() -> Iterator[Cluster]:
 def database_url(postgres_cluster: Cluster) -> str:
     """A new empty database on the test server, for one test."""
     return postgres_cluster.new_database()
+
+
+@pytest.fixture
+async def postgres_store(database_url: str) -> AsyncIterator[PostgresStore]:
+    """A store on a new upgraded database, closed after the test."""
+    await upgrade_database(database_url)
+    store = await PostgresStore.open(database_url)
+    yield store
+    await store.close()

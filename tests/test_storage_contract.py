@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import json
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from storage import (
     TinyDBStore,
 )
 from storage.atomic import AtomicJSONStorage
-from storage.postgres import PostgresStore, upgrade_database
+from storage.postgres import PostgresStore
 
 ALICE = PersonKey("telegram", "1001")
 BOB = PersonKey("telegram", "1002")
@@ -560,8 +559,5 @@ class TestPostgresStore(StoreContract):
     """Against a real PostgreSQL server (tests/postgres_cluster.py), a new database each test."""
 
     @pytest.fixture
-    async def store(self, database_url: str) -> AsyncIterator[Store]:
-        await upgrade_database(database_url)
-        store = await PostgresStore.open(database_url)
-        yield store
-        await store.close()
+    def store(self, postgres_store: PostgresStore) -> Store:
+        return postgres_store
