@@ -31,9 +31,9 @@ from storage import PersonKey, TinyDBStore
 from tests.chat import Clock
 from tests.fakes.discord import FakeDiscord, Message
 from tests.fakes.telegram import FakeTelegram, SentMessage
+from tests.telegram_chat import USER
+from tests.telegram_chat import Person as TelegramPerson
 from tests.test_discord_adapter import Bot, Person, read
-from tests.test_telegram_adapter import USER
-from tests.test_telegram_adapter import Person as TelegramPerson
 
 
 @asynccontextmanager
@@ -57,6 +57,7 @@ async def pinging(
 @dataclass
 class TelegramRun:
     fake: FakeTelegram
+    engine: Engine
     store: TinyDBStore
     clock: Clock
     scheduler: Scheduler
@@ -79,7 +80,7 @@ async def telegram_with_reminders(data: Path) -> AsyncIterator[TelegramRun]:
         await fake.wait_for(lambda f: f.commands)
         try:
             async with pinging(engine, adapter, clock) as scheduler:
-                yield TelegramRun(fake, store, clock, scheduler)
+                yield TelegramRun(fake, engine, store, clock, scheduler)
         finally:
             adapter.stop()
             await running
@@ -111,8 +112,8 @@ def pings_of(fake: FakeTelegram, reminder_id: str) -> list[SentMessage]:
 async def test_a_reminder_pings_the_telegram_chat_and_its_buttons_work(tmp_path: Path) -> None:
     async with telegram_with_reminders(tmp_path) as run:
         fake, clock, scheduler = run.fake, run.clock, run.scheduler
-        person = TelegramPerson(fake)
-        await person.says("/new", "pick:amazon")
+        person = TelegramPerson(fake, run.engine)
+        await person.says("/new", "merchant")
         reminder_id = await reminder_set(run, "in 2 hours call the seller")
         clock.advance(hours=1)
         await scheduler.idle()
@@ -137,8 +138,8 @@ async def test_a_ping_to_someone_who_blocked_the_bot_is_retried_then_recorded_fa
     tmp_path: Path,
 ) -> None:
     async with telegram_with_reminders(tmp_path) as run:
-        person = TelegramPerson(run.fake)
-        await person.says("/new", "pick:amazon")
+        person = TelegramPerson(run.fake, run.engine)
+        await person.says("/new", "merchant")
         reminder_id = await reminder_set(run, "in 1 hour call the seller")
         run.fake.user_blocks_bot(USER)
         for minutes in (61, 1, 5, 30):

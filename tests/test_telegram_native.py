@@ -10,11 +10,14 @@ from typing import Any
 from bot.events import SKIP_ID
 from storage import PersonKey
 from tests.fakes.telegram import FakeTelegram, SentMessage
-from tests.test_telegram_adapter import (
+from tests.telegram_chat import (
     REVIEW,
     USER,
     Person,
+    data_of,
     fake,
+    first_keyboard,
+    label_of,
     running,
     tell_the_facts,
     up_to_the_delivery_date,
@@ -31,23 +34,21 @@ def live_keyboards(fake: FakeTelegram) -> list[int]:
 async def test_each_pressed_choice_stays_visible_under_its_question(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    async with running(fake, tmp_path):
-        await tell_the_facts(Person(fake))
-    shown = "\n".join(m.visible_text for m in fake.messages_in(USER))
-    for chosen in ("Amazon", "Damaged or faulty item", "Sold by Amazon", "A refund"):
-        assert f"✓ {chosen}" in shown
-    question = next(m for m in fake.messages_in(USER) if "What went wrong" in m.visible_text)
-    assert question.visible_text.endswith("✓ Damaged or faulty item")
-    assert not question.buttons
-    assert len(question.history) == 1, "text and keyboard changed in one call"
+    async with running(fake, tmp_path) as adapter:
+        await tell_the_facts(Person(fake, adapter.engine))
+    for option in ("new:amazon", "pick:damaged", "pick:merchant", "pick:refund"):
+        (question,) = [m for m in fake.messages_in(USER) if option in first_keyboard(m).options]
+        assert question.visible_text.endswith(f"✓ {label_of(first_keyboard(question), option)}")
+        assert not question.buttons
+        assert len(question.history) == 1, "text and keyboard changed in one call"
 
 
 async def test_only_the_open_question_keeps_live_buttons(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
     """Questions answered by typing no longer keep their skip/back keyboards forever."""
-    async with running(fake, tmp_path):
-        person = Person(fake)
+    async with running(fake, tmp_path) as adapter:
+        person = Person(fake, adapter.engine)
         await tell_the_facts(person)
         assert live_keyboards(fake) == [fake.last_message(USER).message_id]
         await person.says("/status", REVIEW)
@@ -57,8 +58,8 @@ async def test_only_the_open_question_keeps_live_buttons(
 async def test_long_labels_share_a_row_with_one_other_at_most(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    async with running(fake, tmp_path):
-        await tell_the_facts(Person(fake))
+    async with running(fake, tmp_path) as adapter:
+        await tell_the_facts(Person(fake, adapter.engine))
     review = fake.last_message(USER)
     assert len(review.button_labels) >= 12
     for row in review.buttons:
@@ -66,10 +67,10 @@ async def test_long_labels_share_a_row_with_one_other_at_most(
 
 
 async def test_a_turn_is_one_message(fake: FakeTelegram, tmp_path: Path) -> None:
-    async with running(fake, tmp_path):
-        person = Person(fake)
+    async with running(fake, tmp_path) as adapter:
+        person = Person(fake, adapter.engine)
         before = len(fake.messages_in(USER))
-        await person.says("/new", "Which shop")
+        await person.says("/new", "merchant")
         assert len(fake.messages_in(USER)) == before + 1, "the note, the case and the question"
 
 
@@ -85,21 +86,11 @@ async def test_a_deep_link_for_a_shop_opens_a_case_about_it(
 ) -> None:
     """t.me/<bot>?start=amazon arrives as `/start amazon`."""
     async with running(fake, tmp_path) as adapter:
-        await Person(fake).says("/start amazon", "What went wrong")
+        await Person(fake, adapter.engine).says("/start amazon", "problem")
         record = await adapter.engine.store.load(PersonKey("telegram", str(USER)))
     (case,) = record.cases.values()
     assert case["facts"]["merchant"]["playbook"] == "amazon"
     assert case["question"] == "problem"
-
-
-def data_of(message: SentMessage, option: str) -> str:
-    """The callback data of the button for `option` (its id after the stamp)."""
-    for row in message.buttons:
-        for button in row:
-            data = str(button.get("callback_data", ""))
-            if data.partition("|")[2] == option:
-                return data
-    raise AssertionError(f"no option {option!r} on message {message.message_id}")
 
 
 def as_seen(message: SentMessage) -> tuple[str, list[dict[str, Any]], Any]:
@@ -134,10 +125,9 @@ async def test_a_stale_press_leaves_its_old_question_showing_no_choice(
     """A question answered by typing whose keyboard outlived a restart: pressing its skip
     is from an earlier step, so the question must not read as skipped (review S7); its
     dead keyboard goes, and the typed answer stays."""
-    person = Person(fake)
-    async with running(fake, tmp_path):
-        await up_to_the_delivery_date(person)
-    old = person.last()
+    async with running(fake, tmp_path) as adapter:
+        await up_to_the_delivery_date(Person(fake, adapter.engine))
+    old = fake.last_message(USER)
     assert old.buttons and data_of(old, SKIP_ID)
     text_before = old.visible_text
     async with running(fake, tmp_path) as adapter:

@@ -12,7 +12,7 @@ import pytest
 from adapters import telegram_polling
 from storage import MemoryStore, PersonKey, PersonRecord
 from tests.fakes.telegram import FakeTelegram
-from tests.test_telegram_adapter import USER, fake, running
+from tests.telegram_chat import USER, fake, running
 
 __all__ = ["fake"]  # a fixture, used by name
 

@@ -12,29 +12,11 @@ from adapters import telegram_html
 from flows.playbook import load_playbook
 from flows.text import join, plain, quote, rich
 from tests.fakes.telegram import COPY_TEXT_LIMIT, FakeTelegram, SentMessage, parse_html, utf16_len
-from tests.test_telegram_adapter import USER, Person, fake, running, tell_the_facts
-from tests.test_telegram_native import data_of
+from tests.telegram_chat import USER, Person, answer_the_log, fake, running, up_to_the_script
 
 __all__ = ["fake"]
 
 NUMBERED = re.compile(r" \d+/\d+$")
-
-
-async def press(fake: FakeTelegram, option: str) -> SentMessage:
-    """Press `option` on the latest message offering it; the reply that follows."""
-    message = next(m for m in reversed(fake.messages_in(USER)) if option in m.options)
-    mark = len(fake.sent)
-    fake.user_presses(USER, message.message_id, data_of(message, option))
-    return await fake.wait_for_message(USER, after=mark)
-
-
-async def the_script(fake: FakeTelegram, channel: str) -> SentMessage:
-    await tell_the_facts(Person(fake))
-    await press(fake, "do:confirm")
-    await press(fake, "do:need_help")
-    script = await press(fake, f"channel:{channel}")
-    assert "do:log" in script.options
-    return script
 
 
 def covered(message: SentMessage, kind: str) -> list[str]:
@@ -58,8 +40,8 @@ def words(text: str) -> str:
 async def test_the_lines_to_say_are_quoted_and_the_calm_phrases_folded(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    async with running(fake, tmp_path):
-        script = await the_script(fake, "chat")
+    async with running(fake, tmp_path) as adapter:
+        script = await up_to_the_script(Person(fake, adapter.engine), "chat")
     quotes = covered(script, "blockquote")
     (folded,) = covered(script, "expandable_blockquote")
     calm = load_playbook("amazon").script.calm_phrases
@@ -76,8 +58,8 @@ async def test_the_lines_to_say_are_quoted_and_the_calm_phrases_folded(
 async def test_the_key_lines_and_the_email_come_with_copy_buttons(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    async with running(fake, tmp_path):
-        script = await the_script(fake, "email")
+    async with running(fake, tmp_path) as adapter:
+        script = await up_to_the_script(Person(fake, adapter.engine), "email")
     buttons = copies(script)
     assert len(buttons) >= 4, "the opening, the ask, the subject and the email"
     texts = [button["copy_text"]["text"] for button in buttons]
@@ -96,11 +78,12 @@ async def test_the_key_lines_and_the_email_come_with_copy_buttons(
 async def test_an_answered_script_keeps_its_quotes_and_copy_buttons(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    async with running(fake, tmp_path):
-        script = await the_script(fake, "email")
+    async with running(fake, tmp_path) as adapter:
+        person = Person(fake, adapter.engine)
+        script = await up_to_the_script(person, "email")
         quotes = [covered(script, kind) for kind in ("blockquote", "expandable_blockquote")]
         buttons = copies(script)
-        await press(fake, "do:log")
+        await person.presses("do:log", "when")
     assert script.options == [], "its choices are gone once pressed"
     assert copies(script) == buttons, "scrolling back, it still copies"
     assert [covered(script, kind) for kind in ("blockquote", "expandable_blockquote")] == quotes
@@ -111,12 +94,10 @@ async def test_a_script_left_for_another_question_keeps_its_copy_buttons(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
     """A newer question retires the script's choices, not what it offers to copy."""
-    async with running(fake, tmp_path):
-        script = await the_script(fake, "chat")
+    async with running(fake, tmp_path) as adapter:
+        script = await up_to_the_script(Person(fake, adapter.engine), "chat")
         buttons = copies(script)
-        mark = len(fake.sent)
-        fake.user_says(USER, "/status")
-        status = await fake.wait_for_message(USER, after=mark)
+        status = await Person(fake, adapter.engine).says("/status", "preparing")
         await fake.wait_for(lambda f: not script.options, what="the script's choices retired")
     assert status.options and buttons
     assert copies(script) == buttons, "scrolling back, it still copies"
@@ -138,16 +119,11 @@ def test_a_quote_split_over_messages_is_quoted_in_each() -> None:
 async def test_logging_a_contact_answers_in_one_message(fake: FakeTelegram, tmp_path: Path) -> None:
     """It used to answer in four: logged, the promise noted, the case, what next."""
     async with running(fake, tmp_path) as adapter:
-        await the_script(fake, "email")
-        await press(fake, "do:log")
-        await press(fake, "pick:now")
-        await press(fake, "pick:email")
-        for typed in ("Sam", "R-1", "They promised a refund by Friday."):
-            mark = len(fake.sent)
-            fake.user_says(USER, typed)
-            await fake.wait_for_message(USER, after=mark)
+        person = Person(fake, adapter.engine)
+        await up_to_the_script(person, "email")
+        await person.presses("do:log", "when")
+        await answer_the_log(person, "email", "Sam", "R-1", "They promised a refund by Friday.")
         before = len(fake.messages_in(USER))
-        await press(fake, "pick:waiting")
-        assert await adapter.engine.drain(10)
+        await person.presses("pick:waiting", "case_menu")
         after = fake.messages_in(USER)[before:]
     assert len(after) == 1 and after[0].options, "one message, asking what next"
