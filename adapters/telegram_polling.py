@@ -69,7 +69,9 @@ class Polling:
         self._turns: dict[int, asyncio.Task[None]] = {}
         """Updates at or above the offset whose handlers still run, by update id."""
         self._finished: set[int] = set()
-        """Updates at or above the offset whose handlers have returned."""
+        """Updates whose handlers have returned that a poll may still return: those at or
+        above the offset of the last poll answered (one asked before a turn ended comes
+        back with its update)."""
         self._one_finished = asyncio.Event()
         self._limits: dict[int, asyncio.TimerHandle] = {}
         """When each running turn stops holding the offset (`TURN_HOLD_LIMIT`)."""
@@ -107,6 +109,7 @@ class Polling:
                 try:
                     if not webhook_gone:  # getUpdates is refused while one is set
                         webhook_gone = await self.app.bot.delete_webhook()
+                    asked = self._offset
                     updates = await self._fetch(LONG_POLL)
                 except RetryAfter as error:
                     await asyncio.sleep(_seconds(error.retry_after))
@@ -117,6 +120,7 @@ class Polling:
                     wait = min(wait * 2, RETRY_WAIT[1])
                     continue
                 wait = RETRY_WAIT[0]
+                self._confirmed(asked)
                 fresh = [u for u in updates if not self._known(u.update_id)]
                 for update in fresh:
                     self._start(update)
@@ -156,6 +160,11 @@ class Polling:
             allowed_updates=self.allowed_updates,
         )
 
+    def _confirmed(self, offset: int | None) -> None:
+        """A poll from `offset` was answered: Telegram sends the updates below it no more."""
+        if offset is not None:
+            self._finished = {done for done in self._finished if done >= offset}
+
     def _known(self, update_id: int) -> bool:
         return update_id in self._turns or update_id in self._finished
 
@@ -194,9 +203,7 @@ class Polling:
         if (limit := self._limits.pop(update_id, None)) is not None:
             limit.cancel()
         self._finished.add(update_id)
-        oldest = min(self._turns, default=max(self._finished) + 1)
-        self._offset = oldest
-        self._finished = {done for done in self._finished if done >= oldest}
+        self._offset = min(self._turns, default=max(self._finished) + 1)
         self._one_finished.set()
 
 

@@ -56,3 +56,43 @@ async def test_a_turn_that_hangs_stops_holding_the_offset_after_the_limit(
             await fake.wait_for(lambda f: f.messages_in(USER), 30, "the hung turn's answer")
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any(str(hung["update_id"]) in line for line in warned), warned
+
+
+class GatedStore(MemoryStore):
+    """A store whose reads wait while `gate` is closed (a slow disk, on cue)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def load(self, person: PersonKey) -> PersonRecord:
+        await self.gate.wait()
+        return await super().load(person)
+
+
+async def test_an_update_finished_while_a_poll_was_out_is_not_run_again(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """A getUpdates asked while a turn ran comes back with that turn's update, which has
+    finished meanwhile: it is done, not run again (a press answered twice, Telegram
+    refuses the second answer)."""
+    store = GatedStore()
+    async with running(fake, tmp_path, store) as adapter:
+        store.gate.clear()
+        fake.user_presses(USER, 999, "0|gone", strict=False)
+        await fake.wait_for(lambda f: f.answered_callbacks, what="the press answered at once")
+        fake.hold("getUpdates")
+        await fake.wait_for(
+            lambda f: [c for c in f.calls_to("getUpdates") if c.status is None],
+            what="a poll asked while the turn runs",
+        )
+        store.gate.set()
+        await fake.wait_for(lambda f: f.messages_in(USER), what="the turn's answer")
+        await adapter._polling._one_finished.wait()  # the turn is over: the offset moved on
+        fake.release("getUpdates")
+        mark = len(fake.sent)
+        fake.user_says(USER, "/help")
+        await fake.wait_for(lambda f: len(f.sent) > mark, what="the next turn answered")
+    answers = [c.status for c in fake.calls_to("answerCallbackQuery")]
+    assert answers == [200], "the press was handled once"

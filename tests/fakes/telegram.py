@@ -1199,6 +1199,7 @@ class FakeTelegram:
                 else:
                     raise outage[1]
             if (held := self._held.get(method.lower())) is not None:
+                await self._notify()  # a test may wait for the call to be held
                 await held.wait()
             result = await handler(call.params, uploads)
             status, body = 200, {"ok": True, "result": result}
