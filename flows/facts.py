@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flows import parsers
-from flows.jurisdiction import PAYMENTS, countries
+from flows.jurisdiction import PAYMENTS, countries, country_name
 from flows.playbook import GENERIC, Playbook, playbook_or_generic, playbooks
 from flows.prompt import Choice, InputKind, Question
 from flows.sites import Storefront
@@ -352,7 +352,7 @@ def display(fact: Fact, value: Any, playbook: Playbook, locale: str) -> RichText
     if fact.id == "merchant":
         return plain(value["name"])
     if fact.id == "country":
-        return plain(countries().get(value["code"], value["code"]))
+        return plain(country_name(value["code"]))
     if fact.id == "amount":
         return plain(parsers.Money.from_json(value).formatted(locale))
     if fact.id in ("order_date", "delivery_date"):

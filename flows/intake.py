@@ -23,7 +23,7 @@ from typing import Any
 from flows.answers import Reading, amounts_in, find_order_number, reading
 from flows.playbook import Playbook, playbooks
 from flows.sites import Storefront
-from flows.storefronts import by_currency, fulfilled_by, named_in, numbered_in, sites
+from flows.storefronts import by_currency, by_language, fulfilled_by, named_in, numbered_in, sites
 from flows.written_dates import dates_in, english
 
 CONFIRMATION = "confirmation"
@@ -278,7 +278,7 @@ class _Reader:
             return None
         if len(currencies) == 1 and (front := by_currency(shop, str(currencies.pop()))):
             return front
-        if _GERMAN_TEXT.search(self.folded) and (front := by_currency(shop, "EUR")):
+        if _GERMAN_TEXT.search(self.folded) and (front := by_language(shop, "de")):
             return front
         if len(shop.storefronts) == 1:
             return shop.storefront()

@@ -36,6 +36,9 @@ _CONFIRM_WORDS = re.compile(rf"^{_CONFIRM}(?:,? {_CONFIRM})*{_FILLER}$")
 _BACK_WORDS = re.compile(
     r"^(?:back|go back|previous|undo|take me back|(?:go )?back (?:a|one) step)$"
 )
+_ADDRESS = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+"""A web address typed ('amazon.it'): an answer of its own, never an option's name (its
+'it' would fall away as a filler word and leave 'amazon' pressing the Amazon button)."""
 _ARTICLES = frozenset({"a", "an", "the", "to", "by", "it", "or", "i", "want", "my", "please"})
 
 
@@ -62,7 +65,7 @@ def pressed(text: str, choices: Iterable[Choice]) -> Choice | None:
     """The option on offer that `text` presses, or None when it presses none (or two)."""
     offered = list(choices)
     typed = _normal(text)
-    if not typed or len(typed) > 80:
+    if not typed or len(typed) > 80 or _ADDRESS.fullmatch(text.strip()):
         return None
     by_value = {choice.value: choice for choice in offered}
     if _SKIP_WORDS.match(typed) and SKIP_ID in by_value:

@@ -23,12 +23,15 @@ playbooks`), so a bad one names its file and key before any customer meets it.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
+
+from babel import Locale
 
 from flows.schema import SchemaError, load_toml
 
@@ -116,7 +119,14 @@ class Country:
     sites: tuple[str, ...] = ()
     """How a shop's web address ends there ('.co.uk', '.de')."""
     note: str = ""
-    """Said once with its rights (Germany stands for the EU's rules)."""
+    """Said once with its rights (the EU's are every member state's floor)."""
+    members: tuple[str, ...] = ()
+    """The countries (ISO codes) whose cases this file serves besides its own id: the EU's
+    member states, so that an order on amazon.fr (FR) gets the EU's rules. A member with
+    a file of its own is served by that one."""
+    within: str = ""
+    """The file this one adds to (Germany: EU): its rights, money-back routes, last rungs
+    and rules are the union's, with this file's own on top (the same id stands in)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,32 +201,69 @@ def parse_jurisdiction(text: str, where: str) -> Jurisdiction:
 
 @cache
 def jurisdictions() -> Mapping[str, Jurisdiction]:
-    """Every packaged jurisdiction, by country code (read and checked once)."""
-    found: dict[str, Jurisdiction] = {}
+    """Every packaged jurisdiction, by country code (read and checked once); a file
+    `within` another is read as the union's entries with its own on top."""
+    read: dict[str, Jurisdiction] = {}
     folder = resources.files("flows.jurisdictions")
     for item in sorted(folder.iterdir(), key=lambda item: item.name):
         if not (item.name.endswith(".toml") and item.is_file()):
             continue
-        jurisdiction = parse_jurisdiction(item.read_text("utf-8"), item.name)
-        if jurisdiction.id in found:
+        jurisdiction = load_toml(Jurisdiction, item.read_text("utf-8"), item.name)
+        if jurisdiction.id in read:
             raise SchemaError(
                 item.name,
                 "country.id",
-                f"'{jurisdiction.id}' is already {found[jurisdiction.id].file}",
+                f"'{jurisdiction.id}' is already {read[jurisdiction.id].file}",
             )
-        found[jurisdiction.id] = jurisdiction
+        read[jurisdiction.id] = jurisdiction
+    found = {code: _within(jurisdiction, read) for code, jurisdiction in read.items()}
+    for jurisdiction in found.values():
+        check(jurisdiction, jurisdiction.file)
     return found
 
 
+def _within(jurisdiction: Jurisdiction, read: Mapping[str, Jurisdiction]) -> Jurisdiction:
+    """A file with its union's entries under its own (itself when it is within none)."""
+    union_id = jurisdiction.country.within
+    if not union_id:
+        return jurisdiction
+    union = read.get(union_id)
+    if union is None or union.country.within:
+        raise SchemaError(
+            jurisdiction.file, "country.within", f"no file for '{union_id}' to add to"
+        )
+
+    def merged(table: str) -> Mapping[str, Any]:
+        return types.MappingProxyType({**getattr(union, table), **getattr(jurisdiction, table)})
+
+    return replace(
+        jurisdiction,
+        rules=merged("rules"),
+        rights=merged("rights"),
+        money_back=merged("money_back"),
+        last_rungs=merged("last_rungs"),
+        shop_rules=merged("shop_rules"),
+    )
+
+
 def jurisdiction_for(country: str | None) -> Jurisdiction | None:
-    """The jurisdiction of a country code, None for a country without a file."""
-    return jurisdictions().get(country or "")
+    """The jurisdiction of a country code: its own file, else the file it is a member of
+    (FR: the EU's); None for a country neither names."""
+    if not country:
+        return None
+    found = jurisdictions()
+    if country in found:
+        return found[country]
+    return next((j for j in found.values() if country in j.country.members), None)
 
 
 def by_currency(currency: str | None) -> str | None:
-    """The one country whose money `currency` is, if exactly one file says so."""
-    found = [j.id for j in jurisdictions().values() if j.country.currency == currency]
-    return found[0] if len(found) == 1 else None
+    """Where an amount in `currency` points, if to one place: the file whose money it is,
+    or the union of the files that share it (EUR: the EU, not Germany alone)."""
+    found = {
+        j.country.within or j.id for j in jurisdictions().values() if j.country.currency == currency
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def by_site(address: str) -> str | None:
@@ -231,3 +278,11 @@ def by_site(address: str) -> str | None:
 def countries() -> dict[str, str]:
     """Each country with a file, by code, as a button names it."""
     return {code: j.country.name for code, j in jurisdictions().items()}
+
+
+def country_name(code: str) -> str:
+    """A country as the review names it: its file's name, else (a member without a file
+    of its own, as a storefront's country: FR) its English name, else the code."""
+    if code in jurisdictions():
+        return jurisdictions()[code].country.name
+    return str(Locale("en").territories.get(code, code))

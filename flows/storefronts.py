@@ -46,6 +46,12 @@ def by_currency(shop: Playbook, currency: str) -> Storefront | None:
     return found[0] if len(found) == 1 else None
 
 
+def by_language(shop: Playbook, language: str) -> Storefront | None:
+    """The shop's storefront that writes in `language` ('de': amazon.de), if exactly one does."""
+    found = [f for f in shop.storefronts.values() if f.locale.split("_")[0] == language]
+    return found[0] if len(found) == 1 else None
+
+
 def named_in(text: str) -> list[Playbook]:
     """The shops a text names, as their emails write their names."""
     return [shop for shop in shops() if shop.merchant.named_in(text)]

@@ -16,8 +16,12 @@ import holidays
 
 @cache
 def _calendar(country: str) -> holidays.HolidayBase:
-    """The country's public holidays (and its weekend), every year on demand."""
-    return holidays.country_holidays(country)
+    """The country's public holidays (and its weekend), every year on demand; for a code
+    with no calendar of its own (EU, a union of countries), Saturdays and Sundays only."""
+    try:
+        return holidays.country_holidays(country)
+    except NotImplementedError:
+        return holidays.HolidayBase()
 
 
 def business_days_after(start: date, days: int, country: str) -> date:

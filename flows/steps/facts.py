@@ -8,7 +8,7 @@ from flows.country import COUNTRY, SOURCES, inferred_country, settle_country
 from flows.deadlines import return_window_closed
 from flows.earlier import describe, merge_earlier, read_earlier
 from flows.facts import FACTS_BY_ID, URGENCY, Fact, applicable, display
-from flows.jurisdiction import countries
+from flows.jurisdiction import country_name
 from flows.prompt import BACK, ButtonStyle, Choice, InputKind
 from flows.reply import Reply, rows
 from flows.steps.base import ANSWER_VERBS, Step
@@ -90,7 +90,7 @@ class FactSteps(PasteSteps):
         if fact.id == COUNTRY and fact.id not in self.facts:
             inferred = inferred_country(self.facts, self.playbook)
             if inferred:
-                name = countries().get(inferred[0], inferred[0])
+                name = country_name(inferred[0])
                 return rich("{name} _(from the {source})_", name=name, source=SOURCES[inferred[1]])
         if fact.optional and fact.id not in self.facts:
             return rich("_not given_")
