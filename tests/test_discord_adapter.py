@@ -104,20 +104,20 @@ class Person:
         return self.seen[-1]
 
     async def slash(self, sub: str, **options: str) -> Interaction:
-        return await self._settle(await self.fake.slash(self.user, self.channel, sub, **options))
+        return await self.settle(await self.fake.slash(self.user, self.channel, sub, **options))
 
     async def press(self, label: str, on: Message | None = None) -> Interaction:
         """Press the button labelled `label`, or choose that option in a select menu."""
         if self.option(label, on) is not None:
             return await self.choose(label, on)
         message, custom_id = self.button(label, on)
-        return await self._settle(await self.fake.press(self.user, message, custom_id))
+        return await self.settle(await self.fake.press(self.user, message, custom_id))
 
     async def choose(self, label: str, on: Message | None = None) -> Interaction:
         found = self.option(label, on)
         assert found is not None, f"no option {label!r}"
         message, custom_id, value = found
-        return await self._settle(await self.fake.choose(self.user, message, custom_id, value))
+        return await self.settle(await self.fake.choose(self.user, message, custom_id, value))
 
     def option(self, label: str, on: Message | None = None) -> tuple[Message, str, str] | None:
         """The one select menu option whose label contains `label`, if there is one."""
@@ -133,13 +133,14 @@ class Person:
         return found[0] if found else None
 
     async def submit(self, opened: Interaction, **values: str) -> Interaction:
-        return await self._settle(await self.fake.submit(opened, **values))
+        return await self.settle(await self.fake.submit(opened, **values))
 
     async def answer(self, **values: str) -> Interaction:
         """Press ✍️ Answer and submit the form with `values`."""
         return await self.submit(await self.press("Answer"), **values)
 
-    async def _settle(self, interaction: Interaction) -> Interaction:
+    async def settle(self, interaction: Interaction) -> Interaction:
+        """Until Discord has been answered and the adapter is idle; the answer kept."""
         await self.fake.wait(lambda: interaction.acknowledged or bool(interaction.rejected))
         assert self.bot.adapter is not None
         await asyncio.wait_for(self.bot.adapter.settled(), 5)

@@ -9,12 +9,14 @@ bot's English; run with the real discord.py client against the fake Discord.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 
-from bot.events import BACK_ID, SKIP_ID
+from bot.events import BACK_ID, SKIP_ID, ButtonPress
 from flows.facts import FACTS
 from tests import test_discord_adapter as adapter_tests
+from tests.conformance.discord_driver import discord_bot
 from tests.fakes.discord import DEFERRED_UPDATE, UPDATE, Message
 from tests.test_discord_adapter import PASTED, SHOP, Bot, Person, options_on
 
@@ -151,3 +153,25 @@ async def test_a_stale_press_leaves_its_message_and_shows_the_live_question_once
     assert [m.id for m in shown if options_on([m]) == live_options] == [live.id]
     assert [m.id for m in shown if m.content == live.content] == [live.id]
     assert options_on([live]) == live_options, "the live question keeps its buttons"
+
+
+async def test_the_conformance_driver_chooses_a_long_choice_s_option_in_its_menu(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The adapter suite presses options by id; on Discord, one of more than five is an
+    entry in a select menu, chosen as Discord sends it (component type 3, its values)."""
+    async with discord_bot(tmp_path, monkeypatch) as driver:
+        await driver.command("new")
+        await driver.type("Corner Books")
+        choice = driver.engine.button("pick:damaged")
+        [menu] = copy.deepcopy(driver.person.prompt()).selects()
+        assert len(menu["options"]) > 5
+        await driver.press("pick:damaged")
+        chosen = driver.person.last
+        assert chosen.data == {
+            "custom_id": menu["custom_id"],
+            "component_type": 3,
+            "values": [choice.data],
+        }
+        event = driver.engine.events[-1]
+        assert isinstance(event, ButtonPress) and event.data == choice.data

@@ -1,12 +1,15 @@
 """Discord's driver: the real discord.py client against the fake Discord, a person in
 a DM played through tests/test_discord_adapter.py's `Person` (slash commands, presses,
-the form a typed answer goes in)."""
+the form a typed answer goes in). An option is pressed where it is shown: its button,
+or its entry in a select menu (a choice of more than five), a component interaction
+with the chosen `values` as Discord sends it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -14,6 +17,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from adapters.discord_bot import DiscordAdapter, sync_commands
+from adapters.discord_bot.render import label
 from bot.config import load_settings
 from bot.events import ButtonStyle, Outbound, Word, words
 from storage import ConversationKey, MemoryStore
@@ -62,7 +66,27 @@ class DiscordDriver:
         )
 
     async def press(self, option: str) -> None:
-        await self.person.press(self.engine.button(option).label, self._open_question())
+        """Press what shows the option on the open question: its entry in a select menu
+        (a choice of more than five) or its button, found by the data it carries back,
+        and shown with the option's label."""
+        button = self.engine.button(option)
+        message = self._open_question()
+        fake, user = self.person.fake, self.person.user
+        listed = [
+            (menu["custom_id"], entry)
+            for menu in message.selects()
+            for entry in menu["options"]
+            if entry["value"] == button.data
+        ]
+        if listed:
+            [(menu_id, entry)] = listed
+            assert entry["label"] == label(button.label), entry
+            pressed = await fake.choose(user, message, menu_id, button.data)
+        else:
+            [shown] = [b for b in message.buttons() if _data(b) == button.data]
+            assert shown["label"] == label(button.label), shown
+            pressed = await fake.press(user, message, shown["custom_id"])
+        await self.person.settle(pressed)
 
     def shown(self) -> Shown:
         message = self._open_question()
@@ -81,6 +105,12 @@ class DiscordDriver:
         with_buttons = [m for m in self.person.last.messages + pings if m.components]
         assert with_buttons, [m.content for m in self.person.last.messages]
         return max(with_buttons, key=lambda message: message.id)
+
+
+def _data(button: dict[str, Any]) -> str:
+    """The engine's data a button carries (`fs:b:<data>`, or `fs:k:` on a ping)."""
+    kind, _, data = str(button.get("custom_id", "")).removeprefix("fs:").partition(":")
+    return data if kind in ("b", "k") else ""
 
 
 @asynccontextmanager

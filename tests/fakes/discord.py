@@ -11,7 +11,7 @@ HTTP and gateway code shows whether they hold. Point the client at it with
 It serves REST v10 (the bot user and application, command sync, interaction callbacks,
 webhook follow-ups and edits, DM channels, channel messages) and the gateway (HELLO,
 IDENTIFY, heartbeats, READY, GUILD_CREATE with the `guilds` intent, then dispatches).
-Tests play the people: `slash`, `autocomplete`, `press` and `submit` send
+Tests play the people: `slash`, `autocomplete`, `press`, `choose` and `submit` send
 INTERACTION_CREATE payloads shaped like Discord's, and everything the bot answers is
 recorded on the `Interaction` it belongs to, or on `channel_messages` for plain sends.
 Where Discord refuses, the fake refuses the same way and records a `Rejection`:
@@ -399,13 +399,19 @@ class FakeDiscord:
         return await self._interact(COMPONENT, user, channel, data, message)
 
     async def choose(
-        self, user: dict[str, Any], message: Message, custom_id: str, value: str
+        self, user: dict[str, Any], message: Message, custom_id: str, *values: str
     ) -> Interaction:
-        """An option chosen in a select menu that is on `message`."""
+        """Options chosen in a select menu that is on `message`, sent as Discord sends a
+        string select's interaction: its custom id, component type 3 and the `values`
+        chosen (as many as the menu's min_values to max_values, 1 unless it says)."""
         [menu] = [m for m in message.selects() if m["custom_id"] == custom_id]
-        assert value in [option["value"] for option in menu["options"]], value
+        offered = [option["value"] for option in menu["options"]]
+        assert all(value in offered for value in values), values
+        assert len(set(values)) == len(values), "an option is chosen once"
+        assert menu.get("min_values", 1) <= len(values) <= menu.get("max_values", 1), values
+        assert not menu.get("disabled"), "a disabled menu cannot be chosen from"
         channel = self.channels[message.channel_id]
-        data = {"custom_id": custom_id, "component_type": 3, "values": [value]}
+        data = {"custom_id": custom_id, "component_type": 3, "values": list(values)}
         return await self._interact(COMPONENT, user, channel, data, message)
 
     def down(self, status: int = 503) -> None:
