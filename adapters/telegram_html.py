@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from itertools import groupby
 
-from flows.text import Block, RichText, Span, Style
+from flows.text import Block, RichText, Span, Style, line_blocks
 
 LIMIT = 4096
 _TAGS = {Style.BOLD: "b", Style.ITALIC: "i", Style.CODE: "code"}
@@ -56,32 +56,13 @@ def split(text: RichText, limit: int = LIMIT) -> list[str]:
 def _render(lines: list[Line]) -> str:
     """A chunk's lines as HTML, each run of lines to say in one blockquote."""
     out = []
-    for block, run in groupby(zip(_blocks(lines), lines, strict=True), key=lambda pair: pair[0]):
+    for block, run in groupby(
+        zip(line_blocks(lines), lines, strict=True), key=lambda pair: pair[0]
+    ):
         body = "\n".join("".join(map(render_span, line)) for _, line in run)
         quote = _QUOTES.get(block)
         out.append(f"{quote}{body}</blockquote>" if quote and body.strip() else body)
     return "\n".join(out)
-
-
-def _blocks(lines: list[Line]) -> list[Block]:
-    """Each line's block: its words', and for an empty line the block it sits inside (the
-    blank line between two paragraphs of one email stays in its quote)."""
-    own = [next((span.block for span in line if span.text), None) for line in lines]
-    after: list[Block | None] = []
-    upcoming = None
-    for block in reversed(own):
-        after.append(upcoming)
-        upcoming = block if block is not None else upcoming
-    after.reverse()
-    blocks = []
-    before = None
-    for block, next_block in zip(own, after, strict=True):
-        if block is None:
-            block = before if before is not None and before == next_block else Block.TEXT
-        else:
-            before = block
-        blocks.append(block)
-    return blocks
 
 
 def _pieces(lines: list[Line], limit: int) -> list[Line]:

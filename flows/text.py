@@ -190,6 +190,28 @@ def quote(text: RichText, block: Block = Block.SAY) -> RichText:
     return RichText(marked(text.spans), None if text.in_form is None else marked(text.in_form))
 
 
+def line_blocks(lines: list[list[Span]]) -> list[Block]:
+    """Each line's block (lines as `RichText.lines` cuts them): its words', and for an
+    empty line the block it sits inside, so the blank line between two paragraphs of one
+    email stays in its quote while one between a quote and a heading does not."""
+    own = [next((span.block for span in line if span.text), None) for line in lines]
+    after: list[Block | None] = []
+    upcoming = None
+    for block in reversed(own):
+        after.append(upcoming)
+        upcoming = block if block is not None else upcoming
+    after.reverse()
+    blocks = []
+    before = None
+    for block, next_block in zip(own, after, strict=True):
+        if block is None:
+            block = before if before is not None and before == next_block else Block.TEXT
+        else:
+            before = block
+        blocks.append(block)
+    return blocks
+
+
 def join(parts: list[RichText], separator: str = "\n") -> RichText:
     """Join rich texts with a plain separator, skipping empty parts."""
     spans: list[Span] = []

@@ -10,10 +10,12 @@ words are escaped as everywhere (render.markdown).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from adapters.discord_bot.render import Card, escape, markdown
-from flows.text import RichText, Span, Style
+from adapters.discord_bot.render import MAX_EMBEDS, MAX_TOTAL, Card, escape, markdown, split
+from flows.text import Block, RichText, Snippet, Span, Style, line_blocks
 
 MIN_FIELDS = 2
 MAX_TITLE = 256
@@ -21,13 +23,15 @@ MAX_DESCRIPTION = 4096
 MAX_NAME = 256
 MAX_VALUE = 1024
 MAX_FIELDS = 25
-MAX_TOTAL = 6000
-"""Characters all of a message's embeds may hold together."""
-MAX_EMBEDS = 10
 BLANK = "\u200b"
 """A field needs a name and a value: a continued or empty one shows this (nothing)."""
 _PREFIX = 3
 """Characters before a bold label that still make it a label ("✓ ", "• ")."""
+COPY_MARK = "📋 "
+FENCE = "```"
+_FENCE_LIKE = re.compile(r"`{3,}")
+_GRAVE = "\u02cb"
+"""A backtick look-alike: three backticks in a snippet would end its code block."""
 
 
 @dataclass
@@ -78,6 +82,32 @@ def note(text: RichText) -> Card | None:
     return Card(title, description)
 
 
+def copies(snippets: Iterable[Snippet]) -> list[Card]:
+    """What a message offers to copy whole (a script's key lines, an email), each in a
+    code block (copied as it stands: no quote marks, escapes or markdown in the way), a
+    field each, named by its label; one over a field's 1,024 characters goes in numbered
+    parts, cut between paragraphs where it can. Several cards where they are many."""
+    room = MAX_VALUE - 2 * len(FENCE) - 2
+    pairs = []
+    for snippet in snippets:
+        text = _FENCE_LIKE.sub(lambda run: _GRAVE * len(run.group()), snippet.text.strip())
+        parts = split(text, room)
+        for number, part in enumerate(parts, 1):
+            name = COPY_MARK + escape(snippet.label)
+            if len(parts) > 1:
+                name += f" {number}/{len(parts)}"
+            pairs.append((name[:MAX_NAME], f"{FENCE}\n{part}\n{FENCE}"))
+    out: list[Card] = []
+    for name, value in pairs:
+        full = out and (
+            len(out[-1].fields) == MAX_FIELDS or out[-1].size() + len(name) + len(value) > MAX_TOTAL
+        )
+        if not out or full:
+            out.append(Card())
+        out[-1].fields.append((name, value))
+    return out
+
+
 def _laid_out(title: str, description: str, fields: list[_Field]) -> list[Card] | None:
     if len(title) > MAX_TITLE:
         title, description = "", f"**{title}**\n{description}"
@@ -100,7 +130,7 @@ def _pairs(one: _Field) -> list[tuple[str, str]]:
     unnamed fields, cut at a line."""
     name = one.name[:MAX_NAME]
     chunks: list[str] = []
-    for line in (markdown(line) for line in one.lines):
+    for line in (shown for text in one.lines for shown in markdown(text).split("\n")):
         while len(line) > MAX_VALUE:
             cut = line.rfind(" ", 0, MAX_VALUE) if " " in line[:MAX_VALUE] else MAX_VALUE
             if line[cut - 1] == "\\":
@@ -123,10 +153,14 @@ def _markdown_lines(lines: list[RichText]) -> str:
 
 
 def _lines(text: RichText) -> list[RichText]:
-    """The text's lines, each as its own rich text (a blank one empty)."""
+    """The text's lines, each as its own rich text: a blank one empty, or a blank space
+    where it sits inside a quote (between an email's paragraphs), to keep the quote whole."""
+    lines = text.lines()
     return [
-        RichText(tuple(line)) if "".join(s.text for s in line).strip() else RichText()
-        for line in text.lines()
+        RichText(tuple(line))
+        if "".join(s.text for s in line).strip()
+        else RichText((Span(" ", block=block),) if block != Block.TEXT else ())
+        for line, block in zip(lines, line_blocks(lines), strict=True)
     ]
 
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from adapters.discord_bot import forms
-from adapters.discord_bot.cards import cards, note
+from adapters.discord_bot.cards import cards, copies, note
 from adapters.discord_bot.render import (
     MAX_CONTENT,
     ButtonSpec,
@@ -79,7 +79,14 @@ def piece(message: Outbound, kept: Mapping[str, str]) -> Piece:
     apart = message.prompt is not None and not message.prompt.retires
     embeds = [card] if apart and (card := note(text)) else cards(text) or []
     content = "" if embeds else markdown(text)
-    return Piece(content, tuple(rows), message.attachment, message.private, tuple(embeds))
+    return Piece(
+        content,
+        tuple(rows),
+        message.attachment,
+        message.private,
+        tuple(embeds),
+        copies=tuple(copies(message.snippets)),
+    )
 
 
 def rows_of(message: Outbound) -> list[Row]:

@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import groupby, pairwise
 
 from discord.utils import escape_mentions
 
 from bot.events import Attachment, ButtonStyle
 from bot.menu import COMMANDS
-from flows.text import RichText, Style
+from flows.text import Block, RichText, Span, Style, line_blocks
 
 MAX_CONTENT = 2000
 MAX_ROWS = 5
 MAX_PER_ROW = 5
 MAX_FILES = 10
 MAX_LABEL = 80
+MAX_EMBEDS = 10
+MAX_TOTAL = 6000
+"""Characters all of a message's embeds may hold together."""
 
 SUBCOMMANDS = (*COMMANDS, "answer")
 """The `/dispute` subcommands; the engine's `/new` reads `/dispute new` on Discord."""
@@ -35,6 +38,12 @@ _LINE_START = re.compile(r"^(\s*)([#>-])")
 _GRAVE = "\u02cb"
 """A backtick look-alike: a code span cannot escape a backtick inside it."""
 _MARKERS = {Style.BOLD: "**", Style.ITALIC: "*", Style.CODE: "`"}
+_QUOTED = {Block.SAY: ("> ", ""), Block.SPARE: ("> ||", "||")}
+"""What goes before and after a line to say (a quote), and one kept for when it is
+needed (a quote, hidden as a spoiler until tapped)."""
+MAX_QUOTED = 450
+"""Characters of a quoted line; a longer one goes on in the next. Escaped and marked, it
+stays within an embed field's 1,024 characters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,22 +109,61 @@ class Piece:
     embeds: tuple[Card, ...] = ()
     count: int = 1
     """How many of the turn's messages this piece is (a few short texts joined make one)."""
+    copies: tuple[Card, ...] = ()
+    """What it offers to copy whole, as embeds of code blocks (cards.copies)."""
 
 
 def markdown(text: RichText) -> str:
-    """Discord markdown for rich text, every span escaped; styles never cross a line."""
+    """Discord markdown for rich text, every span escaped; styles never cross a line.
+
+    Lines to say are quoted (`> `), lines kept for when they are needed quoted and
+    hidden as spoilers until tapped (`> ||…||`); a quoted line longer than `MAX_QUOTED`
+    goes on in further quoted lines, so a cut for Discord's limits never parts a line
+    from its quote mark."""
+    lines = text.lines()
+    out = []
+    for block, line in zip(line_blocks(lines), lines, strict=True):
+        if block == Block.TEXT:
+            out.append(_line(line))
+            continue
+        lead, tail = _QUOTED[block]
+        pieces = [_line(piece) for piece in _cut(line, MAX_QUOTED)] if line else [""]
+        out.extend(f"{lead}{piece}{tail}" if piece.strip() else "> " for piece in pieces)
+    return "\n".join(out)
+
+
+def _line(spans: list[Span]) -> str:
+    """One line's spans as markdown, each run of a style marked once."""
     out = ""
-    for style, spans in groupby(text.spans, key=lambda span: span.style):
-        run = _COMMAND.sub(r"/dispute \1", "".join(span.text for span in spans))
-        for number, line in enumerate(run.split("\n")):
-            if number:
-                out += "\n"
-            if line:
-                piece = _styled(line, style, at_line_start=not out or out.endswith("\n"))
-                if out.endswith("*") and piece.startswith("*"):
-                    out += "\u200b"  # `**a**` then `*b*` must not read as `***`
-                out += piece
+    for style, run in groupby(spans, key=lambda span: span.style):
+        words = _COMMAND.sub(r"/dispute \1", "".join(span.text for span in run))
+        piece = _styled(words, style, at_line_start=not out)
+        if out.endswith("*") and piece.startswith("*"):
+            out += "\u200b"  # `**a**` then `*b*` must not read as `***`
+        out += piece
     return out
+
+
+def _cut(line: list[Span], limit: int) -> list[list[Span]]:
+    """The line in pieces of at most `limit` characters, cut after a space where there is one."""
+    text = "".join(span.text for span in line)
+    bounds = [0]
+    while len(text) - bounds[-1] > limit:
+        start = bounds[-1]
+        space = text.rfind(" ", start + 1, start + limit)
+        bounds.append(space + 1 if space > start else start + limit)
+    bounds.append(len(text))
+    pieces = []
+    for start, end in pairwise(bounds):
+        piece, position = [], 0
+        for span in line:
+            first, last = max(start, position), min(end, position + len(span.text))
+            if first < last:
+                part = span.text[first - position : last - position]
+                piece.append(Span(part, span.style, span.block))
+            position += len(span.text)
+        pieces.append(piece)
+    return pieces
 
 
 def _styled(line: str, style: Style, at_line_start: bool) -> str:
@@ -168,7 +216,9 @@ def posts(pieces: list[Piece]) -> list[Post]:
     Long text becomes several messages (the buttons go under the last); more than five
     rows, or rows wider than five, continue in a further message of buttons alone (no
     words the flow did not write); a file with no text of its own rides on the message
-    before it.
+    before it. What a piece offers to copy goes in embeds after its own, and its buttons
+    then in a message of their own after them: a press moves that message on, and the
+    script it answered stays, to read and copy from while the contact goes on.
     """
     result: list[Post] = []
     number = 0
@@ -191,12 +241,29 @@ def posts(pieces: list[Piece]) -> list[Post]:
         done = number - piece.count
         result.extend(Post(chunk, private=piece.private, done=done) for chunk in chunks[:-1])
         files = [piece.attachment] if piece.attachment else []
-        result.append(
-            Post(chunks[-1], groups[0], files, piece.private, list(piece.embeds), done=done)
-        )
+        cards = _packed(list(piece.embeds), piece.copies)
+        result.append(Post(chunks[-1], [], files, piece.private, cards[0], done=done))
+        result.extend(Post(private=piece.private, embeds=more, done=done) for more in cards[1:])
+        if piece.copies:  # a press moves its buttons' message on: what to copy stays put
+            result.append(Post(rows=groups[0], private=piece.private, done=done))
+        else:
+            result[-1].rows = groups[0]
         result.extend(Post(rows=group, private=piece.private, done=done) for group in groups[1:])
         result[-1].done = number
     return [post for post in result if post]
+
+
+def _packed(first: list[Card], more: tuple[Card, ...]) -> list[list[Card]]:
+    """`first` (a message's own embeds) and then `more` as each message's embeds: as
+    many of `more` go with `first` as Discord's per-message limits allow, the rest on."""
+    groups = [first]
+    for card in more:
+        room = MAX_TOTAL - sum(one.size() for one in groups[-1])
+        if len(groups[-1]) < MAX_EMBEDS and card.size() <= room:
+            groups[-1].append(card)
+        else:
+            groups.append([card])
+    return groups
 
 
 def label(text: str) -> str:
