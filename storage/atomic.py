@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -114,8 +113,8 @@ def make_dirs(folder: Path) -> None:
         fsync_dir(new.parent)
 
 
-def read_or_make_secret(path: Path, size: int) -> bytes:
-    """The secret kept in `path` (hex), made there (0600, durably) on first use.
+def read_secret(path: Path) -> bytes | None:
+    """The secret kept in `path` (hex), or None when there is no such file.
 
     Raises:
         ValueError: the file holds something other than a secret.
@@ -123,10 +122,14 @@ def read_or_make_secret(path: Path, size: int) -> bytes:
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())
     except FileNotFoundError:
-        secret = secrets.token_bytes(size)
-        replace_file(path, secret.hex().encode())
-        fsync_dir(path.parent)
-        return secret
+        return None
+
+
+def write_secret(path: Path, secret: bytes) -> None:
+    """Keep `secret` in `path` (hex, readable by its owner only), durably, in place of
+    whatever the file held."""
+    replace_file(path, secret.hex().encode())
+    fsync_dir(path.parent)
 
 
 def read_or_empty(path: Path) -> bytes:

@@ -28,15 +28,25 @@ async def open_store(
 class Copied:
     people: int
     due_entries: int
+    log_secret: bool
+    """Whether the source kept a log secret, now the target's."""
 
 
-async def copy_store(source: Store, target: Store) -> Copied:
+async def copy_store(source: Store, target: Store, *, replace_secret: bool = False) -> Copied:
     """Copy every record, archive and due entry of `source` into `target` (import and
-    export).
+    export), and the log secret first, so a person's digest in the logs is the same
+    after the move.
 
     Each person's record replaces theirs in the target and entries already there are kept
     once, so copying again gives the same target; nothing only the target holds is removed.
+
+    Raises:
+        LogSecretConflict: the target keeps a different log secret, and not
+            `replace_secret`; nothing is copied.
     """
+    secret = await source.kept_log_secret()
+    if secret is not None:
+        await target.keep_log_secret(secret, replace=replace_secret)
     people = entries = 0
     for person in source.people():
         await target.archive(person, await source.archived(person))
@@ -45,4 +55,4 @@ async def copy_store(source: Store, target: Store) -> Copied:
     for entry in source.due_entries():
         await target.add_due(entry)
         entries += 1
-    return Copied(people, entries)
+    return Copied(people, entries, secret is not None)

@@ -27,6 +27,10 @@ class StoreError(Exception):
     """The store cannot be used as it is (a newer schema, an unreadable folder)."""
 
 
+class LogSecretConflict(StoreError):
+    """A copy of the data brings a log secret, and the target keeps a different one."""
+
+
 class DamagedRecord(StoreError):
     """One person's stored record cannot be read (a corrupt or truncated file).
 
@@ -220,9 +224,33 @@ class Store(ABC):
         (`storage.keys.use_log_secret`): made once and kept with the data, so every
         instance sharing the store, and every restart, names a person alike. A store
         that keeps nothing makes one for its own life."""
-        if self._log_secret is None:
-            self._log_secret = secrets.token_bytes(LOG_SECRET_BYTES)
+        kept = await self.kept_log_secret()
+        if kept is None:
+            kept = secrets.token_bytes(LOG_SECRET_BYTES)
+            await self._put_log_secret(kept)
+        return kept
+
+    async def kept_log_secret(self) -> bytes | None:
+        """The secret kept with the data; None while none has been made (never makes one)."""
         return self._log_secret
+
+    async def keep_log_secret(self, secret: bytes, *, replace: bool = False) -> None:
+        """Keep `secret` as the installation's, as a copy of the data from another store
+        brings it (`fairshake db import`/`export`), so digests stay as they were.
+
+        Raises:
+            LogSecretConflict: a different secret is kept already, and not `replace`:
+                changing it changes the digests of everyone the store held before.
+        """
+        kept = await self.kept_log_secret()
+        if kept is not None and kept != secret and not replace:
+            raise LogSecretConflict("a different log secret is kept already")
+        if kept != secret:
+            await self._put_log_secret(secret)
+
+    async def _put_log_secret(self, secret: bytes) -> None:
+        """Keep `secret`, in place of any kept before."""
+        self._log_secret = secret
 
     _log_secret: bytes | None = None
 

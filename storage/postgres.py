@@ -30,8 +30,9 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from storage import postgres_installation as installation
 from storage.base import SCHEMA_VERSION, DueEntry, JSONDict, PersonRecord, Store, StoreError
-from storage.keys import LOG_SECRET_BYTES, PersonKey
+from storage.keys import PersonKey
 from storage.locks import Leadership, PersonLocks
 from storage.migrations import upgrade as upgrade_record
 from storage.postgres_rate import PostgresRateLimit
@@ -277,18 +278,16 @@ class PostgresStore(Store):
 
     async def log_secret(self) -> bytes:
         """Made by the first instance to ask, in the database, for every instance."""
-        if self._log_secret is None:
-            async with self._connection() as conn:
-                await conn.execute(
-                    "INSERT INTO installation (name, value) VALUES ('log_secret', %s)"
-                    " ON CONFLICT (name) DO NOTHING",
-                    (secrets.token_hex(LOG_SECRET_BYTES),),
-                )
-                value = await _scalar(
-                    conn, "SELECT value FROM installation WHERE name = 'log_secret'", ()
-                )
-            self._log_secret = bytes.fromhex(str(value))
-        return self._log_secret
+        async with self._connection() as conn:
+            return await installation.made_log_secret(conn)
+
+    async def kept_log_secret(self) -> bytes | None:
+        async with self._connection() as conn:
+            return await installation.kept_log_secret(conn)
+
+    async def _put_log_secret(self, secret: bytes) -> None:
+        async with self._connection() as conn:
+            await installation.put_log_secret(conn, secret)
 
     async def load(self, person: PersonKey) -> PersonRecord:
         async with self._connection() as conn:

@@ -49,8 +49,9 @@ from storage.atomic import (
     fsync_dir,
     make_dirs,
     read_or_empty,
-    read_or_make_secret,
+    read_secret,
     replace_file,
+    write_secret,
 )
 from storage.base import (
     SCHEMA_VERSION,
@@ -62,7 +63,7 @@ from storage.base import (
     StoreError,
 )
 from storage.journal import Journal, frames, segments
-from storage.keys import LOG_SECRET_BYTES, PersonKey
+from storage.keys import PersonKey
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ SEGMENT_BYTES = 8 * 1024 * 1024
 
 FOLD_WRITERS = 16
 """Person files a fold writes at once, each with its fsync."""
+
+LOG_SECRET = "log-secret"
+"""The file of the data folder that keeps the log secret (0600)."""
 
 FOLD_RETRY_SECONDS = 1.0
 """After a fold fails (a full disk), how long to wait before trying it again."""
@@ -210,12 +214,15 @@ class TinyDBStore(Store):
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise DamagedRecord(str(path), type(error).__name__) from error
 
-    async def log_secret(self) -> bytes:
-        path = self.data_dir / "log-secret"
+    async def kept_log_secret(self) -> bytes | None:
+        path = self.data_dir / LOG_SECRET
         try:
-            return read_or_make_secret(path, LOG_SECRET_BYTES)
+            return read_secret(path)
         except (ValueError, UnicodeDecodeError):
             raise StoreError(f"{path} holds no secret: delete it and a new one is made") from None
+
+    async def _put_log_secret(self, secret: bytes) -> None:
+        write_secret(self.data_dir / LOG_SECRET, secret)
 
     async def set_aside(self, person: PersonKey) -> str:
         """The damaged file, renamed beside itself (`<digest>.json.damaged-<UTC time>`:

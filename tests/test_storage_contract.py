@@ -22,6 +22,7 @@ from storage import (
     TinyDBStore,
 )
 from storage.atomic import AtomicJSONStorage
+from storage.base import LogSecretConflict
 from storage.postgres import PostgresStore
 
 ALICE = PersonKey("telegram", "1001")
@@ -49,6 +50,9 @@ def rich_record(tag: str = "") -> PersonRecord:
         reminders={"r-1": {"due": "2025-01-31T09:00:00+01:00", "sent": False, "text": "日本語"}},
     )
 
+
+SECRET = bytes(range(32))
+"""A log secret another store made."""
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
 
@@ -331,6 +335,28 @@ class StoreContract:
         assert await store.load(BOB) == rich_record()
         assert await store.load(ALICE) == rich_record("-alice")
 
+    async def test_no_log_secret_is_kept_until_one_is_made(self, store: Store) -> None:
+        assert await store.kept_log_secret() is None
+
+        made = await store.log_secret()
+
+        assert await store.kept_log_secret() == made == await store.log_secret()
+
+    async def test_a_log_secret_brought_in_is_kept(self, store: Store) -> None:
+        await store.keep_log_secret(SECRET)
+        await store.keep_log_secret(SECRET)  # the same again: nothing to refuse
+
+        assert await store.log_secret() == SECRET
+
+    async def test_another_log_secret_is_refused_unless_replacing(self, store: Store) -> None:
+        made = await store.log_secret()
+
+        with pytest.raises(LogSecretConflict):
+            await store.keep_log_secret(SECRET)
+        assert await store.log_secret() == made
+        await store.keep_log_secret(SECRET, replace=True)
+        assert await store.log_secret() == SECRET
+
 
 class TestMemoryStore(StoreContract):
     @pytest.fixture
@@ -356,10 +382,13 @@ class TestTinyDBStore(StoreContract):
     async def test_a_reopened_folder_holds_everything(self, store: Store, tmp_path: Path) -> None:
         for person in (ALICE, BOB, ODD_NAME):
             await store.save(person, rich_record(person.user_id))
+        await store.keep_log_secret(SECRET)
         await store.close()
 
         reopened = TinyDBStore(tmp_path)
 
+        assert await reopened.log_secret() == SECRET
+        assert (tmp_path / "log-secret").stat().st_mode & 0o777 == 0o600
         assert set(reopened.people()) == {ALICE, BOB, ODD_NAME}
         for person in (ALICE, BOB, ODD_NAME):
             assert await reopened.load(person) == rich_record(person.user_id)
