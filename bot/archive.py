@@ -13,13 +13,16 @@ archive back; /forget deletes it with the rest.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 
 from bot.reminders import INDEXED, reminders_of
 from flows.machine import CLOSED_STATES
-from storage import PersonKey, PersonRecord, Store
+from storage import DamagedRecord, PersonKey, PersonRecord, Store
 from storage.base import JSONDict
+
+log = logging.getLogger(__name__)
 
 ARCHIVED = "archived_cases"
 """The profile's count of the person's cases in the archive (for /status and /cases)."""
@@ -57,9 +60,25 @@ async def move_closed(store: Store, person: PersonKey, record: PersonRecord, kee
 async def carry_over(store: Store, person: PersonKey, fresh: PersonRecord) -> None:
     """A record started afresh (the old one damaged) still knows the archive it had: how
     many cases are there, and new case ids after theirs, so none is taken again."""
-    archived = await store.archived(person)
+    archived = await readable(store, person)
     if not archived:
         return
     fresh.profile[ARCHIVED] = len(archived)
     numbers = [int(found[1]) for case_id in archived if (found := re.fullmatch(r"c(\d+)", case_id))]
     fresh.profile[OPENED] = max(numbers, default=0)
+
+
+async def readable(store: Store, person: PersonKey) -> dict[str, JSONDict]:
+    """The person's archive, for /export and a fresh start. A damaged archive file is
+    named at ERROR for the operator (it stays where it is) and counts as none here: the
+    person still gets their case file, or their fresh start, rather than an error."""
+    try:
+        return await store.archived(person)
+    except DamagedRecord as damage:
+        log.error(
+            "the archive of %s cannot be read (%s, %s): left as it is, the record's cases used",
+            person.digest,
+            damage.where,
+            damage.cause,
+        )
+        return {}

@@ -236,7 +236,9 @@ class Engine:
                 log.info("%s event delivered again, left alone", event.key.platform)
                 return Turn([], None, False, "", DUPLICATE)
             indexed = due_index(person, record)
-            archived = await self.store.archived(person) if Session.wants_archive(event) else None
+            archived = (
+                await archive.readable(self.store, person) if Session.wants_archive(event) else None
+            )
             session = Session(record, event.key, self.clock(), self.default_timezone, archived)
             result = session.handle(event)
             if event.event_id is not None:

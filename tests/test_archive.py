@@ -5,6 +5,7 @@ has every case once, and /forget leaves nothing of them anywhere."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -147,3 +148,25 @@ async def test_a_record_started_afresh_keeps_its_archive_and_takes_no_archived_i
 
     assert chat.told(Notice.CASE_OPENED) == {"case_id": "c3"}
     assert list(await store.archived(chat.key.person)) == ["c1", "c2"]
+
+
+async def test_a_damaged_archive_still_exports_the_record_and_names_the_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = TinyDBStore(tmp_path / "data")
+    chat = Chat(store)
+    chat.engine.closed_kept = 0
+    first, second = await close_a_case(chat), await close_a_case(chat)
+    (archived,) = (tmp_path / "data" / "archive").rglob("*.json")
+    archived.write_bytes(b"{torn")
+
+    with caplog.at_level(logging.ERROR):
+        await chat.say("/export")
+
+    assert exported_cases(chat) == [second]
+    assert Notice.EXPORTED in chat.notices()
+    logged = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+    assert str(archived) in logged and chat.key.person.digest in logged
+    assert archived.read_bytes() == b"{torn"  # left for the operator
+    assert first not in (await store.load(chat.key.person)).cases
+    await store.close()
