@@ -52,6 +52,12 @@ async def serve(settings: Settings) -> None:
 
 
 async def _serve(settings: Settings) -> None:
+    # First of all, so that a stop signal while the store opens (a slow database) still
+    # ends the run cleanly, once everything is up, instead of killing the process.
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
     store = await open_store(
         settings.database_url, settings.data_dir, float(settings.claim_seconds)
     )
@@ -66,10 +72,6 @@ async def _serve(settings: Settings) -> None:
     )
     engine.observers.add(logs.EventLog())
     adapters = [cls(engine, settings) for cls in adapters_to_run(settings)]
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
     runs = [asyncio.create_task(adapter.run(), name=adapter.name) for adapter in adapters]
     scheduler = Scheduler(engine, route(adapters), platforms=[a.name for a in adapters])
     pinging = asyncio.create_task(scheduler.run(), name="reminders")

@@ -83,6 +83,16 @@ class BotProcess:
             await polling
         return self
 
+    async def running(self, timeout: float = 60) -> None:
+        """Wait until its loop runs (its heartbeat file appears), so that a stop signal
+        from now on ends it cleanly; for an instance that does not poll."""
+        heartbeat = self.data / "heartbeat"
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not heartbeat.exists():
+            assert self.process is not None and self.process.returncode is None, "it exited"
+            assert asyncio.get_running_loop().time() < deadline, "no heartbeat"
+            await asyncio.sleep(0.05)
+
     async def kill(self) -> None:
         """SIGKILL: no clean-up of any kind."""
         assert self.process is not None

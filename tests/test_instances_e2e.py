@@ -54,6 +54,8 @@ async def test_the_polling_lead_passes_on_when_the_leader_is_killed(
         leader = await bots[0].start()  # returns once it polls: the first one leads
         for bot in bots[1:]:
             await bot.start(wait=False)
+        for bot in bots[1:]:
+            await bot.running()
         fake.user_says(USER, "/start")
         await fake.wait_for_message(USER, timeout=30)
         before = len(fake.calls_to("getUpdates"))
