@@ -15,19 +15,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.adapter import route
-from bot.events import ButtonPress, ButtonStyle, Outbound
+from bot.events import ButtonPress, Outbound
 from bot.reminders import Scheduler
 from flows.prompt import PING
 from storage import ConversationKey
 from tests import test_discord_adapter as adapter_tests
+from tests.conformance.discord_driver import STYLES
 from tests.conformance.driver import RecordingEngine
 from tests.fakes.discord import MESSAGE, Message
 from tests.test_discord_adapter import Bot, Person, read
 
 fake, bot = adapter_tests.fake, adapter_tests.bot
-
-STYLES = {ButtonStyle.DEFAULT: 2, ButtonStyle.PRIMARY: 1, ButtonStyle.SUCCESS: 3}
-"""The prompt's styles as Discord's (grey, blurple, green)."""
 
 
 @dataclass
@@ -92,8 +90,8 @@ async def test_a_ping_is_a_card_with_the_options_of_its_prompt(bot: Bot) -> None
         [card] = shown.embeds
         assert card["title"] and not shown.content
         assert "chase the \\*refund\\*" in card["description"], "the reminder, escaped"
-        asked = {c.value: STYLES[c.style] for c in ping.sent.prompt.choices()}
-        drawn = {b["custom_id"].removeprefix("fs:k:"): b["style"] for b in shown.buttons()}
+        asked = {c.value: c.style for c in ping.sent.prompt.choices()}
+        drawn = {b["custom_id"].removeprefix("fs:k:"): STYLES[b["style"]] for b in shown.buttons()}
         assert drawn == asked, "every option by its id, styled as the prompt asks"
         assert [len(row["components"]) for row in shown.components] == [
             len(row) for row in ping.sent.prompt.options

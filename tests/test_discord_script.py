@@ -11,6 +11,7 @@ import copy
 import re
 
 from adapters.discord_bot import cards, layout, render
+from adapters.discord_bot.render import GRAVE
 from bot.events import Outbound
 from flows.playbook import load_playbook
 from flows.text import Block, Snippet, join, plain, quote, rich
@@ -23,8 +24,6 @@ fake, bot = adapter_tests.fake, adapter_tests.bot
 
 SPARE = re.compile(r"^> \|\|(.*)\|\|$")
 CODE = re.compile(r"^```\n(.*)\n```$", re.DOTALL)
-GRAVE = "\u02cb"
-"""What stands for a backtick in a run of three, which would end a code block."""
 
 
 def words(text: str) -> str:

@@ -14,7 +14,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from adapters.discord_bot.render import MAX_EMBEDS, MAX_TOTAL, Card, escape, markdown, split
+from adapters.discord_bot.render import (
+    GRAVE,
+    MAX_EMBEDS,
+    MAX_TOTAL,
+    Card,
+    escape,
+    markdown,
+    split,
+)
 from flows.text import Block, RichText, Snippet, Span, Style, line_blocks
 
 MIN_FIELDS = 2
@@ -30,8 +38,7 @@ _PREFIX = 3
 COPY_MARK = "📋 "
 FENCE = "```"
 _FENCE_LIKE = re.compile(r"`{3,}")
-_GRAVE = "\u02cb"
-"""A backtick look-alike: three backticks in a snippet would end its code block."""
+"""Backticks that would end a snippet's code block: each shown as a look-alike instead."""
 
 
 @dataclass
@@ -90,22 +97,14 @@ def copies(snippets: Iterable[Snippet]) -> list[Card]:
     room = MAX_VALUE - 2 * len(FENCE) - 2
     pairs = []
     for snippet in snippets:
-        text = _FENCE_LIKE.sub(lambda run: _GRAVE * len(run.group()), snippet.text.strip())
+        text = _FENCE_LIKE.sub(lambda run: GRAVE * len(run.group()), snippet.text.strip())
         parts = split(text, room)
         for number, part in enumerate(parts, 1):
             name = COPY_MARK + escape(snippet.label)
             if len(parts) > 1:
                 name += f" {number}/{len(parts)}"
             pairs.append((name[:MAX_NAME], f"{FENCE}\n{part}\n{FENCE}"))
-    out: list[Card] = []
-    for name, value in pairs:
-        full = out and (
-            len(out[-1].fields) == MAX_FIELDS or out[-1].size() + len(name) + len(value) > MAX_TOTAL
-        )
-        if not out or full:
-            out.append(Card())
-        out[-1].fields.append((name, value))
-    return out
+    return _filled([Card()], pairs) if pairs else []
 
 
 def _laid_out(title: str, description: str, fields: list[_Field]) -> list[Card] | None:
@@ -113,15 +112,20 @@ def _laid_out(title: str, description: str, fields: list[_Field]) -> list[Card] 
         title, description = "", f"**{title}**\n{description}"
     if len(description) > MAX_DESCRIPTION:
         return None
-    pairs = [pair for one in fields for pair in _pairs(one)]
-    out = [Card(title, description)]
+    out = _filled([Card(title, description)], [pair for one in fields for pair in _pairs(one)])
+    if len(out) > MAX_EMBEDS or sum(card.size() for card in out) > MAX_TOTAL:
+        return None
+    return out
+
+
+def _filled(out: list[Card], pairs: list[tuple[str, str]]) -> list[Card]:
+    """`out` with the (name, value) fields added, going on in a new card where the last
+    is full (25 fields, or a message's 6,000 characters)."""
     for name, value in pairs:
         card = out[-1]
         if len(card.fields) == MAX_FIELDS or card.size() + len(name) + len(value) > MAX_TOTAL:
             out.append(card := Card())
         card.fields.append((name, value))
-    if len(out) > MAX_EMBEDS or sum(card.size() for card in out) > MAX_TOTAL:
-        return None
     return out
 
 

@@ -11,8 +11,8 @@ where typing arrives only through a form (`Typing.FORM`).
 
 A prompt that retires no other (a reminder's ping, `Prompt.retires`) stands apart from
 the step flow's message: it is a card of its own, all its options are buttons, and a
-press on one answers with a new message (`KEPT_PRESS`), so the ping stays as it was,
-to act on again later (snooze it, then mark it done).
+press on one answers with a new message (`KEPT_PRESS`), so the ping stays as it was
+(a second press on it is answered kindly, as on any platform).
 """
 
 from __future__ import annotations

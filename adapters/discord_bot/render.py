@@ -35,7 +35,7 @@ _COMMAND = re.compile(r"(?<![\w/])/(" + "|".join(SUBCOMMANDS) + r")(?![\w-])")
 _URL = re.compile(r"https?://[^\s<>]*[^\s<>.,;:!?'\")\]]")
 _INLINE = re.compile(r"([\\*_~|`\[\]<>])")
 _LINE_START = re.compile(r"^(\s*)([#>-])")
-_GRAVE = "\u02cb"
+GRAVE = "\u02cb"
 """A backtick look-alike: a code span cannot escape a backtick inside it."""
 _MARKERS = {Style.BOLD: "**", Style.ITALIC: "*", Style.CODE: "`"}
 _QUOTED = {Block.SAY: ("> ", ""), Block.SPARE: ("> ||", "||")}
@@ -172,7 +172,7 @@ def _styled(line: str, style: Style, at_line_start: bool) -> str:
         return escape(line, at_line_start)
     lead, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()) :]
     marker = _MARKERS[style]
-    inner = core.replace("`", _GRAVE) if style == Style.CODE else escape(core, at_line_start=False)
+    inner = core.replace("`", GRAVE) if style == Style.CODE else escape(core, at_line_start=False)
     return f"{lead}{marker}{inner}{marker}{trail}"
 
 
