@@ -51,7 +51,7 @@ from adapters import (
     telegram_webhook,
 )
 from adapters.telegram_files import ORDER_FILES, order_text
-from adapters.telegram_limits import REPLY, Budget, RepliesFirstRateLimiter
+from adapters.telegram_limits import REPLY, Budget, Limits, RepliesFirstRateLimiter
 from adapters.telegram_polling import Polling
 from adapters.telegram_sending import retrying
 from adapters.telegram_webhook import ALLOWED_UPDATES
@@ -109,7 +109,9 @@ class TelegramAdapter:
             .token(settings.get("TELEGRAM_BOT_TOKEN"))
             .base_url(base_url)
             .base_file_url(_file_url(base_url))
-            .rate_limiter(RepliesFirstRateLimiter(on_flood=self._flood_waited))
+            .rate_limiter(
+                RepliesFirstRateLimiter(Limits.from_settings(settings), self._flood_waited)
+            )
             .updater(None)  # our own polling (adapters/telegram_polling.py)
             .build()
         )

@@ -1,11 +1,10 @@
-"""Sending to the Bot API: what is retried (network errors, 5xx, flood waits) and what is not."""
+"""Sending to the Bot API: what is retried (network errors, 5xx) and what is not."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -16,24 +15,25 @@ SEND_ATTEMPTS = 4
 
 
 async def retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) -> Any:
-    """Send, retrying network errors, 5xx and flood waits with backoff.
+    """Send, retrying network errors and 5xx with backoff.
 
-    Flood control (429) is first waited out by the rate limiter (telegram_limits); what still fails is
-    retried here a few times. A refusal (403: the person blocked the bot; 400) is not
-    retried. A turn's reply or a reminder ping (`strict`) raises when it cannot go, so
-    the scheduler retries it later (backoff over minutes) and records it if it never
-    goes; a courtesy note (`strict` false: "I can only read text") is logged and dropped.
+    Flood control (429) is the rate limiter's (telegram_limits): it waits a short wait out
+    and sends again; what it still raises asked a longer wait, and is not retried here,
+    so a reply waits in the outbox for the time asked. A refusal (403: the person blocked
+    the bot; 400) is not retried either. A turn's reply or a reminder ping (`strict`)
+    raises when it cannot go, so the scheduler retries it later (backoff over minutes)
+    and records it if it never goes; a courtesy note (`strict` false: "I can only read text") is logged and dropped.
     What Telegram returned (the message sent) when it went, else None.
     """
     for attempt in range(SEND_ATTEMPTS):
         try:
             return await send()
-        except (Forbidden, BadRequest) as error:
+        except (Forbidden, BadRequest, RetryAfter) as error:
             log.warning("telegram: message refused: %s", type(error).__name__)
             if strict:
                 raise
             return None
-        except (NetworkError, RetryAfter) as error:
+        except NetworkError as error:
             if attempt == SEND_ATTEMPTS - 1:
                 log.warning(
                     "telegram: a message failed %d times: %s", SEND_ATTEMPTS, type(error).__name__
@@ -41,13 +41,5 @@ async def retrying(send: Callable[[], Awaitable[Any]], strict: bool = False) -> 
                 if strict:
                     raise
                 break
-            await asyncio.sleep(
-                wait_asked(error) if isinstance(error, RetryAfter) else 0.5 * 2**attempt
-            )
+            await asyncio.sleep(0.5 * 2**attempt)
     return None
-
-
-def wait_asked(error: RetryAfter) -> float:
-    """The seconds a flood-control refusal asks to wait."""
-    wait = error.retry_after
-    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -28,7 +28,19 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Secret Telegram sends with each webhook request; generated when empty.",
     ),
+    Setting(
+        "TELEGRAM_CHAT_PACE",
+        "1",
+        "Seconds between messages to one chat once a burst of 3 is spent (a group: 3 times"
+        " as long); 0 paces no chat.",
+    ),
+    Setting(
+        "TELEGRAM_MESSAGES_PER_SECOND",
+        "30",
+        "Messages a second the bot sends in all, replies before reminder pings; 0: no limit.",
+    ),
 )
+_PACES = ("TELEGRAM_CHAT_PACE", "TELEGRAM_MESSAGES_PER_SECOND")
 
 
 def problems(settings: Settings) -> list[str]:
@@ -42,6 +54,9 @@ def problems(settings: Settings) -> list[str]:
         found.append(
             "TELEGRAM_BOT_TOKEN does not look like a token from @BotFather (digits, a colon, then about 35 letters, digits, - or _)."
         )
+    for name in _PACES:
+        if not _is_rate(settings.get(name) or "0"):
+            found.append(f"{name}: {settings.get(name)!r} is not a number of 0 or more.")
     base = settings.get("TELEGRAM_API_BASE_URL")
     if base and not base.startswith(("http://", "https://")):
         found.append("TELEGRAM_API_BASE_URL must start with http:// or https://.")
@@ -66,3 +81,10 @@ def problems(settings: Settings) -> list[str]:
                 "instances share FAIRSHAKE_DATABASE_URL."
             )
     return found
+
+
+def _is_rate(value: str) -> bool:
+    try:
+        return 0 <= float(value) < float("inf")
+    except ValueError:
+        return False

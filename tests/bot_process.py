@@ -53,6 +53,7 @@ class BotProcess:
             **environment(self.data),
             "TELEGRAM_BOT_TOKEN": self.fake.token,
             "TELEGRAM_API_BASE_URL": self.fake.base_url,
+            "TELEGRAM_CHAT_PACE": "0",  # whole cases are typed in seconds
             **self.settings,
         }
 

@@ -164,6 +164,7 @@ class Instance:
             "FAIRSHAKE_LOG_FORMAT": "json",
             "FAIRSHAKE_CLAIM_SECONDS": "3",
             "TELEGRAM_API_BASE_URL": self.passage.base_url,
+            "TELEGRAM_CHAT_PACE": "0",  # each person's turns come as fast as replies
             "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
             "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "TELEGRAM_WEBHOOK_PORT": str(self.webhook_port),

@@ -49,6 +49,8 @@ async def running(
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_API_BASE_URL": fake.base_url,
         "FAIRSHAKE_DATA_DIR": str(data),
+        # Unpaced unless a test sets a pace: whole cases are typed here in seconds.
+        "TELEGRAM_CHAT_PACE": "0",
         **settings,
     }
     config = load_settings(values, env_file=data / "absent.env")

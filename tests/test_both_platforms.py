@@ -36,6 +36,7 @@ async def test_telegram_and_discord_share_one_engine_and_store(tmp_path, monkeyp
                 "FAIRSHAKE_DATA_DIR": str(tmp_path / "data"),
                 "TELEGRAM_BOT_TOKEN": telegram.token,
                 "TELEGRAM_API_BASE_URL": telegram.base_url,
+                "TELEGRAM_CHAT_PACE": "0",
                 "DISCORD_BOT_TOKEN": discord_service.token,
             },
             env_file=tmp_path / "absent.env",

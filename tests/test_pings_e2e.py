@@ -70,7 +70,11 @@ async def telegram_with_reminders(data: Path) -> AsyncIterator[TelegramRun]:
     async with FakeTelegram() as fake:
         fake.add_user(USER, "Robin")
         settings = load_settings(
-            {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url},
+            {
+                "TELEGRAM_BOT_TOKEN": fake.token,
+                "TELEGRAM_API_BASE_URL": fake.base_url,
+                "TELEGRAM_CHAT_PACE": "0",
+            },
             env_file=data / "absent.env",
         )
         store = TinyDBStore(data)

@@ -71,6 +71,7 @@ async def telegram(data: Path) -> AsyncIterator[TelegramDriver]:
         values = {
             "TELEGRAM_BOT_TOKEN": fake.token,
             "TELEGRAM_API_BASE_URL": fake.base_url,
+            "TELEGRAM_CHAT_PACE": "0",  # whole cases are typed in seconds
             "FAIRSHAKE_DATA_DIR": str(data),
         }
         engine = RecordingEngine(MemoryStore())

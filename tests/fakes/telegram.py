@@ -383,6 +383,8 @@ class Call:
     """Telegram's description when refused."""
     abandoned: bool = False
     """The bot hung up before the answer (a cancelled long poll): nobody saw it."""
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived (`time.monotonic()`), to compare calls' spacing."""
 
 
 @dataclass
@@ -568,7 +570,8 @@ class FakeTelegram:
         self._sent_by_id: dict[tuple[int, int], SentMessage] = {}
         self._presses: dict[str, _Press] = {}
         self._files: dict[str, _File] = {}
-        self._failures: dict[str, deque[ApiError]] = {}
+        self._failures: dict[tuple[str, int | None], deque[ApiError]] = {}
+        """Refusals queued by `fail_next`, by method and chat (None: any chat)."""
         self._outages: dict[str, tuple[float, ApiError]] = {}
         self._outage_after: dict[str, int] = {}
         self._held: dict[str, asyncio.Event] = {}
@@ -679,8 +682,10 @@ class FakeTelegram:
         retry_after: int | None = None,
         description: str | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """Refuse the next `times` calls of `method` before doing anything.
+        """Refuse the next `times` calls of `method` (to `chat_id` only, when given)
+        before doing anything.
 
         A 429 carries `parameters.retry_after` (default 1), which PTB raises as
         RetryAfter; 5xx become NetworkError. A refused call records no message.
@@ -696,7 +701,7 @@ class FakeTelegram:
                 502: "Bad Gateway",
                 503: "Service Unavailable",
             }.get(status, f"Error {status}")
-        queue = self._failures.setdefault(method.lower(), deque())
+        queue = self._failures.setdefault((method.lower(), chat_id), deque())
         queue.extend(ApiError(status, description, retry_after) for _ in range(times))
 
     def hold(self, method: str) -> None:
@@ -1189,9 +1194,13 @@ class FakeTelegram:
                 raise ApiError(404, "Not Found")
             call.params, uploads = await self._read_params(request)
             call.files = {name: upload.filename for name, upload in uploads.items()}
-            failures = self._failures.get(method.lower())
-            if failures:
-                raise failures.popleft()
+            chat_id = call.params.get("chat_id")
+            for failures in (
+                self._failures.get((method.lower(), chat_id)) if chat_id is not None else None,
+                self._failures.get((method.lower(), None)),
+            ):
+                if failures:
+                    raise failures.popleft()
             outage = self._outages.get(method.lower())
             if outage is not None and time.monotonic() < outage[0]:
                 if self._outage_after.get(method.lower(), 0) > 0:

@@ -1,0 +1,104 @@
+"""Telegram's flood limits kept, for real: python-telegram-bot against the fake Bot API,
+at the bot's own pace (one message a second in a chat after a burst of 3).
+
+The fake refuses one chat's messages with a 429 and a `retry_after`; what is checked is
+the order and spacing of the calls it recorded, with margins a loaded machine keeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from adapters.telegram_limits import CHAT_BURST
+from bot.events import Button, Outbound
+from flows.text import plain
+from storage import ConversationKey
+from tests.bot_process import BotProcess
+from tests.fakes.telegram import Call, FakeTelegram
+from tests.telegram_chat import running
+
+TOKEN = "123456:AAH-pacepacepacepacepace_0042"
+ROBIN, SAM = 4242, 4343
+WAIT = 6
+"""Seconds the 429 asks for: a turn of another person's fits in it many times over."""
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(TOKEN) as server:
+        server.add_user(ROBIN, "Robin")
+        server.add_user(SAM, "Sam")
+        yield server
+        assert not server.server_errors
+
+
+def sends_to(fake: FakeTelegram, chat_id: int) -> list[Call]:
+    return [c for c in fake.calls_to("sendMessage") if c.params.get("chat_id") == chat_id]
+
+
+def refused(fake: FakeTelegram, chat_id: int) -> Call | None:
+    return next((c for c in sends_to(fake, chat_id) if c.status == 429), None)
+
+
+async def test_a_429_for_one_chat_does_not_hold_up_another_persons_reply(fake, tmp_path):
+    async with running(fake, tmp_path, TELEGRAM_CHAT_PACE="1"):
+        fake.fail_next("sendMessage", 429, retry_after=WAIT, chat_id=ROBIN)
+        fake.user_says(ROBIN, "/help")
+        flood = await fake.wait_for(lambda f: refused(f, ROBIN), what="Robin's reply refused")
+        fake.user_says(SAM, "/help")
+        await fake.wait_for(lambda f: f.messages_in(SAM), what="Sam's reply")
+        await fake.wait_for(lambda f: f.messages_in(ROBIN), WAIT + 20, "Robin's reply")
+    sam = [c for c in sends_to(fake, SAM) if c.status == 200]
+    assert sam[0].at < flood.at + WAIT, "Sam's reply went while Robin's chat waited"
+    robin = sends_to(fake, ROBIN)
+    assert [c.status for c in robin] == [429, 200], "sent again once, after the wait"
+    assert robin[1].at - flood.at >= WAIT - 0.1
+    assert len(fake.messages_in(ROBIN)) == len(fake.messages_in(SAM)) == 1
+
+
+async def test_a_burst_to_one_chat_is_spread_while_another_chat_is_answered(fake, tmp_path):
+    burst = [Outbound(plain(f"Note {n}"), ((Button("Open", f"open:{n}"),),)) for n in range(8)]
+    async with running(fake, tmp_path, TELEGRAM_CHAT_PACE="1") as adapter:
+        robin = ConversationKey("telegram", str(ROBIN), str(ROBIN))
+        task = asyncio.create_task(adapter.send(robin, burst))
+        await fake.wait_for(lambda f: len(f.messages_in(ROBIN)) > CHAT_BURST, what="the burst")
+        await adapter.send(ConversationKey("telegram", str(SAM), str(SAM)), burst[:1])
+        await task
+    robin_at = [c.at for c in sends_to(fake, ROBIN)]
+    assert len(robin_at) == len(burst)
+    paced = len(burst) - CHAT_BURST
+    assert robin_at[-1] - robin_at[0] >= paced - 0.5, "one a second once the burst is spent"
+    assert sends_to(fake, SAM)[0].at < robin_at[-2], "Sam's message did not wait behind it"
+
+
+LONG_WAIT = 11
+"""Seconds a 429 asks for that the limiter does not wait in place (over 10)."""
+
+
+@pytest.mark.parametrize("killed", [False, True], ids=["running", "killed meanwhile"])
+async def test_a_long_flood_wait_leaves_the_reply_in_the_outbox_and_loses_none(
+    fake, tmp_path, killed
+):
+    """A wait longer than the limiter waits in place leaves the reply to the outbox,
+    which sends it once the wait is over; a bot killed meanwhile sends it after the
+    restart. Either way it arrives once."""
+    data = tmp_path / "data"
+    bot = await BotProcess(fake, data, TELEGRAM_CHAT_PACE="1").start()
+    try:
+        fake.fail_next("sendMessage", 429, retry_after=LONG_WAIT, chat_id=ROBIN)
+        fake.user_says(ROBIN, "/help")
+        flood = await fake.wait_for(lambda f: refused(f, ROBIN), 30, "Robin's reply refused")
+        if killed:
+            await bot.kill()
+            bot = await BotProcess(fake, data, TELEGRAM_CHAT_PACE="1").start()
+        await fake.wait_for(lambda f: f.messages_in(ROBIN), LONG_WAIT + 60, "Robin's reply")
+    finally:
+        await bot.stop()
+    robin = sends_to(fake, ROBIN)
+    assert [c.status for c in robin] == [429, 200]
+    assert len(fake.messages_in(ROBIN)) == 1
+    if not killed:
+        assert robin[1].at - flood.at >= LONG_WAIT - 0.1, "not before the wait asked"
