@@ -6,8 +6,9 @@ table, and colour is used on a terminal unless NO_COLOR is set (adapters/console
 Options to press are numbered: type the number, or the option's name ("skip", "back",
 "a refund"). Where the question wants a date, an amount or words, a number typed is the
 answer and the options are pressed by name. Commands are typed as in a chat (`/status`,
-`/help`). On a terminal the input line can be edited and earlier lines recalled with the
-arrow keys (adapters/console_input.py). Ctrl-D or Ctrl-C leaves; your case is kept in
+`/help`), and `/copy N` prints what a script offers to copy whole (its key lines, the
+email) bare, to select and copy. On a terminal the input line can be edited and earlier
+lines recalled with the arrow keys (adapters/console_input.py). Ctrl-D or Ctrl-C leaves; your case is kept in
 the data folder, so the next start picks up where you were.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import ClassVar, TextIO
 
 from adapters.console_input import LineReader, reader_for
-from adapters.console_view import NONE, Options, Screen, wants_colour
+from adapters.console_view import COPY, NONE, Options, Screen, wants_colour
 from bot.config import Setting, Settings
 from bot.engine import Engine
 from bot.events import (
@@ -35,6 +36,7 @@ from bot.events import (
     EventId,
     Inbound,
     Outbound,
+    Snippet,
     TextMessage,
     parse_command,
 )
@@ -84,8 +86,10 @@ class ConsoleAdapter:
         self.screen = Screen(stdout, colour, width=width)
         self.key = ConversationKey(PLATFORM, getpass.getuser(), "terminal")
         self.options = NONE
+        self.snippets: tuple[Snippet, ...] = ()
+        """What `/copy N` prints: the last message's that offered any."""
         self._session = f"console:{time.time_ns()}"
-        self._line_number = 0
+        self.lines_read = 0
         self._running = False
         engine.on_forget.append(self._forget)
 
@@ -108,8 +112,9 @@ class ConsoleAdapter:
             )
             await self.engine.answer(self.event_for("/start"), self.send)
             while (line := await self.reader.read(self.hint)) is not None:
-                self._line_number += 1
-                await self.engine.answer(self.event_for(line.strip()), self.send)
+                self.lines_read += 1
+                if not self.copied(line.strip()):
+                    await self.engine.answer(self.event_for(line.strip()), self.send)
             self._running = False
             self.screen.say("Bye for now. Your case is saved; run fairshake again to carry on.")
 
@@ -120,7 +125,7 @@ class ConsoleAdapter:
     def event_for(self, line: str) -> Inbound:
         """A command; else an option's number (where numbers press) or its name presses
         it; else typed words."""
-        event_id = EventId(self._session, self._line_number)
+        event_id = EventId(self._session, self.lines_read)
         command = parse_command(self.key, line, event_id)
         if command is not None:
             return command
@@ -128,6 +133,19 @@ class ConsoleAdapter:
         if button is not None:
             return ButtonPress(self.key, button.data, event_id)
         return TextMessage(self.key, line, event_id)
+
+    def copied(self, line: str) -> bool:
+        """`/copy N` printed snippet N bare (a bare `/copy` lists them): the terminal's
+        own command, which the bot never sees."""
+        command = parse_command(self.key, line)
+        if command is None or command.name != COPY:
+            return False
+        number = int(command.args) if command.args.isdigit() else 0
+        if 0 < number <= len(self.snippets):
+            self.screen.copy(self.snippets[number - 1])
+        else:
+            self.screen.copies(self.snippets)
+        return True
 
     def chosen(self, line: str) -> Button | None:
         buttons = self.options.buttons
@@ -144,6 +162,8 @@ class ConsoleAdapter:
                 offered = self.options.beside(offered)
             if message.buttons:
                 self.options = offered
+            if message.snippets:
+                self.snippets = message.snippets
             if message.text or message.buttons:
                 self.screen.show(message, offered)
             if message.attachment:
@@ -163,6 +183,7 @@ class ConsoleAdapter:
         if person.platform == PLATFORM:
             shutil.rmtree(self.exports, ignore_errors=True)
             self.options = NONE
+            self.snippets = ()
 
 
 _ID_NAMES = {SKIP_ID: "skip", BACK_ID: "back"}

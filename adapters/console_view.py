@@ -1,5 +1,13 @@
 """What the terminal chat shows: the bot's messages word-wrapped to the terminal's width,
-a run of "label: value" lines (the review, /status) as a table, and the options.
+a run of "label: value" lines (the review, /status) as a table, the lines to say as a
+quote (a bar down their left), the part kept for when it is needed ("if it gets tense")
+as a quote of its own, dimmed, and the options.
+
+What a message offers to copy whole (a script's key lines, its email) is listed under it
+as `/copy N`, which prints that text bare: its own line breaks only, no wrapping, no bar,
+no indent, blank lines around it, so selecting it copies exactly the text.
+
+A reminder's ping (its prompt's step) comes in unasked, so it is set apart by a rule.
 
 Everything goes through one rich `Console`, which wraps between words (a word longer
 than the whole line is the only thing ever cut) and knows the terminal's width. Colour
@@ -20,13 +28,16 @@ from typing import TextIO
 
 from rich import box
 from rich.columns import Columns
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
+from rich.rule import Rule
+from rich.segment import Segment
+from rich.style import Style as Look
 from rich.table import Table
 from rich.text import Text
 
-from bot.events import Button, ButtonStyle, Outbound
-from flows.text import RichText, Span, Style
+from bot.events import PING, Button, ButtonStyle, Outbound, Snippet
+from flows.text import Block, Line, RichText, Style, runs
 
 SPAN_STYLES = {Style.BOLD: "bold", Style.ITALIC: "italic", Style.CODE: "cyan"}
 OPTION_STYLES = {
@@ -35,6 +46,10 @@ OPTION_STYLES = {
     ButtonStyle.SUCCESS: "bold green",
     ButtonStyle.DANGER: "bold red",
 }
+QUOTES = {Block.SAY: ("┃ ", "green", ""), Block.SPARE: ("┆ ", "dim", "dim")}
+"""Each kind of quote's bar, the bar's style and the words' style."""
+COPY = "copy"
+"""The terminal's own command that prints a snippet bare (`/copy 2`)."""
 MANY = 7
 """More options than this are laid out in columns (the review's fourteen)."""
 PROMPT_MARK = "> "
@@ -58,9 +73,19 @@ class Options:
 
     @classmethod
     def of(cls, message: Outbound) -> Options:
+        """The prompt's options, in its order, labelled and styled as it says, each sent
+        back as its button's data; a message asking nothing offers its buttons as they are."""
         buttons = tuple(button for row in message.buttons for button in row)
-        typed = message.prompt is not None and message.prompt.typed
-        return cls(buttons, numbered=not typed)
+        prompt = message.prompt
+        if prompt is None:
+            return cls(buttons, numbered=True)
+        data = {button.option: button.data for button in buttons}
+        offered = tuple(
+            Button(choice.label, data[choice.value], choice.value, choice.style)
+            for choice in prompt.choices()
+            if choice.value in data
+        )
+        return cls(offered, numbered=not prompt.typed)
 
     def beside(self, later: Options) -> Options:
         """These and, after them, the options of a prompt that leaves them open (a
@@ -107,10 +132,29 @@ class Screen:
         self.console.print()
 
     def show(self, message: Outbound, options: Options) -> None:
+        if message.prompt is not None and message.prompt.step == PING:
+            self.console.print(Rule(characters="─", style="dim"))
         for block in blocks(message.text):
             self.console.print(block)
+        if message.snippets:
+            self.console.print(copy_list(message.snippets))
         if options.buttons[options.shown_from :]:
             self.console.print(option_list(options))
+        self.console.print()
+
+    def copy(self, snippet: Snippet) -> None:
+        """The snippet bare, between blank lines, to select and copy: no wrapping (the
+        terminal folds a long line only on screen), no bar, no indent, no style."""
+        self.console.print()
+        self.console.print(Text(snippet.text), soft_wrap=True)
+        self.console.print()
+
+    def copies(self, snippets: tuple[Snippet, ...]) -> None:
+        """What `/copy` takes now (or, with nothing to copy, a word on where it will)."""
+        if snippets:
+            self.console.print(copy_list(snippets))
+        else:
+            self.console.print(Text("Nothing to copy yet: a script offers its lines here."))
         self.console.print()
 
     def saved(self, where: str) -> None:
@@ -134,11 +178,48 @@ def option_list(options: Options) -> RenderableType:
     return Padding(Columns(numbered, column_first=True, padding=(0, 3)), (0, 0, 0, 2), expand=False)
 
 
+def copy_list(snippets: tuple[Snippet, ...]) -> RenderableType:
+    """`📋 /copy 1 Opening   /copy 2 Your ask …`, no item broken over two lines."""
+    items = [
+        Text.assemble(("📋 ", ""), (f"/{COPY} {number}", "bold"), f" {snippet.label}")
+        for number, snippet in enumerate(snippets, 1)
+    ]
+    return Padding(Columns(items, padding=(0, 3)), (0, 0, 0, 2), expand=False)
+
+
+class Quote:
+    """Lines set apart by a bar down their left, wrapped lines included (as a chat
+    quotes), within the width less the bar's."""
+
+    def __init__(self, lines: list[Line], block: Block) -> None:
+        self.bar, self.bar_style, words = QUOTES[block]
+        self.body = Text("\n").join(_text(line) for line in lines)
+        self.body.stylize(words)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(options.max_width - len(self.bar), 1)
+        bar = Segment(self.bar, Look.parse(self.bar_style))
+        for line in self.body.wrap(console, width):
+            line.rstrip()
+            yield bar
+            yield from line.render(console)
+            yield Segment.line()
+
+
 def blocks(text: RichText) -> Iterator[RenderableType]:
-    """The message's lines in order, each run of two or more "label: value" lines as a
-    two-column table."""
+    """The message's lines in order: each run of lines to say (or kept for when needed)
+    as one `Quote`, each other run of two or more "label: value" lines as a two-column
+    table."""
+    for block, lines in runs(text.lines()):
+        if block in QUOTES:
+            yield Quote(lines, block)
+        else:
+            yield from _unquoted(lines)
+
+
+def _unquoted(lines: list[Line]) -> Iterator[RenderableType]:
     fields: list[tuple[Text, Text]] = []
-    for line in text.lines():
+    for line in lines:
         field = _field(line)
         if field is not None:
             fields.append(field)
@@ -162,7 +243,7 @@ def _flush(fields: list[tuple[Text, Text]]) -> Iterator[RenderableType]:
     fields.clear()
 
 
-def _field(line: list[Span]) -> tuple[Text, Text] | None:
+def _field(line: Line) -> tuple[Text, Text] | None:
     """A line that starts in bold ending in a colon, with more after it."""
     bold = 0
     while bold < len(line) and line[bold].style == Style.BOLD:
@@ -180,5 +261,5 @@ def _stripped(text: Text) -> Text:
     return text[lead:] if lead else text
 
 
-def _text(line: list[Span]) -> Text:
+def _text(line: Line) -> Text:
     return Text.assemble(*((span.text, SPAN_STYLES.get(span.style, "")) for span in line))

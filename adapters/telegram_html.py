@@ -10,16 +10,13 @@ characters, each piece wrapped in its own tags.
 from __future__ import annotations
 
 import html
-from itertools import groupby
 
-from flows.text import Block, RichText, Span, Style, line_blocks
+from flows.text import Block, Line, RichText, Span, Style, runs
 
 LIMIT = 4096
 _TAGS = {Style.BOLD: "b", Style.ITALIC: "i", Style.CODE: "code"}
 _QUOTES = {Block.SAY: "<blockquote>", Block.SPARE: "<blockquote expandable>"}
 """Lines to say as a quote; lines kept for when needed as one folded to a few lines."""
-
-Line = list[Span]
 
 
 def units(text: str) -> int:
@@ -56,10 +53,8 @@ def split(text: RichText, limit: int = LIMIT) -> list[str]:
 def _render(lines: list[Line]) -> str:
     """A chunk's lines as HTML, each run of lines to say in one blockquote."""
     out = []
-    for block, run in groupby(
-        zip(line_blocks(lines), lines, strict=True), key=lambda pair: pair[0]
-    ):
-        body = "\n".join("".join(map(render_span, line)) for _, line in run)
+    for block, run in runs(lines):
+        body = "\n".join("".join(map(render_span, line)) for line in run)
         quote = _QUOTES.get(block)
         out.append(f"{quote}{body}</blockquote>" if quote and body.strip() else body)
     return "\n".join(out)

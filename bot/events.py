@@ -30,6 +30,7 @@ from flows.adapter_words import Word, said, words
 from flows.parsers import MAX_TEXT as MAX_ANSWER
 from flows.prompt import (
     BACK_ID,
+    PING,
     SKIP_ID,
     ButtonStyle,
     InputKind,
@@ -44,6 +45,7 @@ __all__ = [
     "BACK_ID",
     "MAX_ANSWER",
     "MAX_BUTTON_DATA",
+    "PING",
     "SKIP_ID",
     "Attachment",
     "Block",

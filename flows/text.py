@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import groupby
 
 
 class Typing(StrEnum):
@@ -190,7 +192,10 @@ def quote(text: RichText, block: Block = Block.SAY) -> RichText:
     return RichText(marked(text.spans), None if text.in_form is None else marked(text.in_form))
 
 
-def line_blocks(lines: list[list[Span]]) -> list[Block]:
+Line = list[Span]
+
+
+def line_blocks(lines: list[Line]) -> list[Block]:
     """Each line's block (lines as `RichText.lines` cuts them): its words', and for an
     empty line the block it sits inside, so the blank line between two paragraphs of one
     email stays in its quote while one between a quote and a heading does not."""
@@ -210,6 +215,13 @@ def line_blocks(lines: list[list[Span]]) -> list[Block]:
             before = block
         blocks.append(block)
     return blocks
+
+
+def runs(lines: list[Line]) -> Iterator[tuple[Block, list[Line]]]:
+    """The lines in runs of one block each, in order: what a platform sets apart whole
+    (one quote for the lines to say, blank lines between their paragraphs included)."""
+    for block, run in groupby(zip(line_blocks(lines), lines, strict=True), key=lambda p: p[0]):
+        yield block, [line for _, line in run]
 
 
 def join(parts: list[RichText], separator: str = "\n") -> RichText:

@@ -22,14 +22,12 @@ from adapters.console import ConsoleAdapter
 from adapters.console_input import EditedLines
 from bot.config import load_settings
 from bot.engine import Engine
-from bot.events import ButtonPress, Outbound
+from bot.events import Outbound
 from flows import machine
 from flows.facts import FACTS_BY_ID
 from flows.playbook import load_playbook
 from flows.text import rich
 from storage import MemoryStore, PersonKey, PersonRecord, TinyDBStore
-from tests.conformance.driver import pinged
-from tests.conformance.terminal_driver import terminal
 from tests.terminal import ESCAPE, Terminal
 
 AMAZON = load_playbook("amazon")
@@ -252,20 +250,3 @@ async def test_stopping_ends_a_read_under_way(tmp_path):
         adapter.stop()
         await asyncio.wait_for(running, 30)
     assert not adapter.ready()
-
-
-async def test_a_ping_beside_a_choice_is_numbered_on_after_its_options(tmp_path):
-    """The open question keeps its numbers; the ping's options follow them."""
-    async with terminal(tmp_path) as driver:
-        await driver.command("new")
-        await driver.type("Corner Books")
-        question = driver.engine.asked()
-        await driver.command("remind", "in 2 days")
-        async with pinged(driver, days=2, minutes=1):
-            ping = driver.engine.asked()
-        asked = [b for row in question.buttons for b in row]
-        offered = [b for row in ping.buttons for b in row]
-        first, after = driver.adapter.event_for("1"), driver.adapter.event_for(str(len(asked) + 1))
-    assert isinstance(first, ButtonPress) and first.data == asked[0].data
-    assert isinstance(after, ButtonPress) and after.data == offered[0].data
-    assert f"{len(asked) + 1}) {offered[0].label}" in driver.shown().text

@@ -78,11 +78,17 @@ class RecordingEngine(Engine):
         raise AssertionError("nothing was asked yet")
 
     def button(self, option: str) -> Button:
-        """The open prompt's option with this id, as the engine drew it."""
-        asked = self.asked()
-        found = [b for row in asked.buttons for b in row if b.option == option]
-        assert len(found) == 1, f"no option {option!r} in {asked.buttons}"
-        return found[0]
+        """The open prompt's option with this id, as the engine drew it; or, past the
+        pings asked since (a ping's prompt retires none), the open question's."""
+        asked = [m for replies in self.replies for m in replies if m.prompt and m.buttons]
+        for message in reversed(asked):
+            found = [b for row in message.buttons for b in row if b.option == option]
+            assert len(found) <= 1, f"two options {option!r} in {message.buttons}"
+            if found:
+                return found[0]
+            if prompt_of(message).retires:
+                break
+        raise AssertionError(f"no option {option!r} in {self.asked().buttons}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,15 @@ class ShownOption:
 
 
 @dataclass(frozen=True, slots=True)
+class ShownCopy:
+    """Something the person can copy whole, as the platform offers it (a copy button, a
+    command that prints it bare): what names it, and exactly what is copied."""
+
+    label: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Shown:
     """The open question as a person sees it."""
 
@@ -103,6 +118,11 @@ class Shown:
     answer_box: bool | None = None
     """Whether a way to type an answer is offered, on a platform where typing needs one
     (Discord's form); None where a person can always type (a chat, a terminal)."""
+    quoted: tuple[str, ...] = ()
+    """The text of each run of lines set apart as lines to say (a quote)."""
+    spare: tuple[str, ...] = ()
+    """The text of each run set apart as kept for when needed (on Telegram a folded
+    quote), which must differ from how `quoted` is set apart."""
 
 
 class Driver(Protocol):
@@ -129,6 +149,10 @@ class Driver(Protocol):
 
     def shown(self) -> Shown:
         """The open question as shown now."""
+
+    async def copies(self) -> tuple[ShownCopy, ...]:
+        """What the message shown last offers to copy whole, each as the platform copies
+        it (pressing or typing what it takes)."""
 
 
 async def one_turn(engine: RecordingEngine, act: Callable[[], Awaitable[object]]) -> None:

@@ -1,5 +1,6 @@
 """Telegram's driver: the real python-telegram-bot `Application` polling the fake Bot
-API; a person's chat read back from what the fake holds."""
+API; a person's chat read back from what the fake holds: quotes by their entities (a
+blockquote, an expandable one), copies by the copy buttons' text."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from adapters.telegram import TelegramAdapter
 from bot.config import load_settings
 from bot.events import Outbound
 from storage import ConversationKey, MemoryStore
-from tests.conformance.driver import RecordingEngine, Shown, ShownOption, one_turn
+from tests.conformance.driver import RecordingEngine, Shown, ShownCopy, ShownOption, one_turn
 from tests.fakes.telegram import FakeTelegram, SentMessage
+from tests.test_telegram_script import copies as copy_buttons
+from tests.test_telegram_script import covered
 
 USER = 4242
 
@@ -42,10 +45,14 @@ class TelegramDriver:
         await one_turn(self.engine, says)
 
     async def press(self, option: str) -> None:
+        """Press the newest button showing the option's label (the open question's stays
+        live under a ping sent since)."""
         label = self.engine.button(option).label
-        message = self._open_question()
+        showing = [m for m in self.fake.messages_in(USER) if m.button(label) is not None]
+        assert showing, f"no {label!r} among {self._open_question().button_labels}"
+        message = showing[-1]
         button = message.button(label)
-        assert button is not None, f"no {label!r} among {message.button_labels}"
+        assert button is not None
 
         async def presses() -> None:
             self.fake.user_presses(USER, message.message_id, str(button["callback_data"]))
@@ -55,7 +62,18 @@ class TelegramDriver:
     def shown(self) -> Shown:
         message = self._open_question()
         pressable = (b for row in message.buttons for b in row if "callback_data" in b)
-        return Shown(message.visible_text, tuple(ShownOption(b["text"]) for b in pressable))
+        return Shown(
+            message.visible_text,
+            tuple(ShownOption(b["text"]) for b in pressable),
+            quoted=tuple(covered(message, "blockquote")),
+            spare=tuple(covered(message, "expandable_blockquote")),
+        )
+
+    async def copies(self) -> tuple[ShownCopy, ...]:
+        """The copy buttons of the newest message with any, as Telegram copies them."""
+        offering = [m for m in self.fake.messages_in(USER) if copy_buttons(m)]
+        buttons = copy_buttons(offering[-1]) if offering else []
+        return tuple(ShownCopy(b["text"], b["copy_text"]["text"]) for b in buttons)
 
     def _open_question(self) -> SentMessage:
         """The newest message with live buttons: the question open now."""

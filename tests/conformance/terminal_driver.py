@@ -1,6 +1,8 @@
 """The terminal's driver: the console adapter's own run loop, reading keys from
 prompt_toolkit's pipe input (the real line editor) and writing to a stream that says it
-is a terminal, so colours show which options are styled how."""
+is a terminal, so colours show which options are styled how. Quotes are read by the bar
+down their left (adapters/console_view.py's QUOTES), and what can be copied by the
+`/copy N` list under a message, each typed to see what it prints."""
 
 from __future__ import annotations
 
@@ -16,10 +18,11 @@ from prompt_toolkit.output import DummyOutput
 
 from adapters.console import ConsoleAdapter
 from adapters.console_input import EditedLines
+from adapters.console_view import QUOTES
 from bot.config import load_settings
-from bot.events import ButtonStyle, Outbound
+from bot.events import Block, ButtonStyle, Outbound
 from storage import ConversationKey, MemoryStore
-from tests.conformance.driver import RecordingEngine, Shown, ShownOption, one_turn
+from tests.conformance.driver import RecordingEngine, Shown, ShownCopy, ShownOption, one_turn
 
 STYLES = {"1;31": ButtonStyle.DANGER, "1;32": ButtonStyle.SUCCESS, "1;34": ButtonStyle.PRIMARY}
 """The colours the terminal gives styled options (adapters/console_view.py)."""
@@ -27,6 +30,8 @@ SGR = r"\x1b\[([0-9;]*)m"
 NUMBERED = re.compile(rf"\x1b\[1m(\d+)\) \x1b\[0m(?:{SGR})?(.+?)(?=\x1b\[0m|\s{{3}}|\s*\n|\s*$)")
 NAMED = re.compile(rf"(?:{SGR})?\[([^\[\]\n\x1b]+)\]")
 ESCAPES = re.compile(SGR)
+COPIES = re.compile(r"📋 /copy (\d+) (.+?)(?=\s{3}|\s*\n|\s*$)")
+BARS = {QUOTES[block][0]: block for block in (Block.SAY, Block.SPARE)}
 
 
 class Screen(io.StringIO):
@@ -61,15 +66,29 @@ class TerminalDriver:
         await self._line(text)
 
     async def press(self, option: str) -> None:
-        """Type the number shown beside the option's label, or its name where the
-        options are listed by name (questions answered by typing)."""
+        """Type the number last shown beside the option's label (a ping's are numbered
+        on after the question's), or its name where it was last listed by name (a
+        question answered by typing)."""
         label = self.engine.button(option).label
-        raw = self.screen.getvalue()[self._mark :]
-        numbered = {match[2]: match[0] for match in NUMBERED.findall(raw)}
-        await self._line(numbered.get(label, label))
+        seen = self.screen.getvalue()
+        shown = [(m.start(), m[1]) for m in NUMBERED.finditer(seen) if m[3] == label]
+        shown += [(m.start(), label) for m in NAMED.finditer(seen) if m[2] == label]
+        await self._line(max(shown)[1] if shown else label)
+
+    async def copies(self) -> tuple[ShownCopy, ...]:
+        """`/copy N` typed for each N of the last list of them, and what each printed."""
+        seen = ESCAPES.sub("", self.screen.getvalue())
+        listings = [block for block in seen.split("\n\n") if COPIES.search(block)]
+        copied = []
+        for number, label in COPIES.findall(listings[-1]) if listings else ():
+            printed = await self._typed_locally(f"/copy {number}")
+            assert printed.startswith("\n") and printed.endswith("\n\n"), repr(printed)
+            copied.append(ShownCopy(label, printed[1:-2]))
+        return tuple(copied)
 
     def shown(self) -> Shown:
-        """The last turn's output: its text, and the options of its last list of them."""
+        """The last turn's output: its text, the options of its last list of them, and
+        each run of lines behind a quote's bar."""
         raw = self.screen.getvalue()[self._mark :]
         blocks = [block.strip().split("\n") for block in raw.split("\n\n") if block.strip()]
         options: tuple[ShownOption, ...] = ()
@@ -83,21 +102,51 @@ class TerminalDriver:
             options = tuple(
                 ShownOption(label, STYLES.get(style, ButtonStyle.DEFAULT)) for style, label in found
             )
-        return Shown(ESCAPES.sub("", raw), options)
+        seen = ESCAPES.sub("", raw)
+        quotes = quoted(seen)
+        return Shown(seen, options, quoted=quotes[Block.SAY], spare=quotes[Block.SPARE])
 
     async def _line(self, line: str) -> None:
         """A line typed once the editor waits for one, and the turn it causes answered."""
-        reader = self.adapter.reader
-        assert isinstance(reader, EditedLines)
-        async with asyncio.timeout(30):
-            while not reader.session.app.is_running:
-                await asyncio.sleep(0.01)
+        await self._editing()
         self._mark = len(self.screen.getvalue())
 
         async def typed() -> None:
             self.keys.send_text(line + "\r")
 
         await one_turn(self.engine, typed)
+
+    async def _typed_locally(self, line: str) -> str:
+        """A line the terminal answers itself (no turn), and what it printed."""
+        await self._editing()
+        read, mark = self.adapter.lines_read, len(self.screen.getvalue())
+        self.keys.send_text(line + "\r")
+        async with asyncio.timeout(30):
+            while self.adapter.lines_read == read:
+                await asyncio.sleep(0.01)
+        return ESCAPES.sub("", self.screen.getvalue()[mark:])
+
+    async def _editing(self) -> None:
+        """Until the line editor waits for a line."""
+        reader = self.adapter.reader
+        assert isinstance(reader, EditedLines)
+        async with asyncio.timeout(30):
+            while not reader.session.app.is_running:
+                await asyncio.sleep(0.01)
+
+
+def quoted(seen: str) -> dict[Block, tuple[str, ...]]:
+    """Each run of lines behind one kind of quote's bar, without the bar, by its kind."""
+    runs: dict[Block, list[list[str]]] = {block: [] for block in BARS.values()}
+    last: Block | None = None
+    for line in seen.split("\n"):
+        block = next((b for bar, b in BARS.items() if line.startswith(bar.rstrip())), None)
+        if block is not None:
+            if block != last:
+                runs[block].append([])
+            runs[block][-1].append(line[len(QUOTES[block][0]) :])
+        last = block
+    return {block: tuple("\n".join(run) for run in found) for block, found in runs.items()}
 
 
 @asynccontextmanager

@@ -7,6 +7,9 @@ kind, options and their ids and styles), what the platform shows for it (each op
 pressable by its label, styled as asked where the platform has styles, a way to type
 where the answer is typed and the platform needs one), and the event that came back (a
 command by name, typed words verbatim, a press as the very data of the option pressed).
+A script's lines to say and its spare part are each set apart their own way, exactly
+its marked lines (`Block`), and its snippets copy whole; a ping is drawn from its
+prompt, which retires nothing, so the question open under it still answers.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pytest
 from bot.events import (
     BACK_ID,
     SKIP_ID,
+    Block,
     Button,
     ButtonPress,
     ButtonStyle,
@@ -26,13 +30,14 @@ from bot.events import (
     InputKind,
     Outbound,
     Prompt,
+    Snippet,
     TextMessage,
 )
 from flows import machine
 from flows.prompt import PING, Choice
-from flows.text import rich
+from flows.text import join, plain, quote, rich, runs
 from tests.conformance.discord_driver import discord_bot
-from tests.conformance.driver import Driver, Shown, pinged, prompt_of
+from tests.conformance.driver import Driver, Shown, ShownCopy, pinged, prompt_of
 from tests.conformance.telegram_driver import telegram
 from tests.conformance.terminal_driver import terminal
 
@@ -56,6 +61,55 @@ def assert_renders(shown: Shown, asked: Outbound) -> None:
         assert shown.answer_box == prompt.typed, f"a {prompt.kind} question"
 
 
+def words(texts: tuple[str, ...] | list[str]) -> list[str]:
+    return " ".join(texts).split()
+
+
+def assert_sets_apart(shown: Shown, copies: tuple[ShownCopy, ...], asked: Outbound) -> None:
+    """Each run of lines to say is shown as one quote and each spare run as one of its
+    own kind, word for word, and nothing else is; every snippet copies whole, in order,
+    under a name that says which it is."""
+    marked: dict[Block, list[str]] = {Block.SAY: [], Block.SPARE: []}
+    for block, lines in runs(asked.text.lines()):
+        if block in marked:
+            marked[block].append("\n".join("".join(span.text for span in line) for line in lines))
+    assert marked[Block.SAY] and marked[Block.SPARE], "the message has both to show"
+    for block, shown_runs in ((Block.SAY, shown.quoted), (Block.SPARE, shown.spare)):
+        assert [run.split() for run in shown_runs] == [run.split() for run in marked[block]]
+    assert asked.snippets, "the message offers something to copy"
+    assert words([copy.text for copy in copies]) == words([s.text for s in asked.snippets])
+    for snippet in asked.snippets:
+        assert any(snippet.label in copy.label for copy in copies), snippet.label
+
+
+def a_script() -> Outbound:
+    """Lines to say (one of two paragraphs, longer than a Telegram copy button takes),
+    a spare part and snippets, with what other platforms' markup would eat."""
+    opening = plain(f"Hello: about my order from {SHOP}, number 111-2223334-5556667.")
+    email = join([plain("I'm writing about my order. " * 12), plain("Kind <i>regards</i>")], "\n\n")
+    text = join(
+        [
+            rich("**Open**"),
+            quote(opening),
+            rich("\n**The email**"),
+            quote(email),
+            rich("\n**If it gets tense**"),
+            quote(
+                join([plain("• Let me go over the facts once more."), plain("• *Thanks*.")]),
+                Block.SPARE,
+            ),
+            rich("\nThen log the contact."),
+        ]
+    )
+    log = Choice("test:log", "📝 Log it", ButtonStyle.PRIMARY)
+    return Outbound(
+        text,
+        ((Button(log.label, log.value, log.value, log.style),),),
+        prompt=Prompt("welcome", options=((log,),)),
+        snippets=(Snippet("Opening", opening.plain()), Snippet("Email", email.plain())),
+    )
+
+
 class AdapterContract:
     """The tests; a subclass per platform provides the `driver` fixture."""
 
@@ -77,6 +131,33 @@ class AdapterContract:
         await driver.show(asked)
 
         assert_renders(driver.shown(), asked)
+
+    async def test_lines_to_say_the_spare_part_and_snippets_are_set_apart(
+        self, driver: Driver
+    ) -> None:
+        """A script-like message sent straight through the adapter."""
+        asked = a_script()
+        await driver.command("start")
+        await driver.show(asked)
+
+        assert_sets_apart(driver.shown(), await driver.copies(), asked)
+
+    async def test_a_written_channels_script_is_quoted_and_copies_whole(
+        self, driver: Driver
+    ) -> None:
+        """The script for an email, through the real flow: its lines to say, its calm
+        phrases and its email set apart, and its key lines and email to copy."""
+        await driver.command("new")
+        await driver.type(SHOP)
+        await driver.press("pick:damaged")
+        await driver.press(SKIP_ID)
+        await driver.press("pick:refund")
+        await driver.press("do:confirm")
+        await driver.press("channel:email")
+        script = driver.engine.asked()
+        assert "do:log" in {button.option for row in script.buttons for button in row}
+
+        assert_sets_apart(driver.shown(), await driver.copies(), script)
 
     async def test_a_command_comes_back_as_that_command(self, driver: Driver) -> None:
         await driver.command("new")
@@ -181,8 +262,11 @@ class AdapterContract:
     async def test_a_reminders_ping_shows_its_options_and_a_press_comes_back(
         self, driver: Driver
     ) -> None:
-        """A ping is sent unprompted (the adapter's `send`), beside the open question."""
+        """A ping is sent unprompted (the adapter's `send`), beside the open question,
+        drawn from its prompt (step `ping`, retiring nothing): its options as asked, and
+        the question under it still answers."""
         await driver.command("new")
+        open_question = prompt_of(driver.engine.asked()).question
         await driver.command("remind", "in 2 days")
         event = driver.engine.events[-1]
         assert isinstance(event, Command) and (event.name, event.args) == ("remind", "in 2 days")
@@ -193,8 +277,17 @@ class AdapterContract:
             done = next(b for row in ping.buttons for b in row if b.style == ButtonStyle.SUCCESS)
             await driver.press(done.option)
 
+            event = driver.engine.events[-1]
+            assert isinstance(event, ButtonPress) and event.data == done.data
+            skip = driver.engine.button(SKIP_ID)
+            assert skip.data not in {button.data for row in ping.buttons for button in row}
+            await driver.press(SKIP_ID)
+
         event = driver.engine.events[-1]
-        assert isinstance(event, ButtonPress) and event.data == done.data
+        assert isinstance(event, ButtonPress) and event.data == skip.data, "the question's"
+        question = prompt_of(driver.engine.asked()).question
+        assert open_question is not None and question is not None
+        assert question.id != open_question.id, "skipped, under the ping"
 
 
 class TestTerminal(AdapterContract):
