@@ -3,12 +3,14 @@
 Each instance is a process of its own with its own store, engine and scheduler, as
 `fairshake` processes sharing FAIRSHAKE_DATABASE_URL are. First every instance runs
 conversation turns for people of its own (each turn under the person's database lock,
-in one transaction); then reminders set for `--reminders` people fall due at once and
-every instance's scheduler claims and delivers them (to a counting stand-in for the
-platform) until none is left.
+in one transaction), once with no per-person rate limit and once with `--rate-limit`
+(counted in the database, one round trip a turn; no bench person reaches it, so the
+difference is what counting costs); then reminders set for `--reminders` people fall
+due at once and every instance's scheduler claims and delivers them (to a counting
+stand-in for the platform) until none is left.
 
 Usage: FAIRSHAKE_DATABASE_URL=postgresql://... python -m bench.instances
-       [--instances 3] [--people 300] [--turns 4] [--reminders 600]
+       [--instances 3] [--people 300] [--turns 4] [--rate-limit 30] [--reminders 600]
 The database must be upgraded (`fairshake db upgrade`); the bench adds people to it.
 """
 
@@ -31,9 +33,9 @@ from storage.postgres import PostgresStore
 TURNS = ("/new", "Amazon", "/status", "/cases")
 
 
-async def _turns(url: str, people: list[str], turns: int) -> tuple[int, float]:
+async def _turns(url: str, people: list[str], turns: int, rate_limit: int) -> tuple[int, float]:
     store = await PostgresStore.open(url)
-    engine = Engine(store)
+    engine = Engine(store, rate_limit=rate_limit)
     started = time.perf_counter()
 
     async def talk(user: str) -> None:
@@ -82,7 +84,7 @@ async def _deliver_all(url: str, deadline: float) -> tuple[int, float]:
     return delivered, took
 
 
-def _turns_worker(args: tuple[str, list[str], int]) -> tuple[int, float]:
+def _turns_worker(args: tuple[str, list[str], int, int]) -> tuple[int, float]:
     return asyncio.run(_turns(*args))
 
 
@@ -95,6 +97,7 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=3)
     parser.add_argument("--people", type=int, default=300)
     parser.add_argument("--turns", type=int, default=4, choices=range(1, len(TURNS) + 1))
+    parser.add_argument("--rate-limit", type=int, default=30, help="messages a person a minute")
     parser.add_argument("--reminders", type=int, default=600)
     args = parser.parse_args()
     url = os.environ.get("FAIRSHAKE_DATABASE_URL", "")
@@ -103,11 +106,16 @@ def main() -> None:
     run = secrets.token_hex(3)
     n = args.instances
     with multiprocessing.get_context("spawn").Pool(n) as pool:
-        people = [f"{run}-t{i}" for i in range(args.people)]
-        shares = [(url, people[i::n], args.turns) for i in range(n)]
-        done = pool.map(_turns_worker, shares)
-        turns, slowest = sum(t for t, _ in done), max(s for _, s in done)
-        print(f"{n} instances: {turns} turns in {slowest:.2f} s = {turns / slowest:.0f} turns/s")
+        for rate_limit in (0, args.rate_limit):
+            people = [f"{run}-t{rate_limit}-{i}" for i in range(args.people)]
+            shares = [(url, people[i::n], args.turns, rate_limit) for i in range(n)]
+            done = pool.map(_turns_worker, shares)
+            turns, slowest = sum(t for t, _ in done), max(s for _, s in done)
+            limit = f"rate limit {rate_limit}/min" if rate_limit else "no rate limit"
+            print(
+                f"{n} instances, {limit}: {turns} turns in {slowest:.2f} s"
+                f" = {turns / slowest:.0f} turns/s"
+            )
 
         due = [f"{run}-r{i}" for i in range(args.reminders)]
         pool.map(_set_reminders_worker, [(url, due[i::n]) for i in range(n)])
