@@ -64,7 +64,9 @@ from bot.events import (
     Outbound,
     PartlySent,
     TextMessage,
+    Word,
     parse_command,
+    words,
 )
 from bot.menu import COMMANDS, DESCRIPTION, SHORT_DESCRIPTION
 from storage import ConversationKey
@@ -200,7 +202,7 @@ class TelegramAdapter:
         if message is None or message.document is None or user is None:
             return  # the handler's filters let through only documents from a person
         if (text := await order_text(message.document)) is None:
-            await self._send_text(message.chat.id, "That file is too big for me to read.")
+            await self._send_text(message.chat.id, words(Word.FILE_TOO_BIG))
             return
         key = _key(user.id, message.chat.id)
         await self._turn(message.chat.id, TextMessage(key, text, _message_id(message)))
@@ -238,10 +240,7 @@ class TelegramAdapter:
     async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_chat is None:
             return
-        await self._send_text(
-            update.effective_chat.id,
-            "I can only read text. Please type your answer, or use the buttons.",
-        )
+        await self._send_text(update.effective_chat.id, words(Word.TEXT_ONLY))
 
     async def _on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Case facts are private: in a group, say once where to talk instead."""
@@ -252,21 +251,14 @@ class TelegramAdapter:
             return
         self._told_groups.add(chat_id)
         username = self.app.bot.username
-        await self._send_text(
-            chat_id,
-            f"Hi! Cases are private, so I only talk about them in a private chat. "
-            f"Write to me directly: https://t.me/{username}",
-        )
+        await self._send_text(chat_id, words(Word.PRIVATE_ONLY, link=f"https://t.me/{username}"))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log what failed without the message or the token, and tell the person kindly."""
         log.error("telegram: a turn failed: %s", type(context.error).__name__)
         if isinstance(update, Update) and update.effective_chat is not None:
             with contextlib.suppress(TelegramError):
-                await self._send_text(
-                    update.effective_chat.id,
-                    "Sorry, something went wrong on my side. Your case is safe; please try again in a moment.",
-                )
+                await self._send_text(update.effective_chat.id, words(Word.SORRY))
 
     async def _turn(self, chat_id: int, event: Inbound) -> None:
         typing = asyncio.create_task(self._typing_later(chat_id))

@@ -29,6 +29,12 @@ class Word(StrEnum):
     """What goes in it, under the label."""
     SORRY = "turn.failed"
     """A turn failed before it could answer: nothing was lost, try again."""
+    FILE_TOO_BIG = "file.too_big"
+    """A file sent as the order email is over what the bot reads."""
+    TEXT_ONLY = "input.text_only"
+    """A photo, sticker or voice note: only text and buttons reach the flow."""
+    PRIVATE_ONLY = "group.private_only"
+    """Said once in a group chat: cases are private, talk in a direct chat (`{link}`)."""
 
 
 WORDS: dict[Word, str] = {
@@ -38,12 +44,18 @@ WORDS: dict[Word, str] = {
     Word.PASTE_FIELD: "Paste it here",
     Word.PASTE_HINT: "The order confirmation, dispatch email or order page.",
     Word.SORRY: "Sorry, something went wrong on my side. Your case is safe: please try again.",
+    Word.FILE_TOO_BIG: "That file is too big for me to read. You can paste the text instead.",
+    Word.TEXT_ONLY: "I can only read text. Please type your answer, or use the buttons.",
+    Word.PRIVATE_ONLY: (
+        "Hi! Cases are private, so I only talk about them in a private chat. "
+        "Write to me directly: {link}"
+    ),
 }
 
 
-def words(word: Word) -> str:
-    """The words for `word`, as plain text (a label, a title)."""
-    return WORDS[word]
+def words(word: Word, **fields: str) -> str:
+    """The words for `word`, as plain text (a label, a title), with its `{fields}` filled."""
+    return WORDS[word].format(**fields) if fields else WORDS[word]
 
 
 def said(word: Word) -> RichText:
