@@ -12,7 +12,9 @@ announced on the day it opens):
 - the usual card dispute window closing (`card_dispute_window`, from the delivery date,
   or the order date when there is none), unless they paid some other way;
 - the statutory rights of the country where they bought (flows/jurisdictions/): the UK's
-  30-day right to reject, the EU's 14 days to withdraw and 2-year guarantee, ...
+  30-day right to reject, the EU's 14 days to withdraw and 2-year guarantee, ...;
+- the money-back route's own limit for how they paid, where it has one (a route's
+  `window`: PayPal's 180 days to open a dispute, from the order date, the payment's).
 
 A window already closed is said to be closed, with what is still open (the card issuer,
 the maker's warranty, small claims). A shop whose return window is unknown (the generic
@@ -161,7 +163,8 @@ def case_deadlines(case: CaseModel) -> list[Deadline]:
 
 
 def law_deadlines(case: CaseModel) -> list[Deadline]:
-    """The windows of the statutory rights where the person bought, for this problem."""
+    """The windows of the statutory rights where the person bought, for this problem, and
+    of the money-back route for how they paid, where it has one (PayPal's 180 days)."""
     where = case.jurisdiction
     if where is None:
         return []
@@ -171,10 +174,13 @@ def law_deadlines(case: CaseModel) -> list[Deadline]:
         case.fact_date("delivery_date"),
         case.fact_date("order_date"),
     )
-    return [
+    found = [
         Deadline(f"law_{w.right.id}", w.day, w.rule, opens=w.right.opens, label=w.right.label)
         for w in windows
     ]
+    routes = law.route_windows(where, case.facts.get(law.PAYMENT), case.fact_date("order_date"))
+    found += [Deadline(f"law_{w.route.id}", w.day, w.rule, label=w.route.label) for w in routes]
+    return found
 
 
 def case_windows(case: CaseModel) -> Windows:

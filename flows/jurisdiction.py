@@ -91,6 +91,10 @@ class MoneyBack:
     payments: tuple[Payment, ...]
     steps: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
+    window: str = ""
+    """The rule whose days are the route's own time limit, counted from the order date
+    (the day of the payment: PayPal's 180 days to open a dispute): once the person says
+    they paid this way, a deadline with its reminder, like a right's window."""
     above: float | None = None
     """The price (in the jurisdiction's currency) must be over this."""
     up_to: float | None = None
@@ -179,6 +183,13 @@ def check(jurisdiction: Jurisdiction, where: str) -> None:
                         where, f"{table}.{entry_id}.rules", f"unknown rule '{rule_id}'"
                     )
     for route_id, route in jurisdiction.money_back.items():
+        window = rules.get(route.window) if route.window else None
+        if route.window and window is None:
+            raise SchemaError(
+                where, f"money_back.{route_id}.window", f"unknown rule '{route.window}'"
+            )
+        if window is not None and window.days is None and window.years is None:
+            raise SchemaError(where, f"rules.{route.window}", "a route's window needs days")
         if route.above is not None and route.up_to is not None and route.above >= route.up_to:
             raise SchemaError(where, f"money_back.{route_id}.up_to", "must be over `above`")
     stated = [("rules", rules), ("shop_rules", jurisdiction.shop_rules)]

@@ -67,6 +67,30 @@ def right_windows(
     return sorted(found, key=lambda window: window.day)
 
 
+@dataclass(frozen=True, slots=True)
+class RouteWindow:
+    """A money-back route's own time limit for this case: its last day."""
+
+    route: MoneyBack
+    rule: LawRule
+    day: date
+
+
+def route_windows(
+    jurisdiction: Jurisdiction, payment: str | None, ordered: date | None
+) -> list[RouteWindow]:
+    """The time limits of the routes for how the person paid (PayPal's 180 days), counted
+    from the order date, the day of the payment; none while either is not known."""
+    if payment is None or ordered is None:
+        return []
+    found = []
+    for route in jurisdiction.money_back.values():
+        if route.window and payment in route.payments:
+            rule = jurisdiction.rules[route.window]
+            found.append(RouteWindow(route, rule, window_end(ordered, rule)))
+    return found
+
+
 def _price(facts: Mapping[str, Any], currency: str) -> Decimal | None:
     amount = facts.get("amount")
     if not isinstance(amount, dict):

@@ -127,6 +127,20 @@ def test_a_minimal_file_loads() -> None:
             ),
             "rules.court",
         ),
+        (
+            (
+                "[last_rungs.court]",
+                "[money_back.pal]\nlabel = 'x'\nwhy = 'x'\npayments = ['paypal']\nwindow = 'pal'\n\n[last_rungs.court]",
+            ),
+            "money_back.pal.window",
+        ),
+        (
+            (
+                "[last_rungs.court]",
+                "[money_back.pal]\nlabel = 'x'\nwhy = 'x'\npayments = ['paypal']\nwindow = 'court'\n\n[last_rungs.court]",
+            ),
+            "rules.court",
+        ),
     ],
 )
 def test_a_bad_file_names_the_file_and_the_key(change: tuple[str, str], key: str) -> None:
