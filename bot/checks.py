@@ -12,7 +12,7 @@ from bot.adapter import adapters_to_run, available_adapters
 from bot.config import Settings
 from bot.folder import FolderInUse, FolderLock
 from bot.logs import FORMATS, LEVELS
-from flows.jurisdiction import jurisdictions
+from flows.jurisdiction import scan as scan_jurisdictions
 from flows.playbook import scan
 from flows.schema import SchemaError
 from storage import StoreError, TinyDBStore
@@ -71,7 +71,7 @@ def _playbooks(settings: Settings) -> list[str]:
     except SchemaError as error:
         return [f"playbook {error}"]
     try:
-        jurisdictions()
+        scan_jurisdictions(settings.jurisdictions_dir)
     except SchemaError as error:
         return [f"jurisdiction {error}"]
     return []

@@ -38,6 +38,13 @@ SETTINGS = (
         " ones (`fairshake playbooks` lists and checks them); empty means none.",
     ),
     Setting(
+        "FAIRSHAKE_JURISDICTIONS_DIR",
+        "",
+        "Folder of your own countries' law files, one TOML file each, read beside the"
+        ' packaged ones (a country `within = "EU"` adds to the EU\'s rules; `fairshake'
+        " playbooks` lists and checks them); empty means none.",
+    ),
+    Setting(
         "FAIRSHAKE_CLAIM_SECONDS",
         "90",
         "With PostgreSQL: how long an instance's claim on a reminder or reply it sends"
@@ -93,6 +100,8 @@ class Settings:
     """Empty: the store is the TinyDB data folder."""
     playbooks_dir: Path | None
     """An operator's own playbooks, beside the packaged ones."""
+    jurisdictions_dir: Path | None
+    """An operator's own countries' law files, beside the packaged ones."""
     claim_seconds: str
     """Checked by `fairshake check` (a positive number)."""
     timezone: str
@@ -144,6 +153,7 @@ def load_settings(
         data_dir=Path(value("FAIRSHAKE_DATA_DIR")),
         database_url=value("FAIRSHAKE_DATABASE_URL"),
         playbooks_dir=Path(folder) if (folder := value("FAIRSHAKE_PLAYBOOKS_DIR")) else None,
+        jurisdictions_dir=(Path(laws) if (laws := value("FAIRSHAKE_JURISDICTIONS_DIR")) else None),
         claim_seconds=value("FAIRSHAKE_CLAIM_SECONDS"),
         timezone=value("FAIRSHAKE_TIMEZONE"),
         rate_limit=int(rate) if (rate := value("FAIRSHAKE_RATE_LIMIT")).isdigit() else -1,

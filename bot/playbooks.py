@@ -1,7 +1,8 @@
 """`fairshake playbooks`: the shops the bot knows, and whether each playbook is sound.
 
-An operator adding a shop as a TOML file in `FAIRSHAKE_PLAYBOOKS_DIR` runs this to see
-it listed, or to be told the file and the key to fix (exit 1).
+An operator adding a shop as a TOML file in `FAIRSHAKE_PLAYBOOKS_DIR`, or a country's law
+in `FAIRSHAKE_JURISDICTIONS_DIR`, runs this to see it listed, or to be told the file and the
+key to fix (exit 1).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import Settings
-from flows.jurisdiction import jurisdictions
+from flows.jurisdiction import scan as scan_jurisdictions
 from flows.playbook import scan
 from flows.schema import SchemaError
 
@@ -24,7 +25,7 @@ def playbooks(settings: Settings) -> int:
         print(f"invalid playbook: {error}", file=sys.stderr)
         return 1
     try:
-        laws = jurisdictions()
+        laws = scan_jurisdictions(settings.jurisdictions_dir)
     except SchemaError as error:
         print(f"invalid jurisdiction: {error}", file=sys.stderr)
         return 1

@@ -19,6 +19,7 @@ from bot.folder import FolderLock
 from bot.health import HEARTBEAT_EVERY, heartbeat_path
 from bot.probes import for_bot as probes_for
 from bot.reminders import Scheduler
+from flows.jurisdiction import use_jurisdictions_dir
 from flows.playbook import use_playbooks_dir
 from storage import StoreError
 from storage.backends import open_store
@@ -115,6 +116,7 @@ def run(settings: Settings) -> int:
             log.error("configuration: %s", problem)
         return 1
     use_playbooks_dir(settings.playbooks_dir)
+    use_jurisdictions_dir(settings.jurisdictions_dir)
     try:
         asyncio.run(serve(settings))
     except StoreError as error:

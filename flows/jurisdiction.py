@@ -13,7 +13,9 @@ knows what the law and the payment schemes there give a customer whatever the sh
   state attorneys general; Citizens Advice, ombudsman schemes and small claims; the
   European Consumer Centres; a provincial consumer office).
 
-Each of them cites rules from the file's `[rules]`, and every rule carries the address it
+Operators add countries as files in a folder of their own (`FAIRSHAKE_JURISDICTIONS_DIR`,
+read after the packaged ones: an Irish consumer group's `ie.toml` within the EU adds its own
+agency). Each of them cites rules from the file's `[rules]`, and every rule carries the address it
 was read from, the date it was checked and, where the figure could not be confirmed on a
 stored copy of that page, `unconfirmed` saying so. The dataclasses are the schema
 (flows/schema.py reads a file into them); `check` adds what a type cannot say. Every file
@@ -27,8 +29,9 @@ import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any, Literal
 
 from babel import Locale
@@ -210,27 +213,62 @@ def parse_jurisdiction(text: str, where: str) -> Jurisdiction:
     return jurisdiction
 
 
-@cache
-def jurisdictions() -> Mapping[str, Jurisdiction]:
-    """Every packaged jurisdiction, by country code (read and checked once); a file
-    `within` another is read as the union's entries with its own on top."""
+def _files(folder: Traversable) -> list[Traversable]:
+    return sorted(
+        (item for item in folder.iterdir() if item.name.endswith(".toml") and item.is_file()),
+        key=lambda item: item.name,
+    )
+
+
+def scan(operator_dir: Path | None = None) -> dict[str, Jurisdiction]:
+    """Every jurisdiction: the packaged files, then the operator's folder, by country code;
+    a file `within` another is read as the union's entries with its own on top, and each
+    is checked once merged.
+
+    Raises `SchemaError` for the first bad file, or for two files with one code.
+    """
+    folders: list[tuple[Traversable, str]] = [(resources.files("flows.jurisdictions"), "")]
+    if operator_dir is not None:
+        if not operator_dir.is_dir():
+            raise SchemaError(str(operator_dir), "", "the jurisdictions folder does not exist")
+        folders.append((operator_dir, f"{operator_dir}/"))
     read: dict[str, Jurisdiction] = {}
-    folder = resources.files("flows.jurisdictions")
-    for item in sorted(folder.iterdir(), key=lambda item: item.name):
-        if not (item.name.endswith(".toml") and item.is_file()):
-            continue
-        jurisdiction = load_toml(Jurisdiction, item.read_text("utf-8"), item.name)
-        if jurisdiction.id in read:
-            raise SchemaError(
-                item.name,
-                "country.id",
-                f"'{jurisdiction.id}' is already {read[jurisdiction.id].file}",
-            )
-        read[jurisdiction.id] = jurisdiction
+    for folder, prefix in folders:
+        for item in _files(folder):
+            where = prefix + item.name
+            jurisdiction = load_toml(Jurisdiction, item.read_text("utf-8"), where)
+            if jurisdiction.id in read:
+                raise SchemaError(
+                    where,
+                    "country.id",
+                    f"'{jurisdiction.id}' is already {read[jurisdiction.id].file}",
+                )
+            read[jurisdiction.id] = jurisdiction
     found = {code: _within(jurisdiction, read) for code, jurisdiction in read.items()}
     for jurisdiction in found.values():
         check(jurisdiction, jurisdiction.file)
     return found
+
+
+_installed: dict[str, Jurisdiction] = {}
+
+
+def use_jurisdictions_dir(operator_dir: Path | None) -> dict[str, Jurisdiction]:
+    """Read and check every jurisdiction now, with the operator's folder if any
+    (`FAIRSHAKE_JURISDICTIONS_DIR`), and use them. Called at start; raises `SchemaError`
+    (the file and the key) and keeps the ones in use as they were when one is bad."""
+    found = scan(operator_dir)
+    _installed.clear()
+    _installed.update(found)
+    return found
+
+
+def jurisdictions() -> Mapping[str, Jurisdiction]:
+    """The jurisdictions in use, by country code (the packaged ones until
+    `use_jurisdictions_dir`)."""
+    if not _installed:
+        use_jurisdictions_dir(None)
+    return _installed
 
 
 def _within(jurisdiction: Jurisdiction, read: Mapping[str, Jurisdiction]) -> Jurisdiction:
@@ -278,12 +316,16 @@ def by_currency(currency: str | None) -> str | None:
 
 
 def by_site(address: str) -> str | None:
-    """The country a web address's ending points to ('currys.co.uk': GB)."""
+    """The country a web address's ending points to ('currys.co.uk': GB): the longest
+    ending that fits, a country's own file before the union it is within ('.ie')."""
     host = address.casefold().strip(" ./")
-    for jurisdiction in jurisdictions().values():
-        if any(host.endswith(ending) for ending in jurisdiction.country.sites):
-            return jurisdiction.id
-    return None
+    fits = [
+        (len(ending), bool(j.country.within), j.id)
+        for j in jurisdictions().values()
+        for ending in j.country.sites
+        if host.endswith(ending)
+    ]
+    return max(fits)[2] if fits else None
 
 
 def countries() -> dict[str, str]:
