@@ -29,14 +29,12 @@ import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
 from babel import Locale
 
-from flows.schema import SchemaError, load_toml
+from flows.schema import SchemaError, data_files, load_toml
 
 Payment = Literal["credit_card", "debit_card", "paypal", "gift_card", "bnpl"]
 PAYMENTS: dict[str, str] = {
@@ -213,13 +211,6 @@ def parse_jurisdiction(text: str, where: str) -> Jurisdiction:
     return jurisdiction
 
 
-def _files(folder: Traversable) -> list[Traversable]:
-    return sorted(
-        (item for item in folder.iterdir() if item.name.endswith(".toml") and item.is_file()),
-        key=lambda item: item.name,
-    )
-
-
 def scan(operator_dir: Path | None = None) -> dict[str, Jurisdiction]:
     """Every jurisdiction: the packaged files, then the operator's folder, by country code;
     a file `within` another is read as the union's entries with its own on top, and each
@@ -227,23 +218,14 @@ def scan(operator_dir: Path | None = None) -> dict[str, Jurisdiction]:
 
     Raises `SchemaError` for the first bad file, or for two files with one code.
     """
-    folders: list[tuple[Traversable, str]] = [(resources.files("flows.jurisdictions"), "")]
-    if operator_dir is not None:
-        if not operator_dir.is_dir():
-            raise SchemaError(str(operator_dir), "", "the jurisdictions folder does not exist")
-        folders.append((operator_dir, f"{operator_dir}/"))
     read: dict[str, Jurisdiction] = {}
-    for folder, prefix in folders:
-        for item in _files(folder):
-            where = prefix + item.name
-            jurisdiction = load_toml(Jurisdiction, item.read_text("utf-8"), where)
-            if jurisdiction.id in read:
-                raise SchemaError(
-                    where,
-                    "country.id",
-                    f"'{jurisdiction.id}' is already {read[jurisdiction.id].file}",
-                )
-            read[jurisdiction.id] = jurisdiction
+    for where, text in data_files("flows.jurisdictions", operator_dir, "jurisdictions"):
+        jurisdiction = load_toml(Jurisdiction, text, where)
+        if jurisdiction.id in read:
+            raise SchemaError(
+                where, "country.id", f"'{jurisdiction.id}' is already {read[jurisdiction.id].file}"
+            )
+        read[jurisdiction.id] = jurisdiction
     found = {code: _within(jurisdiction, read) for code, jurisdiction in read.items()}
     for jurisdiction in found.values():
         check(jurisdiction, jurisdiction.file)

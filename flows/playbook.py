@@ -22,15 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
 from flows.parsers.common import ParseError
 from flows.parsers.orders import OrderNumberShape, parse_order_number
 from flows.rules import Rule
-from flows.schema import SchemaError, load_toml
+from flows.schema import SchemaError, data_files, load_toml
 from flows.sites import Storefront, check_links, check_storefront, fill_links
 
 CHANNELS = ("chat", "phone", "email")
@@ -368,40 +366,26 @@ def parse_playbook(text: str, where: str) -> Playbook:
     return replace(playbook, storefronts=types.MappingProxyType(fronts))
 
 
-def _files(folder: Traversable) -> list[Traversable]:
-    return sorted(
-        (item for item in folder.iterdir() if item.name.endswith(".toml") and item.is_file()),
-        key=lambda item: item.name,
-    )
-
-
 def scan(operator_dir: Path | None = None) -> dict[str, Playbook]:
     """Every playbook: the packaged ones, then the operator's folder, by merchant id.
 
     Raises `SchemaError` for the first bad file, or for two files with one id.
     """
-    folders: list[tuple[Traversable, str]] = [(resources.files("flows.playbooks"), "")]
-    if operator_dir is not None:
-        if not operator_dir.is_dir():
-            raise SchemaError(str(operator_dir), "", "the playbooks folder does not exist")
-        folders.append((operator_dir, f"{operator_dir}/"))
     found: dict[str, Playbook] = {}
     fronts: dict[str, str] = {}
-    for folder, prefix in folders:
-        for item in _files(folder):
-            where = prefix + item.name
-            playbook = parse_playbook(item.read_text("utf-8"), where)
-            if playbook.id in found:
+    for where, text in data_files("flows.playbooks", operator_dir, "playbooks"):
+        playbook = parse_playbook(text, where)
+        if playbook.id in found:
+            raise SchemaError(
+                where, "merchant.id", f"'{playbook.id}' is already {found[playbook.id].file}"
+            )
+        for front_id in playbook.storefronts:
+            if front_id in fronts:
                 raise SchemaError(
-                    where, "merchant.id", f"'{playbook.id}' is already {found[playbook.id].file}"
+                    where, f"storefronts.{front_id}", f"is already {fronts[front_id]}'s"
                 )
-            for front_id in playbook.storefronts:
-                if front_id in fronts:
-                    raise SchemaError(
-                        where, f"storefronts.{front_id}", f"is already {fronts[front_id]}'s"
-                    )
-                fronts[front_id] = where
-            found[playbook.id] = playbook
+            fronts[front_id] = where
+        found[playbook.id] = playbook
     if GENERIC not in found:
         raise SchemaError("flows/playbooks", "", f"the {GENERIC} playbook is missing")
     return found

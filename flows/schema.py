@@ -19,6 +19,9 @@ import typing
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 T = TypeVar("T")
@@ -56,6 +59,23 @@ def load_toml(cls: type[T], text: str, where: str) -> T:
     except tomllib.TOMLDecodeError as error:
         raise SchemaError(where, "", f"not valid TOML ({error})") from None
     return load(cls, {**data, "file": where}, where)
+
+
+def data_files(package: str, operator_dir: Path | None, kind: str) -> list[tuple[str, str]]:
+    """Each TOML file of a packaged folder (by name), then of an operator's folder (named
+    by its path), as (where, text): the playbooks, the jurisdictions. A `SchemaError` says
+    when the operator's folder of that `kind` does not exist."""
+    folders: list[tuple[Traversable, str]] = [(resources.files(package), "")]
+    if operator_dir is not None:
+        if not operator_dir.is_dir():
+            raise SchemaError(str(operator_dir), "", f"the {kind} folder does not exist")
+        folders.append((operator_dir, f"{operator_dir}/"))
+    return [
+        (prefix + item.name, item.read_text("utf-8"))
+        for folder, prefix in folders
+        for item in sorted(folder.iterdir(), key=lambda item: item.name)
+        if item.name.endswith(".toml") and item.is_file()
+    ]
 
 
 def _join(key: str, part: str | int) -> str:

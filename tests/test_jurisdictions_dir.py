@@ -1,6 +1,6 @@
 """An operator's own countries' law files (`FAIRSHAKE_JURISDICTIONS_DIR`), read beside the
 packaged ones: an Irish consumer group's `ie.toml`, within the EU, gives Irish cases the
-EU's rules and its own agency; a bad file is named by file and key by `fairshake
+EU's rules and a last rung of its own; a bad file is named by file and key by `fairshake
 playbooks`, `fairshake check` and the start; the real bot places a case at an .ie shop in
 Ireland with the file, where without it the case is only in the EU."""
 
@@ -22,26 +22,13 @@ from flows.jurisdiction import (
 from flows.schema import SchemaError
 from tests.test_cli import fairshake
 from tests.test_console import run_bot
+from tests.test_jurisdictions import MINIMAL
 
-IRELAND = """\
-# Ireland: the EU's rules, with Ireland's own consumer agency among the last rungs.
-[country]
-id = "IE"
-name = "Ireland"
-currency = "EUR"
-sites = [".ie"]
-within = "EU"
-
-[last_rungs.ccpc]
-label = "Competition and Consumer Protection Commission"
-how = "Ireland's consumer agency (ccpc.ie) explains your rights, including a chargeback with your bank."
-rules = ["ccpc"]
-
-[rules.ccpc]
-text = "Ireland's consumer agency says a card provider may reverse a payment the trader won't refund."
-source = "https://ccpc.ie/consumers/shopping/disputed-card-transactions-chargeback"
-checked = 2026-12-02
-"""
+IRELAND = MINIMAL.replace(
+    'id = "XX"\nname = "Nowhere"\ncurrency = "XXX"',
+    'id = "IE"\nname = "Ireland"\ncurrency = "EUR"\nsites = [".ie"]\nwithin = "EU"',
+)
+"""Ireland as an operator's file: the EU's rules, and a court of its own among the last rungs."""
 
 
 @pytest.fixture
@@ -61,7 +48,7 @@ def test_an_operators_country_within_the_eu_gets_the_eu_s_rules_and_its_own(
     ireland, eu = jurisdictions()["IE"], jurisdictions()["EU"]
     assert ireland.file == f"{laws_dir}/ie.toml"
     assert set(ireland.rights) == set(eu.rights) and set(eu.rules) < set(ireland.rules)
-    assert set(ireland.last_rungs) == {*eu.last_rungs, "ccpc"}
+    assert set(ireland.last_rungs) == {*eu.last_rungs, "court"}
     assert jurisdiction_for("IE") == ireland
     assert by_site("argos.ie") == "IE", "its own file before the EU's"
     assert jurisdiction_for("FR") == eu
@@ -70,7 +57,10 @@ def test_an_operators_country_within_the_eu_gets_the_eu_s_rules_and_its_own(
 BROKEN = {
     "within a file that is not there": (('within = "EU"', 'within = "XX"'), "country.within"),
     "a code a packaged file has": (('id = "IE"', 'id = "GB"'), "country.id"),
-    "a rung citing no rule": (('rules = ["ccpc"]', 'rules = ["ccpc_ie"]'), "last_rungs.ccpc.rules"),
+    "a rung citing no rule": (
+        ('rules = ["court"]', 'rules = ["courts"]'),
+        "last_rungs.court.rules",
+    ),
 }
 
 
@@ -110,7 +100,7 @@ def test_fairshake_playbooks_lists_it_and_check_and_start_refuse_a_bad_one(
     ):
         assert done.returncode == 1
         assert "ie.toml" in done.stdout + done.stderr
-        assert "rules.ccpc.checked" in done.stdout + done.stderr
+        assert "rules.court.checked" in done.stdout + done.stderr
 
 
 def test_the_bot_started_with_the_folder_places_an_irish_shop_s_case_in_ireland(
