@@ -1,8 +1,9 @@
 """A small driver for whole conversations in tests: one person talking to an `Engine`.
 
 `Chat` sends what a person would send (`await chat.say("/new")`, `await chat.say("Blue
-kettle")`, `await chat.press("A refund")`) and keeps what came back, so a test reads like
-the conversation it checks. Time is a `Clock` the test moves; nothing here sleeps.
+kettle")`, `await chat.press_option("pick:refund")`: a button is pressed by its option
+id, never its words) and keeps what came back, so a test reads like the conversation it
+checks. Time is a `Clock` the test moves; nothing here sleeps.
 
 The helpers at the bottom walk the common stretches of a case (telling the facts,
 logging a contact) so that each test spells out only the part it is about.
@@ -29,6 +30,7 @@ from bot.events import (
 from flows import machine
 from flows.contacts import LOG_QUESTIONS
 from flows.facts import FACTS
+from flows.playbook import load_playbook
 from flows.text import rich
 from storage import ConversationKey, MemoryStore, Store
 
@@ -113,15 +115,9 @@ class Chat:
         """Type a line: a command when it starts with a slash, else a message."""
         return await self.send(parse_command(self.key, text) or TextMessage(self.key, text))
 
-    async def press(self, label: str) -> list[Outbound]:
-        """Press the button labelled `label` in the last replies (exact, else a unique part)."""
-        return await self.press_data(self.button(label).data)
-
     async def press_option(self, option: str) -> list[Outbound]:
         """Press the button whose option id is `option` (`do:plan`, `pick:refund`)."""
-        found = [button for button in self.buttons() if button.option == option]
-        assert len(found) == 1, f"no single option {option!r} among {self.options()}"
-        return await self.press_data(found[0].data)
+        return await self.press_data(self.button(option).data)
 
     async def press_data(self, data: str) -> list[Outbound]:
         return await self.send(ButtonPress(self.key, data))
@@ -134,10 +130,10 @@ class Chat:
     def labels(self) -> list[str]:
         return [button.label for button in self.buttons()]
 
-    def button(self, label: str) -> Button:
-        found = [b for b in self.buttons() if b.label == label]
-        found = found or [b for b in self.buttons() if label.casefold() in b.label.casefold()]
-        assert len(found) == 1, f"no single button {label!r} among {self.labels()}"
+    def button(self, option: str) -> Button:
+        """The one button on offer in the last replies for the option id `option`."""
+        found = [button for button in self.buttons() if button.option == option]
+        assert len(found) == 1, f"no single option {option!r} among {self.options()}"
         return found[0]
 
     def asking(self) -> Prompt | None:
@@ -223,24 +219,26 @@ def said(messages: list[Outbound]) -> list[str]:
 
 @dataclass(frozen=True)
 class Story:
-    """What a person answers to the fact questions: a button label, or text to type."""
+    """What a person answers to the fact questions: an option id to press (`pick:late`,
+    `skip`), or text to type."""
 
-    merchant: str = "Amazon"
-    problem: str = "Damaged or faulty item"
-    seller: str = "A third-party seller"
+    merchant: str = "pick:amazon"
+    problem: str = "pick:damaged"
+    seller: str = "pick:third_party"
     order_number: str = AMAZON_ORDER
     order_date: str = "5 days ago"
     delivery_date: str = "2 days ago"
     item: str = "Blue kettle"
     amount: str = "$49.99"
     payment: str = ""
-    """How they paid (a button's label), added in the review; empty: not given."""
+    """How they paid (an option id: `pick:credit_card`), added in the review; empty: not
+    given."""
     country: str = ""
-    """Where they bought (a button's label), added in the review; empty: not given."""
+    """Where they bought (an option id: `pick:GB`), added in the review; empty: not given."""
     what_happened: str = "It arrived with a cracked lid."
-    outcome: str = "A replacement"
-    urgency: str = "This week"
-    earlier_contacts: str = "Not yet"
+    outcome: str = "pick:replacement"
+    urgency: str = "pick:soon"
+    earlier_contacts: str = "pick:none"
 
     def but(self, **changes: str) -> Story:
         return replace(self, **changes)
@@ -253,13 +251,18 @@ QUESTIONS = {fact.id: rich(fact.question).plain() for fact in FACTS}
 """Each fact's question as the person reads it."""
 
 
-def listed(fact: str, value: str) -> str:
+def listed(fact: str, value: str, playbook: str = "amazon") -> str:
     """A fact as the review and the case file list it: its label (flows/facts.py), then
-    the value as given."""
+    the value as given; for an option id (`pick:soon`), the label of that option of the
+    fact's question in `playbook`."""
+    options = FACT_OPTIONS[fact]
+    if value.startswith("pick:") and options is not None:
+        value = options(load_playbook(playbook))[value.removeprefix("pick:")]
     return f"{FACT_LABELS[fact]}: {value}"
 
 
 FACT_LABELS = {fact.id: fact.label for fact in FACTS}
+FACT_OPTIONS = {fact.id: fact.options for fact in FACTS}
 
 
 def current_fact(chat: Chat) -> str | None:
@@ -271,9 +274,11 @@ def current_fact(chat: Chat) -> str | None:
 
 
 async def answer(chat: Chat, value: str) -> list[Outbound]:
-    """Press the button with this label if there is one, else type it."""
-    if any(button.label == value for button in chat.buttons()):
-        return await chat.press(value)
+    """Press the option with this id (`pick:refund`, `skip`) if one is on offer, else type
+    `value` (never a button's label: a test that types one is pressing by wording)."""
+    if value in chat.options():
+        return await chat.press_option(value)
+    assert value not in chat.labels(), f"{value!r} is a label: answer with its option id"
     return await chat.say(value)
 
 
@@ -285,17 +290,20 @@ async def answer_until(chat: Chat, story: Story, stop: str | None = None) -> Non
         if fact is not None and fact == stop:
             break
         if fact is None:
+            given = (await chat.record())["facts"] if chat.step() == machine.REVIEW else {}
             optional = next(
                 (
                     f
                     for f in OPTIONAL
-                    if getattr(story, f.id) and f"\u2795 {f.label}" in chat.labels()
+                    if getattr(story, f.id)
+                    and f.id not in given
+                    and f"edit:{f.id}" in chat.options()
                 ),
                 None,
             )
             if optional is None:
                 break
-            await chat.press(f"\u2795 {optional.label}")
+            await chat.press_option(f"edit:{optional.id}")
             continue
         await answer(chat, getattr(story, fact))
     assert current_fact(chat) == stop, chat.last_text()
@@ -315,7 +323,7 @@ async def tell(chat: Chat, story: Story = Story()) -> None:
 async def confirmed(chat: Chat, story: Story = Story()) -> None:
     """Tell the story and confirm it: the self-service step is showing."""
     await tell(chat, story)
-    await chat.press("All correct")
+    await chat.press_option("do:confirm")
 
 
 async def at_case_menu(chat: Chat, story: Story = Story()) -> None:
@@ -329,15 +337,16 @@ async def log_contact(
     chat: Chat,
     result: str,
     *,
-    when: str = "Just now",
-    channel: str = "Live chat",
+    when: str = "pick:now",
+    channel: str = "pick:chat",
     rep: str = "Sam",
     reference: str = "REF-42",
     notes: str = "They said they would look into it.",
     stop: str | None = None,
 ) -> None:
-    """Log one contact through /log, answering its six questions (up to the one with the
-    id `stop`, when given: `rep`, `notes`, …). Typed while a log is under way, /log
+    """Log one contact through /log, answering its six questions as `answer` does (an
+    option id, `pick:no_progress`, is pressed; anything else typed), up to the one with
+    the id `stop`, when given (`rep`, `notes`, …). Typed while a log is under way, /log
     carries on with it, so only the questions still open are answered."""
     answers = (when, channel, rep, reference, notes, result)
     values = dict(zip((question.id for question in LOG_QUESTIONS), answers, strict=True))

@@ -56,11 +56,18 @@ class Pings:
         """What each delivery asked or told, by id (tests/chat.py `said`)."""
         return [said(messages) for key, messages in self.sent if user in (None, key.user_id)]
 
-    def button(self, label: str, index: int = -1) -> Button:
-        """The button labelled `label` (a part of it) on a ping (the last by default)."""
+    def button(self, action: str, index: int = -1) -> Button:
+        """The button for `action` (`done`, `1h`, `yes`: its data after the reminder's id)
+        on a ping (the last by default)."""
         _, messages = self.sent[index]
-        found = [b for m in messages for row in m.buttons for b in row if label in b.label]
-        assert len(found) == 1, f"no single {label!r} on {messages}"
+        found = [
+            b
+            for m in messages
+            for row in m.buttons
+            for b in row
+            if b.option.rpartition("|")[2] == action
+        ]
+        assert len(found) == 1, f"no single {action!r} on {messages}"
         return found[0]
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.events import SKIP_ID
 from flows import advice, machine
 from flows.case import CaseModel
 from flows.deadlines import case_windows
@@ -33,8 +34,8 @@ from tests.chat import (
 AMAZON = load_playbook("amazon")
 ATOZ_PAGE = AMAZON.rules["atoz_chargeback"].source
 SELLER_CHANNEL = "channel:seller_message"
-SKIP = "Don't know / skip"
-NOT_LATE_YET = Story(problem="Late or lost package", delivery_date="Nov 14", outcome="A refund")
+SKIP = SKIP_ID
+NOT_LATE_YET = Story(problem="pick:late", delivery_date="Nov 14", outcome="pick:refund")
 """Ordered Fri 6 Nov, due by Sat 14 Nov at the latest."""
 
 
@@ -72,11 +73,11 @@ async def test_a_third_party_seller_is_contacted_first_through_the_order() -> No
     the seller, its script opens as a message to the seller, and the rule is cited."""
     chat = Chat()
     await confirmed(chat)
-    await chat.press("Still need help")
+    await chat.press_option("do:need_help")
 
     assert chat.labels() == ["Message the seller", "⬅ Back"]
     assert AMAZON.rules["seller_first"].source in chat.prompt()
-    await chat.press("Message the seller")
+    await chat.press_option("channel:seller_message")
 
     record = await chat.record()
     assert (record["state"], record["channel"]) == ("preparing", "seller_message")
@@ -94,14 +95,14 @@ async def test_only_a_contact_with_the_seller_starts_the_a_to_z_wait() -> None:
     message to the seller on Fri 13 Nov starts the 2 business days: claim from Tue 17 Nov."""
     chat = Chat()
     await at_case_menu(chat)
-    await log_contact(chat, "No progress", channel="Live chat")
+    await log_contact(chat, "pick:no_progress", channel="pick:chat")
 
     assert (await chat.record())["contacts"][-1]["party"] == MERCHANT
     assert "seller_not_contacted" in await blockers(chat)
     assert "1. With Amazon; " in await chat.export()
 
     chat.clock.advance(days=2)  # Fri 13 Nov
-    await log_contact(chat, "No progress", channel="Message the seller")
+    await log_contact(chat, "pick:no_progress", channel="pick:seller_message")
     assert (await chat.record())["contacts"][-1]["party"] == SELLER
     assert "seller_wait" in await blockers(chat)
 
@@ -114,23 +115,23 @@ async def test_only_a_contact_with_the_seller_starts_the_a_to_z_wait() -> None:
 async def test_a_seller_item_shipped_by_amazon_has_delivery_problems_go_to_amazon() -> None:
     """Fulfilled by Amazon: a late parcel goes to Amazon's own channels first (the seller's
     message last); a damaged one still to the seller first."""
-    late = Story(seller="A seller, shipped by Amazon", problem="Late or lost package")
+    late = Story(seller="pick:third_party_fba", problem="pick:late")
     chat = Chat()
     await confirmed(chat, late.but(delivery_date="yesterday"))
-    await chat.press("Still need help")
+    await chat.press_option("do:need_help")
     assert data(chat)[:4] == ["channel:chat", "channel:phone", "channel:email", SELLER_CHANNEL]
     assert advice.first_party((await chat.record())["facts"], AMAZON) == MERCHANT
 
     chat = Chat()
-    await confirmed(chat, Story(seller="A seller, shipped by Amazon"))
-    await chat.press("Still need help")
+    await confirmed(chat, Story(seller="pick:third_party_fba"))
+    await chat.press_option("do:need_help")
     assert data(chat)[0] == SELLER_CHANNEL
 
 
 async def test_an_item_sold_by_amazon_offers_no_seller_channel() -> None:
     chat = Chat()
-    await confirmed(chat, Story(seller="Sold by Amazon"))
-    await chat.press("Still need help")
+    await confirmed(chat, Story(seller="pick:merchant"))
+    await chat.press_option("do:need_help")
     assert SELLER_CHANNEL not in data(chat)
     assert data(chat)[0] == "channel:chat"
 
@@ -138,9 +139,9 @@ async def test_an_item_sold_by_amazon_offers_no_seller_channel() -> None:
 async def test_once_the_seller_was_contacted_amazon_can_be_reached_too() -> None:
     chat = Chat()
     await at_case_menu(chat)
-    await log_contact(chat, "Waiting on them", channel="Message the seller")
+    await log_contact(chat, "pick:waiting", channel="pick:seller_message")
     await chat.say("/cancel")
-    await chat.press("Plan a contact")
+    await chat.press_option("do:plan")
     assert data(chat)[:2] == [SELLER_CHANNEL, "channel:chat"]
 
 
@@ -149,7 +150,7 @@ async def test_once_the_seller_was_contacted_amazon_can_be_reached_too() -> None
 
 async def test_an_item_sold_by_amazon_has_no_a_to_z_rung_and_no_chargeback_warning() -> None:
     chat = Chat()
-    await at_case_menu(chat, Story(seller="Sold by Amazon"))
+    await at_case_menu(chat, Story(seller="pick:merchant"))
     await chat.say("/escalate")
     assert "do:climb_guarantee" not in data(chat)
     assert advice.applicable_rungs((await chat.record())["facts"], AMAZON) == (
@@ -160,7 +161,7 @@ async def test_an_item_sold_by_amazon_has_no_a_to_z_rung_and_no_chargeback_warni
         "agency",
     )
 
-    await chat.press("Dispute the card charge")
+    await chat.press_option("do:climb_card_dispute")
     assert ATOZ_PAGE not in chat.prompt()  # neither the A-to-z rule nor its page is cited
 
 
@@ -171,7 +172,7 @@ async def test_a_third_party_item_keeps_the_rung_and_the_chargeback_warning() ->
     assert "guarantee" in advice.applicable_rungs(facts, AMAZON)
     assert "atoz_chargeback" in advice.rung_rules("card_dispute", facts, AMAZON)
     await chat.say("/escalate")
-    await chat.press("Dispute the card charge")
+    await chat.press_option("do:climb_card_dispute")
     assert ATOZ_PAGE in chat.prompt()
 
 
@@ -204,7 +205,7 @@ async def test_an_order_from_last_year_is_told_what_has_closed_and_what_is_left(
 
     await chat.say("/escalate")
     assert "do:climb_guarantee" not in data(chat)  # closed, not climbable
-    await chat.press("Dispute the card charge")
+    await chat.press_option("do:climb_card_dispute")
     assert AMAZON.closed_windows.card_issuer in chat.prompt()
     assert "card_issuer" not in [d.id for d in case_windows(await case_of(chat)).ahead]
 
@@ -225,8 +226,8 @@ async def test_a_parcel_not_late_yet_is_told_when_it_will_be_and_checked_that_mo
     assert reminders["deadline:guarantee_open"] == utc(2026, 11, 17, 9)
     assert AMAZON.linked(AMAZON.problem("late").self_service_link) in chat.prompt()  # tracking
 
-    await chat.press("Still need help")
-    await chat.press("Message the seller")
+    await chat.press_option("do:need_help")
+    await chat.press_option("channel:seller_message")
     assert AMAZON.script.not_late_ask in chat.prompt()
     assert AMAZON.script.asks["refund"].partition("{")[0] not in chat.prompt()
 
@@ -236,12 +237,12 @@ async def test_tracking_that_says_delivered_opens_the_claim_without_the_3_days()
     Nov; tracking says delivered though nothing came, so it opens today, Wed 11 Nov (the
     rule: 3 days or a delivery scan, whichever is first)."""
     chat = Chat()
-    await at_case_menu(chat, Story(problem="Late or lost package", delivery_date="yesterday"))
-    await log_contact(chat, "No progress", when="2026-11-06", channel="Message the seller")
+    await at_case_menu(chat, Story(problem="pick:late", delivery_date="yesterday"))
+    await log_contact(chat, "pick:no_progress", when="2026-11-06", channel="pick:seller_message")
     assert await blockers(chat) == ["not_late_yet"]
     assert "do:climb_guarantee" not in data(chat)
 
-    await chat.press("Tracking says delivered")
+    await chat.press_option("tracked:delivered")
 
     assert await blockers(chat) == []
     assert "do:climb_guarantee" in data(chat)
@@ -279,17 +280,17 @@ async def test_an_unknown_seller_gets_the_a_to_z_dates_on_condition_and_is_asked
     """Delivered Mon 9 Nov, seller skipped: the claim window would close Sun 7 Feb 2027 if
     a third-party seller sold it; the self-service step asks who sold it."""
     chat = Chat()
-    await confirmed(chat, Story(seller="Don't know / skip"))
+    await confirmed(chat, Story(seller="skip"))
 
     [atoz] = [d for d in case_windows(await case_of(chat)).ahead if d.id == "guarantee_close"]
     assert (atoz.day, atoz.conditional) == (date(2027, 2, 7), True)
     assert "edit:seller" in data(chat)
 
-    await chat.press("✏️ Sold by")
+    await chat.press_option("edit:seller")
     assert current_fact(chat) == "seller"
-    await chat.press("A third-party seller")
+    await chat.press_option("pick:third_party")
     assert chat.step() == machine.REVIEW
-    await chat.press("All correct")
+    await chat.press_option("do:confirm")
     [atoz] = [d for d in case_windows(await case_of(chat)).ahead if d.id == "guarantee_close"]
     assert not atoz.conditional
 
@@ -304,7 +305,7 @@ async def test_earlier_contacts_are_confirmed_in_the_review_and_logged() -> None
     chat = Chat()
     await tell(chat, Story(earlier_contacts="Messaged the seller on Nov 6, ref 123"))
     assert "Fri 6 Nov 2026 · Message the seller · with the seller · ref 123" in chat.prompt()
-    await chat.press("All correct")
+    await chat.press_option("do:confirm")
 
     record = await chat.record()
     [contact] = record["contacts"]
@@ -320,10 +321,10 @@ async def test_earlier_contacts_are_confirmed_in_the_review_and_logged() -> None
     assert "1. With the seller (told with the facts); When: 2026-11-06;" in await chat.export()
     await chat.say("/status")
 
-    await chat.press("⬅ Back")
-    await chat.press("✏️ Earlier contacts")
-    await chat.press("Not yet")
-    await chat.press("All correct")
+    await chat.press_option("do:back")
+    await chat.press_option("edit:earlier_contacts")
+    await chat.press_option("pick:none")
+    await chat.press_option("do:confirm")
     assert (await chat.record())["contacts"] == []
     assert "seller_not_contacted" in await blockers(chat)
 
@@ -364,7 +365,7 @@ async def test_a_promise_over_thanksgiving_is_checked_after_the_holiday() -> Non
     chat = Chat()
     await at_case_menu(chat)
     chat.clock.advance(days=14)  # Wed 25 Nov
-    await log_contact(chat, "Waiting on them", notes="Refund within 3 business days.")
+    await log_contact(chat, "pick:waiting", notes="Refund within 3 business days.")
 
     assert (await pending(chat))["promise:p1"] == utc(2026, 12, 2, 9)
 
@@ -374,7 +375,7 @@ async def test_a_follow_up_and_the_seller_wait_skip_new_years_day() -> None:
     chat = Chat()
     chat.clock.advance(days=49)  # Wed 30 Dec
     await at_case_menu(chat, Story(order_date="2026-12-20", delivery_date="2026-12-28"))
-    await log_contact(chat, "Waiting on them", channel="Message the seller", notes="Sent.")
+    await log_contact(chat, "pick:waiting", channel="pick:seller_message", notes="Sent.")
 
     assert (await pending(chat))["follow_up"] == utc(2027, 1, 4, 9)
     chat.clock.advance(days=3)  # Sat 2 Jan
@@ -388,9 +389,9 @@ async def test_a_follow_up_and_the_seller_wait_skip_new_years_day() -> None:
 
 async def test_the_script_asks_for_the_name_and_a_reference() -> None:
     chat = Chat()
-    await confirmed(chat, Story(seller="Sold by Amazon"))
-    await chat.press("Still need help")
-    await chat.press("Live chat")
+    await confirmed(chat, Story(seller="pick:merchant"))
+    await chat.press_option("do:need_help")
+    await chat.press_option("channel:chat")
     assert AMAZON.script.closing in chat.prompt()
     assert "your name" in AMAZON.script.closing and "reference number" in AMAZON.script.closing
 
@@ -403,7 +404,7 @@ async def test_a_contact_stored_before_version_3_counts_as_its_channel_reaches()
     chat counts as with Amazon, so it starts no A-to-z wait."""
     chat = Chat()
     await at_case_menu(chat)
-    await log_contact(chat, "No progress", channel="Live chat")
+    await log_contact(chat, "pick:no_progress", channel="pick:chat")
     person = await chat.store.load(chat.key.person)
     for case in person.cases.values():
         for contact in case["contacts"]:

@@ -87,7 +87,7 @@ async def test_a_bad_answer_while_editing_keeps_the_old_value() -> None:
     chat = Chat()
     await chat.say("/new")
     await answer_until(chat, STORY)
-    await chat.press("✏️ Amount paid")
+    await chat.press_option("edit:amount")
     assert "Currently: $49.99" in chat.prompt()
 
     await chat.say("about fifty")
@@ -95,7 +95,7 @@ async def test_a_bad_answer_while_editing_keeps_the_old_value() -> None:
     assert "like 49.99" in chat.last_text()
     assert "Currently: $49.99" in chat.prompt()
     await chat.say("/cancel")
-    await chat.press("Continue")
+    await chat.press_option("do:resume")
     await answer_until(chat, STORY)
     assert listed("amount", "$49.99") in chat.prompt()
 
@@ -118,7 +118,7 @@ async def test_a_bad_answer_in_a_contact_log_keeps_the_answers_before_it(
     before it are in the logged contact."""
     chat = Chat()
     await at_case_menu(chat)
-    await log_contact(chat, "Waiting on them", channel="Email", rep="Priya", stop=question)
+    await log_contact(chat, "pick:waiting", channel="pick:email", rep="Priya", stop=question)
     asked = chat.prompt()
 
     await chat.say(typed)
@@ -126,7 +126,7 @@ async def test_a_bad_answer_in_a_contact_log_keeps_the_answers_before_it(
     assert chat.told(Notice.UNREADABLE)["reason"] == reason
     assert chat.prompt() == asked
     assert (chat.step(), chat.question()) == (machine.LOGGING, question)
-    await log_contact(chat, "Waiting on them", channel="Email", rep="Priya")
+    await log_contact(chat, "pick:waiting", channel="pick:email", rep="Priya")
     [contact] = (await chat.record())["contacts"]
     assert (contact["channel"], contact["rep"]) == ("email", "Priya")
 
@@ -203,7 +203,7 @@ async def test_typing_while_buttons_are_expected_points_to_them() -> None:
 
     assert chat.notices() == [Notice.BUTTONS_ONLY]
     assert chat.labels() == menu
-    await log_contact(chat, "Resolved")
+    await log_contact(chat, "pick:resolved")
     assert chat.step() == machine.RESOLVED
 
 

@@ -27,26 +27,36 @@ async def long_case(chat: Chat, pings: Pings) -> None:
     async def answer_check_ins(answer: str) -> None:
         nonlocal answered
         for index in range(answered, len(pings.sent)):
-            labels = [b.label for m in pings.sent[index][1] for r in m.buttons for b in r]
-            if "👎 No" in labels:
+            actions = [
+                b.option.rpartition("|")[2]
+                for m in pings.sent[index][1]
+                for r in m.buttons
+                for b in r
+            ]
+            if "no" in actions:  # a check-in: did they keep their word?
                 await chat.press_data(pings.button(answer, index).data)
         answered = len(pings.sent)
 
     async with scheduling(chat, pings) as running:
         for n in range(1, 13):
-            result = "No progress" if n % 4 == 0 else "Waiting on them"
+            result = "pick:no_progress" if n % 4 == 0 else "pick:waiting"
             notes = f"Call {n}: they said a reply within {n + 1} days."
             if n % 3 == 0:
                 notes = f"Call {n}: they promised to look into it."
             await log_contact(
-                chat, result, rep=f"Rep {n}", reference=f"REF-{n}", notes=notes, channel="Email"
+                chat,
+                result,
+                rep=f"Rep {n}",
+                reference=f"REF-{n}",
+                notes=notes,
+                channel="pick:email",
             )
             if n == 2:
                 await chat.say("/remind in 1 hour check the bank statement")
             await running.at(days=1, hours=1)
-            await answer_check_ins("No")
+            await answer_check_ins("no")
         await running.at(days=10)
-        await answer_check_ins("Yes")
+        await answer_check_ins("yes")
 
 
 def sections(markdown: str) -> dict[str, list[str]]:

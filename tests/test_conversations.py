@@ -27,14 +27,8 @@ from tests.chat import (
     tell,
 )
 
-ASKS = {
-    "A refund": "refund",
-    "A replacement": "replacement",
-    "Store credit": "store_credit",
-    "To return it": "return",
-    "An explanation": "explanation",
-}
-"""The outcomes a person can want (button labels), by the id of the playbook's ask for each."""
+OUTCOMES = ("refund", "replacement", "store_credit", "return", "explanation")
+"""The outcomes a person can want, by id: each is the id of the playbook's ask for it."""
 
 LOGGED = {question.id: question.label for question in LOG_QUESTIONS}
 """How the case file labels each detail of a logged contact."""
@@ -58,7 +52,7 @@ async def contact_lines(chat: Chat) -> list[str]:
     return contacts.splitlines()
 
 
-STORIES = {"amazon": Story(seller="Sold by Amazon"), "generic": GENERIC}
+STORIES = {"amazon": Story(seller="pick:merchant"), "generic": GENERIC}
 """Items the shop sold itself, so it is the shop that is contacted (a third-party seller is
 contacted first: tests/test_advice.py)."""
 
@@ -70,7 +64,7 @@ def every_problem() -> list[tuple[str, Problem, str]]:
         for playbook_id in STORIES
         for problem in load_playbook(playbook_id).problems
     ]
-    outcomes = itertools.cycle(ASKS)
+    outcomes = itertools.cycle(OUTCOMES)
     return [(playbook_id, problem, next(outcomes)) for playbook_id, problem in cases]
 
 
@@ -83,8 +77,8 @@ def shown(markup: str) -> str:
     return rich(markup).plain()
 
 
-def story_for(playbook_id: str, problem: Problem, outcome: str = "A replacement") -> Story:
-    return STORIES[playbook_id].but(problem=problem.label, outcome=outcome)
+def story_for(playbook_id: str, problem: Problem, outcome: str = "replacement") -> Story:
+    return STORIES[playbook_id].but(problem=f"pick:{problem.id}", outcome=f"pick:{outcome}")
 
 
 @pytest.mark.parametrize(("playbook_id", "problem", "outcome"), every_problem(), ids=problem_ids())
@@ -99,9 +93,9 @@ async def test_a_case_from_first_word_to_resolved(
     chat = Chat()
     await chat.say("/start")
     assert chat.notices() == [Notice.DISCLAIMER] and chat.step() == "welcome"
-    await chat.press("Start a case")
+    await chat.press_option("new")
     await chat.say("/cancel")
-    await chat.press("Continue")
+    await chat.press_option("do:resume")
     await answer_until(chat, story)
     review = chat.prompt()
     shop = "Amazon" if playbook_id == "amazon" else "Corner Books"
@@ -114,19 +108,19 @@ async def test_a_case_from_first_word_to_resolved(
         listed("item", story.item),
         listed("amount", story.amount),
         listed("what_happened", story.what_happened),
-        listed("outcome", outcome),
+        listed("outcome", story.outcome),
         listed("urgency", story.urgency),
     ):
         assert line in review
     assert (await chat.record())["facts"]["earlier_contacts"] == "none"
-    assert (listed("seller", "Sold by Amazon") in review) is (playbook_id == "amazon")
+    assert (listed("seller", "pick:merchant") in review) is (playbook_id == "amazon")
 
-    await chat.press("All correct")
+    await chat.press_option("do:confirm")
     assert shown(problem.self_service) in chat.prompt()
     if problem.self_service_link:
         assert f"Where: {playbook.linked(problem.self_service_link)}" in chat.prompt()
 
-    await chat.press("Still need help")
+    await chat.press_option("do:need_help")
     ranking = chat.prompt()
     for number, channel_id in enumerate(problem.channels, 1):
         channel = playbook.channels[channel_id]
@@ -136,20 +130,22 @@ async def test_a_case_from_first_word_to_resolved(
     ]
 
     first = playbook.channels[problem.channels[0]]
-    await chat.press(first.label)
+    await chat.press_option(f"channel:{problem.channels[0]}")
     script = chat.replies[-1].text
     assert chat.step() == machine.PREPARING
     assert story.order_number in script.plain()
-    ask = await playbook_line(chat, playbook.script.asks[ASKS[outcome]])
+    ask = await playbook_line(chat, playbook.script.asks[outcome])
     assert ask in copyable(chat)
     for line in (*playbook.script.fairness, *playbook.script.calm_phrases):
         assert await playbook_line(chat, line) in script.plain()
     spare = "".join(span.text for span in script.spans if span.block == Block.SPARE)
     assert all([await playbook_line(chat, line) in spare for line in playbook.script.calm_phrases])
 
-    await chat.press("Log the contact")
+    await chat.press_option("do:log")
     assert (chat.step(), chat.question()) == (machine.LOGGING, "when")
-    await log_contact(chat, "Resolved", channel=first.label, rep="Dana", reference="R-9")
+    await log_contact(
+        chat, "pick:resolved", channel=f"pick:{problem.channels[0]}", rep="Dana", reference="R-9"
+    )
     assert chat.step() == machine.RESOLVED
     [contact] = (await chat.record())["contacts"]
     assert (contact["rep"], contact["reference"], contact["result"]) == ("Dana", "R-9", "resolved")
@@ -171,7 +167,7 @@ async def test_no_progress_climbs_the_ladder_then_resolves(
     playbook = load_playbook(playbook_id)
     chat = Chat()
     await at_case_menu(chat, story_for(playbook_id, problem))
-    await log_contact(chat, "No progress", channel="Live chat")
+    await log_contact(chat, "pick:no_progress", channel="pick:chat")
 
     ladder = chat.prompt()
     assert chat.step() == machine.ESCALATING
@@ -180,36 +176,37 @@ async def test_no_progress_climbs_the_ladder_then_resolves(
         shown = rung.id != "guarantee"
         assert (f"{rung.label}: {rung.why}" in ladder) is shown, rung.id
 
-    await chat.press("Try another channel")
+    await chat.press_option("do:climb_switch_channel")
     rung = playbook.rungs[machine.SWITCH_CHANNEL]
     assert chat.step() == machine.SWITCH_CHANNEL
     assert rung.needs in chat.prompt() and rung.cost in chat.prompt()
-    await chat.press("Pick another channel")
-    await chat.press("Email")
+    await chat.press_option("do:plan")
+    await chat.press_option("channel:email")
     subject = await playbook_line(chat, playbook.script.email_subject)
     assert STORIES[playbook_id].order_number in subject and subject in copyable(chat)
-    await log_contact(chat, "Resolved", channel="Email", rep="Lee")
+    await log_contact(chat, "pick:resolved", channel="pick:email", rep="Lee")
 
     assert chat.step() == machine.RESOLVED
     assert await chat.rungs() == [machine.SWITCH_CHANNEL]
-    shop = STORIES[playbook_id].merchant
+    shop = (await chat.record())["facts"]["merchant"]["name"]
     first, second = await contact_lines(chat)
     assert first.startswith("1. ") and second.startswith("2. ")
     assert shop in first and shop in second
-    assert f"{LOGGED['when']}: 2026-11-11; {LOGGED['channel']}: Live chat" in first
-    assert f"{LOGGED['channel']}: Email; {LOGGED['rep']}: Lee" in second
+    chat_label, email_label = (playbook.channels[c].label for c in ("chat", "email"))
+    assert f"{LOGGED['when']}: 2026-11-11; {LOGGED['channel']}: {chat_label}" in first
+    assert f"{LOGGED['channel']}: {email_label}; {LOGGED['rep']}: Lee" in second
 
 
 @pytest.mark.parametrize("playbook_id", STORIES)
 async def test_a_store_credit_case_goes_to_a_supervisor_then_resolves(playbook_id: str) -> None:
     """Store credit, no progress: the supervisor rung, then a contact that settles it."""
     chat = Chat()
-    await at_case_menu(chat, STORIES[playbook_id].but(outcome="Store credit"))
-    await log_contact(chat, "No progress")
+    await at_case_menu(chat, STORIES[playbook_id].but(outcome="pick:store_credit"))
+    await log_contact(chat, "pick:no_progress")
     assert chat.step() == machine.SUPERVISOR
 
-    await chat.press("Log what happened")
-    await log_contact(chat, "Resolved", rep="Morgan, the supervisor")
+    await chat.press_option("do:log")
+    await log_contact(chat, "pick:resolved", rep="Morgan, the supervisor")
 
     assert chat.step() == machine.RESOLVED
     [_, line] = await contact_lines(chat)
@@ -222,9 +219,9 @@ async def test_the_written_complaint_is_ready_to_send(playbook_id: str) -> None:
     story = STORIES[playbook_id]
     chat = Chat()
     await at_case_menu(chat, story)
-    await log_contact(chat, "No progress")
+    await log_contact(chat, "pick:no_progress")
 
-    await chat.press("Send a written complaint")
+    await chat.press_option("do:climb_written_complaint")
 
     playbook = load_playbook(playbook_id)
     subject, body = copyable(chat)
@@ -232,7 +229,7 @@ async def test_the_written_complaint_is_ready_to_send(playbook_id: str) -> None:
     assert story.order_number in subject
     assert listed("item", "Blue kettle") in body
     assert await playbook_line(chat, playbook.script.asks["replacement"]) in body
-    await chat.press("It's resolved")
+    await chat.press_option("do:resolve")
     assert chat.step() == machine.RESOLVED
 
 
@@ -240,11 +237,11 @@ async def test_accepting_an_offer_resolves_the_case() -> None:
     """An offer shows what the person noted, and accepting it closes the case."""
     chat = Chat()
     await at_case_menu(chat)
-    await log_contact(chat, "They made an offer", notes="A $15 voucher.")
+    await log_contact(chat, "pick:offer", notes="A $15 voucher.")
     assert chat.step() == machine.OFFER
     assert "A $15 voucher." in chat.prompt()
 
-    await chat.press("Accept it")
+    await chat.press_option("do:accept")
 
     assert chat.step() == machine.RESOLVED
 
@@ -253,9 +250,9 @@ async def test_declining_an_offer_leads_to_the_ladder() -> None:
     """Turning down an offer (no manager needed) leads to the escalation ladder."""
     chat = Chat()
     await at_case_menu(chat)
-    await log_contact(chat, "They made an offer")
+    await log_contact(chat, "pick:offer")
 
-    await chat.press("Not enough")
+    await chat.press_option("do:decline")
 
     assert chat.step() == machine.ESCALATING
     assert "escalation" in await chat.timeline()
@@ -266,7 +263,7 @@ async def test_self_service_that_works_closes_the_case() -> None:
     chat = Chat()
     await confirmed(chat)
 
-    await chat.press("That solved it")
+    await chat.press_option("do:solved")
 
     assert chat.step() == machine.RESOLVED
     assert "resolved" in await chat.timeline()
@@ -278,7 +275,7 @@ async def test_waiting_on_them_sets_a_follow_up_reminder() -> None:
     chat = Chat()
     await at_case_menu(chat)
 
-    await log_contact(chat, "Waiting on them", notes="They'll look into it and write back.")
+    await log_contact(chat, "pick:waiting", notes="They'll look into it and write back.")
 
     assert chat.told(Notice.FOLLOW_UP_SET) == {"day": "Fri 13 Nov"}
     assert chat.step() == machine.CASE_MENU
@@ -295,9 +292,9 @@ async def test_waiting_on_them_sets_a_follow_up_reminder() -> None:
 async def test_an_urgent_case_puts_the_phone_first() -> None:
     """An urgent case ranks the phone first, whatever the problem's usual order."""
     chat = Chat()
-    await confirmed(chat, Story(seller="Sold by Amazon", urgency="Urgent"))
+    await confirmed(chat, Story(seller="pick:merchant", urgency="pick:urgent"))
 
-    await chat.press("Still need help")
+    await chat.press_option("do:need_help")
 
     assert chat.options()[0] == "channel:phone"
 
@@ -320,14 +317,14 @@ async def test_several_cases_one_active_at_a_time() -> None:
     """A second case becomes the active one; /cases lists both and switches back."""
     chat = Chat()
     await at_case_menu(chat)
-    await tell(chat, GENERIC.but(problem="Unexpected charge"))
+    await tell(chat, GENERIC.but(problem="pick:charge"))
 
     await chat.say("/cases")
     listing = chat.last_text()
     assert "c1 · Amazon · Damaged or faulty item · open" in listing
     assert "▶ c2 · Corner Books · Unexpected charge · reviewing the facts" in listing
 
-    await chat.press("Switch to c1")
+    await chat.press_option("case:c1")
     assert chat.told(Notice.CASE_SWITCHED) == {"case_id": "c1"}
     assert chat.step() == machine.CASE_MENU
     assert (await chat.status()).startswith("c1 · Amazon")
@@ -338,9 +335,9 @@ async def test_dropping_a_case_asks_first_and_keeps_the_record() -> None:
     chat = Chat()
     await at_case_menu(chat)
 
-    await chat.press("Drop this case")
+    await chat.press_option("do:drop")
     assert chat.step() == machine.CONFIRM_DROP
-    await chat.press("Yes, drop it")
+    await chat.press_option("do:confirm")
 
     assert chat.step() == machine.DROPPED
     await chat.say("/cases")
@@ -353,10 +350,10 @@ async def test_forget_deletes_everything_after_a_confirmation() -> None:
     await at_case_menu(chat)
 
     await chat.say("/forget")
-    await chat.press("No, keep it")
+    await chat.press_option("forget:no")
     assert chat.notices() == [Notice.KEPT]
     await chat.say("/forget")
-    await chat.press("Yes, delete it all")
+    await chat.press_option("forget:yes")
 
     assert chat.notices() == [Notice.FORGOTTEN]
     assert (await chat.store.load(chat.key.person)).is_empty()

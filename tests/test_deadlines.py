@@ -91,7 +91,7 @@ async def test_a_late_package_is_told_when_the_a_to_z_claim_opens() -> None:
     """A late package from a third-party seller: the claim can be filed 3 days after the
     latest estimated delivery date; that morning, a ping says so."""
     chat, pings = Chat(), Pings()
-    await at_case_menu(chat, Story(problem="Late or lost package", delivery_date="yesterday"))
+    await at_case_menu(chat, Story(problem="pick:late", delivery_date="yesterday"))
 
     assert [slot for slot, _, _ in await warnings(chat)] == [
         "deadline:guarantee_open",
@@ -163,14 +163,14 @@ async def test_confirming_again_keeps_the_warnings_and_a_changed_date_moves_them
     await confirmed(chat)
     before = await warnings(chat)
 
-    await chat.press("⬅ Back")
-    await chat.press("All correct")
+    await chat.press_option("do:back")
+    await chat.press_option("do:confirm")
     assert await warnings(chat) == before
 
-    await chat.press("⬅ Back")
-    await chat.press("Delivery date")
+    await chat.press_option("do:back")
+    await chat.press_option("edit:delivery_date")
     await chat.say("yesterday")
-    await chat.press("All correct")
+    await chat.press_option("do:confirm")
     assert [due for _, due, _ in await warnings(chat)] == [
         utc(2026, 12, 7, 9),
         utc(2027, 2, 5, 9),
@@ -189,7 +189,7 @@ async def test_a_resolved_case_has_no_deadline_warnings_left() -> None:
     chat = Chat()
     await at_case_menu(chat)
 
-    await chat.press("It's resolved")
+    await chat.press_option("do:resolve")
 
     assert await warnings(chat) == []
 

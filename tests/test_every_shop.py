@@ -30,9 +30,9 @@ def story_for(playbook: Playbook) -> Story:
     where the shop is a marketplace with more than one kind of seller."""
     seller = playbook.sellers.get(advice.THIRD_PARTY)
     return Story(
-        merchant="Corner Books" if playbook.id == GENERIC else playbook.name,
-        problem=next(p.label for p in playbook.problems if p.id == "damaged"),
-        seller=seller.label if seller and len(playbook.sellers) > 1 else "",
+        merchant="Corner Books" if playbook.id == GENERIC else f"pick:{playbook.id}",
+        problem="pick:damaged",
+        seller=f"pick:{advice.THIRD_PARTY}" if seller and len(playbook.sellers) > 1 else "",
         order_number=playbook.order_number.example if playbook.order_number else "W123-4567",
     )
 
@@ -96,7 +96,7 @@ async def climb_every_rung(playbook: Playbook) -> None:
         assert offered == [f"channel:{c}" for c in to_seller]
     first = playbook.channels[offered[0].removeprefix("channel:")]
     await press_option(chat, offered[0])
-    await log_contact(chat, "No progress", channel=first.label)
+    await log_contact(chat, "pick:no_progress", channel=f"pick:{first.id}")
     chat.clock.advance(days=6)  # past any seller's wait, inside every claim window
 
     for rung in rungs:
@@ -106,7 +106,7 @@ async def climb_every_rung(playbook: Playbook) -> None:
         assert chat.replies[-1].prompt is not None
         assert chat.replies[-1].prompt.step == rung
         await press_option(chat, "do:log")
-        await log_contact(chat, "No progress")
+        await log_contact(chat, "pick:no_progress")
 
     record = await chat.record()
     assert record["rungs_tried"] == list(rungs)

@@ -1,6 +1,6 @@
 """Small things a person notices: going back, resuming, repeated questions, blanks in scripts."""
 
-from bot.events import Notice
+from bot.events import SKIP_ID, Notice
 from flows import machine
 from flows.case import CaseModel
 from flows.records import Case
@@ -10,18 +10,18 @@ from tests.chat import QUESTIONS, Chat, Story, answer, at_case_menu, confirmed, 
 async def test_back_while_changing_one_fact_returns_to_the_review():
     chat = Chat()
     await tell(chat)
-    await chat.press("✏️ Item")
+    await chat.press_option("edit:item")
     assert current_fact(chat) == "item"
-    await chat.press("⬅ Back")
+    await chat.press_option("do:back")
     assert chat.step() == machine.REVIEW
 
 
 async def test_back_from_the_review_walks_back_through_the_questions():
     chat = Chat()
     await tell(chat)
-    await chat.press("⬅ Back")
+    await chat.press_option("do:back")
     assert current_fact(chat) == "outcome"
-    await chat.press("⬅ Back")
+    await chat.press_option("do:back")
     assert current_fact(chat) == "delivery_date"
 
 
@@ -30,16 +30,16 @@ async def test_continuing_a_case_paused_at_the_review_shows_the_review():
     await tell(chat)
     await chat.say("/cancel")
     assert chat.step() == machine.CASE_MENU and "do:resume" in chat.options()
-    await chat.press("▶️ Continue")
+    await chat.press_option("do:resume")
     assert chat.step() == machine.REVIEW
 
 
 async def at_the_delivery_date() -> Chat:
     chat = Chat()
     await chat.say("/new")
-    await answer(chat, "Amazon")
-    await answer(chat, "Late or lost package")
-    await answer(chat, "A third-party seller")
+    await answer(chat, "pick:amazon")
+    await answer(chat, "pick:late")
+    await answer(chat, "pick:third_party")
     assert current_fact(chat) == "delivery_date"
     return chat
 
@@ -47,7 +47,7 @@ async def at_the_delivery_date() -> Chat:
 async def test_buttons_above_still_work_when_the_same_question_is_asked_again():
     """After a typo or /status the question repeats; its earlier buttons are not stale."""
     chat = await at_the_delivery_date()
-    skip = chat.button("Don't know / skip")
+    skip = chat.button(SKIP_ID)
     await chat.say("soonish")
     assert current_fact(chat) == "delivery_date"
     await chat.say("/status")
@@ -57,7 +57,7 @@ async def test_buttons_above_still_work_when_the_same_question_is_asked_again():
 
 async def test_a_button_of_an_answered_question_stays_stale():
     chat = await at_the_delivery_date()
-    skip = chat.button("Don't know / skip")
+    skip = chat.button(SKIP_ID)
     await chat.press_data(skip.data)
     assert current_fact(chat) == "outcome"
     assert await chat.press_data(skip.data) == []  # a double tap: answered by the first
@@ -70,14 +70,14 @@ async def test_a_button_of_an_answered_question_stays_stale():
 async def test_skipped_facts_leave_blanks_to_fill_in_the_script():
     chat = Chat()
     story = Story(
-        seller="Sold by Amazon",
-        order_number="Don't know / skip",
-        order_date="Don't know / skip",
-        amount="Don't know / skip",
+        seller="pick:merchant",
+        order_number="skip",
+        order_date="skip",
+        amount="skip",
     )
     await confirmed(chat, story)
-    await chat.press("Still need help")
-    await chat.press("Email")
+    await chat.press_option("do:need_help")
+    await chat.press_option("channel:email")
     script = chat.prompt()
     assert "[order number]" in script
     assert "[order date]" in script
@@ -102,13 +102,13 @@ async def test_an_amazon_storefront_abroad_gets_the_amazon_playbook():
     chat = Chat()
     await chat.say("/new")
     await chat.say("amazon.co.uk")
-    await answer(chat, "Late or lost package")
+    await answer(chat, "pick:late")
     assert current_fact(chat) == "seller"
 
 
 async def test_a_skipped_seller_is_asked_for_on_the_ladder():
     chat = Chat()
-    await at_case_menu(chat, Story(seller="Don't know / skip"))
+    await at_case_menu(chat, Story(seller="skip"))
     await chat.say("/escalate")
     case = CaseModel(Case.from_json(await chat.record()), chat.clock())
     [unknown] = [b for b in case.guarantee_blockers() if b.id == "seller_unknown"]
@@ -132,9 +132,9 @@ async def test_cases_switches_by_name_and_offers_the_most_recent_as_buttons():
 async def test_back_on_the_second_question_goes_to_the_first():
     chat = Chat()
     await chat.say("/new")
-    await answer(chat, "Amazon")
+    await answer(chat, "pick:amazon")
     assert current_fact(chat) == "problem"
-    await chat.press("⬅ Back")
+    await chat.press_option("do:back")
     assert current_fact(chat) == "merchant"
 
 
@@ -142,11 +142,11 @@ async def test_back_in_a_contact_log_steps_through_its_questions():
     chat = Chat()
     await at_case_menu(chat)
     await chat.say("/log")
-    await chat.press("Just now")
+    await chat.press_option("pick:now")
     assert chat.question() == "channel"
-    await chat.press("⬅ Back")
+    await chat.press_option("do:back")
     assert chat.question() == "when"
-    await chat.press("⬅ Back")
+    await chat.press_option("do:back")
     assert chat.step() == machine.CASE_MENU
 
 
@@ -154,16 +154,16 @@ async def test_log_typed_while_logging_keeps_what_was_logged_so_far():
     chat = Chat()
     await at_case_menu(chat)
     await chat.say("/log")
-    await chat.press("Just now")
+    await chat.press_option("pick:now")
     await chat.say("/log")
     assert (chat.step(), chat.question()) == (machine.LOGGING, "channel")
 
 
 async def test_text_where_only_buttons_work_gets_the_buttons_not_the_whole_step_again():
     chat = Chat()
-    await confirmed(chat, Story(seller="Sold by Amazon"))
-    await chat.press("Still need help")
-    await chat.press("Email")
+    await confirmed(chat, Story(seller="pick:merchant"))
+    await chat.press_option("do:need_help")
+    await chat.press_option("channel:email")
     await chat.say("hello?")
     assert len(chat.replies) == 1
     assert chat.notices() == [Notice.BUTTONS_ONLY]
@@ -173,9 +173,9 @@ async def test_text_where_only_buttons_work_gets_the_buttons_not_the_whole_step_
 async def test_a_button_from_before_forget_does_not_act_afterwards():
     chat = Chat()
     await chat.say("/start")
-    old = chat.button("Start a case")
+    old = chat.button("new")
     await chat.say("/forget")
-    await chat.press("Yes, delete it all")
+    await chat.press_option("forget:yes")
     await chat.say("/start")
     await chat.press_data(old.data)
     assert chat.notices() == [Notice.STALE_BUTTON]
@@ -185,5 +185,5 @@ async def test_the_question_count_never_jumps():
     chat = Chat()
     await chat.say("/new")
     assert "Question 1," in chat.prompt()
-    await answer(chat, "Amazon")
+    await answer(chat, "pick:amazon")
     assert "Question 2 of 5" in chat.prompt()

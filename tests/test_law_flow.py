@@ -22,9 +22,12 @@ from flows.records import Case
 from tests.chat import GENERIC, Chat, Story, log_contact, tell
 from tests.test_playbook_loader import press_option
 
-UK = Story(merchant="amazon.co.uk", amount="£150", payment="Credit card")
+UK = Story(merchant="amazon.co.uk", amount="£150", payment="pick:credit_card")
 EU = Story(
-    merchant="amazon.de", amount="49,99 €", payment="PayPal", order_number="302-1234567-1234567"
+    merchant="amazon.de",
+    amount="49,99 €",
+    payment="pick:paypal",
+    order_number="302-1234567-1234567",
 )
 
 
@@ -58,7 +61,7 @@ async def at_the_ladder(chat: Chat, story: Story) -> None:
     await press_option(chat, "do:need_help")
     first = next(b for b in chat.buttons() if b.option.startswith("channel:"))
     await press_option(chat, first.option)
-    await log_contact(chat, "No progress", channel=first.label)
+    await log_contact(chat, "pick:no_progress", channel=first.option.replace("channel:", "pick:"))
     chat.clock.advance(days=6)
     assert chat.replies[-1].prompt is not None
     assert chat.replies[-1].prompt.step == machine.ESCALATING
@@ -70,7 +73,7 @@ async def climb(chat: Chat, rung: str) -> str:
     assert chat.replies[-1].prompt is not None and chat.replies[-1].prompt.step == rung
     text = chat.prompt()
     await press_option(chat, "do:log")
-    await log_contact(chat, "No progress")
+    await log_contact(chat, "pick:no_progress")
     return text
 
 
@@ -104,7 +107,7 @@ async def test_a_pound_case_never_shows_a_us_only_rung_or_rule() -> None:
 
 
 async def test_section_75_is_left_out_under_100_pounds_and_for_a_debit_card() -> None:
-    for story in (UK.but(amount="£80"), UK.but(payment="Debit card")):
+    for story in (UK.but(amount="£80"), UK.but(payment="pick:debit_card")):
         chat = Chat()
         await at_the_ladder(chat, story)
         money_back = await climb(chat, "card_dispute")
@@ -151,14 +154,14 @@ async def test_a_case_nothing_places_is_asked_its_country_once_with_buttons() ->
     assert (await facts(chat))["payment"] == "gift_card"
     assert not any(option.startswith("pay:") for option in options(chat))
     await press_option(chat, "do:log")
-    await log_contact(chat, "No progress")
+    await log_contact(chat, "pick:no_progress")
     assert "do:climb_card_dispute" not in options(chat), "a gift card has no money-back rung"
     assert "do:climb_agency" in options(chat)
 
 
 async def test_a_us_case_keeps_its_fcba_letter_and_agencies() -> None:
     chat = Chat()
-    await at_the_ladder(chat, Story(payment="Credit card"))
+    await at_the_ladder(chat, Story(payment="pick:credit_card"))
     assert (await facts(chat))["country"] == {"code": "US", "from": "order_number"}
     money_back = await climb(chat, "card_dispute")
     us = jurisdictions()["US"].rules
@@ -176,9 +179,7 @@ async def test_a_shop_without_a_playbook_cites_the_country_s_law_not_the_ftc() -
     """A UK corner shop: its late parcel and its returns rest on UK law, not the US pages
     the generic playbook cites for a US case."""
     chat = Chat()
-    await tell(
-        chat, GENERIC.but(problem="Late or lost package", delivery_date="Nov 14", amount="£40")
-    )
+    await tell(chat, GENERIC.but(problem="pick:late", delivery_date="Nov 14", amount="£40"))
     await press_option(chat, "do:confirm")
     gb = jurisdictions()["GB"]
     person = await chat.store.load(chat.key.person)
@@ -216,7 +217,7 @@ async def test_an_order_over_30_days_late_in_canada_can_be_cancelled_from_then_o
     chat = Chat()
     story = Story(
         merchant="amazon.ca",
-        problem="Late or lost package",
+        problem="pick:late",
         delivery_date="Oct 1",
         order_date="Sep 20",
         amount="$60",

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 import transitions
 
-from bot.events import Notice
+from bot.events import BACK_ID, SKIP_ID, Notice
 from flows import machine
 from flows.case import CaseModel
 from flows.playbook import load_playbook
@@ -16,38 +16,38 @@ from flows.records import Case
 from tests.chat import GENERIC, Chat, Story, answer, at_case_menu, log_contact
 
 AMAZON = load_playbook("amazon")
-BACK = "⬅ Back"
 LOG_OFFER = [
-    "📝 Log a contact",
-    "Just now",
-    "Live chat",
+    "do:log",
+    "pick:now",
+    "pick:chat",
     "Sam",
     "REF-1",
     "They offered 20% off.",
-    "They made an offer",
+    "pick:offer",
 ]
 
 ROUTES: dict[str, list[str]] = {
     machine.CASE_MENU: [],
-    machine.GATHERING: ["📞 Plan a contact", BACK, BACK, "✏️ Item"],
-    machine.REVIEW: ["📞 Plan a contact", BACK, BACK],
-    machine.SELF_SERVICE: ["📞 Plan a contact", BACK],
-    machine.CHOOSING_CHANNEL: ["📞 Plan a contact"],
-    machine.PREPARING: ["📞 Plan a contact", "Message the seller"],
-    machine.LOGGING: ["📝 Log a contact"],
+    machine.GATHERING: ["do:plan", BACK_ID, BACK_ID, "edit:item"],
+    machine.REVIEW: ["do:plan", BACK_ID, BACK_ID],
+    machine.SELF_SERVICE: ["do:plan", BACK_ID],
+    machine.CHOOSING_CHANNEL: ["do:plan"],
+    machine.PREPARING: ["do:plan", "channel:seller_message"],
+    machine.LOGGING: ["do:log"],
     machine.OFFER: LOG_OFFER,
-    machine.ESCALATING: ["⬆️ Escalate"],
-    machine.SUPERVISOR: ["⬆️ Escalate", "Ask for a supervisor"],
-    machine.SWITCH_CHANNEL: ["⬆️ Escalate", "Try another channel"],
-    machine.WRITTEN_COMPLAINT: ["⬆️ Escalate", "Send a written complaint"],
-    machine.GUARANTEE: ["⬆️ Escalate", "File an A-to-z claim"],
-    machine.CARD_DISPUTE: ["⬆️ Escalate", "Dispute the card charge"],
-    machine.AGENCY: ["⬆️ Escalate", "Agency or small claims"],
-    machine.CONFIRM_DROP: ["🗑 Drop this case"],
-    machine.RESOLVED: ["🎉 It's resolved"],
-    machine.DROPPED: ["🗑 Drop this case", "Yes, drop it"],
+    machine.ESCALATING: ["do:escalate"],
+    machine.SUPERVISOR: ["do:escalate", "do:climb_supervisor"],
+    machine.SWITCH_CHANNEL: ["do:escalate", "do:climb_switch_channel"],
+    machine.WRITTEN_COMPLAINT: ["do:escalate", "do:climb_written_complaint"],
+    machine.GUARANTEE: ["do:escalate", "do:climb_guarantee"],
+    machine.CARD_DISPUTE: ["do:escalate", "do:climb_card_dispute"],
+    machine.AGENCY: ["do:escalate", "do:climb_agency"],
+    machine.CONFIRM_DROP: ["do:drop"],
+    machine.RESOLVED: ["do:resolve"],
+    machine.DROPPED: ["do:drop", "do:confirm"],
 }
-"""How a person gets from the case menu to each state, by the buttons they press."""
+"""How a person gets from the case menu to each state: the options they press (by id)
+and what they type."""
 
 
 async def ready_case() -> Chat:
@@ -55,7 +55,7 @@ async def ready_case() -> Chat:
     (so every rung of the ladder is open), parked at the case menu."""
     chat = Chat()
     await at_case_menu(chat)
-    await log_contact(chat, "Waiting on them", when="2026-11-06", channel="Message the seller")
+    await log_contact(chat, "pick:waiting", when="2026-11-06", channel="pick:seller_message")
     await chat.say("/cancel")
     return chat
 
@@ -103,14 +103,13 @@ async def test_cancel_from_an_open_step_leads_to_the_case_menu(state: str) -> No
 
 @pytest.mark.parametrize("state", [s for s in ROUTES if s not in machine.CLOSED_STATES])
 async def test_back_buttons_lead_home_to_the_case_menu(state: str) -> None:
-    """Pressing Back (or "No, keep it") again and again never strands anyone: it ends at
-    the case menu, however deep the step."""
+    """Pressing Back (or keeping the case, asked whether to drop it) again and again never
+    strands anyone: it ends at the case menu, however deep the step."""
     chat = await in_state(state)
     for _ in range(30):
         if await chat.state() == machine.CASE_MENU:
             break
-        back = BACK if BACK in chat.labels() else "No, keep it"
-        await chat.press(back)
+        await chat.press_option(BACK_ID)
     assert chat.step() == machine.CASE_MENU
 
 
@@ -123,7 +122,7 @@ async def test_a_closed_case_says_so_and_can_be_reopened(state: str) -> None:
     assert chat.notices() == [Notice.NOTHING_TO_CANCEL]
     assert chat.step() == state
 
-    await chat.press("Reopen it")
+    await chat.press_option("do:reopen")
     assert chat.step() == machine.CASE_MENU
     assert "reopened" in [entry["kind"] for entry in (await chat.record())["timeline"]]
 
@@ -134,12 +133,12 @@ async def test_a_closed_case_says_so_and_can_be_reopened(state: str) -> None:
 @pytest.mark.parametrize(
     ("outcome", "amount", "needs_manager"),
     [
-        ("Store credit", "$20", True),
-        ("A refund", "$100", True),
-        ("A refund", "$1,250.00", True),
-        ("A refund", "$99.99", False),
-        ("A refund", "Don't know / skip", False),
-        ("A replacement", "$900", False),
+        ("pick:store_credit", "$20", True),
+        ("pick:refund", "$100", True),
+        ("pick:refund", "$1,250.00", True),
+        ("pick:refund", "$99.99", False),
+        ("pick:refund", SKIP_ID, False),
+        ("pick:replacement", "$900", False),
     ],
 )
 @pytest.mark.parametrize("story", [Story(), GENERIC], ids=["amazon", "generic"])
@@ -151,7 +150,7 @@ async def test_no_progress_goes_to_a_supervisor_when_a_manager_must_approve(
     chat = Chat()
     await at_case_menu(chat, story.but(outcome=outcome, amount=amount))
 
-    await log_contact(chat, "No progress")
+    await log_contact(chat, "pick:no_progress")
 
     if needs_manager:
         assert Notice.MANAGER_NEEDED in chat.notices()
@@ -167,10 +166,10 @@ async def test_no_progress_goes_to_a_supervisor_when_a_manager_must_approve(
 async def test_the_script_warns_when_a_manager_will_be_needed() -> None:
     """The contact script prepares the person to ask for a manager when the outcome needs one."""
     chat = Chat()
-    await at_case_menu(chat, Story(seller="Sold by Amazon", outcome="Store credit"))
+    await at_case_menu(chat, Story(seller="pick:merchant", outcome="pick:store_credit"))
 
-    await chat.press("Plan a contact")
-    await chat.press("Live chat")
+    await chat.press_option("do:plan")
+    await chat.press_option("channel:chat")
 
     assert "This usually needs a manager." in chat.prompt()
 
@@ -179,14 +178,14 @@ async def test_after_the_supervisor_was_tried_no_progress_goes_to_the_ladder() -
     """Once the supervisor was tried, the next contact without progress shows the ladder, with
     the supervisor ticked."""
     chat = Chat()
-    await at_case_menu(chat, Story(outcome="Store credit"))
-    await log_contact(chat, "No progress")
+    await at_case_menu(chat, Story(outcome="pick:store_credit"))
+    await log_contact(chat, "pick:no_progress")
     assert await chat.state() == machine.SUPERVISOR
 
-    await log_contact(chat, "No progress", rep="Alex, a supervisor")
+    await log_contact(chat, "pick:no_progress", rep="Alex, a supervisor")
 
     assert chat.step() == machine.ESCALATING
-    assert "✓ Ask for a supervisor" in chat.labels()
+    assert f"✓ {AMAZON.rungs['supervisor'].label}" in chat.labels(), "ticked: tried"
     assert "supervisor" in await chat.rungs()
 
 
@@ -194,11 +193,11 @@ async def test_declining_an_offer_that_needs_a_manager_goes_to_a_supervisor() ->
     """Saying an offer is not enough, when a manager must approve the outcome, leads to the
     supervisor, and the timeline says so."""
     chat = Chat()
-    await at_case_menu(chat, Story(outcome="A refund", amount="$180"))
-    await log_contact(chat, "They made an offer", notes="They offered $40 back.")
-    assert "What you noted: They offered $40 back." in chat.prompt()
+    await at_case_menu(chat, Story(outcome="pick:refund", amount="$180"))
+    await log_contact(chat, "pick:offer", notes="They offered $40 back.")
+    assert "They offered $40 back." in chat.prompt(), "what they noted, shown back"
 
-    await chat.press("Not enough")
+    await chat.press_option("do:decline")
 
     assert chat.step() == machine.SUPERVISOR
     assert "supervisor" in await chat.rungs()
@@ -207,14 +206,14 @@ async def test_declining_an_offer_that_needs_a_manager_goes_to_a_supervisor() ->
 async def test_after_a_declined_offer_and_the_supervisor_no_progress_goes_to_the_ladder() -> None:
     """The supervisor reached by declining an offer counts as tried: no second visit."""
     chat = Chat()
-    await at_case_menu(chat, Story(outcome="Store credit"))
-    await log_contact(chat, "They made an offer")
-    await chat.press("Not enough")
+    await at_case_menu(chat, Story(outcome="pick:store_credit"))
+    await log_contact(chat, "pick:offer")
+    await chat.press_option("do:decline")
 
-    await log_contact(chat, "No progress", rep="Alex, a supervisor")
+    await log_contact(chat, "pick:no_progress", rep="Alex, a supervisor")
 
     assert chat.step() == machine.ESCALATING
-    assert "✓ Ask for a supervisor" in chat.labels()
+    assert f"✓ {AMAZON.rungs['supervisor'].label}" in chat.labels(), "ticked: tried"
 
 
 # -- guarantee_open: the A-to-z claim only for third-party sellers, after the seller's turn --
@@ -244,7 +243,7 @@ async def test_guarantee_is_not_offered_for_a_shop_without_one() -> None:
     """A shop without a marketplace guarantee never shows the A-to-z rung, and its guard refuses it."""
     chat = Chat()
     await at_case_menu(chat, GENERIC)
-    await log_contact(chat, "No progress", when="2026-11-02")
+    await log_contact(chat, "pick:no_progress", when="2026-11-02")
 
     await ladder(chat)
     assert not any("guarantee" in option for option in chat.options())
@@ -256,13 +255,13 @@ async def test_guarantee_is_not_offered_for_a_shop_without_one() -> None:
     assert case.state == machine.ESCALATING
 
 
-@pytest.mark.parametrize("seller", ["Sold by Amazon", "A seller, shipped by Amazon"])
+@pytest.mark.parametrize("seller", ["pick:merchant", "pick:third_party_fba"])
 async def test_guarantee_is_not_offered_for_an_item_sold_or_shipped_by_amazon(seller: str) -> None:
     """The A-to-z claim is for what a third-party seller sold and shipped: for an item sold
     by Amazon, or a seller's item Amazon shipped, the ladder has no such rung at all."""
     chat = Chat()
     await at_case_menu(chat, Story(seller=seller))
-    await log_contact(chat, "No progress", when="2026-11-02")
+    await log_contact(chat, "pick:no_progress", when="2026-11-02")
 
     await ladder(chat)
 
@@ -288,7 +287,7 @@ async def test_guarantee_opens_two_business_days_after_the_seller_was_contacted(
     chat = Chat()
     chat.clock.advance(days=2)  # Friday 13 November
     await at_case_menu(chat, Story(order_date="2026-11-02", delivery_date="2026-11-06"))
-    await log_contact(chat, "No progress", channel="Message the seller")
+    await log_contact(chat, "pick:no_progress", channel="pick:seller_message")
 
     chat.clock.advance(days=3)  # Monday
     await ladder(chat)
@@ -313,8 +312,8 @@ async def test_guarantee_opens_two_business_days_after_the_seller_was_contacted(
 async def test_a_late_package_can_be_claimed_three_days_after_the_latest_delivery_date() -> None:
     """A late package: the claim opens 3 days after the latest estimated delivery date."""
     chat = Chat()
-    await at_case_menu(chat, Story(problem="Late or lost package", delivery_date="yesterday"))
-    await log_contact(chat, "No progress", when="2026-11-06", channel="Message the seller")
+    await at_case_menu(chat, Story(problem="pick:late", delivery_date="yesterday"))
+    await log_contact(chat, "pick:no_progress", when="2026-11-06", channel="pick:seller_message")
 
     await ladder(chat)
     assert await blockers(chat) == ["not_late_yet"]
@@ -330,7 +329,7 @@ async def test_guarantee_closes_ninety_days_after_the_delivery_date() -> None:
     """90 days after the delivery date the claim window has closed, and the ladder says when."""
     chat = Chat()
     await at_case_menu(chat, Story(order_date="2026-07-25", delivery_date="2026-08-01"))
-    await log_contact(chat, "No progress", when="2026-11-02")
+    await log_contact(chat, "pick:no_progress", when="2026-11-02")
 
     await ladder(chat)
     assert "window_closed" in await blockers(chat)
@@ -344,7 +343,7 @@ async def test_guarantee_closes_ninety_days_after_the_delivery_date() -> None:
 
 @pytest.mark.parametrize(
     ("story", "warned"),
-    [(Story(), True), (Story(seller="Sold by Amazon"), False), (GENERIC, False)],
+    [(Story(), True), (Story(seller="pick:merchant"), False), (GENERIC, False)],
     ids=["amazon-third-party", "sold-by-amazon", "generic"],
 )
 async def test_card_dispute_warns_that_a_chargeback_forfeits_the_guarantee(
@@ -356,7 +355,7 @@ async def test_card_dispute_warns_that_a_chargeback_forfeits_the_guarantee(
     await at_case_menu(chat, story)
     await ladder(chat)
 
-    await chat.press("Dispute the card charge")
+    await chat.press_option("do:climb_card_dispute")
 
     text = chat.prompt()
     assert chat.step() == machine.CARD_DISPUTE
@@ -380,12 +379,12 @@ async def test_no_machine_is_built_per_message(monkeypatch: pytest.MonkeyPatch) 
     chat = Chat()
     turns = 0
     while turns < 100:
-        await at_case_menu(chat, Story(outcome="Store credit"))
-        await log_contact(chat, "No progress")
+        await at_case_menu(chat, Story(outcome="pick:store_credit"))
+        await log_contact(chat, "pick:no_progress")
         await chat.say("/escalate")
-        await chat.press("Try another channel")
+        await chat.press_option("do:climb_switch_channel")
         await chat.say("/status")
-        await chat.press("It's resolved")
+        await chat.press_option("do:resolve")
         turns = len(chat.history)
 
     assert built == []

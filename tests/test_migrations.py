@@ -97,7 +97,7 @@ async def test_the_conversation_carries_on_over_a_version_1_record(tmp_path: Pat
     assert (await chat.record())["facts"]["problem"] == "damaged"
 
     await chat.say("/cases")
-    await chat.press("Switch to c1")
+    await chat.press_option("case:c1")
     assert await chat.state() == machine.WRITTEN_COMPLAINT
     export = await chat.export()
     case = await chat.record()

@@ -154,7 +154,7 @@ async def test_forget_still_says_it_is_done() -> None:
     chat = Chat(user="ann")
     pings = Pings()
     await chat.say("/forget")
-    yes = chat.button("Yes, delete it all")
+    yes = chat.button("forget:yes")
     await chat.engine.answer(ButtonPress(KEY, yes.data), pings)
     assert said(pings) == [["forget.done"]]
     assert (await chat.store.load(PERSON)).is_empty()

@@ -306,7 +306,7 @@ async def test_a_shop_that_is_one_toml_file_takes_a_case_to_resolved(operator_di
     await press_option(chat, "do:confirm")
     await press_option(chat, "do:need_help")
     await press_option(chat, "channel:chat")
-    await log_contact(chat, "No progress")
+    await log_contact(chat, "pick:no_progress")
     assert chat.replies[-1].prompt is not None
     assert chat.replies[-1].prompt.step == machine.ESCALATING
     offered = {b.option for b in chat.buttons()}

@@ -34,32 +34,32 @@ async def test_each_fact_question_says_its_id_and_kind() -> None:
     assert kinds["problem"] == InputKind.CHOICE
     assert kinds["delivery_date"] == InputKind.DATE
     assert asked(chat).step == "review"
-    for label, fact, kind in (
-        ("Order number", "order_number", InputKind.TEXT),
-        ("Ordered on", "order_date", InputKind.DATE),
-        ("Amount paid", "amount", InputKind.AMOUNT),
+    for fact, kind in (
+        ("order_number", InputKind.TEXT),
+        ("order_date", InputKind.DATE),
+        ("amount", InputKind.AMOUNT),
     ):
-        await chat.press(label)  # the optional facts, added from the review
+        await chat.press_option(f"edit:{fact}")  # the optional facts, added from the review
         prompt = asked(chat)
         assert prompt.question is not None and prompt.question.id == fact
         assert prompt.kind == kind
-        await chat.press("Don't know / skip")
+        await chat.press_option("skip")
 
 
 async def test_the_first_question_has_no_back_and_the_second_has() -> None:
     chat = Chat()
     await chat.say("/new")
     assert not asked(chat).back
-    await chat.press("Amazon")
+    await chat.press_option("pick:amazon")
     assert asked(chat).back and BACK_ID in options(chat.replies[-1])
 
 
 async def test_a_typed_question_says_its_kind() -> None:
     chat = Chat()
     await chat.say("/new")
-    await chat.press("Amazon")
-    await chat.press("Damaged")
-    await chat.press("Sold by Amazon")
+    await chat.press_option("pick:amazon")
+    await chat.press_option("pick:damaged")
+    await chat.press_option("pick:merchant")
     prompt = asked(chat)
     assert prompt.question is not None and prompt.question.id == "delivery_date"
     assert prompt.kind == InputKind.DATE and prompt.typed
@@ -74,7 +74,7 @@ async def test_the_review_confirms_in_green_and_dropping_is_red() -> None:
     await chat.say("/cancel")
     assert asked(chat).step == "case_menu"
     assert options(chat.replies[-1])["do:drop"] == ButtonStyle.DANGER
-    await chat.press_data(chat.button("Drop").data)
+    await chat.press_option("do:drop")
     prompt = asked(chat)
     assert (prompt.step, prompt.kind) == ("confirm_drop", InputKind.CONFIRM)
     assert options(chat.replies[-1])["do:confirm"] == ButtonStyle.DANGER
@@ -101,7 +101,7 @@ async def test_every_prompt_of_a_case_survives_the_outbox_as_json() -> None:
     """Replies wait in the outbox as JSON; what they ask must come back whole."""
     chat = Chat()
     await tell(chat)
-    await chat.press("All correct")
+    await chat.press_option("do:confirm")
     prompts = [m.prompt for turn in chat.history for m in turn if m.prompt is not None]
     assert len({prompt.step for prompt in prompts}) >= 3
     for prompt in prompts:

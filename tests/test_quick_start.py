@@ -15,7 +15,7 @@ from flows.playbook import load_playbook
 from tests.chat import START, Chat
 
 ORDERS = Path(__file__).parent / "orders"
-PROBLEMS = [problem.label for problem in load_playbook("amazon").problems]
+PROBLEMS = [f"pick:{problem.id}" for problem in load_playbook("amazon").problems]
 
 
 def pasted(name: str) -> str:
@@ -50,9 +50,9 @@ async def test_a_pasted_order_email_reaches_a_script_in_six_inputs(problem: str)
     chat = Chat()
     await chat.say("/start")
     await chat.say(pasted("amazon_us_confirmation.eml"))
-    await chat.press(problem)
-    await chat.press("A refund")
-    await chat.press("All correct")
+    await chat.press_option(problem)
+    await chat.press_option("pick:refund")
+    await chat.press_option("do:confirm")
     await first_channel(chat)
 
     assert len(chat.history) <= 6
@@ -68,12 +68,12 @@ async def test_typed_answers_reach_a_script_in_eight_inputs(problem: str) -> Non
     chat = Chat()
     await chat.say("/start")
     assert values(chat) == ["new:amazon", "new"]
-    await chat.press("Amazon")
+    await chat.press_option("new:amazon")
     assert "pick:amazon" not in values(chat), "the shop question is answered, not shown"
-    await chat.press(problem)
-    await chat.press("A third-party seller")
+    await chat.press_option(problem)
+    await chat.press_option("pick:third_party")
     await chat.say("2 days ago")
-    await chat.press("A replacement")
+    await chat.press_option("pick:replacement")
     await chat.say("looks good")
     await first_channel(chat)
 
@@ -83,17 +83,17 @@ async def test_typed_answers_reach_a_script_in_eight_inputs(problem: str) -> Non
     assert record["confirmed"]
 
 
-@pytest.mark.parametrize("problem", ["Late or lost package", "Unexpected charge"])
+@pytest.mark.parametrize("problem", ["pick:late", "pick:charge"])
 async def test_another_shop_typed_also_reaches_a_script_in_eight_inputs(problem: str) -> None:
     chat = Chat()
     await chat.say("/start")
-    await chat.press("Start a case")
+    await chat.press_option("new")
     await chat.say("Corner Books")
-    await chat.press(problem)
+    await chat.press_option(problem)
     await chat.say("last Tuesday I think")
-    await chat.press("An explanation")
-    await chat.press("All correct")
-    await chat.press("Phone")
+    await chat.press_option("pick:explanation")
+    await chat.press_option("do:confirm")
+    await chat.press_option("channel:phone")
 
     assert len(chat.history) <= 8
     record = await case(chat)
@@ -140,18 +140,18 @@ async def test_two_readings_in_a_paste_are_asked_with_both_as_buttons() -> None:
     assert set(record["readings"]) == {"seller", "delivery_date", "item", "amount"}
     assert "item" not in record["facts"]
 
-    await chat.press("Damaged or faulty item")
+    await chat.press_option("pick:damaged")
     assert await at_question(chat) == "seller"
     assert "reading:0" not in values(chat), "the seller's own buttons are the readings"
-    await chat.press("A third-party seller")
+    await chat.press_option("pick:third_party")
     assert await at_question(chat) == "delivery_date"
     assert values(chat)[:2] == ["reading:0", "reading:1"]
-    await chat.press("Tue 10 Nov 2026")
+    await chat.press_option("reading:1")
     assert await at_question(chat) == "item"
-    await chat.press("Solar Path Lights, 12 Pack")
+    await chat.press_option("reading:1")
     assert await at_question(chat) == "amount"
     assert values(chat)[:3] == ["reading:0", "reading:1", "reading:2"]
-    await chat.press("$36.50")
+    await chat.press_option("reading:1")
     assert await at_question(chat) == "outcome"
 
     facts = (await case(chat))["facts"]
@@ -164,11 +164,11 @@ async def test_two_readings_in_a_paste_are_asked_with_both_as_buttons() -> None:
 async def test_a_paste_at_the_review_fills_the_facts_there() -> None:
     chat = Chat()
     await chat.say("/start")
-    await chat.press("Amazon")
-    await chat.press("Late or lost package")
-    await chat.press("A third-party seller")
+    await chat.press_option("new:amazon")
+    await chat.press_option("pick:late")
+    await chat.press_option("pick:third_party")
     await chat.say("yesterday")
-    await chat.press("A refund")
+    await chat.press_option("pick:refund")
     assert (await case(chat))["state"] == "review"
 
     await chat.say(pasted("amazon_us_shipped.txt"))
@@ -185,16 +185,16 @@ async def test_a_paste_at_the_review_fills_the_facts_there() -> None:
 
 async def at_the_delivery_date(chat: Chat) -> None:
     await chat.say("/new")
-    await chat.press("Amazon")
-    await chat.press("Late or lost package")
-    await chat.press("Sold by Amazon")
+    await chat.press_option("pick:amazon")
+    await chat.press_option("pick:late")
+    await chat.press_option("pick:merchant")
     assert await at_question(chat) == "delivery_date"
 
 
 async def at_the_review(chat: Chat) -> None:
     await at_the_delivery_date(chat)
     await chat.say("on the 3rd")
-    await chat.press("A refund")
+    await chat.press_option("pick:refund")
     assert (await case(chat))["state"] == "review"
 
 
@@ -216,14 +216,14 @@ async def test_a_day_of_the_month_that_could_be_two_is_asked() -> None:
     await chat.say("it should come on the 26th")
     assert await at_question(chat) == "delivery_date"
     assert values(chat)[:2] == ["reading:0", "reading:1"]
-    await chat.press("Thu 26 Nov 2026")
+    await chat.press_option("reading:1")
     assert (await case(chat))["facts"]["delivery_date"] == "2026-11-26"
 
 
 async def test_an_order_number_with_words_and_emoji_around_it_is_taken() -> None:
     chat = Chat()
     await at_the_review(chat)
-    await chat.press("Order number")
+    await chat.press_option("edit:order_number")
     await chat.say("Order #116-4408837-1190256 😀")
     record = await case(chat)
     assert record["facts"]["order_number"] == "116-4408837-1190256"
@@ -233,11 +233,11 @@ async def test_an_order_number_with_words_and_emoji_around_it_is_taken() -> None
 async def test_an_amount_and_its_shipping_are_asked_which() -> None:
     chat = Chat()
     await at_the_review(chat)
-    await chat.press("Amount paid")
+    await chat.press_option("edit:amount")
     await chat.say("$49.99 plus $5 shipping")
     assert await at_question(chat) == "amount"
     assert values(chat)[:3] == ["reading:0", "reading:1", "reading:2"]
-    await chat.press("$54.99")
+    await chat.press_option("reading:2")
     assert (await case(chat))["facts"]["amount"] == {"amount": "54.99", "currency": "USD"}
     assert (await case(chat))["state"] == "review"
 
@@ -246,9 +246,9 @@ async def test_an_amount_with_words_around_it_is_taken_in_the_storefronts_curren
     chat = Chat()
     await chat.say("/new")
     await chat.say(pasted("amazon_de_versand.txt"))
-    await chat.press("Damaged or faulty item")
-    await chat.press("A refund")
-    await chat.press("Amount paid")
+    await chat.press_option("pick:damaged")
+    await chat.press_option("pick:refund")
+    await chat.press_option("edit:amount")
     await chat.say("about 30 in the end")
     assert (await case(chat))["facts"]["amount"] == {"amount": "30.00", "currency": "EUR"}
 
@@ -309,12 +309,12 @@ async def test_facts_the_advice_does_not_need_are_offered_in_the_review() -> Non
 async def test_urgency_comes_from_the_problem_and_the_dates_unless_chosen() -> None:
     chat = Chat()
     await chat.say("/new")
-    await chat.press("Amazon")
-    await chat.press("Unexpected charge")
-    await chat.press("Sold by Amazon")
+    await chat.press_option("pick:amazon")
+    await chat.press_option("pick:charge")
+    await chat.press_option("pick:merchant")
     await chat.say("yesterday")
-    await chat.press("An explanation")
-    await chat.press("All correct")
+    await chat.press_option("pick:explanation")
+    await chat.press_option("do:confirm")
     channels = [value for value in values(chat) if value.startswith("channel:")]
     assert channels[0] == "channel:phone", "a charge nobody agreed to is urgent: call"
     assert "urgency" not in (await case(chat))["facts"]
@@ -324,16 +324,16 @@ async def test_a_parcel_not_due_yet_is_not_urgent_and_a_chosen_urgency_wins() ->
     chat = Chat()
     await at_the_delivery_date(chat)
     await chat.say("Nov 20")
-    await chat.press("A refund")
-    await chat.press("All correct")
+    await chat.press_option("pick:refund")
+    await chat.press_option("do:confirm")
     channels = [value for value in values(chat) if value.startswith("channel:")]
     assert channels[0] == "channel:chat", "not late yet: no need to call"
 
-    await chat.press("⬅ Back")
-    await chat.press("Urgency")
-    await chat.press("Urgent")
+    await chat.press_option("do:back")
+    await chat.press_option("edit:urgency")
+    await chat.press_option("pick:urgent")
     assert (await case(chat))["facts"]["urgency"] == "urgent"
-    await chat.press("All correct")
+    await chat.press_option("do:confirm")
     channels = [value for value in values(chat) if value.startswith("channel:")]
     assert channels[0] == "channel:phone"
 
@@ -343,12 +343,12 @@ async def test_the_prompt_says_where_a_paste_is_taken() -> None:
     chat = Chat()
     await at_the_review(chat)
     assert chat.replies[-1].prompt is not None and not chat.replies[-1].prompt.paste
-    await chat.press("Item")
+    await chat.press_option("edit:item")
     prompt = chat.replies[-1].prompt
     assert prompt is not None and prompt.paste
     await chat.say("Blue kettle")
-    await chat.press("All correct")
-    await chat.press("Live chat")
-    await chat.press("Log the contact")
+    await chat.press_option("do:confirm")
+    await chat.press_option("channel:chat")
+    await chat.press_option("do:log")
     prompt = chat.replies[-1].prompt
     assert prompt is not None and prompt.step == "logging" and not prompt.paste

@@ -46,7 +46,7 @@ async def noted(chat: Chat, text: str) -> list[str]:
     ]
 
 
-NO_DATES = Story(order_date="Don't know / skip", delivery_date="Don't know / skip")
+NO_DATES = Story(order_date="skip", delivery_date="skip")
 """A case with no dates, hence no deadline warnings beside the reminders a test sets."""
 
 
@@ -323,13 +323,13 @@ async def test_done_marks_it_done_and_a_second_press_is_answered_kindly() -> Non
     await reminder_case(chat, "in 1 hour call back")
     async with scheduling(chat, pings) as running:
         await running.at(hours=1)
-        done = pings.button("Done")
+        done = pings.button("done")
         await chat.press_data(done.data)
         assert chat.notices() == [Notice.REMINDER_DONE]
         await running.at(days=5)
         await chat.press_data(done.data)
         assert chat.notices() == [Notice.REMINDER_ALREADY_DONE]
-        await chat.press_data(pings.button("In 1 hour").data)
+        await chat.press_data(pings.button("1h").data)
         assert chat.notices() == [Notice.REMINDER_ALREADY_DONE]
     assert await statuses(chat) == ["done"]
     assert len(await noted(chat, "call back")) == 3, "set, sent, done"
@@ -339,11 +339,11 @@ async def test_a_ping_press_leaves_the_conversation_buttons_working() -> None:
     """Answering a ping does not retire the buttons of the step the person is on."""
     chat, pings = Chat(), Pings()
     await reminder_case(chat)
-    menu = chat.button("Log a contact")
+    menu = chat.button("do:log")
     await chat.say("/remind in 1 hour call back")
     async with scheduling(chat, pings) as running:
         await running.at(hours=1)
-        await chat.press_data(pings.button("Done").data)
+        await chat.press_data(pings.button("done").data)
     await chat.press_data(menu.data)
     assert chat.step() == machine.LOGGING
 
@@ -354,7 +354,7 @@ async def test_snoozing_an_hour_pings_again_an_hour_later() -> None:
     await reminder_case(chat, "in 1 hour call back")
     async with scheduling(chat, pings) as running:
         await running.at(hours=1)
-        snooze = pings.button("In 1 hour")
+        snooze = pings.button("1h")
         await running.at(minutes=10)
         await chat.press_data(snooze.data)
         assert chat.told(Notice.REMINDER_SNOOZED) == {"when": "Wed 11 Nov 17:10"}
@@ -377,7 +377,7 @@ async def test_snoozing_a_day_keeps_the_clock_time_across_a_dst_change() -> None
     async with scheduling(chat, pings) as running:
         await running.at(hours=19)  # Sat 24 Oct 07:00 UTC = 09:00 CEST
         assert len(pings.sent) == 1
-        await chat.press_data(pings.button("Tomorrow").data)
+        await chat.press_data(pings.button("1d").data)
         assert chat.told(Notice.REMINDER_SNOOZED) == {"when": "Sun 25 Oct 09:00"}
         await running.at(hours=24)
         assert len(pings.sent) == 1
@@ -393,7 +393,7 @@ async def test_escalate_on_a_ping_continues_that_case() -> None:
     assert (await stored(chat)).profile["active_case"] == "c2"
     async with scheduling(chat, pings) as running:
         await running.at(hours=1)
-        await chat.press_data(pings.button("Escalate").data)
+        await chat.press_data(pings.button("escalate").data)
     assert chat.step() == machine.ESCALATING
     record = await stored(chat)
     assert record.profile["active_case"] == "c1"
@@ -437,7 +437,7 @@ async def test_a_press_while_the_ping_is_being_recorded_wins() -> None:
     class PressingPings(Pings):
         async def __call__(self, key, messages):  # type: ignore[no-untyped-def]
             await super().__call__(key, messages)
-            await chat.press_data(self.button("In 1 hour").data)
+            await chat.press_data(self.button("1h").data)
 
     pings = PressingPings()
     await reminder_case(chat, "in 1 hour call back")
@@ -456,7 +456,7 @@ async def test_resolving_a_case_cancels_its_reminders() -> None:
     chat, pings = Chat(), Pings()
     await reminder_case(chat, "in 1 hour call back", "in 2 days chase")
     await chat.say("/status")
-    await chat.press("It's resolved")
+    await chat.press_option("do:resolve")
     await chat.say("/reminders")
     assert chat.notices() == [Notice.NO_REMINDERS]
     async with scheduling(chat, pings) as running:
@@ -475,8 +475,8 @@ async def test_dropping_a_case_cancels_its_reminders_but_not_other_cases() -> No
     await reminder_case(chat, "in 1 hour first case")
     await reminder_case(chat, "in 1 hour second case")
     await chat.say("/status")
-    await chat.press("Drop this case")
-    await chat.press("Yes, drop it")
+    await chat.press_option("do:drop")
+    await chat.press_option("do:confirm")
     async with scheduling(chat, pings) as running:
         await running.at(hours=2)
     assert [text.rsplit("\n", 1)[-1] for text in pings.texts()] == ["first case"]
@@ -484,7 +484,7 @@ async def test_dropping_a_case_cancels_its_reminders_but_not_other_cases() -> No
 
 async def forget(chat: Chat) -> None:
     await chat.say("/forget")
-    await chat.press("Yes, delete it all")
+    await chat.press_option("forget:yes")
 
 
 async def test_forget_leaves_nothing_of_the_person_in_the_store(tmp_path: Path) -> None:
@@ -514,7 +514,7 @@ async def test_forget_leaves_nothing_of_the_person_in_the_store(tmp_path: Path) 
 
 
 async def log_waiting(chat: Chat) -> None:
-    await log_contact(chat, "Waiting on them", channel="Email", notes="Refund in 3 days.")
+    await log_contact(chat, "pick:waiting", channel="pick:email", notes="Refund in 3 days.")
 
 
 async def test_forget_with_a_pending_entry_in_a_running_scheduler_pings_nobody() -> None:

@@ -18,7 +18,7 @@ from flows.promises import find_promises
 from tests.chat import Chat, Clock, Story, at_case_menu, log_contact
 from tests.pings import Pings, scheduling
 
-NO_DATES = Story(order_date="Don't know / skip", delivery_date="Don't know / skip")
+NO_DATES = Story(order_date="skip", delivery_date="skip")
 """No dates, so no deadline warnings beside the reminders under test."""
 
 
@@ -78,7 +78,7 @@ async def test_an_email_left_waiting_is_followed_up_two_business_days_later(
     chat = await person(start, zone)
     pings = Pings()
 
-    await log_contact(chat, "Waiting on them", channel="Email", notes="Sent them the photos.")
+    await log_contact(chat, "pick:waiting", channel="pick:email", notes="Sent them the photos.")
 
     day = f"{follow_up.astimezone(ZoneInfo(zone)):%a %-d %b}"
     assert chat.told(Notice.FOLLOW_UP_SET) == {"day": day}
@@ -96,9 +96,9 @@ async def test_an_email_left_waiting_is_followed_up_two_business_days_later(
 async def test_a_newer_contact_cancels_the_follow_up() -> None:
     """Something moved (another contact logged): the follow-up is dropped, on the record."""
     chat = await person(utc(2026, 11, 11, 15), "UTC")
-    await log_contact(chat, "Waiting on them", channel="Email", notes="Sent the photos.")
+    await log_contact(chat, "pick:waiting", channel="pick:email", notes="Sent the photos.")
 
-    await log_contact(chat, "No progress", notes="They said to wait.")
+    await log_contact(chat, "pick:no_progress", notes="They said to wait.")
 
     assert await pending(chat, "follow_up") == []
     pings = Pings()
@@ -115,10 +115,10 @@ async def test_a_newer_contact_cancels_the_follow_up() -> None:
 async def test_a_second_waiting_contact_moves_the_follow_up() -> None:
     """Waiting again: one follow-up, two business days after the latest contact."""
     chat = await person(utc(2026, 11, 11, 15), "UTC")
-    await log_contact(chat, "Waiting on them", channel="Email", notes="Sent the photos.")
+    await log_contact(chat, "pick:waiting", channel="pick:email", notes="Sent the photos.")
     chat.clock.advance(days=1)
 
-    await log_contact(chat, "Waiting on them", channel="Email", notes="Sent a reminder.")
+    await log_contact(chat, "pick:waiting", channel="pick:email", notes="Sent a reminder.")
 
     assert await pending(chat, "follow_up") == [(utc(2026, 11, 16, 9), "follow_up")]
 
@@ -133,7 +133,7 @@ async def test_a_refund_promised_in_3_to_5_business_days_is_checked_on() -> None
     pings = Pings()
 
     await log_contact(
-        chat, "Waiting on them", notes="Agent said the refund goes out in 3-5 business days."
+        chat, "pick:waiting", notes="Agent said the refund goes out in 3-5 business days."
     )
 
     assert chat.told(Notice.CHECK_IN_SET) == {
@@ -154,7 +154,7 @@ async def test_a_refund_promised_in_3_to_5_business_days_is_checked_on() -> None
             "👎 No",
             "⏰ Ask me tomorrow",
         ]
-        await chat.press_data(pings.button("No").data)
+        await chat.press_data(pings.button("no").data)
 
     assert Notice.PROMISE_BROKEN in chat.notices()
     assert chat.step() == machine.SUPERVISOR
@@ -169,13 +169,13 @@ async def test_yes_to_a_check_in_settles_the_case() -> None:
     """Yes, they kept their word: the promise is kept and the case resolved."""
     chat = await person(utc(2026, 11, 11, 15), "UTC")
     pings = Pings()
-    await log_contact(chat, "Waiting on them", notes="Replacement will ship by Friday.")
+    await log_contact(chat, "pick:waiting", notes="Replacement will ship by Friday.")
     assert await pending(chat, "check_in") == [(utc(2026, 11, 14, 9), "promise:p1")]
     assert await promises(chat) == [("p1", "replacement", "by friday", "open")]
     async with scheduling(chat, pings) as running:
         await running.at(days=3)
-        await chat.press_data(pings.button("Yes").data)
-        await chat.press_data(pings.button("No").data)
+        await chat.press_data(pings.button("yes").data)
+        await chat.press_data(pings.button("no").data)
         assert chat.notices() == [Notice.REMINDER_ALREADY_DONE]
     assert await chat.state() == "resolved"
     assert await promises(chat) == [("p1", "replacement", "by friday", "kept")]
@@ -190,7 +190,7 @@ async def test_a_case_resolved_on_a_promise_still_has_the_promise_checked() -> N
     await chat.say("/remind in 2 days look at the bank statement")
     pings = Pings()
 
-    await log_contact(chat, "Resolved", notes="Refund within 5 business days, they said.")
+    await log_contact(chat, "pick:resolved", notes="Refund within 5 business days, they said.")
 
     assert await chat.state() == "resolved"
     assert await pending(chat, "custom") == []
@@ -199,7 +199,7 @@ async def test_a_case_resolved_on_a_promise_still_has_the_promise_checked() -> N
     async with scheduling(chat, pings) as running:
         await running.at(days=8)
         assert len(pings.sent) == 1
-        await chat.press_data(pings.button("No").data)
+        await chat.press_data(pings.button("no").data)
     record = await chat.record()
     assert record["state"] == "supervisor"
     assert [e["kind"] for e in record["timeline"]][-4:] == [
@@ -226,7 +226,7 @@ async def test_a_promised_callback_is_checked_shortly_after_its_time(
     chat = await person(utc(2026, 11, 11, 15), zone)
 
     await log_contact(
-        chat, "Waiting on them", channel="Phone", notes="She'll call me back tomorrow at 3pm."
+        chat, "pick:waiting", channel="pick:phone", notes="She'll call me back tomorrow at 3pm."
     )
 
     assert await pending(chat, "check_in") == [(check_in, "promise:p1")]
@@ -239,7 +239,7 @@ async def test_hours_promised_are_counted_as_elapsed_time_across_a_dst_change() 
     out at 09:00 on Monday (48 real hours); the check-in is half an hour later."""
     chat = await person(utc(2026, 10, 24, 8), "Europe/Berlin")
 
-    await log_contact(chat, "Waiting on them", channel="Email", notes="Reply within 48 hours.")
+    await log_contact(chat, "pick:waiting", channel="pick:email", notes="Reply within 48 hours.")
 
     assert await pending(chat, "check_in") == [(utc(2026, 10, 26, 8, 30), "promise:p1")]
     assert await promises(chat) == [("p1", "reply", "within 48 hours", "open")]
@@ -254,7 +254,7 @@ async def test_a_promise_whose_time_has_passed_is_noted_without_a_check_in() -> 
     the record and the person is pointed to the next step, with no ping set."""
     chat = await person(utc(2026, 11, 11, 15), "UTC")
 
-    await log_contact(chat, "Waiting on them", when="6 days ago", notes="Refund within 2 days.")
+    await log_contact(chat, "pick:waiting", when="6 days ago", notes="Refund within 2 days.")
 
     assert chat.told(Notice.PROMISE_PASSED) == {"words": "within 2 days"}
     assert await pending(chat, "check_in") == []

@@ -36,17 +36,17 @@ async def at_review(chat: Chat) -> None:
 
 async def mid_contact_log(chat: Chat) -> None:
     await at_case_menu(chat, STORY)
-    await log_contact(chat, "Resolved", rep="Kim", stop="reference")
+    await log_contact(chat, "pick:resolved", rep="Kim", stop="reference")
 
 
 async def on_the_ladder(chat: Chat) -> None:
     await at_case_menu(chat, STORY)
-    await log_contact(chat, "No progress", when="2026-11-02")
+    await log_contact(chat, "pick:no_progress", when="2026-11-02")
 
 
 async def on_a_generic_channel_choice(chat: Chat) -> None:
     await at_case_menu(chat, GENERIC)
-    await chat.press("Plan a contact")
+    await chat.press_option("do:plan")
 
 
 POINTS: dict[str, Callable[[Chat], Awaitable[None]]] = {
@@ -86,11 +86,11 @@ async def test_a_button_offered_before_the_restart_still_works(tmp_path: Path, p
     """The current prompt's buttons, pressed after a restart, act as if nothing had happened."""
     chat = await before_restart(tmp_path, point)
     twin = await before_restart(tmp_path / "twin", point)
-    label = chat.labels()[0]
+    option = chat.options()[0]
 
     after = chat.restarted(TinyDBStore(tmp_path))
-    await after.press(label)
-    await twin.press(label)
+    await after.press_option(option)
+    await twin.press_option(option)
 
     assert Notice.STALE_BUTTON not in after.notices()
     assert after.texts() == twin.texts(), "as if there had been no restart"
@@ -101,7 +101,7 @@ async def test_the_facts_survive_a_restart_into_the_review(tmp_path: Path) -> No
     chat = await before_restart(tmp_path, "mid-questions")
 
     after = chat.restarted(TinyDBStore(tmp_path))
-    await after.press("A refund")
+    await after.press_option("pick:refund")
     await answer_until(after, STORY)
 
     review = after.prompt()
@@ -116,7 +116,7 @@ async def test_a_button_from_an_older_prompt_is_refused_kindly(tmp_path: Path) -
     chat = Chat(TinyDBStore(tmp_path))
     await chat.say("/new")
     await answer_until(chat, STORY, stop="problem")
-    old_late = chat.button("Late or lost package")
+    old_late = chat.button("pick:late")
     await answer_until(chat, STORY, stop="item")
 
     after = chat.restarted(TinyDBStore(tmp_path))
@@ -133,7 +133,7 @@ async def test_a_button_pressed_twice_across_a_restart_acts_once(tmp_path: Path)
     """A button pressed once before and again after a restart acts only once."""
     chat = Chat(TinyDBStore(tmp_path))
     await at_case_menu(chat)
-    log = chat.button("Log a contact")
+    log = chat.button("do:log")
     await chat.press_data(log.data)
 
     after = chat.restarted(TinyDBStore(tmp_path))
@@ -150,7 +150,7 @@ async def test_reminders_and_time_zone_survive_a_restart(tmp_path: Path) -> None
     chat = Chat(TinyDBStore(tmp_path))
     await at_case_menu(chat)
     await chat.say("/timezone America/New_York")
-    await log_contact(chat, "Waiting on them")
+    await log_contact(chat, "pick:waiting")
     await chat.say("/remind in 3 days check the refund")
 
     after = chat.restarted(TinyDBStore(tmp_path))

@@ -86,7 +86,7 @@ async def test_amazon_ca_counts_its_48_hours_with_the_seller_as_calendar_days() 
         chat = Chat()
         await at_case_menu(chat, story)
         chat.clock.advance(days=2)  # Fri 13 Nov
-        await log_contact(chat, "No progress", channel="Message the seller")
+        await log_contact(chat, "pick:no_progress", channel="pick:seller_message")
         opened = None
         for day in range(1, 6):
             chat.clock.now = datetime(2026, 11, 13 + day, 15, tzinfo=UTC)
