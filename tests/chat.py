@@ -351,10 +351,12 @@ async def log_contact(
     answers = (when, channel, rep, reference, notes, result)
     values = dict(zip((question.id for question in LOG_QUESTIONS), answers, strict=True))
     await chat.say("/log")
+    answered: set[str] = set()
     while chat.step() == machine.LOGGING:
         asked = chat.question()
-        assert asked in values, chat.last_text()
+        assert asked in values and asked not in answered, chat.last_text()  # taken, not looped
         if asked == stop:
             return
+        answered.add(asked)
         await answer(chat, values[asked])
     assert stop is None, f"never asked {stop!r}"

@@ -22,7 +22,6 @@ from flows.playbook import (
 )
 from flows.sites import LINKS
 from tests.chat import Chat, Story, listed, log_contact, tell
-from tests.test_playbook_loader import press_option
 
 
 def story_for(playbook: Playbook) -> Story:
@@ -80,14 +79,14 @@ async def climb_every_rung(playbook: Playbook) -> None:
     assert facts["merchant"]["playbook"] == playbook_id
     if playbook.order_number:
         assert facts["order_number"].upper() == playbook.order_number.example.upper()
-    await press_option(chat, "do:confirm")
+    await chat.press_option("do:confirm")
     rungs = advice.applicable_rungs(facts, playbook)
     if playbook.guarantee:
         assert machine.GUARANTEE in rungs
         assert {"deadline:guarantee_close"} <= await pending_slots(chat)
     else:
         assert machine.GUARANTEE not in rungs
-    await press_option(chat, "do:need_help")
+    await chat.press_option("do:need_help")
 
     # A marketplace's seller first: only its channel is offered until it has been tried.
     offered = [b.option for b in chat.buttons() if b.option.startswith("channel:")]
@@ -95,23 +94,23 @@ async def climb_every_rung(playbook: Playbook) -> None:
     if playbook.guarantee:
         assert offered == [f"channel:{c}" for c in to_seller]
     first = playbook.channels[offered[0].removeprefix("channel:")]
-    await press_option(chat, offered[0])
+    await chat.press_option(offered[0])
     await log_contact(chat, "pick:no_progress", channel=f"pick:{first.id}")
     chat.clock.advance(days=6)  # past any seller's wait, inside every claim window
 
     for rung in rungs:
         assert chat.replies[-1].prompt is not None
         assert chat.replies[-1].prompt.step == machine.ESCALATING
-        await press_option(chat, f"do:climb_{rung}")
+        await chat.press_option(f"do:climb_{rung}")
         assert chat.replies[-1].prompt is not None
         assert chat.replies[-1].prompt.step == rung
-        await press_option(chat, "do:log")
+        await chat.press_option("do:log")
         await log_contact(chat, "pick:no_progress")
 
     record = await chat.record()
     assert record["rungs_tried"] == list(rungs)
     await chat.say("/cancel")
-    await press_option(chat, "do:resolve")
+    await chat.press_option("do:resolve")
     record = await chat.record()
     assert record["state"] == machine.RESOLVED
     contacts = record["contacts"]
@@ -136,7 +135,7 @@ async def test_a_case_on_each_storefront_links_that_storefronts_pages(
     facts = (await chat.record())["facts"]
     assert facts["merchant"] == {"playbook": playbook_id, "name": playbook.name, "storefront": site}
     assert facts["amount"] == {"amount": "49.99", "currency": front.currency}
-    await press_option(chat, "do:confirm")
+    await chat.press_option("do:confirm")
     damaged = playbook.problem("damaged")
     assert damaged is not None
     if damaged.self_service_link:
@@ -167,9 +166,7 @@ async def test_amounts_are_written_as_the_storefront_writes_them(
     chat = Chat()
     await tell(chat, Story(merchant=site, amount=typed))
     assert listed("amount", shown) in chat.prompt()
-    await press_option(chat, "do:confirm")
-    await press_option(chat, "do:need_help")
-    await press_option(
-        chat, next(b.option for b in chat.buttons() if b.option.startswith("channel:"))
-    )
+    await chat.press_option("do:confirm")
+    await chat.press_option("do:need_help")
+    await chat.press_option(next(o for o in chat.options() if o.startswith("channel:")))
     assert shown in chat.prompt()

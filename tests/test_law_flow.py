@@ -20,7 +20,6 @@ from flows.jurisdiction import jurisdictions
 from flows.playbook import load_playbook
 from flows.records import Case
 from tests.chat import GENERIC, Chat, Story, log_contact, tell
-from tests.test_playbook_loader import press_option
 
 UK = Story(merchant="amazon.co.uk", amount="£150", payment="pick:credit_card")
 EU = Story(
@@ -57,10 +56,10 @@ async def facts(chat: Chat) -> dict[str, Any]:
 async def at_the_ladder(chat: Chat, story: Story) -> None:
     """Tell the story, confirm it, contact the first party offered: no progress."""
     await tell(chat, story)
-    await press_option(chat, "do:confirm")
-    await press_option(chat, "do:need_help")
+    await chat.press_option("do:confirm")
+    await chat.press_option("do:need_help")
     first = next(b for b in chat.buttons() if b.option.startswith("channel:"))
-    await press_option(chat, first.option)
+    await chat.press_option(first.option)
     await log_contact(chat, "pick:no_progress", channel=first.option.replace("channel:", "pick:"))
     chat.clock.advance(days=6)
     assert chat.replies[-1].prompt is not None
@@ -69,10 +68,10 @@ async def at_the_ladder(chat: Chat, story: Story) -> None:
 
 async def climb(chat: Chat, rung: str) -> str:
     """Climb a rung, keep what it said, log no progress (back on the ladder)."""
-    await press_option(chat, f"do:climb_{rung}")
+    await chat.press_option(f"do:climb_{rung}")
     assert chat.replies[-1].prompt is not None and chat.replies[-1].prompt.step == rung
     text = chat.prompt()
-    await press_option(chat, "do:log")
+    await chat.press_option("do:log")
     await log_contact(chat, "pick:no_progress")
     return text
 
@@ -140,20 +139,20 @@ async def test_a_case_nothing_places_is_asked_its_country_once_with_buttons() ->
     assert "country" not in await facts(chat)
     asked = [option for option in options(chat) if option.startswith("country:")]
     assert asked == [f"country:{code}" for code in jurisdictions()]
-    await press_option(chat, "country:GB")
+    await chat.press_option("country:GB")
     assert (await facts(chat))["country"] == {"code": "GB", "from": "asked"}
     assert not any(option.startswith("country:") for option in options(chat))
     assert chat.replies[-1].prompt is not None
     assert chat.replies[-1].prompt.step == machine.ESCALATING
     # The money-back rung asks how they paid, with a button for each method.
-    await press_option(chat, "do:climb_card_dispute")
+    await chat.press_option("do:climb_card_dispute")
     assert {"pay:credit_card", "pay:debit_card", "pay:paypal", "pay:gift_card", "pay:bnpl"} <= set(
         options(chat)
     )
-    await press_option(chat, "pay:gift_card")
+    await chat.press_option("pay:gift_card")
     assert (await facts(chat))["payment"] == "gift_card"
     assert not any(option.startswith("pay:") for option in options(chat))
-    await press_option(chat, "do:log")
+    await chat.press_option("do:log")
     await log_contact(chat, "pick:no_progress")
     assert "do:climb_card_dispute" not in options(chat), "a gift card has no money-back rung"
     assert "do:climb_agency" in options(chat)
@@ -180,7 +179,7 @@ async def test_a_shop_without_a_playbook_cites_the_country_s_law_not_the_ftc() -
     the generic playbook cites for a US case."""
     chat = Chat()
     await tell(chat, GENERIC.but(problem="pick:late", delivery_date="Nov 14", amount="£40"))
-    await press_option(chat, "do:confirm")
+    await chat.press_option("do:confirm")
     gb = jurisdictions()["GB"]
     person = await chat.store.load(chat.key.person)
     late = next(r for r in person.reminders.values() if r["slot"] == "deadline:late")
@@ -188,12 +187,12 @@ async def test_a_shop_without_a_playbook_cites_the_country_s_law_not_the_ftc() -
 
     returns = Chat()
     await tell(returns, GENERIC.but(amount="£40"))
-    await press_option(returns, "do:confirm")
+    await returns.press_option("do:confirm")
     policy = case_windows(await case_of(returns)).check_policy
     assert policy is not None and policy.source == gb.shop_rules["return_window"].source
     us = Chat()
     await tell(us, GENERIC)  # $49.99: a US case keeps the generic playbook's rule
-    await press_option(us, "do:confirm")
+    await us.press_option("do:confirm")
     policy = case_windows(await case_of(us)).check_policy
     assert (
         policy is not None
@@ -205,11 +204,11 @@ async def test_the_review_shows_the_country_and_lets_the_person_change_it() -> N
     chat = Chat()
     await tell(chat, UK)
     assert "edit:country" in options(chat)
-    await press_option(chat, "edit:country")
+    await chat.press_option("edit:country")
     assert {f"pick:{code}" for code in jurisdictions()} <= set(options(chat))
-    await press_option(chat, "pick:CA")
+    await chat.press_option("pick:CA")
     assert (await facts(chat))["country"] == {"code": "CA", "from": "asked"}
-    await press_option(chat, "do:confirm")
+    await chat.press_option("do:confirm")
     assert (await facts(chat))["country"] == {"code": "CA", "from": "asked"}, "kept"
 
 
@@ -223,7 +222,7 @@ async def test_an_order_over_30_days_late_in_canada_can_be_cancelled_from_then_o
         amount="$60",
     )
     await tell(chat, story)
-    await press_option(chat, "do:confirm")
+    await chat.press_option("do:confirm")
     assert (await facts(chat))["country"] == {"code": "CA", "from": "storefront"}
     windows = case_windows(await case_of(chat))
     opened = [d for d in windows.ahead if d.id == "law_late_cancel"]

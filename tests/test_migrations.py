@@ -17,12 +17,13 @@ import psycopg
 import pytest
 
 from flows import machine
+from flows.playbook import load_playbook
 from flows.records import Case
 from flows.text import Block, Snippet
 from storage import SCHEMA_VERSION, DueEntry, PersonKey, PersonRecord, StoreError, TinyDBStore
 from storage.migrations import MIGRATIONS, upgrade
 from storage.postgres import PostgresStore, upgrade_database
-from tests.chat import Chat, answer
+from tests.chat import Chat
 from tests.pings import Pings, scheduling
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -91,9 +92,10 @@ async def test_the_conversation_carries_on_over_a_version_1_record(tmp_path: Pat
     chat = Chat(store)
 
     await chat.say("/cases")
-    assert all(f"Switch to c{n}" in chat.labels() for n in (1, 2, 3))
+    assert all(f"case:c{n}" in chat.options() for n in (1, 2, 3))
     assert await chat.state() == machine.GATHERING
-    await answer(chat, "Damaged or faulty item")
+    damaged = next(p for p in load_playbook("amazon").problems if p.id == "damaged")
+    await chat.say(damaged.label)  # the question's option, named
     assert (await chat.record())["facts"]["problem"] == "damaged"
 
     await chat.say("/cases")

@@ -234,13 +234,6 @@ def test_a_missing_folder_is_named(tmp_path: Path) -> None:
     assert raised.value.where == str(tmp_path / "nowhere")
 
 
-async def press_option(chat: Chat, option: str) -> None:
-    """Press the button of that option id in the last reply."""
-    found = [button for button in chat.buttons() if button.option == option]
-    assert len(found) == 1, (option, [button.option for button in chat.buttons()])
-    await chat.press_data(found[0].data)
-
-
 def listed(stdout: str, table: int = 0) -> dict[str, list[str]]:
     """`fairshake playbooks` rows by their first column: the playbooks (table 0: name,
     storefronts, rules, oldest check, file), then the countries' law files (table 1)."""
@@ -303,9 +296,9 @@ async def test_a_shop_that_is_one_toml_file_takes_a_case_to_resolved(operator_di
     await tell(chat, Story(merchant="The Corner Shop", seller="", order_number="CS-1001"))
     record = await chat.record()
     assert record["facts"]["merchant"] == {"playbook": "cornershop", "name": "Corner Shop"}
-    await press_option(chat, "do:confirm")
-    await press_option(chat, "do:need_help")
-    await press_option(chat, "channel:chat")
+    await chat.press_option("do:confirm")
+    await chat.press_option("do:need_help")
+    await chat.press_option("channel:chat")
     await log_contact(chat, "pick:no_progress")
     assert chat.replies[-1].prompt is not None
     assert chat.replies[-1].prompt.step == machine.ESCALATING
@@ -313,8 +306,8 @@ async def test_a_shop_that_is_one_toml_file_takes_a_case_to_resolved(operator_di
     assert offered - {"do:back"} == {
         f"do:climb_{rung}" for rung in scan(operator_dir)["cornershop"].rungs
     }
-    await press_option(chat, "do:climb_written_complaint")
-    await press_option(chat, "do:resolve")
+    await chat.press_option("do:climb_written_complaint")
+    await chat.press_option("do:resolve")
     record = await chat.record()
     assert record["state"] == machine.RESOLVED
     assert record["rungs_tried"] == ["written_complaint"]
@@ -350,9 +343,9 @@ async def test_a_local_shops_site_and_order_numbers_are_known_from_its_file(
     assert facts["merchant"]["storefront"] == "cornershop.example"
     assert facts["order_number"] == "CS-1001"
     assert facts["amount"] == {"amount": "9.99", "currency": "GBP"}
-    await press_option(chat, "do:confirm")
-    await press_option(chat, "do:need_help")
-    await press_option(chat, "channel:chat")
+    await chat.press_option("do:confirm")
+    await chat.press_option("do:need_help")
+    await chat.press_option("channel:chat")
     assert "https://cornershop.example/contact" in chat.prompt()
 
 
@@ -393,7 +386,7 @@ async def test_the_greeting_offers_the_shops_whose_playbooks_ask_for_it(
     chat = Chat()
     await chat.say("/start")
     assert [b.option for b in chat.buttons()] == ["new:amazon", "new:cornershop", "new"]
-    await press_option(chat, "new:cornershop")
+    await chat.press_option("new:cornershop")
     record = await chat.record()
     assert record["facts"]["merchant"] == {"playbook": "cornershop", "name": "Corner Shop"}
 

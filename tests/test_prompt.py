@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from bot.events import BACK_ID, SKIP_ID, ButtonStyle, InputKind, Outbound, Prompt
+from flows.facts import FACTS
 from tests.chat import Chat, Story, answer, tell
 
 
@@ -24,8 +25,11 @@ async def test_each_fact_question_says_its_id_and_kind() -> None:
     await chat.say("/new")
     kinds = {}
     story = Story()
-    while (prompt := asked(chat)).step == "gathering":
+    for _ in FACTS:  # each question once at most: an answer not taken fails, not loops
+        if (prompt := asked(chat)).step != "gathering":
+            break
         assert prompt.question is not None
+        assert prompt.question.id not in kinds, f"{prompt.question.id} asked again"
         kinds[prompt.question.id] = prompt.question.kind
         assert prompt.kind == prompt.question.kind
         assert prompt.skip
