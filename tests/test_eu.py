@@ -24,7 +24,7 @@ EU_STOREFRONTS = {"amazon.fr": "FR", "amazon.it": "IT", "amazon.es": "ES", "amaz
 @pytest.mark.parametrize(("site", "code"), EU_STOREFRONTS.items())
 async def test_an_order_on_an_eu_storefront_gets_the_eu_s_rules(site: str, code: str) -> None:
     chat = Chat()
-    await at_the_ladder(chat, Story(merchant=site, amount="49,99 €", payment="Debit card"))
+    await at_the_ladder(chat, Story(merchant=site, amount="49,99 €", payment="pick:debit_card"))
     stored = await facts(chat)
     assert stored["merchant"]["storefront"] == site
     assert stored["country"] == {"code": code, "from": "storefront"}
@@ -44,7 +44,7 @@ async def test_an_order_on_an_eu_storefront_gets_the_eu_s_rules(site: str, code:
 
 async def test_an_order_on_amazon_de_gets_the_eu_s_rules_and_germany_s_own() -> None:
     chat = Chat()
-    await at_the_ladder(chat, Story(merchant="amazon.de", amount="49,99 €", payment="Debit card"))
+    await at_the_ladder(chat, Story(merchant="amazon.de", amount="49,99 €", payment="pick:debit_card"))
     assert (await facts(chat))["country"] == {"code": "DE", "from": "storefront"}
     assert {"deadline:law_withdrawal", "deadline:law_legal_guarantee"} <= await pending_slots(chat)
     last = await climb(chat, "agency")
