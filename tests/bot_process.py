@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from tests.fakes.telegram import FakeTelegram, SentMessage
+from tests.telegram_chat import data_of
 
 ROOT = Path(__file__).parent.parent
 
@@ -118,12 +119,16 @@ class BotProcess:
 async def converse(
     fake: FakeTelegram, user: int, line: str
 ) -> tuple[dict[str, object], SentMessage]:
-    """Press the button labelled `line` on the last message if there is one, else type it;
-    return the update and the bot's reply that ends the turn (the one with buttons)."""
+    """Press the button for `line` on the last message if it offers one (an option id,
+    `pick:amazon`, or the whole callback data of a button without a stamp), else type
+    `line`; return the update and the bot's reply that ends the turn (the one with
+    buttons)."""
     mark = len(fake.sent)
     shown = [m for m in fake.messages_in(user) if m.buttons]
-    if shown and line in shown[-1].button_labels:
-        fake.user_presses(user, shown[-1].message_id, shown[-1].callback_data(line))
+    datas = [str(b.get("callback_data")) for row in shown[-1].buttons for b in row] if shown else []
+    if shown and (line in shown[-1].options or line in datas):
+        data = line if line in datas else data_of(shown[-1], line)
+        fake.user_presses(user, shown[-1].message_id, data)
     else:
         fake.user_says(user, line)
     update = fake.updates[-1]

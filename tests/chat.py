@@ -29,8 +29,9 @@ from bot.events import (
 )
 from flows import machine
 from flows.contacts import LOG_QUESTIONS
-from flows.facts import FACTS
-from flows.playbook import load_playbook
+from flows.facts import FACTS, playbook_for
+from flows.playbook import Playbook, load_playbook
+from flows.script import template_values
 from flows.text import rich
 from storage import ConversationKey, MemoryStore, Store
 
@@ -197,6 +198,16 @@ class Chat:
 
     async def state(self) -> str:
         return (await self.record())["state"]
+
+    async def playbook_line(self, markup: str) -> str:
+        """One of the case's playbook's sentences (a script template), filled with the
+        active case's facts, as the person reads it."""
+        facts = (await self.record())["facts"]
+        return rich(markup, **template_values(facts, playbook_for(facts))).plain()
+
+    async def playbook(self) -> Playbook:
+        """The playbook of the active case's shop."""
+        return playbook_for((await self.record())["facts"])
 
     async def status(self) -> str:
         await self.say("/status")

@@ -15,9 +15,16 @@ import pytest
 
 from bot.cli import main
 from bot.folder import FolderLock
+from bot.notices import SAID
+from flows.greeting import welcome_reply
+from flows.reply import Notice
 from storage import PersonKey, PersonRecord, TinyDBStore
 
 TOKEN = "123456789:AAH-abcdefghijklmnopqrstuvwxyz_012345"
+REMINDER_SET = SAID[Notice.REMINDER_SET].partition("{")[0]
+"""How the answer to /remind begins, as the bot words it."""
+START_A_CASE = next(c.label for c in welcome_reply().prompt.choices() if c.value == "new")
+"""The greeting's button for a case about another shop, as it reads."""
 
 
 def fairshake(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -201,12 +208,12 @@ def test_sigterm_during_a_stream_of_turns_exits_cleanly_and_keeps_every_answered
     bot.stdin.flush()
     answered = 0
     for line in bot.stdout:
-        answered += line.startswith("I'll remind you")
+        answered += line.startswith(REMINDER_SET)
         if answered == 20:
             bot.send_signal(signal.SIGTERM)
             break
     out, err = bot.communicate(timeout=30)
-    answered += out.count("I'll remind you")
+    answered += out.count(REMINDER_SET)
     assert bot.returncode == 0, err
     record = asyncio_run_load(data)
     assert len(record.reminders) >= answered
@@ -275,7 +282,7 @@ def test_the_terminal_chat_is_not_interleaved_with_info_logs(tmp_path):
     done = fairshake(env={"FAIRSHAKE_DATA_DIR": str(tmp_path)}, cwd=tmp_path)
     assert done.returncode == 0
     assert "INFO" not in done.stderr
-    assert "Start a case" in done.stdout
+    assert START_A_CASE in done.stdout
 
 
 def test_json_log_lines_for_a_log_collector(tmp_path):

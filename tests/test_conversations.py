@@ -11,9 +11,7 @@ import pytest
 from bot.events import Notice
 from flows import machine
 from flows.contacts import LOG_QUESTIONS
-from flows.facts import playbook_for
 from flows.playbook import Problem, load_playbook
-from flows.script import template_values
 from flows.text import Block, rich
 from tests.chat import (
     GENERIC,
@@ -32,12 +30,6 @@ OUTCOMES = ("refund", "replacement", "store_credit", "return", "explanation")
 
 LOGGED = {question.id: question.label for question in LOG_QUESTIONS}
 """How the case file labels each detail of a logged contact."""
-
-
-async def playbook_line(chat: Chat, markup: str) -> str:
-    """One of the playbook's script templates, filled with the active case's facts."""
-    facts = (await chat.record())["facts"]
-    return rich(markup, **template_values(facts, playbook_for(facts))).plain()
 
 
 def copyable(chat: Chat) -> list[str]:
@@ -134,12 +126,12 @@ async def test_a_case_from_first_word_to_resolved(
     script = chat.replies[-1].text
     assert chat.step() == machine.PREPARING
     assert story.order_number in script.plain()
-    ask = await playbook_line(chat, playbook.script.asks[outcome])
+    ask = await chat.playbook_line(playbook.script.asks[outcome])
     assert ask in copyable(chat)
     for line in (*playbook.script.fairness, *playbook.script.calm_phrases):
-        assert await playbook_line(chat, line) in script.plain()
+        assert await chat.playbook_line(line) in script.plain()
     spare = "".join(span.text for span in script.spans if span.block == Block.SPARE)
-    assert all([await playbook_line(chat, line) in spare for line in playbook.script.calm_phrases])
+    assert all([await chat.playbook_line(line) in spare for line in playbook.script.calm_phrases])
 
     await chat.press_option("do:log")
     assert (chat.step(), chat.question()) == (machine.LOGGING, "when")
@@ -182,7 +174,7 @@ async def test_no_progress_climbs_the_ladder_then_resolves(
     assert rung.needs in chat.prompt() and rung.cost in chat.prompt()
     await chat.press_option("do:plan")
     await chat.press_option("channel:email")
-    subject = await playbook_line(chat, playbook.script.email_subject)
+    subject = await chat.playbook_line(playbook.script.email_subject)
     assert STORIES[playbook_id].order_number in subject and subject in copyable(chat)
     await log_contact(chat, "pick:resolved", channel="pick:email", rep="Lee")
 
@@ -225,10 +217,10 @@ async def test_the_written_complaint_is_ready_to_send(playbook_id: str) -> None:
 
     playbook = load_playbook(playbook_id)
     subject, body = copyable(chat)
-    assert subject.endswith(await playbook_line(chat, playbook.script.email_subject))
+    assert subject.endswith(await chat.playbook_line(playbook.script.email_subject))
     assert story.order_number in subject
     assert listed("item", "Blue kettle") in body
-    assert await playbook_line(chat, playbook.script.asks["replacement"]) in body
+    assert await chat.playbook_line(playbook.script.asks["replacement"]) in body
     await chat.press_option("do:resolve")
     assert chat.step() == machine.RESOLVED
 

@@ -44,7 +44,9 @@ async def test_an_order_on_an_eu_storefront_gets_the_eu_s_rules(site: str, code:
 
 async def test_an_order_on_amazon_de_gets_the_eu_s_rules_and_germany_s_own() -> None:
     chat = Chat()
-    await at_the_ladder(chat, Story(merchant="amazon.de", amount="49,99 €", payment="pick:debit_card"))
+    await at_the_ladder(
+        chat, Story(merchant="amazon.de", amount="49,99 €", payment="pick:debit_card")
+    )
     assert (await facts(chat))["country"] == {"code": "DE", "from": "storefront"}
     assert {"deadline:law_withdrawal", "deadline:law_legal_guarantee"} <= await pending_slots(chat)
     last = await climb(chat, "agency")

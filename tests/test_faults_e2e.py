@@ -235,7 +235,7 @@ async def test_a_corrupt_file_is_said_plainly_and_set_aside_when_starting_fresh(
         damaged.START_FRESH,
         damaged.DELETE_ALL,
     ]
-    _, welcome = await converse(fake, USER, "Start fresh")
+    _, welcome = await converse(fake, USER, damaged.START_FRESH)
     status, logged = await bot.stop()
 
     assert status == 0, logged

@@ -23,8 +23,8 @@ from storage.postgres import PostgresStore, upgrade_database
 from tests.chat import START, Chat, Clock
 from tests.fakes.telegram import FakeTelegram
 from tests.pings import Pings, scheduling
+from tests.telegram_chat import USER, data_of, fake, running
 from tests.test_reminders import reminder_case, statuses
-from tests.test_telegram_adapter import USER, fake, running
 
 __all__ = ["fake"]  # a fixture, used by name
 
@@ -309,16 +309,16 @@ async def test_an_update_the_load_balancer_gives_both_instances_is_applied_once(
             sent = (fake.post_update_to(hook, update, WEBHOOK_SECRET) for hook in hooks)
             assert await asyncio.gather(*sent) == [200, 200]
 
-        def press(label: str) -> dict[str, object]:
+        def press(option: str) -> dict[str, object]:
             shown = fake.last_message(USER)
-            return fake.build_callback_update(USER, shown.message_id, shown.callback_data(label))
+            return fake.build_callback_update(USER, shown.message_id, data_of(shown, option))
 
         await to_both(fake.build_message_update(USER, "/start"))
-        amazon = press("Amazon")
+        amazon = press("new:amazon")
         await to_both(amazon)
         await to_both(amazon)
-        await to_both(press("Damaged or faulty item"))
-        await to_both(press("A third-party seller"))
+        await to_both(press("pick:damaged"))
+        await to_both(press("pick:third_party"))
         await to_both(fake.build_message_update(USER, "yesterday"))
         record = await instances[0].load(PersonKey("telegram", str(USER)))
 

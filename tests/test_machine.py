@@ -84,7 +84,8 @@ async def test_each_step_shows_a_prompt_that_status_repeats(state: str) -> None:
 
     status = await chat.status()
 
-    assert status.startswith("c1 · Amazon · Damaged or faulty item · ")
+    damaged = next(p for p in AMAZON.problems if p.id == "damaged")
+    assert status.startswith(f"c1 · {AMAZON.name} · {damaged.label} · ")
     assert chat.prompt() == prompt
     await chat.say("/help")
     assert "/cancel" in chat.last_text()
@@ -155,7 +156,8 @@ async def test_no_progress_goes_to_a_supervisor_when_a_manager_must_approve(
     if needs_manager:
         assert Notice.MANAGER_NEEDED in chat.notices()
         assert chat.step() == machine.SUPERVISOR
-        assert "connect me with a supervisor" in chat.prompt()
+        supervisor_ask = (await chat.playbook()).script.supervisor_ask
+        assert await chat.playbook_line(supervisor_ask) in chat.prompt()
         assert await chat.state() == machine.SUPERVISOR
     else:
         assert Notice.MANAGER_NEEDED not in chat.notices()
@@ -171,7 +173,9 @@ async def test_the_script_warns_when_a_manager_will_be_needed() -> None:
     await chat.press_option("do:plan")
     await chat.press_option("channel:chat")
 
-    assert "This usually needs a manager." in chat.prompt()
+    supervisor_ask = await chat.playbook_line(AMAZON.script.supervisor_ask)
+    copied = [snippet.text for message in chat.replies for snippet in message.snippets]
+    assert supervisor_ask in chat.prompt() and supervisor_ask in copied, "the words, to copy"
 
 
 async def test_after_the_supervisor_was_tried_no_progress_goes_to_the_ladder() -> None:
