@@ -8,6 +8,7 @@ the way an operator would, and both cases are in the one store.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 
@@ -23,6 +24,8 @@ from tests.fakes.discord import FakeDiscord
 from tests.fakes.telegram import FakeTelegram
 
 TELEGRAM_USER = 777
+SHOP = "pick:amazon"
+"""An option of a new case's first question (which shop), as a press sends it back."""
 
 
 async def test_telegram_and_discord_share_one_engine_and_store(tmp_path, monkeypatch):
@@ -48,12 +51,14 @@ async def test_telegram_and_discord_share_one_engine_and_store(tmp_path, monkeyp
 
         telegram.add_user(TELEGRAM_USER, "Tess")
         telegram.user_says(TELEGRAM_USER, "/new")
-        await telegram.wait_for(
-            lambda f: any("Which shop" in m.visible_text for m in f.messages_in(TELEGRAM_USER))
+        await telegram.wait_for(  # the first question, which shop: its options
+            lambda f: any(SHOP in m.options for m in f.messages_in(TELEGRAM_USER))
         )
         dana = discord_service.person("Dana")
         asked = await discord_service.slash(dana, discord_service.dm(dana), "new")
-        await discord_service.wait(lambda: any("Which shop" in m.content for m in asked.messages))
+        await discord_service.wait(
+            lambda: any(f"|{SHOP}" in json.dumps(m.components) for m in asked.messages)
+        )
 
         os.kill(os.getpid(), signal.SIGTERM)
         await asyncio.wait_for(running, 20)

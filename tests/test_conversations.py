@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 
+from bot.casefile import status_line
 from bot.events import Notice
 from flows import machine
 from flows.contacts import LOG_QUESTIONS
@@ -313,8 +314,11 @@ async def test_several_cases_one_active_at_a_time() -> None:
 
     await chat.say("/cases")
     listing = chat.last_text()
-    assert "c1 · Amazon · Damaged or faulty item · open" in listing
-    assert "▶ c2 · Corner Books · Unexpected charge · reviewing the facts" in listing
+    cases = (await chat.store.load(chat.key.person)).cases
+    assert status_line(cases["c1"]).plain() in listing
+    assert status_line(cases["c2"], active=True).plain() in listing
+    assert [cases[c]["state"] for c in ("c1", "c2")] == [machine.CASE_MENU, machine.REVIEW]
+    assert "case:c1" in chat.options(), "the other case, to switch to"
 
     await chat.press_option("case:c1")
     assert chat.told(Notice.CASE_SWITCHED) == {"case_id": "c1"}
@@ -333,7 +337,9 @@ async def test_dropping_a_case_asks_first_and_keeps_the_record() -> None:
 
     assert chat.step() == machine.DROPPED
     await chat.say("/cases")
-    assert "c1 · Amazon · Damaged or faulty item · dropped" in chat.last_text()
+    dropped = await chat.record()
+    assert dropped["state"] == machine.DROPPED
+    assert status_line(dropped, active=True).plain() in chat.last_text()
 
 
 async def test_forget_deletes_everything_after_a_confirmation() -> None:

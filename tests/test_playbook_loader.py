@@ -16,7 +16,7 @@ import pytest
 from flows import machine
 from flows.intake import read_order_text
 from flows.jurisdiction import jurisdictions
-from flows.playbook import GENERIC, playbook_ids, playbooks, scan, use_playbooks_dir
+from flows.playbook import GENERIC, load_playbook, playbook_ids, playbooks, scan, use_playbooks_dir
 from flows.schema import SchemaError
 from tests.chat import Chat, Story, log_contact, tell
 from tests.test_cli import fairshake
@@ -358,7 +358,8 @@ def test_the_bot_started_with_fairshake_playbooks_dir_takes_a_case_for_the_new_s
     (operator_dir / "cornershop.toml").write_text(with_storefront(local_shop()), "utf-8")
     data = tmp_path / "data"
     data.mkdir()
-    typed = ["/new", "cornershop.example", "Damaged or faulty item", "/export"]
+    damaged = next(p for p in load_playbook("generic").problems if p.id == "damaged")
+    typed = ["/new", "cornershop.example", damaged.label, "/export"]  # the option, named
     out = run_bot(data, typed, FAIRSHAKE_PLAYBOOKS_DIR=str(operator_dir))
     assert "Corner Shop" in out  # offered among the shops, from its file
     exported = json.loads((data / "exports" / "fairshake-my-data.json").read_text("utf-8"))
