@@ -20,6 +20,8 @@ from discord.gateway import DiscordWebSocket
 
 from adapters.discord_bot import DiscordAdapter, render, sync_commands
 from adapters.discord_bot import cli as sync_step
+from adapters.discord_bot.forms import ANSWER_KIND, PASTE_KIND
+from adapters.discord_bot.layout import KEPT_PRESS, PRESS
 from bot.cli import main as fairshake
 from bot.config import Settings, load_settings
 from bot.engine import Engine
@@ -29,7 +31,7 @@ from bot.session import COMMANDS
 from flows import machine
 from flows.text import plain, rich
 from storage import ConversationKey, MemoryStore, Store
-from tests.chat import Clock
+from tests.chat import FACT_LABELS, Clock
 from tests.fakes.discord import (
     DEFERRED,
     DEFERRED_UPDATE,
@@ -82,6 +84,23 @@ def options_on(messages: list[Message]) -> list[str]:
     ]
 
 
+def menu_options_on(messages: list[Message]) -> list[str]:
+    """The option ids behind the entries of the messages' select menus (`<stamp>|<option>`)."""
+    return [
+        entry["value"].partition("|")[2]
+        for message in messages
+        for menu in message.selects()
+        for entry in menu["options"]
+    ]
+
+
+def has_form(message: Message, kind: str) -> bool:
+    """Whether the message shows the adapter's button opening the form of `kind`."""
+    return any(button["custom_id"].startswith(f"fs:{kind}:") for button in message.buttons())
+
+
+PRESSES = tuple(f"fs:{kind}:" for kind in (PRESS, KEPT_PRESS))
+"""How the custom ids of the engine's buttons begin (not the adapter's own form buttons)."""
 SHOP = "pick:amazon"
 """An option of the first question (which shop): a case has just been opened."""
 
@@ -106,30 +125,42 @@ class Person:
     async def slash(self, sub: str, **options: str) -> Interaction:
         return await self.settle(await self.fake.slash(self.user, self.channel, sub, **options))
 
-    async def press(self, label: str, on: Message | None = None) -> Interaction:
-        """Press the button labelled `label`, or choose that option in a select menu."""
-        if self.option(label, on) is not None:
-            return await self.choose(label, on)
-        message, custom_id = self.button(label, on)
+    async def press(self, option: str, on: Message | None = None) -> Interaction:
+        """Press the option with the id `option` (`pick:amazon`, `do:confirm`) where Discord
+        shows it: its button, or its entry in a select menu."""
+        found = self.option(option, on)
+        if found is not None:
+            message, custom_id, value = found
+            return await self.settle(await self.fake.choose(self.user, message, custom_id, value))
+        message, custom_id = self.button(option, on)
         return await self.settle(await self.fake.press(self.user, message, custom_id))
 
-    async def choose(self, label: str, on: Message | None = None) -> Interaction:
-        found = self.option(label, on)
-        assert found is not None, f"no option {label!r}"
-        message, custom_id, value = found
-        return await self.settle(await self.fake.choose(self.user, message, custom_id, value))
-
-    def option(self, label: str, on: Message | None = None) -> tuple[Message, str, str] | None:
-        """The one select menu option whose label contains `label`, if there is one."""
+    async def opens(self, kind: str, on: Message | None = None) -> Interaction:
+        """Press the adapter's own button of `kind` that opens a form (`ANSWER_KIND`: ✍️
+        Answer; `PASTE_KIND`: 🧾, to paste the order email)."""
         messages = [on] if on else self.last.messages
         found = [
-            (message, menu["custom_id"], option["value"])
+            (message, button["custom_id"])
+            for message in messages
+            for button in message.buttons()
+            if button["custom_id"].startswith(f"fs:{kind}:")
+        ]
+        assert len(found) == 1, f"no single fs:{kind}: in {[m.labels() for m in messages]}"
+        message, custom_id = found[0]
+        return await self.settle(await self.fake.press(self.user, message, custom_id))
+
+    def option(self, option: str, on: Message | None = None) -> tuple[Message, str, str] | None:
+        """The select menu entry for the option id `option` (its value `<stamp>|<option>`),
+        if a menu shows it."""
+        messages = [on] if on else self.last.messages
+        found = [
+            (message, menu["custom_id"], entry["value"])
             for message in messages
             for menu in message.selects()
-            for option in menu["options"]
-            if label.casefold() in option["label"].casefold()
+            for entry in menu["options"]
+            if entry["value"].partition("|")[2] == option
         ]
-        assert len(found) <= 1, f"more than one {label!r} option"
+        assert len(found) <= 1, f"more than one {option!r} entry"
         return found[0] if found else None
 
     async def submit(self, opened: Interaction, **values: str) -> Interaction:
@@ -137,7 +168,7 @@ class Person:
 
     async def answer(self, **values: str) -> Interaction:
         """Press ✍️ Answer and submit the form with `values`."""
-        return await self.submit(await self.press("Answer"), **values)
+        return await self.submit(await self.opens(ANSWER_KIND), **values)
 
     async def settle(self, interaction: Interaction) -> Interaction:
         """Until Discord has been answered and the adapter is idle; the answer kept."""
@@ -147,16 +178,18 @@ class Person:
         self.seen.append(interaction)
         return interaction
 
-    def button(self, label: str, on: Message | None = None) -> tuple[Message, str]:
-        """The one button whose label contains `label`, on `on` or the last answer."""
+    def button(self, option: str, on: Message | None = None) -> tuple[Message, str]:
+        """The one button for the option id `option` (`fs:b:<stamp>|<option>`), on `on` or
+        the last answer."""
         messages = [on] if on else self.last.messages
         found = [
             (message, button["custom_id"])
             for message in messages
             for button in message.buttons()
-            if label.casefold() in button.get("label", "").casefold()
+            if button["custom_id"].startswith(PRESSES)
+            and button["custom_id"].partition("|")[2] == option
         ]
-        assert len(found) == 1, f"no single {label!r} in {[m.labels() for m in messages]}"
+        assert len(found) == 1, f"no single {option!r} in {options_on(messages)}"
         return found[0]
 
     def options(self, interaction: Interaction | None = None) -> list[str]:
@@ -193,12 +226,12 @@ class Person:
         (or up to the delivery date question, `stop_at="delivery date"`, typing instead)."""
         await self.slash("new")
         if stop_at == "delivery date":
-            for label in ("Amazon", "Damaged or faulty item", "Sold by Amazon"):
-                await self.press(label)
+            for option in (SHOP, "pick:damaged", "pick:merchant"):
+                await self.press(option)
             return
-        await self.submit(await self.press("Paste"), order_text=PASTED)
-        for label in ("Damaged or faulty item", "A replacement"):
-            await self.press(label)
+        await self.submit(await self.opens(PASTE_KIND), order_text=PASTED)
+        for option in ("pick:damaged", "pick:replacement"):
+            await self.press(option)
         assert "do:confirm" in self.options(), self.text()  # the review
 
 
@@ -249,17 +282,17 @@ async def test_a_whole_case_in_a_dm_from_new_to_resolved(bot: Bot) -> None:
     await ana.slash("new")
     assert SHOP in ana.options() and await ana.cases() == ["c1"]
     [asked] = ana.last.messages
-    assert "Amazon" in asked.labels() and not asked.selects(), "five shops: buttons"
-    await ana.submit(await ana.press("Paste"), order_text=PASTED)
-    assert "Damaged or faulty item" in ana.prompt().options(), "more problems: a select menu"
-    for label in ("Damaged or faulty item", "A replacement"):
-        await ana.press(label)
+    assert not asked.selects(), "five shops: buttons"
+    await ana.submit(await ana.opens(PASTE_KIND), order_text=PASTED)
+    assert "pick:damaged" in menu_options_on([ana.prompt()]), "more problems: a select menu"
+    for option in ("pick:damaged", "pick:replacement"):
+        await ana.press(option)
     [review] = ana.prompt().embeds
     fields = {one["name"]: one["value"] for one in review["fields"]}
-    assert fields["Order number"] == "113-9876543-7654321"
-    await ana.press("All correct")
+    assert fields[FACT_LABELS["order_number"]] == "113-9876543-7654321"
+    await ana.press("do:confirm")
     assert await ana.at() == (machine.SELF_SERVICE, None) and ana.text()
-    await ana.press("That solved it")
+    await ana.press("do:solved")
     assert await ana.at() == (machine.RESOLVED, None) and ana.text()
     assert not any(message.ephemeral for message in every_message(ana)), "a DM needs no ephemeral"
     await ana.slash("export")
@@ -270,20 +303,20 @@ async def test_a_whole_case_in_a_dm_from_new_to_resolved(bot: Bot) -> None:
 async def test_a_case_in_a_server_channel_escalates_and_every_reply_is_ephemeral(bot: Bot) -> None:
     bob = Person(bot, "bob", in_server=True)
     await bob.tell()
-    await bob.press("All correct")
-    await bob.press("Still need help")
-    await bob.press("Live chat")
-    await bob.press("Log the contact")
-    await bob.press("Just now")
-    await bob.press("Live chat")
+    await bob.press("do:confirm")
+    await bob.press("do:need_help")
+    await bob.press("channel:chat")
+    await bob.press("do:log")
+    await bob.press("pick:now")
+    await bob.press("pick:chat")
     await bob.answer(rep="Sam")
     await bob.press("skip")
     await bob.answer(notes="They said it's out of their hands.")
-    await bob.press("No progress")
+    await bob.press("pick:no_progress")
     assert (await bob.at())[0] == machine.ESCALATING
     ladder = bob.options()
     assert f"do:climb_{machine.SUPERVISOR}" in ladder
-    await bob.press("Ask for a supervisor")
+    await bob.press("do:climb_supervisor")
     assert (await bob.at())[0] == machine.SUPERVISOR and bob.options() != ladder
     messages = every_message(bob)
     assert len(messages) > 10
@@ -322,13 +355,13 @@ async def test_buttons_decode_after_a_restart_and_a_stale_one_gets_a_kind_answer
     eve = Person(bot, "eve")
     await eve.slash("new")
     shop_question = eve.screen()
-    await eve.press("Amazon")
+    await eve.press("pick:amazon")
     problem_question = eve.screen()
     await bot.restart()
-    await eve.press("Damaged or faulty item", on=problem_question)
+    await eve.press("pick:damaged", on=problem_question)
     asked = eve.options()
     assert await eve.at() == (machine.GATHERING, "seller")
-    late = await eve.press("Amazon", on=shop_question)
+    late = await eve.press("pick:amazon", on=shop_question)
     assert eve.options() == asked, "left alone: the question it is at, still there"
     assert late.followups and not options_on(late.followups), "and not a second time"
 
@@ -337,10 +370,10 @@ async def test_the_same_button_pressed_twice_acts_once(bot: Bot) -> None:
     fay = Person(bot, "fay", in_server=True)
     await fay.slash("new")
     shop_question = fay.screen()
-    first = await fay.press("Amazon", on=shop_question)
+    first = await fay.press("pick:amazon", on=shop_question)
     assert first.in_place and first.callbacks == [UPDATE]
     problems = fay.prompt().options()
-    second = await fay.press("Amazon", on=shop_question)
+    second = await fay.press("pick:amazon", on=shop_question)
     assert second.callbacks == [DEFERRED_UPDATE] and second.followups == []
     assert fay.prompt().options() == problems, "still the problem question, asked once"
 
@@ -348,13 +381,13 @@ async def test_the_same_button_pressed_twice_acts_once(bot: Bot) -> None:
 async def test_an_old_answer_button_gets_the_current_question(bot: Bot) -> None:
     gus = Person(bot, "gus")
     await gus.slash("new")
-    await gus.press("Amazon")
-    await gus.press("Damaged")
-    await gus.press("Sold by Amazon")
+    await gus.press("pick:amazon")
+    await gus.press("pick:damaged")
+    await gus.press("pick:merchant")
     date_question = gus.screen()
     await gus.answer(delivery_date="2 days ago")
     asked = gus.options()
-    late = await gus.press("Answer", on=date_question)
+    late = await gus.opens(ANSWER_KIND, on=date_question)
     assert late.modal is None
     assert gus.options() == asked, "left alone: the current question, still there"
     assert late.followups and not options_on(late.followups), "and not a second time"
@@ -366,30 +399,30 @@ async def test_after_a_restart_only_the_current_questions_form_opens(bot: Bot) -
     hal = Person(bot, "hal")
     await hal.slash("new")
     shop_question = hal.screen()
-    await hal.press("Amazon")
-    await hal.press("Damaged")
-    await hal.press("Sold by Amazon")
+    await hal.press("pick:amazon")
+    await hal.press("pick:damaged")
+    await hal.press("pick:merchant")
     date_question = hal.screen()
     await hal.answer(delivery_date="2 days ago")
-    await hal.press("A refund")
-    await hal.press("Item")  # added from the review: a question answered by typing
+    await hal.press("pick:refund")
+    await hal.press("edit:item")  # added from the review: a question answered by typing
     item_question = hal.screen()
     await bot.restart()
-    old = await hal.press("Answer", on=date_question)
+    old = await hal.opens(ANSWER_KIND, on=date_question)
     assert old.modal is None
     assert hal.options() == options_on([item_question]), "the current question, still there"
     assert old.followups and not options_on(old.followups), "and not a second time"
-    current = await hal.press("Answer", on=item_question)
+    current = await hal.opens(ANSWER_KIND, on=item_question)
     assert current.modal is not None
-    assert "Answer" in " ".join(shop_question.labels()), "the shop can be typed"
+    assert has_form(shop_question, ANSWER_KIND), "the shop can be typed"
 
 
 async def test_a_question_answered_by_buttons_has_no_answer_form(bot: Bot) -> None:
     """Typing cannot reach the bot on Discord: a form only where words are the answer."""
     ivo = Person(bot, "ivo")
     await ivo.slash("new")
-    await ivo.press("Amazon")
-    assert not any("Answer" in label for label in ivo.prompt().labels())
+    await ivo.press("pick:amazon")
+    assert not has_form(ivo.prompt(), ANSWER_KIND)
 
 
 # -- forms -------------------------------------------------------------------------------------
@@ -402,7 +435,7 @@ async def test_forget_also_drops_what_was_typed_but_not_saved(bot: Bot) -> None:
     assert bot.adapter is not None
     assert ivy.user["id"] in bot.adapter._kept
     await ivy.slash("forget")
-    await ivy.press("Yes, delete it all")
+    await ivy.press("forget:yes")
     assert ivy.user["id"] not in bot.adapter._kept, "what was typed is gone from memory too"
     assert ivy.user["id"] not in bot.adapter._asking
 
@@ -410,7 +443,7 @@ async def test_forget_also_drops_what_was_typed_but_not_saved(bot: Bot) -> None:
 async def test_an_order_email_pasted_in_the_form_fills_the_facts(bot: Bot) -> None:
     hal = Person(bot, "hal", in_server=True)
     await hal.slash("new")
-    form = await hal.press("Paste")
+    form = await hal.opens(PASTE_KIND)
     assert form.modal is not None and len(form.modal["components"]) == 1
     await hal.submit(form, order_text=PASTED)
     person = await bot.store.load(hal.key.person)
@@ -427,7 +460,7 @@ async def test_an_answer_the_flow_refuses_is_kept_for_the_next_try(bot: Bot) -> 
     ian = Person(bot, "ian")
     await ian.tell(stop_at="delivery date")
     await ian.answer(delivery_date="the day after never")
-    again = await ian.press("Answer")
+    again = await ian.opens(ANSWER_KIND)
     assert again.modal is not None
     assert again.modal["components"][0]["component"].get("value") == "the day after never"
     await ian.submit(again, delivery_date="2 days ago")

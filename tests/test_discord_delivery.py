@@ -44,11 +44,11 @@ async def outbox(bot: Bot, person: Person) -> list[dict]:
     return [reply.to_json() for reply in replies_of(record.conversations[person.key.chat_id])]
 
 
-async def answer_lost(bot: Bot, adapter: DiscordAdapter, person: Person, label: str) -> None:
-    """Press `label` on the person's last message while Discord is down: the answer
-    cannot go, and stays in the outbox."""
+async def answer_lost(bot: Bot, adapter: DiscordAdapter, person: Person, option: str) -> None:
+    """Press the option `option` on the person's last message while Discord is down: the
+    answer cannot go, and stays in the outbox."""
     bot.fake.down()
-    await bot.fake.press(person.user, person.screen(), person.button(label)[1])
+    await bot.fake.press(person.user, person.screen(), person.button(option)[1])
     await bot.fake.wait(lambda: bot.fake.refused_sends > 0)
     await adapter.settled()
 
@@ -62,7 +62,7 @@ async def test_an_answer_lost_in_an_outage_comes_by_dm_once_discord_is_back(bot:
     async with running(bot) as (adapter, scheduler):
         ana = Person(bot, "ana", in_server=True)
         await ana.slash("new")
-        await answer_lost(bot, adapter, ana, "Amazon")
+        await answer_lost(bot, adapter, ana, "pick:amazon")
         [pressed] = [i for i in bot.fake.interactions.values() if i.rejected]
         assert not pressed.acknowledged, "the answer could not go"
         [waiting] = await outbox(bot, ana)
@@ -91,7 +91,7 @@ async def test_a_long_rate_limit_is_waited_out_before_the_retry(bot: Bot) -> Non
     async with running(bot) as (adapter, scheduler):
         ben = Person(bot, "ben")
         await ben.slash("new")
-        await answer_lost(bot, adapter, ben, "Amazon")
+        await answer_lost(bot, adapter, ben, "pick:amazon")
         bot.fake.up()
         bot.fake.limit(retry_after=120)
         bot.clock.advance(seconds=6)
@@ -115,7 +115,7 @@ async def test_an_answer_that_never_goes_is_kept_as_failed_for_the_operator(
     async with running(bot, reply_delays=quick) as (adapter, scheduler):
         cy = Person(bot, "cy")
         await cy.slash("new")
-        await answer_lost(bot, adapter, cy, "Amazon")
+        await answer_lost(bot, adapter, cy, "pick:amazon")
         with caplog.at_level(logging.ERROR):
             for wait in (REPLY_DELAYS[0], *quick):  # the turn's own first wait, then these
                 bot.clock.advance(seconds=wait.total_seconds() + 1)
@@ -147,7 +147,7 @@ async def test_a_reply_waiting_behind_a_failed_one_still_acknowledges_the_press(
     async with running(bot) as (adapter, scheduler):
         eve = Person(bot, "eve", in_server=True)
         await eve.slash("new")
-        await answer_lost(bot, adapter, eve, "Amazon")
+        await answer_lost(bot, adapter, eve, "pick:amazon")
         bot.fake.up()
         status = await eve.slash("status")
         assert status.acknowledged and status.rejected == []

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from adapters.discord_bot.forms import ANSWER_KIND, PASTE_KIND
 from bot.events import BACK_ID, SKIP_ID, ButtonPress
 from flows.facts import FACTS
 from tests import test_discord_adapter as adapter_tests
 from tests.conformance.discord_driver import discord_bot
 from tests.fakes.discord import DEFERRED_UPDATE, UPDATE, Message
-from tests.test_discord_adapter import PASTED, SHOP, Bot, Person, options_on
+from tests.test_discord_adapter import PASTED, SHOP, Bot, Person, has_form, options_on
 
 fake, bot = adapter_tests.fake, adapter_tests.bot
 
@@ -38,9 +39,9 @@ def fields(message: Message) -> dict[str, str]:
 
 async def at_review(person: Person) -> Message:
     await person.slash("new")
-    await person.submit(await person.press("Paste"), order_text=PASTED)
-    await person.press("Damaged or faulty item")
-    await person.press("A replacement")
+    await person.submit(await person.opens(PASTE_KIND), order_text=PASTED)
+    await person.press("pick:damaged")
+    await person.press("pick:replacement")
     return person.prompt()
 
 
@@ -48,13 +49,13 @@ async def test_presses_move_one_message_on_instead_of_piling_up_new_ones(bot: Bo
     ana = Person(bot, "ana", in_server=True)
     opened = await ana.slash("new")
     [question] = opened.messages
-    for label in ("Amazon", "Damaged or faulty item", "Sold by Amazon"):
-        pressed = await ana.press(label)
+    for option in (SHOP, "pick:damaged", "pick:merchant"):
+        pressed = await ana.press(option)
         assert pressed.callbacks == [UPDATE] and pressed.in_place
         assert pressed.messages[0].id == question.id
     assert question.edits == 3
     date = question
-    assert "Answer" in " ".join(date.labels()), "a date is typed: its form button is there"
+    assert has_form(date, ANSWER_KIND), "a date is typed: its form button is there"
     answered = await ana.answer(delivery_date="2 days ago")
     assert answered.in_place and answered.messages[0].id == question.id, "a form's answer too"
     assert all(message.ephemeral for message in ana.last.messages)
@@ -77,7 +78,7 @@ async def test_the_review_is_an_embed_with_a_field_per_fact_and_a_green_all_corr
     values = [option["value"].rsplit("|", 1)[-1] for option in menu["options"]]
     assert all(value.startswith("edit:") for value in values), "corrections in one menu"
     assert len(values) == len(shown)
-    item = await bea.press("Item")  # a correction chosen in the menu: typed, so a form
+    item = await bea.press("edit:item")  # a correction chosen in the menu: typed, so a form
     assert item.in_place
     assert {"a", "g"} & {b["custom_id"][3] for b in bea.prompt().buttons()}
 
@@ -87,7 +88,7 @@ async def test_a_choice_of_more_than_five_is_a_select_menu_with_skip_and_back_as
 ) -> None:
     cy = Person(bot, "cy")
     await cy.slash("new")
-    await cy.press("Amazon")
+    await cy.press("pick:amazon")
     problem = cy.prompt()
     [menu] = problem.selects()
     assert len(menu["options"]) > 5
@@ -95,7 +96,7 @@ async def test_a_choice_of_more_than_five_is_a_select_menu_with_skip_and_back_as
     assert not any(b["custom_id"].startswith("fs:a:") for b in problem.buttons()), (
         "a choice question has no answer form"
     )
-    await cy.choose("Late or lost package")
+    await cy.press("pick:late")
     record = await bot.store.load(cy.key.person)
     assert record.cases["c1"]["facts"]["problem"] == "late"
 
@@ -103,9 +104,9 @@ async def test_a_choice_of_more_than_five_is_a_select_menu_with_skip_and_back_as
 async def test_the_ladder_and_the_script_are_embeds(bot: Bot) -> None:
     dee = Person(bot, "dee", in_server=True)
     await at_review(dee)
-    await dee.press("All correct")
-    await dee.press("Still need help")
-    channels = [label for label in dee.prompt().labels() if "Back" not in label]
+    await dee.press("do:confirm")
+    await dee.press("do:need_help")
+    channels = [option for option in dee.options() if option.startswith("channel:")]
     await dee.press(channels[0])
     script, buttons = dee.last.messages
     assert script.embeds and not script.content and not script.components
@@ -115,7 +116,16 @@ async def test_the_ladder_and_the_script_are_embeds(bot: Bot) -> None:
     assert styles(buttons)["do:log"] == PRIMARY, "the script's buttons under it"
     await dee.slash("escalate")
     ladder = dee.prompt()
-    rungs = [label for label in ladder.labels() + ladder.options() if "Back" not in label]
+    rungs = [
+        button["label"]
+        for button in ladder.buttons()
+        if button["custom_id"].partition("|")[2].startswith("do:climb_")
+    ] + [
+        entry["label"]
+        for menu in ladder.selects()
+        for entry in menu["options"]
+        if entry["value"].partition("|")[2].startswith("do:climb_")
+    ]
     assert rungs and set(rungs) <= set(fields(ladder)), "a field for every rung offered"
 
 
@@ -125,7 +135,8 @@ async def test_deleting_everything_is_the_red_button(bot: Bot) -> None:
     await eve.slash("forget")
     offered = styles(eve.prompt())
     assert DANGER in offered.values()
-    await eve.press(next(b["label"] for b in eve.prompt().buttons() if b["style"] == DANGER))
+    danger = next(option for option, style in offered.items() if style == DANGER)
+    await eve.press(danger)
     assert (await bot.store.load(eve.key.person)).is_empty()
 
 
@@ -139,10 +150,10 @@ async def test_a_stale_press_leaves_its_message_and_shows_the_live_question_once
     [old] = (await ida.slash("new")).messages
     asked_then = copy.deepcopy((old.content, old.embeds, old.components))
     [live] = (await ida.slash("status")).messages
-    await ida.press("Amazon", on=live)
+    await ida.press("pick:amazon", on=live)
     live_options = options_on([live])
     assert live_options and SHOP not in live_options, "the problem question, asked in place"
-    other = next(label for label in old.labels() if "Amazon" not in label)
+    other = next(option for option in options_on([old]) if option != SHOP)
     stale = await ida.press(other, on=old)
     assert stale.callbacks == [DEFERRED_UPDATE], "acknowledged, the message not edited"
     assert (old.content, old.embeds, old.components) == asked_then

@@ -21,6 +21,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from adapters.discord_bot import DiscordAdapter, sync_commands
+from adapters.discord_bot.forms import ANSWER_KIND
 from adapters.telegram import TelegramAdapter
 from bot.adapter import route
 from bot.config import load_settings
@@ -218,5 +219,5 @@ async def test_a_ping_leaves_the_open_question_and_its_form_alone(discord_bot: B
     [question] = [m for m in asked.messages if "Which shop" in m.content]
     done = Button("✅ Done", "R|r1|done")
     await adapter.send(person.key, [Outbound(plain("⏰ Reminder: call back"), ((done,),))])
-    opened = await person.press("Answer", on=question)
+    opened = await person.opens(ANSWER_KIND, on=question)
     assert opened.modal is not None, "the question's form still opens after a ping"

@@ -21,6 +21,7 @@ from discord.gateway import DiscordWebSocket
 
 from adapters.discord_bot import DiscordAdapter, sync_commands
 from adapters.discord_bot.cards import COPY_MARK
+from adapters.discord_bot.forms import ANSWER_KIND
 from adapters.discord_bot.render import label
 from bot.config import load_settings
 from bot.events import ButtonStyle, Outbound, Word, words
@@ -67,7 +68,7 @@ class DiscordDriver:
         question = self.engine.asked().prompt
         assert question is not None and question.question is not None
         await self.person.submit(
-            await self.person.press(ANSWER, self._open_question()),
+            await self.person.opens(ANSWER_KIND, self._open_question()),
             **{question.question.id: text},
         )
 
