@@ -19,17 +19,16 @@ from flows.records import Case
 from tests.chat import Chat, Story, confirmed
 from tests.pings import Pings, scheduling
 from tests.test_law_flow import at_the_ladder, facts
-from tests.test_playbook_loader import press_option
 
 SLOT = "deadline:law_paypal"
 ORDERED = date(2026, 11, 6)
 """'5 days ago' from Wed 11 Nov 2026, the stories' order date."""
 PAID_WITH_PAYPAL = {
-    "US": Story(payment="PayPal"),
-    "GB": Story(merchant="amazon.co.uk", amount="£40", payment="PayPal"),
-    "DE": Story(merchant="amazon.de", amount="40 €", payment="PayPal"),
-    "FR": Story(merchant="amazon.fr", amount="40 €", payment="PayPal"),
-    "CA": Story(merchant="amazon.ca", amount="C$40", payment="PayPal"),
+    "US": Story(payment="pick:paypal"),
+    "GB": Story(merchant="amazon.co.uk", amount="£40", payment="pick:paypal"),
+    "DE": Story(merchant="amazon.de", amount="40 €", payment="pick:paypal"),
+    "FR": Story(merchant="amazon.fr", amount="40 €", payment="pick:paypal"),
+    "CA": Story(merchant="amazon.ca", amount="C$40", payment="pick:paypal"),
 }
 RULES = {
     "US": "paypal_us",
@@ -68,7 +67,7 @@ async def test_paying_with_paypal_sets_its_180_days_as_a_reminder(code: str) -> 
 
 async def test_no_paypal_reminder_for_a_card_or_without_an_order_date() -> None:
     card = Chat()
-    await confirmed(card, PAID_WITH_PAYPAL["GB"].but(payment="Credit card"))
+    await confirmed(card, PAID_WITH_PAYPAL["GB"].but(payment="pick:credit_card"))
     assert SLOT not in await reminders(card)
     undated = Chat()
     await confirmed(undated, PAID_WITH_PAYPAL["GB"].but(order_date=""))
@@ -80,8 +79,8 @@ async def test_saying_paypal_on_the_money_back_rung_sets_the_reminder() -> None:
     chat = Chat()
     await at_the_ladder(chat, PAID_WITH_PAYPAL["GB"].but(payment=""))
     assert SLOT not in await reminders(chat)
-    await press_option(chat, "do:climb_card_dispute")
-    await press_option(chat, f"pay:{'paypal'}")
+    await chat.press_option("do:climb_card_dispute")
+    await chat.press_option(f"pay:{'paypal'}")
     assert (await facts(chat))[law.PAYMENT] == "paypal"
     assert (await reminders(chat))[SLOT]["source"] == jurisdictions()["GB"].rules[
         "paypal_uk"
