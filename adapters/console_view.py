@@ -48,6 +48,7 @@ OPTION_STYLES = {
 }
 QUOTES = {Block.SAY: ("┃ ", "green", ""), Block.SPARE: ("┆ ", "dim", "dim")}
 """Each kind of quote's bar, the bar's style and the words' style."""
+BULLET = "• "
 COPY = "copy"
 """The terminal's own command that prints a snippet bare (`/copy 2`)."""
 MANY = 7
@@ -187,32 +188,49 @@ def copy_list(snippets: tuple[Snippet, ...]) -> RenderableType:
     return Padding(Columns(items, padding=(0, 3)), (0, 0, 0, 2), expand=False)
 
 
-class Quote:
-    """Lines set apart by a bar down their left, wrapped lines included (as a chat
-    quotes), within the width less the bar's."""
+class Wrapped:
+    """Lines wrapped between words, a bullet's wrapped lines indented under its words,
+    each behind `bar` (a quote's, or none) within the width less the bar's."""
 
-    def __init__(self, lines: list[Line], block: Block) -> None:
-        self.bar, self.bar_style, words = QUOTES[block]
-        self.body = Text("\n").join(_text(line) for line in lines)
-        self.body.stylize(words)
+    def __init__(self, lines: list[Text], bar: str = "", bar_style: str = "") -> None:
+        self.lines = lines
+        self.bar = Segment(bar, Look.parse(bar_style)) if bar else None
+
+    @classmethod
+    def quote(cls, lines: list[Line], block: Block) -> Wrapped:
+        """Lines set apart as a chat quotes them: a bar down their left."""
+        bar, bar_style, words = QUOTES[block]
+        shown = [_text(line) for line in lines]
+        for line in shown:
+            line.stylize(words)
+        return cls(shown, bar, bar_style)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = max(options.max_width - len(self.bar), 1)
-        bar = Segment(self.bar, Look.parse(self.bar_style))
-        for line in self.body.wrap(console, width):
-            line.rstrip()
-            yield bar
-            yield from line.render(console)
+        width = max(options.max_width - (len(self.bar.text) if self.bar else 0), 1)
+        for wrapped in (piece for line in self.lines for piece in _hanging(console, line, width)):
+            wrapped.rstrip()
+            if self.bar:
+                yield self.bar
+            yield from wrapped.render(console)
             yield Segment.line()
+
+
+def _hanging(console: Console, line: Text, width: int) -> list[Text]:
+    """`line` wrapped to `width`; a bullet's wrapped lines start under its first word."""
+    if not line.plain.startswith(BULLET) or width <= 2 * len(BULLET):
+        return list(line.wrap(console, width)) or [Text()]
+    indent = len(BULLET)
+    first, *rest = line[indent:].wrap(console, width - indent)
+    return [line[:indent] + first, *(Text(" " * indent) + more for more in rest)]
 
 
 def blocks(text: RichText) -> Iterator[RenderableType]:
     """The message's lines in order: each run of lines to say (or kept for when needed)
-    as one `Quote`, each other run of two or more "label: value" lines as a two-column
+    as one quote (`Wrapped.quote`), each other run of two or more "label: value" lines as a two-column
     table."""
     for block, lines in runs(text.lines()):
         if block in QUOTES:
-            yield Quote(lines, block)
+            yield Wrapped.quote(lines, block)
         else:
             yield from _unquoted(lines)
 
@@ -225,7 +243,7 @@ def _unquoted(lines: list[Line]) -> Iterator[RenderableType]:
             fields.append(field)
             continue
         yield from _flush(fields)
-        yield _text(line)
+        yield Wrapped([_text(line)])
     yield from _flush(fields)
 
 

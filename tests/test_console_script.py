@@ -159,3 +159,20 @@ def test_a_script_under_no_color_on_a_pty_quotes_and_copies_without_an_escape(tm
     printed = terminal.seen[len(before) :].split("\n")
     assert max(len(line.rstrip()) for line in printed) > WIDTH, "one line, as it copies"
     assert not [line for line in printed if line.startswith((SAY_BAR, SPARE_BAR))]
+
+
+async def test_a_bullets_wrapped_lines_start_under_its_words(tmp_path):
+    """Have-at-hand items and calm phrases wrap under their first word, not under the
+    bullet: each line that goes on a bullet's words is indented by the bullet's width."""
+    shown, engine = await chat(tmp_path, TO_THE_EMAIL)
+    lines = [line.removeprefix(SAY_BAR).removeprefix(SPARE_BAR) for line in shown.split("\n")]
+    bullets = [n for n, line in enumerate(lines) if line.startswith("• ")]
+    wrapped = [n + 1 for n in bullets if n + 1 < len(lines) and lines[n + 1].startswith("  ")]
+    assert wrapped, "some bullet is longer than the width"
+    for n in wrapped:
+        assert lines[n][2] != " ", "under the first word, not further"
+    script = the_script(engine)
+    bulleted = [line for line in script.text.plain().split("\n") if line.startswith("• ")]
+    for item in bulleted:
+        first = item.split()[1]
+        assert any(line.startswith(f"• {first}") for line in lines), item
