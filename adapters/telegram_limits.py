@@ -17,7 +17,13 @@ answers 429 with a `retry_after`. Here (adapters/telegram_pace.py for the arithm
   all of them;
 - a wait up to `Limits.wait_in_place` is waited and the request sent again; a longer
   one raises `RetryAfter` at once (nothing is sent meanwhile), so the reply waits in
-  the outbox, which retries it after the time asked (bot/reminders/outbox.py).
+  the outbox, which retries it after the time asked (bot/reminders/outbox.py);
+- a turn's reply to a chat that has fallen `BEHIND_LIMIT` behind its pace (one person
+  sending a flood of messages) raises `RetryAfter` too instead of waiting: the turn
+  ends with its reply kept in the outbox, that person's next turns queue theirs behind
+  it at once, and the outbox sends them all, paced, a few seconds later. So their
+  turns do not hold the polling offset (adapters/telegram_polling.py) while they wait,
+  and everyone else's updates keep coming.
 
 The paces are per process: instances sharing a database each keep their own.
 How fast one person can make the bot reply is bounded by the engine's per-person rate
@@ -56,6 +62,8 @@ CHAT_BURST = 3
 text) before its pace holds the next ones."""
 GROUP_INTERVALS = 3
 """A group's interval in private chats' (3 s: 20 a minute)."""
+BEHIND_LIMIT = 1.0
+"""Seconds a chat may fall behind its pace before a turn's reply is left to the outbox."""
 GLOBAL_WINDOW = 1.0
 """Seconds within which 429s for two different chats are taken as the bot's overall limit."""
 IDLE_PACES = 1024
@@ -189,7 +197,11 @@ class RepliesFirstRateLimiter(BaseRateLimiter[Budget]):
                 raise RetryAfter(math.ceil(paused))
             if endpoint in NOT_MESSAGES:
                 return
-            await self._until(pace.reserve(now) if _counted(chat_id, endpoint) else now + paused)
+            counted = _counted(chat_id, endpoint)
+            wait = pace.free_at(now) - now
+            if reply and counted and wait > 0 and pace.behind(now) >= BEHIND_LIMIT:
+                raise RetryAfter(math.ceil(wait))  # the outbox sends it, paced
+            await self._until(pace.reserve(now) if counted else now + paused)
             await self._overall_slot(reply)
             now = self._clock()
             if not (pace.paused(now) or self._overall.paused(now)):

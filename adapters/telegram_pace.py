@@ -33,6 +33,8 @@ class Pace:
     """When the next message would be due, were all sent on the beat."""
     paused_until: float = 0.0
     """Nothing of the stream goes before this (a flood-control wait)."""
+    behind_since: float | None = None
+    """Since when every message reserved has had to wait (None: the last went at once)."""
 
     def free_at(self, now: float) -> float:
         """When a message asking now could go, without reserving the slot."""
@@ -42,7 +44,15 @@ class Pace:
         """Take the next slot: the time (now or later) this message may go."""
         at = self.free_at(now)
         self.next_due = max(self.next_due, at) + self.interval
+        if at <= now:
+            self.behind_since = None
+        elif self.behind_since is None:
+            self.behind_since = now
         return at
+
+    def behind(self, now: float) -> float:
+        """Seconds the stream has been sending slower than asked (0 when it keeps up)."""
+        return 0.0 if self.behind_since is None else now - self.behind_since
 
     def pause(self, until: float) -> None:
         """Hold everything until `until`, then go one message a beat (the burst spent)."""

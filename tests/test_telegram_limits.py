@@ -220,3 +220,20 @@ async def test_typing_is_not_paced_but_not_sent_during_a_pause(clock) -> None:
     await clock.move(6)
     await asyncio.gather(flooded, *paced)
     assert "typing 2" not in telegram.names()
+
+
+async def test_a_turns_reply_to_a_chat_behind_its_pace_is_left_to_the_outbox(clock) -> None:
+    telegram = Telegram(clock, chat_interval=1.0, per_second=0)
+    for n in range(CHAT_BURST):
+        await telegram.send(f"reply {n}", chat_id=1)
+    waited = telegram.send("paced", chat_id=1)
+    await settle()
+    await clock.move(1.0)
+    await waited
+    with pytest.raises(RetryAfter):
+        await telegram.send("behind", chat_id=1)
+    assert "behind" not in telegram.names(), "nothing went: the outbox sends it later"
+    again = telegram.send("from the outbox", chat_id=1, budget=None)
+    await settle()
+    await clock.move(1.0)
+    assert await again == "from the outbox", "what the outbox sends waits for its slot"

@@ -14,6 +14,7 @@ import pytest
 
 from adapters.telegram_limits import CHAT_BURST
 from bot.events import Button, Outbound
+from bot.session import COMMANDS
 from flows.text import plain
 from storage import ConversationKey
 from tests.bot_process import BotProcess
@@ -102,3 +103,37 @@ async def test_a_long_flood_wait_leaves_the_reply_in_the_outbox_and_loses_none(
     assert len(fake.messages_in(ROBIN)) == 1
     if not killed:
         assert robin[1].at - flood.at >= LONG_WAIT - 0.1, "not before the wait asked"
+
+
+def lists_the_commands(text: str) -> bool:
+    """Whether `text` is the help: every command of the menu named in it."""
+    return all(f"/{command}" in text for command in COMMANDS)
+
+
+async def test_one_persons_flood_is_paced_without_holding_up_anyone_else(fake, tmp_path):
+    """Robin sends more at once than one getUpdates returns; the turns the rate limit
+    takes (10; one more may be taken as its minute refills) are answered at Robin's
+    chat's pace, the later ones through the outbox, so they do not hold the polling
+    offset: Sam's message, past the first getUpdates' 100, comes through meanwhile."""
+    taken = 10
+    bot = await BotProcess(
+        fake, tmp_path / "data", TELEGRAM_CHAT_PACE="1", FAIRSHAKE_RATE_LIMIT=str(taken)
+    ).start()
+    try:
+        for _ in range(120):
+            fake.user_says(ROBIN, "/help")
+        fake.user_says(SAM, "/help")
+        await fake.wait_for(lambda f: f.messages_in(SAM), 30, "Sam's reply")
+
+        def answered(f: FakeTelegram) -> bool:
+            helps = [m for m in f.messages_in(ROBIN) if lists_the_commands(m.visible_text)]
+            return len(helps) >= taken
+
+        await fake.wait_for(answered, 60, "every turn of Robin's the rate limit took")
+    finally:
+        await bot.stop()
+    helps = [m for m in fake.messages_in(ROBIN) if lists_the_commands(m.visible_text)]
+    sam = fake.messages_in(SAM)[0]
+    assert sam.seq < helps[CHAT_BURST + 1].seq, "Sam did not wait behind Robin's flood"
+    robin_at = [c.at for c in sends_to(fake, ROBIN) if c.status == 200]
+    assert robin_at[-1] - robin_at[0] >= taken - 2 * CHAT_BURST - 0.5, "Robin's were paced"
