@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.facts import OUTCOMES
 from flows.jurisdiction import (
     by_site,
     jurisdiction_for,
@@ -19,6 +20,7 @@ from flows.jurisdiction import (
     scan,
     use_jurisdictions_dir,
 )
+from flows.playbook import load_playbook
 from flows.schema import SchemaError
 from tests.test_cli import fairshake
 from tests.test_console import run_bot
@@ -29,6 +31,8 @@ IRELAND = MINIMAL.replace(
     'id = "IE"\nname = "Ireland"\ncurrency = "EUR"\nsites = [".ie"]\nwithin = "EU"',
 )
 """Ireland as an operator's file: the EU's rules, and a court of its own among the last rungs."""
+
+DAMAGED = next(p.label for p in load_playbook("generic").problems if p.id == "damaged")
 
 
 @pytest.fixture
@@ -112,9 +116,9 @@ def test_the_bot_started_with_the_folder_places_an_irish_shop_s_case_in_ireland(
     typed = [
         "/new",
         "argos.ie",
-        "Damaged or faulty item",
+        DAMAGED,  # the options typed by name, as the playbook and the flow word them
         "2 days ago",
-        "A refund",
+        OUTCOMES["refund"],
         "yes",
         "/export",
     ]
