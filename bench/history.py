@@ -135,7 +135,7 @@ async def run(closed: int, turns: int) -> None:
                 )
                 times[name].append(await timed(engines[name], event))
         after = {name: len((await store.load(key(name).person)).to_json()) for name in people}
-        archived = len(await store.archived(key("long").person))
+        archived = len((await store.archived(key("long").person)).cases)
         await store.close()
 
     base = statistics.mean(times["new"])

@@ -19,8 +19,8 @@ from datetime import datetime
 
 from bot.reminders import INDEXED, reminders_of
 from flows.machine import CLOSED_STATES
-from storage import DamagedRecord, PersonKey, PersonRecord, Store
-from storage.base import JSONDict
+from storage import PersonKey, PersonRecord, Store
+from storage.base import CASE_IDS_TRIED, Archive, JSONDict
 
 log = logging.getLogger(__name__)
 
@@ -59,26 +59,35 @@ async def move_closed(store: Store, person: PersonKey, record: PersonRecord, kee
 
 async def carry_over(store: Store, person: PersonKey, fresh: PersonRecord) -> None:
     """A record started afresh (the old one damaged) still knows the archive it had: how
-    many cases are there, and new case ids after theirs, so none is taken again."""
-    archived = await readable(store, person)
-    if not archived:
+    many cases are there, and new case ids after every one it holds, a damaged one's
+    too, so none is taken again (archiving the new case would replace the old one).
+    A damaged case whose id cannot be told keeps the numbering past every id it could be."""
+    held = await _read(store, person)
+    if not held.cases and not held.damaged:
         return
-    fresh.profile[ARCHIVED] = len(archived)
-    numbers = [int(found[1]) for case_id in archived if (found := re.fullmatch(r"c(\d+)", case_id))]
+    fresh.profile[ARCHIVED] = len(held.cases)
+    ids = [*held.cases, *(case.case_id for case in held.damaged if case.case_id)]
+    numbers = [int(found[1]) for case_id in ids if (found := re.fullmatch(r"c(\d+)", case_id))]
+    if any(case.case_id is None for case in held.damaged):
+        numbers.append(CASE_IDS_TRIED)
     fresh.profile[OPENED] = max(numbers, default=0)
 
 
 async def readable(store: Store, person: PersonKey) -> dict[str, JSONDict]:
-    """The person's archive, for /export and a fresh start. A damaged archive file is
-    named at ERROR for the operator (it stays where it is) and counts as none here: the
-    person still gets their case file, or their fresh start, rather than an error."""
-    try:
-        return await store.archived(person)
-    except DamagedRecord as damage:
+    """The person's archived cases that can be read, for /export: the person still gets
+    their case file with every other case when one is damaged."""
+    return (await _read(store, person)).cases
+
+
+async def _read(store: Store, person: PersonKey) -> Archive:
+    """The person's archive, each damaged case in it named at ERROR for the operator (it
+    stays where it is)."""
+    held = await store.archived(person)
+    for case in held.damaged:
         log.error(
-            "the archive of %s cannot be read (%s, %s): left as it is, the record's cases used",
+            "an archived case of %s cannot be read (%s, %s): left as it is, the others used",
             person.digest,
-            damage.where,
-            damage.cause,
+            case.where,
+            case.cause,
         )
-        return {}
+    return held

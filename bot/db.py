@@ -109,4 +109,11 @@ async def _copy(source: Store, target: Store, replace_secret: bool) -> str:
         await source.close()
         await target.close()
     carried = ", and the log secret," if copied.log_secret else ""
-    return f"{copied.people} people and {copied.due_entries} pending reminders{carried}"
+    damaged = len(copied.unreadable)
+    left = (
+        f" ({damaged} damaged archived case{'' if damaged == 1 else 's'} left out:"
+        f" {', '.join(copied.unreadable)})"
+        if damaged
+        else ""
+    )
+    return f"{copied.people} people and {copied.due_entries} pending reminders{carried}{left}"

@@ -5,7 +5,12 @@ One folder per person and one small file per case in it, named by a digest of th
 id: archiving a case costs the same however many are archived already, and a case
 archived again (after a crash between the archive and the record's save) replaces its
 own file, so it is kept once. Each file holds when it was archived, so the archive reads back
-in the order its cases came.
+in the order its cases came, and the layout version of its case (storage/archive_layout.py).
+
+A file that cannot be read (torn) is skipped, named and left where it is: the others still
+read. Which case it held is told from its name when that is one of the first
+`CASE_IDS_TRIED` case ids the bot numbers (c1, c2, ...: bot/archive.py), so a fresh start
+numbers past it too.
 """
 
 from __future__ import annotations
@@ -16,31 +21,53 @@ import os
 import time
 from pathlib import Path
 
+from storage import archive_layout
 from storage.atomic import fsync_dir, make_dirs, replace_file
-from storage.base import DamagedRecord, JSONDict
+from storage.base import CASE_IDS_TRIED, Archive, DamagedCase, JSONDict
+
+
+def _name(case_id: str) -> str:
+    return f"{hashlib.sha256(case_id.encode()).hexdigest()[:32]}.json"
 
 
 def _file(folder: Path, case_id: str) -> Path:
-    return folder / f"{hashlib.sha256(case_id.encode()).hexdigest()[:32]}.json"
+    return folder / _name(case_id)
 
 
-def read(folder: Path) -> dict[str, JSONDict]:
-    """The archived cases by case id, oldest archived first; none when there is no folder."""
+def shown(path: Path) -> str:
+    """Where a file of a person's folder is, for the log: the folder's name (the person's
+    unkeyed digest) as a wildcard, so the pattern finds the file and names nobody."""
+    return str(path.parent.parent / "*" / path.name)
+
+
+def read(folder: Path) -> Archive:
+    """The archived cases by case id, oldest archived first, and the files that cannot be
+    read; nothing when there is no folder."""
     try:
         names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".json"))
     except FileNotFoundError:
-        return {}
+        return Archive()
     held: list[tuple[list[int], str, JSONDict]] = []
+    damaged: list[DamagedCase] = []
     for name in names:
         path = folder / name
         try:
             stored = json.loads(path.read_bytes())
-            held.append((stored["at"], stored["case_id"], stored["case"]))
+            held.append(
+                (list(stored["at"]), str(stored["case_id"]), archive_layout.case_of(stored))
+            )
         except FileNotFoundError:  # forgotten meanwhile
             continue
-        except (ValueError, TypeError, KeyError) as error:
-            raise DamagedRecord(str(path), type(error).__name__) from error
-    return {case_id: case for _, case_id, case in sorted(held, key=lambda one: one[0])}
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            damaged.append(DamagedCase(_case_named(name), shown(path), type(error).__name__))
+    cases = {case_id: case for _, case_id, case in sorted(held, key=lambda one: one[0])}
+    return Archive(cases, tuple(damaged))
+
+
+def _case_named(name: str) -> str | None:
+    """The case id a file's name is made from, among the first `CASE_IDS_TRIED`."""
+    tried = (f"c{number}" for number in range(1, CASE_IDS_TRIED + 1))
+    return next((case_id for case_id in tried if _name(case_id) == name), None)
 
 
 def add(folder: Path, cases: dict[str, JSONDict]) -> None:
@@ -56,7 +83,7 @@ def add(folder: Path, cases: dict[str, JSONDict]) -> None:
             at = json.loads(path.read_bytes())["at"]
         except (FileNotFoundError, ValueError, TypeError, KeyError):
             at = [stamp, order]
-        body = {"at": at, "case_id": case_id, "case": case}
+        body = {"at": at, "case_id": case_id, **archive_layout.body(case)}
         replace_file(path, json.dumps(body, allow_nan=False).encode())
     fsync_dir(folder)
 

@@ -30,6 +30,8 @@ class Copied:
     due_entries: int
     log_secret: bool
     """Whether the source kept a log secret, now the target's."""
+    unreadable: tuple[str, ...] = ()
+    """Where each archived case the source could not read is (not copied, left there)."""
 
 
 async def copy_store(source: Store, target: Store, *, replace_secret: bool = False) -> Copied:
@@ -39,6 +41,8 @@ async def copy_store(source: Store, target: Store, *, replace_secret: bool = Fal
 
     Each person's record replaces theirs in the target and entries already there are kept
     once, so copying again gives the same target; nothing only the target holds is removed.
+    Archived cases go over in the current layout (upgraded as they are read, written with
+    their version); one that cannot be read is named in `unreadable` and the rest go.
 
     Raises:
         LogSecretConflict: the target keeps a different log secret, and not
@@ -48,11 +52,14 @@ async def copy_store(source: Store, target: Store, *, replace_secret: bool = Fal
     if secret is not None:
         await target.keep_log_secret(secret, replace=replace_secret)
     people = entries = 0
+    unreadable: list[str] = []
     for person in source.people():
-        await target.archive(person, await source.archived(person))
+        archived = await source.archived(person)
+        await target.archive(person, archived.cases)
+        unreadable += [case.where for case in archived.damaged]
         await target.save(person, await source.load(person))
         people += 1
     for entry in source.due_entries():
         await target.add_due(entry)
         entries += 1
-    return Copied(people, entries, secret is not None)
+    return Copied(people, entries, secret is not None, tuple(unreadable))

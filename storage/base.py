@@ -35,7 +35,8 @@ class DamagedRecord(StoreError):
     """One person's stored record cannot be read (a corrupt or truncated file).
 
     Attributes:
-        where: where the record is (a path), for the operator.
+        where: where the record is, for the operator and the log: never the person's id
+            or its unkeyed digest (a data folder's path names the file by a pattern).
         cause: what reading it raised, by type (never the content).
     """
 
@@ -43,6 +44,36 @@ class DamagedRecord(StoreError):
         super().__init__(f"the record in {where} cannot be read ({cause})")
         self.where = where
         self.cause = cause
+
+
+CASE_IDS_TRIED = 100_000
+"""A damaged archived case's id is looked for among the first this many case ids the bot
+numbers (c1 on); past them it is not told (`DamagedCase.case_id` None)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DamagedCase:
+    """An archived case that cannot be read (a torn file), left where it is for the operator.
+
+    Attributes:
+        case_id: which case it was, when the store can tell (None otherwise: not among
+            the first `CASE_IDS_TRIED`, or the store cannot say).
+        where: where it is, for the log: never the person's id or its unkeyed digest.
+        cause: what reading it raised, by type (never the content).
+    """
+
+    case_id: str | None
+    where: str
+    cause: str
+
+
+@dataclass(frozen=True, slots=True)
+class Archive:
+    """A person's archive as far as it can be read: one damaged case hides no other."""
+
+    cases: dict[str, JSONDict] = field(default_factory=dict)
+    """By case id, oldest archived first, each in the current layout."""
+    damaged: tuple[DamagedCase, ...] = ()
 
 
 @dataclass
@@ -132,9 +163,11 @@ class Store(ABC):
         is archived again). Its cost does not depend on how many the archive holds."""
 
     @abstractmethod
-    async def archived(self, person: PersonKey) -> dict[str, JSONDict]:
-        """The person's archived cases by case id, oldest archived first (for /export
-        and /status, not per turn); `delete` removes them with the rest."""
+    async def archived(self, person: PersonKey) -> Archive:
+        """The person's archived cases by case id, oldest archived first, upgraded to the
+        current layout from the one each was archived in (for /export and a fresh start,
+        not per turn); a case that cannot be read is skipped and named in `damaged`.
+        `delete` removes them with the rest."""
 
     async def commit(
         self,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from storage.base import DamagedRecord, DueEntry, JSONDict, PersonRecord, Store
+from storage import archive_layout
+from storage.base import Archive, DamagedRecord, DueEntry, JSONDict, PersonRecord, Store
 from storage.keys import PersonKey
 
 
@@ -20,7 +21,8 @@ class MemoryStore(Store):
     def __init__(self) -> None:
         self._records: dict[PersonKey, str] = {}
         self._due: set[DueEntry] = set()
-        self._archives: dict[PersonKey, str] = {}
+        self._archives: dict[PersonKey, dict[str, str]] = {}
+        """Each person's archived cases by case id, each its stored body as JSON text."""
         self.set_aside_records: dict[PersonKey, str] = {}
         """Damaged records moved out of the way, for tests to look at."""
 
@@ -44,13 +46,18 @@ class MemoryStore(Store):
         self._due = {entry for entry in self._due if entry.person != person}
 
     async def archive(self, person: PersonKey, cases: dict[str, JSONDict]) -> None:
-        held = await self.archived(person)
-        held.update(cases)
-        self._archives[person] = json.dumps(held, allow_nan=False)
+        bodies = {
+            case_id: json.dumps(archive_layout.body(case), allow_nan=False)
+            for case_id, case in cases.items()
+        }
+        if bodies:
+            self._archives.setdefault(person, {}).update(bodies)
 
-    async def archived(self, person: PersonKey) -> dict[str, JSONDict]:
-        held: dict[str, JSONDict] = json.loads(self._archives.get(person, "{}"))
-        return held
+    async def archived(self, person: PersonKey) -> Archive:
+        held = self._archives.get(person, {})
+        return Archive(
+            {case_id: archive_layout.case_of(json.loads(text)) for case_id, text in held.items()}
+        )
 
     def people(self) -> Iterator[PersonKey]:
         return iter(list(self._records))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import os
 import secrets
 import socket
@@ -30,8 +29,17 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from storage import postgres_archive
 from storage import postgres_installation as installation
-from storage.base import SCHEMA_VERSION, DueEntry, JSONDict, PersonRecord, Store, StoreError
+from storage.base import (
+    SCHEMA_VERSION,
+    Archive,
+    DueEntry,
+    JSONDict,
+    PersonRecord,
+    Store,
+    StoreError,
+)
 from storage.keys import PersonKey
 from storage.locks import Leadership, PersonLocks
 from storage.migrations import upgrade as upgrade_record
@@ -343,29 +351,13 @@ class PostgresStore(Store):
             await conn.execute("DELETE FROM archive WHERE platform = %s AND user_id = %s", whose)
 
     async def archive(self, person: PersonKey, cases: dict[str, JSONDict]) -> None:
-        if not cases:
-            return
-        rows = [
-            (person.platform, person.user_id, case_id, json.dumps(body, allow_nan=False))
-            for case_id, body in cases.items()
-        ]
-        async with self._connection() as conn, conn.transaction(), conn.cursor() as cursor:
-            await cursor.executemany(
-                "INSERT INTO archive (platform, user_id, case_id, body)"
-                " VALUES (%s, %s, %s, %s::json)"
-                " ON CONFLICT (platform, user_id, case_id) DO UPDATE SET body = EXCLUDED.body",
-                rows,
-            )
+        if cases:
+            async with self._connection() as conn, conn.transaction():
+                await postgres_archive.add(conn, person, cases)
 
-    async def archived(self, person: PersonKey) -> dict[str, JSONDict]:
+    async def archived(self, person: PersonKey) -> Archive:
         async with self._connection() as conn:
-            cursor = await conn.execute(
-                "SELECT case_id, body::text FROM archive"
-                " WHERE platform = %s AND user_id = %s ORDER BY archived",
-                (person.platform, person.user_id),
-            )
-            rows = await cursor.fetchall()
-        return {case_id: json.loads(text) for case_id, text in rows}
+            return await postgres_archive.read(conn, person)
 
     async def add_due(self, entry: DueEntry) -> None:
         await self.commit(entry.person, None, added=[entry])

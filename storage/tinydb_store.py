@@ -55,6 +55,7 @@ from storage.atomic import (
 )
 from storage.base import (
     SCHEMA_VERSION,
+    Archive,
     DamagedRecord,
     DueEntry,
     JSONDict,
@@ -191,6 +192,11 @@ class TinyDBStore(Store):
         digest = self._digest(person)
         return self._people_dir / person.platform / digest[:2] / f"{digest}.json"
 
+    def _shown(self, person: PersonKey, path: Path) -> str:
+        """Where the person's file is, for the log: their unkeyed digest as a wildcard,
+        so the pattern finds the file (the shard narrows it) and names nobody."""
+        return str(path).replace(self._digest(person), "*")
+
     def _archive_folder(self, person: PersonKey) -> Path:
         digest = self._digest(person)
         return self.data_dir / "archive" / person.platform / digest[:2] / digest
@@ -212,7 +218,7 @@ class TinyDBStore(Store):
         try:
             return tinydb_format.decode(data)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise DamagedRecord(str(path), type(error).__name__) from error
+            raise DamagedRecord(self._shown(person, path), type(error).__name__) from error
 
     async def kept_log_secret(self) -> bytes | None:
         path = self.data_dir / LOG_SECRET
@@ -233,7 +239,7 @@ class TinyDBStore(Store):
         )
         os.replace(path, aside)
         fsync_dir(path.parent)
-        return str(aside)
+        return self._shown(person, aside)
 
     async def save(self, person: PersonKey, record: PersonRecord) -> None:
         await self.commit(person, record)
@@ -310,7 +316,7 @@ class TinyDBStore(Store):
     async def archive(self, person: PersonKey, cases: dict[str, JSONDict]) -> None:
         await asyncio.to_thread(archive_files.add, self._archive_folder(person), cases)
 
-    async def archived(self, person: PersonKey) -> dict[str, JSONDict]:
+    async def archived(self, person: PersonKey) -> Archive:
         return await asyncio.to_thread(archive_files.read, self._archive_folder(person))
 
     async def add_due(self, entry: DueEntry) -> None:

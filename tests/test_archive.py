@@ -4,6 +4,7 @@ has every case once, and /forget leaves nothing of them anywhere."""
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -66,7 +67,7 @@ async def test_the_record_holds_the_bound_and_export_shows_every_case(store: Sto
     record = await store.load(chat.key.person)
     assert closed_in(record) == closed[5:]
     assert list(record.cases) == [*closed[5:], still_open]
-    assert list(await store.archived(chat.key.person)) == closed[:5]
+    assert list((await store.archived(chat.key.person)).cases) == closed[:5]
 
     await chat.say("/status")
     assert chat.told(Notice.ARCHIVED_CASES) == {"count": "5"}
@@ -80,12 +81,12 @@ async def test_forget_leaves_nothing_of_the_archive(store: Store, tmp_path: Path
     chat = Chat(store)
     for _ in range(CLOSED_CASES_KEPT + 5):
         await close_a_case(chat)
-    assert len(await store.archived(chat.key.person)) == 5
+    assert len((await store.archived(chat.key.person)).cases) == 5
 
     await chat.say("/forget")
     await chat.press_option("forget:yes")
 
-    assert await store.archived(chat.key.person) == {}
+    assert (await store.archived(chat.key.person)).cases == {}
     assert (await store.load(chat.key.person)).is_empty()
     assert list(store.people()) == []
     if isinstance(store, TinyDBStore):
@@ -106,7 +107,7 @@ async def test_the_bound_is_a_setting(store: Store) -> None:
 
     record = await store.load(chat.key.person)
     assert list(record.cases) == [second]  # the active one stays, closed or not
-    assert list(await store.archived(chat.key.person)) == [first]
+    assert list((await store.archived(chat.key.person)).cases) == [first]
 
 
 async def test_a_case_a_pending_reminder_needs_stays_in_the_record() -> None:
@@ -128,8 +129,8 @@ async def test_a_case_a_pending_reminder_needs_stays_in_the_record() -> None:
 
     record = await store.load(chat.key.person)
     assert waiting in record.cases
-    assert waiting not in await store.archived(chat.key.person)
-    assert list(await store.archived(chat.key.person)) == ["c2"]
+    assert waiting not in (await store.archived(chat.key.person)).cases
+    assert list((await store.archived(chat.key.person)).cases) == ["c2"]
 
 
 async def test_a_record_started_afresh_keeps_its_archive_and_takes_no_archived_id() -> None:
@@ -147,7 +148,7 @@ async def test_a_record_started_afresh_keeps_its_archive_and_takes_no_archived_i
     await chat.say("/new")
 
     assert chat.told(Notice.CASE_OPENED) == {"case_id": "c3"}
-    assert list(await store.archived(chat.key.person)) == ["c1", "c2"]
+    assert list((await store.archived(chat.key.person)).cases) == ["c1", "c2"]
 
 
 async def test_a_damaged_archive_still_exports_the_record_and_names_the_file(
@@ -165,8 +166,53 @@ async def test_a_damaged_archive_still_exports_the_record_and_names_the_file(
 
     assert exported_cases(chat) == [second]
     assert Notice.EXPORTED in chat.notices()
-    logged = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
-    assert str(archived) in logged and chat.key.person.digest in logged
+    (logged,) = [r.args for r in caplog.records if r.levelno == logging.ERROR and r.args]
+    digest, where, _ = logged
+    assert digest == chat.key.person.digest
+    assert glob.glob(str(where)) == [str(archived)]  # a pattern that finds the file
+    assert chat.key.person.file_digest not in str(where)  # and not the unkeyed digest
     assert archived.read_bytes() == b"{torn"  # left for the operator
     assert first not in (await store.load(chat.key.person)).cases
     await store.close()
+
+
+def archive_file_of(data: Path, case_id: str) -> Path:
+    """The file of the data folder's archive holding `case_id`."""
+    return next(
+        path
+        for path in (data / "archive").rglob("*.json")
+        if json.loads(path.read_bytes())["case_id"] == case_id
+    )
+
+
+@pytest.mark.parametrize("torn", ["c2", "c3"])
+async def test_a_fresh_start_after_damage_overwrites_no_archived_case(
+    tmp_path: Path, torn: str
+) -> None:
+    """A damaged record and a damaged archived case (the middle one, or the newest, whose
+    id only its file's name still tells): the person starts afresh, opens and closes more
+    cases than the record keeps, and every archived case is still there as it was."""
+    data = tmp_path / "data"
+    chat = Chat(TinyDBStore(data))
+    chat.engine.closed_kept = 0
+    assert [await close_a_case(chat) for _ in range(4)] == ["c1", "c2", "c3", "c4"]
+    assert list((await chat.store.archived(chat.key.person)).cases) == ["c1", "c2", "c3"]
+    await chat.store.close()
+    files = {case_id: archive_file_of(data, case_id) for case_id in ("c1", "c2", "c3")}
+    kept = {case_id: path.read_bytes() for case_id, path in files.items()}
+    files[torn].write_bytes(b'{"at": [1, 0], "case_id": "' + torn.encode())
+    (record,) = (data / "people").rglob("*.json")
+    record.write_bytes(b'{"profile": {"1": {"active_')
+
+    chat = chat.restarted(TinyDBStore(data))
+    await chat.say("hello")
+    await chat.press_data(damaged.START_FRESH)
+    opened = [await close_a_case(chat) for _ in range(CLOSED_CASES_KEPT + 1)]
+
+    assert all(int(case_id[1:]) > 3 for case_id in opened), opened
+    archived = await chat.store.archived(chat.key.person)
+    assert [case.case_id for case in archived.damaged] == [torn]
+    for case_id in {"c1", "c2", "c3"} - {torn}:
+        assert files[case_id].read_bytes() == kept[case_id]  # not replaced
+    assert [case_id for case_id in archived.cases if case_id in opened] == opened[:1]
+    await chat.store.close()

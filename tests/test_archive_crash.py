@@ -86,7 +86,7 @@ async def test_a_kill_between_the_archive_and_the_save_loses_and_doubles_nothing
         # On disk the archive was written before the kill; in PostgreSQL it is in the
         # turn's transaction, which the kill rolled back with the rest of that turn.
         held = [] if isinstance(store, PostgresStore) else ["c1"]
-        assert list(await store.archived(person)) == held
+        assert list((await store.archived(person)).cases) == held
         assert record.cases["c4"]["state"] not in CLOSED_STATES  # its turn was not saved
 
         await chat.say("/status")  # the person carries on where the restart left them
@@ -95,7 +95,7 @@ async def test_a_kill_between_the_archive_and_the_save_loses_and_doubles_nothing
 
         record = await store.load(person)
         assert list(record.cases) == ["c2", "c3", "c4"]
-        assert list(await store.archived(person)) == ["c1"]
+        assert list((await store.archived(person)).cases) == ["c1"]
         assert record.profile[ARCHIVED] == 1
         await chat.say("/status")
         assert chat.told(Notice.ARCHIVED_CASES) == {"count": "1"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -14,8 +15,18 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from layouts import later_layout
 
-from storage import DueEntry, PersonKey, PersonRecord, StoreError, TinyDBStore
+from storage import (
+    SCHEMA_VERSION,
+    DueEntry,
+    PersonKey,
+    PersonRecord,
+    StoreError,
+    TinyDBStore,
+    archive_layout,
+)
+from storage.backends import copy_store
 from storage.postgres import PostgresStore, lock_key, safe_url, upgrade_database
 from storage.postgres_schema import LATEST
 from tests.chat import Chat
@@ -157,8 +168,8 @@ async def test_import_copies_a_data_folder_and_again_changes_nothing(
     for person, record in records.items():
         assert await store.load(person) == record
     assert set(store.due_entries()) == {DueEntry(WHEN, p, "r1") for p in records}
-    assert await store.archived(ALICE) == ARCHIVED
-    assert await store.archived(ZOE) == {}
+    assert (await store.archived(ALICE)).cases == ARCHIVED
+    assert (await store.archived(ZOE)).cases == {}
     await store.close()
 
 
@@ -176,7 +187,55 @@ async def test_export_gives_back_the_folder_that_was_imported(
     for person, record in records.items():
         assert await copy.load(person) == record
     assert set(copy.due_entries()) == {DueEntry(WHEN, p, "r1") for p in records}
-    assert await copy.archived(ALICE) == ARCHIVED
+    assert (await copy.archived(ALICE)).cases == ARCHIVED
+
+
+async def test_import_and_export_carry_archived_cases_upgraded_with_their_version(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await upgrade_database(database_url)
+    await a_data_folder(tmp_path / "data")
+
+    later_layout(monkeypatch)  # a later Fair Shake imports the folder, and exports it again
+    database = await PostgresStore.open(database_url)
+    await copy_store(TinyDBStore(tmp_path / "data"), database)
+    await copy_store(database, copy := TinyDBStore(tmp_path / "copy"))
+
+    with psycopg.connect(database_url) as conn:
+        (body,) = conn.execute("SELECT body FROM archive").fetchone()  # type: ignore[misc]
+    assert body == {
+        archive_layout.VERSION: SCHEMA_VERSION + 1,
+        "case": {**ARCHIVED["c0"], "tags": []},
+    }
+    (exported,) = (tmp_path / "copy" / "archive").rglob("*.json")
+    assert json.loads(exported.read_bytes())[archive_layout.VERSION] == SCHEMA_VERSION + 1
+    assert (await copy.archived(ALICE)).cases == {"c0": {**ARCHIVED["c0"], "tags": []}}
+    await database.close()
+    await copy.close()
+
+
+async def test_import_leaves_out_a_damaged_archived_case_names_it_and_copies_the_rest(
+    upgraded: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    await a_data_folder(tmp_path / "data")
+    folder = TinyDBStore(tmp_path / "data")
+    await folder.archive(ALICE, {"c9": {"state": "dropped", "n": 9}})
+    await folder.close()
+    torn = next(
+        path
+        for path in (tmp_path / "data" / "archive").rglob("*.json")
+        if json.loads(path.read_bytes())["case_id"] == "c9"
+    )
+    torn.write_bytes(b"{torn")
+
+    done = fairshake("db", "import", str(tmp_path / "data"), env=upgraded, cwd=tmp_path)
+
+    assert done.returncode == 0, done.stdout
+    assert str(torn.relative_to(torn.parent.parent)) not in done.stdout  # no unkeyed digest
+    assert str(torn.parent.parent / "*" / torn.name) in done.stdout
+    store = await PostgresStore.open(database_url)
+    assert (await store.archived(ALICE)).cases == ARCHIVED
+    await store.close()
 
 
 def test_import_refuses_a_folder_that_is_not_a_data_folder(

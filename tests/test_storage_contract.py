@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import glob
 import json
 import os
 from pathlib import Path
 
+import psycopg
 import pytest
+from layouts import later_layout
 
 from storage import (
     SCHEMA_VERSION,
-    DamagedRecord,
     DueEntry,
     MemoryStore,
     PersonKey,
@@ -20,6 +22,7 @@ from storage import (
     Store,
     StoreError,
     TinyDBStore,
+    archive_layout,
 )
 from storage.atomic import AtomicJSONStorage
 from storage.base import LogSecretConflict
@@ -116,15 +119,15 @@ class StoreContract:
         assert list(store.people()) == [BOB]
 
     async def test_archived_cases_come_back_by_id_in_the_order_archived(self, store: Store) -> None:
-        assert await store.archived(ALICE) == {}
+        assert (await store.archived(ALICE)).cases == {}
         await store.archive(ALICE, {"c2": {"status": "closed", "n": 2}})
         await store.archive(ALICE, {"c1": {"status": "closed", "n": 1}})
 
-        assert list((await store.archived(ALICE)).items()) == [
+        assert list(((await store.archived(ALICE)).cases).items()) == [
             ("c2", {"status": "closed", "n": 2}),
             ("c1", {"status": "closed", "n": 1}),
         ]
-        assert await store.archived(BOB) == {}
+        assert (await store.archived(BOB)).cases == {}
 
     async def test_archiving_a_case_twice_keeps_one_the_latest_in_its_place(
         self, store: Store
@@ -133,15 +136,41 @@ class StoreContract:
         await store.archive(ALICE, {"c1": {"n": 3}})
         await store.archive(ALICE, {})
 
-        assert list((await store.archived(ALICE)).items()) == [("c1", {"n": 3}), ("c2", {"n": 2})]
+        assert list(((await store.archived(ALICE)).cases).items()) == [
+            ("c1", {"n": 3}),
+            ("c2", {"n": 2}),
+        ]
 
     async def test_many_archived_cases_come_back_whole(self, store: Store) -> None:
         for number in range(1, 41):
             await store.archive(ALICE, {f"c{number}": {"n": number, "text": "é😀" * number}})
 
-        archived = await store.archived(ALICE)
+        archived = (await store.archived(ALICE)).cases
         assert list(archived) == [f"c{number}" for number in range(1, 41)]
         assert archived["c40"] == {"n": 40, "text": "é😀" * 40}
+
+    async def test_an_archived_case_is_read_in_the_layout_of_the_fair_shake_reading_it(
+        self, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await store.archive(ALICE, {"c1": {"id": "c1", "n": 1}})
+
+        later_layout(monkeypatch)
+        await store.archive(ALICE, {"c2": {"id": "c2", "n": 2}})  # written in the later one
+
+        assert (await store.archived(ALICE)).cases == {
+            "c1": {"id": "c1", "n": 1, "tags": []},  # upgraded on read
+            "c2": {"id": "c2", "n": 2},  # already in it: not upgraded again
+        }
+
+    async def test_an_archived_case_of_a_newer_fair_shake_is_refused_not_misread(
+        self, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        with monkeypatch.context() as later:
+            later_layout(later)
+            await store.archive(ALICE, {"c1": {"id": "c1", "n": 1}})
+
+        with pytest.raises(StoreError, match="upgrade Fair Shake"):
+            await store.archived(ALICE)
 
     async def test_the_archive_is_apart_from_the_record(self, store: Store) -> None:
         await store.save(ALICE, rich_record())
@@ -157,15 +186,15 @@ class StoreContract:
 
         await store.delete(ALICE)
 
-        assert await store.archived(ALICE) == {}
-        assert await store.archived(BOB) == {"old": {"status": "closed"}}
+        assert (await store.archived(ALICE)).cases == {}
+        assert (await store.archived(BOB)).cases == {"old": {"status": "closed"}}
 
     async def test_delete_removes_an_archive_without_a_record(self, store: Store) -> None:
         await store.archive(ALICE, {"old": {"status": "closed"}})
 
         await store.delete(ALICE)
 
-        assert await store.archived(ALICE) == {}
+        assert (await store.archived(ALICE)).cases == {}
 
     async def test_people_lists_everyone_with_a_record(self, store: Store) -> None:
         assert list(store.people()) == []
@@ -401,21 +430,58 @@ class TestTinyDBStore(StoreContract):
         await store.close()
 
         reopened = TinyDBStore(tmp_path)
-        assert await reopened.archived(ALICE) == {"old": {"status": "closed"}}
+        assert (await reopened.archived(ALICE)).cases == {"old": {"status": "closed"}}
         assert await reopened.load(ALICE) == rich_record()
         assert list(reopened.people()) == [ALICE]
         await reopened.close()
 
-    async def test_a_damaged_archive_file_is_named_not_skipped(
+    async def test_an_archive_file_holds_its_case_with_its_layout_version(
+        self, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await store.archive(ALICE, {"c1": {"id": "c1", "n": 1}})
+        (stored,) = (tmp_path / "archive").rglob("*.json")
+        body = json.loads(stored.read_bytes())
+        assert (body["case_id"], body["case"]) == ("c1", {"id": "c1", "n": 1})
+        assert body[archive_layout.VERSION] == SCHEMA_VERSION
+
+        # As the archive's first layout wrote it: no version, so that of BEFORE_VERSIONS.
+        del body[archive_layout.VERSION]
+        stored.write_text(json.dumps(body))
+        later_layout(monkeypatch)
+        upgraded = (await store.archived(ALICE)).cases["c1"]
+        assert (upgraded["n"], upgraded["tags"]) == (1, [])
+
+    async def test_a_damaged_archive_file_is_named_and_hides_no_other(
         self, store: Store, tmp_path: Path
     ) -> None:
-        await store.archive(ALICE, {"c1": {"n": 1}})
-        (archived,) = (tmp_path / "archive").rglob("*.json")
-        archived.write_bytes(b'{"at": [1, 0], "case_id": "c1", "ca')
+        await store.archive(ALICE, {"c1": {"n": 1}, "c2": {"n": 2}, "c3": {"n": 3}})
+        torn = next(
+            path
+            for path in (tmp_path / "archive").rglob("*.json")
+            if json.loads(path.read_bytes())["case_id"] == "c2"
+        )
+        torn.write_bytes(b'{"at": [1, 0], "case_id": "c2", "ca')
 
-        with pytest.raises(DamagedRecord) as raised:
-            await store.archived(ALICE)
-        assert raised.value.where == str(archived)
+        archived = await store.archived(ALICE)
+
+        assert archived.cases == {"c1": {"n": 1}, "c3": {"n": 3}}
+        ((damaged),) = archived.damaged
+        assert damaged.case_id == "c2"
+        assert glob.glob(damaged.where) == [str(torn)]  # a pattern that finds it
+        assert ALICE.file_digest not in damaged.where and ALICE.user_id not in damaged.where
+        assert torn.read_bytes() == b'{"at": [1, 0], "case_id": "c2", "ca'  # left as it was
+
+    async def test_a_damaged_archive_file_of_an_unknown_case_says_so(
+        self, store: Store, tmp_path: Path
+    ) -> None:
+        await store.archive(ALICE, {"no-number": {"n": 1}})
+        (torn,) = (tmp_path / "archive").rglob("*.json")
+        torn.write_bytes(b"{torn")
+
+        archived = await store.archived(ALICE)
+
+        assert archived.cases == {}
+        assert [case.case_id for case in archived.damaged] == [None]
 
     def test_the_schema_version_is_stored_on_first_open(self, tmp_path: Path) -> None:
         TinyDBStore(tmp_path / "data")
@@ -590,3 +656,22 @@ class TestPostgresStore(StoreContract):
     @pytest.fixture
     def store(self, postgres_store: PostgresStore) -> Store:
         return postgres_store
+
+    async def test_an_archive_row_holds_its_case_with_its_layout_version_in_the_body(
+        self, store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await store.archive(ALICE, {"c1": {"id": "c1", "n": 1}})
+        async with await psycopg.AsyncConnection.connect(store.url) as conn:
+            cursor = await conn.execute("SELECT body::text FROM archive")
+            ((text,),) = await cursor.fetchall()
+            assert json.loads(text) == {
+                archive_layout.VERSION: SCHEMA_VERSION,
+                "case": {"id": "c1", "n": 1},
+            }
+            # As the archive's first layout wrote it: the bare case, so of BEFORE_VERSIONS.
+            await conn.execute("UPDATE archive SET body = (body::jsonb -> 'case')::json")
+            await conn.commit()
+
+        later_layout(monkeypatch)
+        upgraded = (await store.archived(ALICE)).cases["c1"]
+        assert (upgraded["n"], upgraded["tags"]) == (1, [])
