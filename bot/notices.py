@@ -35,6 +35,7 @@ SAID: dict[Notice, str] = {
     Notice.REMINDER_SET: "I'll remind you on {when}.",
     Notice.NO_REMINDERS: "You have no reminders set. Try `/remind in 2 days call back`.",
     Notice.REMINDER_GONE: "I no longer have that reminder, so there's nothing to do.",
+    Notice.REMINDER_CASE_ARCHIVED: "Noted. Case {case_id} is closed and filed away with your older cases now, so I've left it as it is (/export has it).",
     Notice.REMINDER_ALREADY_DONE: "That reminder is already done. ✅",
     Notice.REMINDER_WAS_CANCELLED: "That reminder was cancelled ({reason}).",
     Notice.REMINDER_STILL_SET: "That one is already set for {when}.",
@@ -42,6 +43,12 @@ SAID: dict[Notice, str] = {
     Notice.REMINDER_DONE: "Marked done. ✅",
     Notice.DISCLAIMER: "_A quick note: I'm a guide, not a lawyer, and nothing here is legal advice._",
 }
+
+FOR_ONE: dict[Notice, str] = {
+    Notice.ARCHIVED_CASES: "_1 older closed case is kept apart, out of this list; /export has it too._",
+}
+"""What is said instead when a notice's `count` is 1, where the words change with it
+(English has one plural form besides the singular)."""
 
 IN_FORM: dict[Notice, str] = {
     Notice.STALE_BUTTON: "That button is from an earlier step, so I've left it alone. The question we're on is in my latest message (`/dispute status` shows it again).",
@@ -52,7 +59,9 @@ question, so the notice says where that question is."""
 
 
 def said(notice: Notice, **values: str) -> RichText:
-    """The words of `notice`, its placeholders filled."""
+    """The words of `notice`, its placeholders filled (by `count` where that changes them)."""
     if notice in IN_FORM:
         return by_typing(SAID[notice], IN_FORM[notice], **values)
+    if values.get("count") == "1" and notice in FOR_ONE:
+        return rich(FOR_ONE[notice], **values)
     return rich(SAID[notice], **values)

@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import buttons, casefile, reminders
-from bot.archive import ARCHIVED
+from bot.archive import ARCHIVED, OPENED
 from bot.events import Attachment, ButtonPress, Command, Inbound, TextMessage
 from bot.menu import COMMANDS
 from bot.notices import said
@@ -198,8 +198,8 @@ class Session:
             self.tell(Notice.TOO_MANY_CASES, count=str(len(open_cases)))
             return
         self.disclaim_once()
-        case_id = f"c{self.profile.get('cases_opened', 0) + 1}"
-        self.profile["cases_opened"] = self.profile.get("cases_opened", 0) + 1
+        self.profile[OPENED] = self.profile.get(OPENED, 0) + 1
+        case_id = f"c{self.profile[OPENED]}"
         self.record.cases[case_id] = new_case(case_id, self.now)
         self.profile["active_case"] = case_id
         self.tell(Notice.CASE_OPENED, case_id=case_id)
@@ -385,6 +385,8 @@ class Session:
                     promise = reminder.slot.removeprefix("promise:")
                     case = Dialogue(self.record.cases[reminder.case_id], self.now)
                     self.absorb(case.on_promise(promise, kept=action == "yes"))
+            else:  # its case closed and was archived since the ping (bot/archive.py)
+                self.tell(Notice.REMINDER_CASE_ARCHIVED, case_id=reminder.case_id)
 
     def cmd_log(self, args: str) -> None:
         self.case_event("log")

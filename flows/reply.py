@@ -63,6 +63,8 @@ class Notice(StrEnum):
     NO_REMINDERS = "reminder.none"
     TOO_MANY_REMINDERS = "reminder.too_many"
     REMINDER_GONE = "reminder.gone"
+    REMINDER_CASE_ARCHIVED = "reminder.case_archived"
+    """A press on a ping whose case has since moved to the archive: marked, nothing else."""
     REMINDER_ALREADY_DONE = "reminder.already_done"
     REMINDER_WAS_CANCELLED = "reminder.was_cancelled"
     REMINDER_STILL_SET = "reminder.still_set"

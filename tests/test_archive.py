@@ -17,6 +17,7 @@ from chat import Chat
 from bot import damaged
 from bot.config import CLOSED_CASES_KEPT
 from bot.events import Notice
+from bot.notices import said
 from flows.machine import CLOSED_STATES
 from storage import MemoryStore, PersonRecord, Store, TinyDBStore
 from storage.postgres import PostgresStore, upgrade_database
@@ -75,6 +76,13 @@ async def test_the_record_holds_the_bound_and_export_shows_every_case(store: Sto
     assert chat.told(Notice.ARCHIVED_CASES) == {"count": "5"}
     await chat.say("/export")
     assert exported_cases(chat) == [*closed, still_open]
+
+
+def test_one_archived_case_is_not_said_as_many() -> None:
+    """The count's words follow it: one case is not "1 older closed cases"."""
+    one, two = (said(Notice.ARCHIVED_CASES, count=count).plain() for count in ("1", "2"))
+    assert "1" in one and "2" in two
+    assert one != two.replace("2", "1")
 
 
 async def test_forget_leaves_nothing_of_the_archive(store: Store, tmp_path: Path) -> None:
