@@ -129,8 +129,9 @@ class Engine:
     async def handle(self, event: Inbound) -> list[Outbound]:
         """Run one turn and return the messages to send back, in order; the caller sends
         them (Discord answers its interactions so), and nothing is kept if that fails."""
-        if (refused := await self._refused(event)) is not None:
-            return refused
+        verdict = await self._count(event)
+        if verdict is not Verdict.TAKE:
+            return [Outbound(SLOW_DOWN)] if verdict is Verdict.SLOW_DOWN else []
         return (await self._turn(event, durable=False)).messages
 
     async def answer(
@@ -156,10 +157,13 @@ class Engine:
 
         Returns False when the event had been applied already (delivered again, to this
         instance or another sharing the store): nothing was done or sent, and answering
-        it on the platform is for whoever applied it."""
-        if (refused := await self._refused(event, every)) is not None:
-            if refused:
-                await deliver(event.key, refused)
+        it on the platform is for whoever applied it (or set it aside)."""
+        verdict = await self._count(event)
+        if verdict is Verdict.REFUSED_BEFORE:
+            return False
+        if verdict is not Verdict.TAKE:
+            if verdict is Verdict.SLOW_DOWN or every:
+                await deliver(event.key, [Outbound(SLOW_DOWN)])
             return True
         async with self.sending.hold(event.key.person):
             done = await self._turn(event, durable=True)
@@ -173,15 +177,15 @@ class Engine:
                 await deliver(event.key, done.messages)
         return True
 
-    async def _refused(self, event: Inbound, every: bool = False) -> list[Outbound] | None:
-        """None when the person is within the rate limit; else what to say (once a flood,
-        or `every` time)."""
-        verdict = await self.limit.check(event.key.person)
-        if verdict is Verdict.TAKE:
-            return None
+    async def _count(self, event: Inbound) -> Verdict:
+        """The rate limit's verdict on the event, counted once however often it comes
+        (delivered again, or to every instance): its second coming is taken again, to
+        be found applied, or refused again without a word (`Verdict.REFUSED_BEFORE`)."""
+        name = event.event_id.name if event.event_id is not None else None
+        verdict = await self.limit.check(event.key.person, name)
         if verdict is Verdict.SLOW_DOWN:
             log.info("%s: %s over the rate limit", event.key.platform, event.key.person.digest)
-        return [Outbound(SLOW_DOWN)] if verdict is Verdict.SLOW_DOWN or every else []
+        return verdict
 
     def due_entries(self) -> Iterator[DueEntry]:
         """The store's due index, for the scheduler's start."""

@@ -84,6 +84,11 @@ class EventId:
     number: int
     ordered: bool = True
 
+    @property
+    def name(self) -> str:
+        """The event as one string, unique for its person (the rate limit counts it once)."""
+        return f"{self.stream}#{self.number}"
+
 
 @dataclass(frozen=True, slots=True)
 class TextMessage:

@@ -19,7 +19,8 @@ Tables:
 - `installation`: values the whole installation shares, by name: `log_secret`, the key
   of the digests that name people in every instance's logs.
 - `rate_buckets`: the per-person rate limit's buckets, one row per person who wrote in
-  the last minute or so (storage/postgres_rate.py). Unlogged: nothing in it is worth
+  the last minute or so, with the last few events each counted (storage/postgres_rate.py),
+  so an event counts once however many instances receive it. Unlogged: nothing in it is worth
   the write-ahead log, and a crash of the database empties it, forgiving everyone.
 """
 
@@ -107,6 +108,15 @@ MIGRATIONS = (
             PRIMARY KEY (platform, user_id)
         );
         CREATE INDEX rate_buckets_by_time ON rate_buckets (at);
+        """,
+    ),
+    Migration(
+        6,
+        "the events each rate bucket counted",
+        """
+        ALTER TABLE rate_buckets
+            ADD COLUMN recent text[] NOT NULL DEFAULT '{}',
+            ADD COLUMN verdict integer NOT NULL DEFAULT 0;
         """,
     ),
 )

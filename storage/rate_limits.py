@@ -8,6 +8,12 @@ the bucket has room again. A check never waits for the person's lock and never r
 their record, so a flood of a thousand messages costs almost nothing beside the turns
 of other people.
 
+An event counts once, however often it arrives: the bucket remembers the last few
+events it counted (`RECENT_EVENTS`), so the same event delivered again, or given to
+every instance as Discord gives each interaction, is not charged twice. Its second
+arrival goes on as the first went: taken (and the turn finds it applied), or refused
+already (`Verdict.REFUSED_BEFORE`), so that only one instance says "slow down".
+
 A store one process uses counts in memory (`LocalRateLimit`: a restart forgives
 everyone); a full bucket is dropped, so memory holds only people who wrote in the last
 minute or so. A store several processes share counts in one place for all of them
@@ -19,7 +25,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from storage.keys import PersonKey
@@ -31,6 +37,14 @@ class Verdict(Enum):
     """Refused, and the person is told (once per flood)."""
     DROP = "drop"
     """Refused silently: they were told already."""
+    REFUSED_BEFORE = "refused_before"
+    """This very event was refused already (delivered again, or to another instance):
+    nothing to do, nothing to say."""
+
+
+RECENT_EVENTS = 16
+"""Events a bucket remembers: a redelivery, or the same event at another instance,
+comes within seconds, a few events later at most."""
 
 
 class RateLimit(ABC):
@@ -43,15 +57,17 @@ class RateLimit(ABC):
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
 
-    async def check(self, person: PersonKey) -> Verdict:
-        """Count one event of the person's, and say whether to take it."""
+    async def check(self, person: PersonKey, event: str | None = None) -> Verdict:
+        """Count one event of the person's, and say whether to take it; `event` names
+        it (unique for the person), so that it counts once however often it arrives."""
         if self.per_minute <= 0:
             return Verdict.TAKE
-        return await self._take(person)
+        return await self._take(person, event)
 
     @abstractmethod
-    async def _take(self, person: PersonKey) -> Verdict:
-        """Take a token from the person's bucket, refilled up to now, if it holds one."""
+    async def _take(self, person: PersonKey, event: str | None) -> Verdict:
+        """Take a token from the person's bucket, refilled up to now, if it holds one,
+        unless the bucket counted `event` already."""
 
 
 @dataclass(slots=True)
@@ -59,6 +75,8 @@ class _Bucket:
     tokens: float
     at: float
     told: bool = False
+    recent: dict[str, bool] = field(default_factory=dict)
+    """The last events counted, oldest first, with whether each was taken."""
 
 
 class LocalRateLimit(RateLimit):
@@ -75,15 +93,27 @@ class LocalRateLimit(RateLimit):
         self._buckets: dict[PersonKey, _Bucket] = {}
         self._sweep_at = 1024
 
-    async def _take(self, person: PersonKey) -> Verdict:
+    async def _take(self, person: PersonKey, event: str | None) -> Verdict:
         now = self.clock()
         bucket = self._buckets.get(person) or _Bucket(float(self.per_minute), now)
+        if event is not None and (taken := bucket.recent.get(event)) is not None:
+            return Verdict.TAKE if taken else Verdict.REFUSED_BEFORE
         bucket.tokens = min(
             float(self.per_minute), bucket.tokens + (now - bucket.at) * self.per_minute / 60
         )
         bucket.at = now
         self._buckets[person] = bucket
         self._forget_full(now)
+        verdict = self._spend(bucket)
+        if event is not None:
+            bucket.recent[event] = verdict is Verdict.TAKE
+            if len(bucket.recent) > RECENT_EVENTS:
+                del bucket.recent[next(iter(bucket.recent))]
+        return verdict
+
+    @staticmethod
+    def _spend(bucket: _Bucket) -> Verdict:
+        """Take a token if the bucket holds one; else say whether the person was told."""
         if bucket.tokens >= 1:
             bucket.tokens -= 1
             bucket.told = False

@@ -12,8 +12,9 @@ import psycopg
 import pytest
 
 from bot.engine import Engine
-from bot.events import TextMessage
+from bot.events import EventId, Outbound, TextMessage
 from bot.ratelimit import SLOW_DOWN
+from flows.text import RichText
 from storage import (
     SCHEMA_VERSION,
     ConversationKey,
@@ -25,7 +26,7 @@ from storage import (
     postgres_schema,
 )
 from storage.postgres import PostgresStore, upgrade_database
-from storage.rate_limits import LocalRateLimit, RateLimit, Verdict
+from storage.rate_limits import RECENT_EVENTS, LocalRateLimit, RateLimit, Verdict
 
 PER_MINUTE = 5
 BUCKETS_VERSION = 5
@@ -35,6 +36,7 @@ BOB = PersonKey("telegram", "1002")
 ALICE_ON_DISCORD = PersonKey("discord", "1001")
 
 TAKE, SLOW_DOWN_VERDICT, DROP = Verdict.TAKE, Verdict.SLOW_DOWN, Verdict.DROP
+REFUSED_BEFORE = Verdict.REFUSED_BEFORE
 
 PassTime = Callable[[float], None]
 """Moves the rate limit's clock on by that many seconds."""
@@ -42,6 +44,10 @@ PassTime = Callable[[float], None]
 
 async def checks(limit: RateLimit, person: PersonKey, count: int) -> list[Verdict]:
     return [await limit.check(person) for _ in range(count)]
+
+
+async def events(limit: RateLimit, person: PersonKey, names: list[str]) -> list[Verdict]:
+    return [await limit.check(person, name) for name in names]
 
 
 class RateLimitContract:
@@ -85,6 +91,45 @@ class RateLimitContract:
 
         assert verdicts.count(TAKE) == PER_MINUTE
         assert verdicts.count(SLOW_DOWN_VERDICT) == 1
+
+    async def test_an_event_that_comes_again_is_taken_again_without_spending(
+        self, limit: RateLimit
+    ) -> None:
+        again = await events(limit, ALICE, ["e1", "e1", "e1"])
+        rest = await events(limit, ALICE, [f"n{n}" for n in range(PER_MINUTE)])
+
+        assert again == [TAKE] * 3
+        assert rest == [TAKE] * (PER_MINUTE - 1) + [SLOW_DOWN_VERDICT]
+
+    async def test_an_event_refused_comes_again_to_be_refused_without_a_word(
+        self, limit: RateLimit
+    ) -> None:
+        await checks(limit, ALICE, PER_MINUTE)
+
+        verdicts = await events(limit, ALICE, ["over", "over", "later", "later"])
+
+        assert verdicts == [SLOW_DOWN_VERDICT, REFUSED_BEFORE, DROP, REFUSED_BEFORE]
+
+    async def test_one_event_arriving_at_once_many_times_spends_one_token(
+        self, limit: RateLimit
+    ) -> None:
+        at_once = await asyncio.gather(*(limit.check(ALICE, "same") for _ in range(10)))
+
+        assert at_once == [TAKE] * 10
+        assert await checks(limit, ALICE, PER_MINUTE) == [TAKE] * (PER_MINUTE - 1) + [
+            SLOW_DOWN_VERDICT
+        ]
+
+    async def test_only_the_last_events_are_remembered(self, store: Store) -> None:
+        spare = 4
+        limit = store.rate_limit(RECENT_EVENTS + 1 + spare)
+        names = [f"e{n}" for n in range(RECENT_EVENTS + 1)]
+        await events(limit, ALICE, names)
+
+        again = await events(limit, ALICE, [names[-1], names[0]])  # the oldest is forgotten
+
+        assert again == [TAKE, TAKE]
+        assert await checks(limit, ALICE, spare) == [TAKE] * (spare - 1) + [SLOW_DOWN_VERDICT]
 
     async def test_no_limit_takes_everything(self, store: Store) -> None:
         unlimited = store.rate_limit(0)
@@ -215,6 +260,59 @@ async def test_one_persons_messages_spread_over_two_instances_share_the_limit(
     assert all(answers[:PER_MINUTE])
     assert [message.text for message in answers[PER_MINUTE]] == [SLOW_DOWN]
     assert answers[PER_MINUTE + 1 :] == [[]] * (12 - PER_MINUTE - 1)
+
+
+async def test_an_event_every_instance_gets_counts_once(database_url: str) -> None:
+    """Discord gives each interaction to every instance: one applies it, the other finds
+    it applied, and it costs the person one token; past the budget, one instance says
+    "slow down" and the other says nothing."""
+    await upgrade_database(database_url)
+    stores = [await PostgresStore.open(database_url) for _ in range(2)]
+    told: list[RichText] = []
+
+    async def deliver(_: ConversationKey, messages: list[Outbound]) -> None:
+        told.extend(message.text for message in messages)
+
+    try:
+        engines = [Engine(store, rate_limit=PER_MINUTE) for store in stores]
+        key = ConversationKey("discord", "1001", "1001")
+        applied = []
+        for n in range(PER_MINUTE + 1):
+            event = TextMessage(key, f"hello {n}", EventId("discord:interaction", 100 + n))
+            applied.append(sorted([await engine.answer(event, deliver) for engine in engines]))
+    finally:
+        for store in stores:
+            await store.close()
+
+    assert applied == [[False, True]] * (PER_MINUTE + 1), "each answered by one instance"
+    assert told.count(SLOW_DOWN) == 1, "told to slow down once, past the whole budget"
+    assert told[-1] == SLOW_DOWN
+
+
+async def test_a_bucket_kept_from_the_version_before_goes_on_counting(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Buckets made before they remembered their events (migration 6) keep their flood."""
+    with monkeypatch.context() as older:
+        older.setattr(postgres_schema, "MIGRATIONS", postgres_schema.MIGRATIONS[:BUCKETS_VERSION])
+        await upgrade_database(database_url)
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO rate_buckets (platform, user_id, tokens, at, refused)"
+            " VALUES ('telegram', '1001', 0, now(), 1)"
+        )
+
+    await upgrade_database(database_url)
+    store = await PostgresStore.open(database_url)
+    try:
+        limit = store.rate_limit(PER_MINUTE)
+        verdicts = await events(limit, ALICE, ["late", "late"])
+        bob = await events(limit, BOB, ["first", "first"])
+    finally:
+        await store.close()
+
+    assert verdicts == [DROP, REFUSED_BEFORE], "told already, before the upgrade"
+    assert bob == [TAKE, TAKE]
 
 
 async def test_a_database_of_the_version_before_gains_the_buckets_and_keeps_its_people(
