@@ -1,7 +1,8 @@
 """`fairshake` (run): every enabled adapter over one engine and store, until a stop signal.
 
 SIGTERM or SIGINT stops taking new events, lets the turns in flight finish, closes the
-store and exits 0.
+store and exits 0. One while the store is still opening gives the opening up and exits 0
+with nothing started.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bot.probes import for_bot as probes_for
 from bot.reminders import Scheduler
 from flows.jurisdiction import use_jurisdictions_dir
 from flows.playbook import use_playbooks_dir
-from storage import StoreError
+from storage import Store, StoreError
 from storage.backends import open_store
 from storage.keys import use_log_secret
 
@@ -53,15 +54,16 @@ async def serve(settings: Settings) -> None:
 
 
 async def _serve(settings: Settings) -> None:
-    # First of all, so that a stop signal while the store opens (a slow database) still
-    # ends the run cleanly, once everything is up, instead of killing the process.
+    # First of all, so that a stop signal while the store opens (a slow database) ends
+    # the run cleanly instead of killing the process.
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
-    store = await open_store(
-        settings.database_url, settings.data_dir, float(settings.claim_seconds)
-    )
+    store = await _open_unless_stopped(settings, stopping)
+    if store is None:
+        log.info("stopped before the store opened")
+        return
     use_log_secret(settings.log_secret.encode() or await store.log_secret())
     # The terminal chat is one person at the keyboard (the operator): no limit there.
     rate_limit = 0 if _terminal_only(settings) else settings.rate_limit
@@ -103,6 +105,29 @@ async def _serve(settings: Settings) -> None:
     failed = [error for task in runs if not task.cancelled() and (error := task.exception())]
     if failed:
         raise failed[0]
+
+
+async def _open_unless_stopped(settings: Settings, stopping: asyncio.Event) -> Store | None:
+    """The store, or None when a stop signal comes first. Then nothing starts (no
+    webhook set, no gateway login only to stop at once), and a database that does not
+    answer is not waited for: its opening is given up."""
+    opening = asyncio.create_task(
+        open_store(settings.database_url, settings.data_dir, float(settings.claim_seconds))
+    )
+    stop_wait = asyncio.create_task(stopping.wait())
+    try:
+        await asyncio.wait([opening, stop_wait], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop_wait.cancel()
+    if not stopping.is_set():
+        return opening.result()
+    opening.cancel()
+    try:
+        store = await opening
+    except (asyncio.CancelledError, StoreError):
+        return None
+    await store.close()  # it opened as the stop came
+    return None
 
 
 def run(settings: Settings) -> int:
