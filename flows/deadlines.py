@@ -61,7 +61,8 @@ class Deadline:
 
     Attributes:
         id: return_window, late, guarantee_open, guarantee_close, card_dispute, or
-            `law_<right>` for a statutory right of the case's jurisdiction.
+            `law_<right>` for a statutory right of the case's jurisdiction, `law_<route>`
+            for a money-back route's window (a file giving both one id is refused).
         day: the last day something can be done, or the first when `opens`.
         rule: the playbook's or the jurisdiction's rule it comes from.
         opens: the day a window opens (or a parcel turns late) rather than the last day.

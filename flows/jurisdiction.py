@@ -165,7 +165,8 @@ class Jurisdiction:
 
 def check(jurisdiction: Jurisdiction, where: str) -> None:
     """What the types cannot say: cited rules exist, windows have a length, bounds are in
-    order, and every rule was checked on a date with an address."""
+    order, no route with a window shares a right's id, and every rule was checked on a
+    date with an address."""
     rules = jurisdiction.rules
     for right_id, right in jurisdiction.rights.items():
         rule = rules.get(right.rule)
@@ -191,6 +192,9 @@ def check(jurisdiction: Jurisdiction, where: str) -> None:
             )
         if window is not None and window.days is None and window.years is None:
             raise SchemaError(where, f"rules.{route.window}", "a route's window needs days")
+        if window is not None and route_id in jurisdiction.rights:
+            # Both deadlines would be `law_<id>`: one reminder would stand in for the other.
+            raise SchemaError(where, f"money_back.{route_id}", "a right has this id too")
         if route.above is not None and route.up_to is not None and route.above >= route.up_to:
             raise SchemaError(where, f"money_back.{route_id}.up_to", "must be over `above`")
     stated = [("rules", rules), ("shop_rules", jurisdiction.shop_rules)]

@@ -141,6 +141,16 @@ def test_a_minimal_file_loads() -> None:
             ),
             "rules.court",
         ),
+        (  # a right and a route with a window, one id: both deadlines would be law_pal
+            (
+                "[last_rungs.court]",
+                "[rights.pal]\nlabel = 'x'\nsays = 'x'\nrule = 'days'\nproblems = ['late']\n\n"
+                "[money_back.pal]\nlabel = 'x'\nwhy = 'x'\npayments = ['paypal']\nwindow = 'days'\n\n"
+                "[rules.days]\ntext = 'x'\nsource = 'https://example.org/days'\n"
+                "checked = 2026-12-02\ndays = 14\n\n[last_rungs.court]",
+            ),
+            "money_back.pal",
+        ),
     ],
 )
 def test_a_bad_file_names_the_file_and_the_key(change: tuple[str, str], key: str) -> None:
