@@ -28,7 +28,7 @@ def welcome_reply() -> Reply:
                 ),
                 by_typing(
                     "Press {shops}**Start a case** for another shop. Or paste the order confirmation email and I'll fill in what I can.",
-                    "Press {shops}**Start a case** for another shop. At its first question, 🧾 takes the order confirmation email, and I'll fill in what I can.",
+                    "Press {shops}**Start a case** for another shop. At its first question, press **🧾 Paste the order email** and I'll fill in what I can.",
                     shops=pressed,
                 ),
             ]

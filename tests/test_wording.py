@@ -11,6 +11,7 @@ from adapters.discord_bot.render import markdown
 from bot.events import Outbound, Word, words
 from bot.reminders.outbox import Reply, Status
 from flows.facts import FACTS_BY_ID
+from flows.greeting import welcome_reply
 from flows.steps.paste import INVITE
 from flows.text import Typing, by_typing, join, plain, rich
 from tests.chat import START, Chat
@@ -56,7 +57,21 @@ async def test_discord_never_asks_to_type_or_paste_in_the_chat(bot: Bot) -> None
 
 
 def test_the_form_wording_names_the_buttons_as_they_are_labelled() -> None:
-    """Where the flow says which button opens a form, it is the one the adapter draws."""
-    answer, paste = words(Word.ANSWER), words(Word.PASTE)
-    assert answer in FACTS_BY_ID["merchant"].in_form
-    assert paste.split()[0] in INVITE.typed_in(Typing.FORM).plain()
+    """Where the flow says which button opens a form, it names it by its whole label, as
+    the adapter draws it (not only its emoji)."""
+    labels = [words(Word.ANSWER), words(Word.PASTE)]
+    worded = {
+        "the paste invitation": INVITE.typed_in(Typing.FORM).plain(),
+        "the welcome": welcome_reply().text.typed_in(Typing.FORM).plain(),
+        **{f"the question {fact.id}": fact.in_form for fact in FACTS_BY_ID.values()},
+    }
+    named = {
+        (where, label)
+        for where, text in worded.items()
+        for label in labels
+        if label.split()[0] in text
+    }
+    known = {"the paste invitation", "the welcome", "the question merchant"}
+    assert known <= {where for where, _ in named}, "the wordings known to name a button"
+    for where, label in named:
+        assert label in worded[where], f"{where} names {label.split()[0]} but not {label!r}"

@@ -21,8 +21,8 @@ from flows.text import by_typing, join, rich
 INVITE = by_typing(
     "_Have the order confirmation email or the order page? Paste it here and I'll fill in "
     "what I can._",
-    "_Have the order confirmation email or the order page? Press 🧾 and paste it there: "
-    "I'll fill in what I can._",
+    "_Have the order confirmation email or the order page? Press 🧾 Paste the order email "
+    "and I'll fill in what I can._",
 )
 
 
