@@ -364,6 +364,12 @@ class Session:
             self.tell(Notice.REMINDER_WAS_CANCELLED, reason=reminder.reason)
         elif reminder.status == Status.PENDING:
             self.tell(Notice.REMINDER_STILL_SET, when=reminders.local(reminder.due, self.zone))
+        elif action != "done" and reminder.case_id not in self.record.cases:
+            # Its case closed and moved to the archive since the ping (bot/archive.py):
+            # there is nothing left to snooze or go on with, so the reminder ends here.
+            reminders.finish(self.record, reminder, self.now, _CASE_ARCHIVED_OUTCOME)
+            self.result.taken = True
+            self.tell(Notice.REMINDER_CASE_ARCHIVED, case_id=reminder.case_id)
         elif action in ("1h", "1d"):
             due = parsers.parse_when(_PING_ACTIONS[action], self.now)
             reminders.snooze(self.record, reminder, due, self.now)
@@ -375,7 +381,7 @@ class Session:
             self.result.taken = True
             if action == "done":
                 self.tell(Notice.REMINDER_DONE)
-            elif reminder.case_id in self.record.cases:
+            else:
                 if self.profile.get("active_case") != reminder.case_id:
                     self.profile["active_case"] = reminder.case_id
                     self.tell(Notice.CASE_SWITCHED, case_id=reminder.case_id)
@@ -385,8 +391,6 @@ class Session:
                     promise = reminder.slot.removeprefix("promise:")
                     case = Dialogue(self.record.cases[reminder.case_id], self.now)
                     self.absorb(case.on_promise(promise, kept=action == "yes"))
-            else:  # its case closed and was archived since the ping (bot/archive.py)
-                self.tell(Notice.REMINDER_CASE_ARCHIVED, case_id=reminder.case_id)
 
     def cmd_log(self, args: str) -> None:
         self.case_event("log")
@@ -471,3 +475,6 @@ _PING_ACTIONS = {
     "1d": "in 1 day",
 }
 """A ping's buttons: what each puts on the timeline, or when it brings the reminder back."""
+
+_CASE_ARCHIVED_OUTCOME = "Answered after its case was archived"
+"""How a reminder ends when its ping is answered after its case moved to the archive."""

@@ -10,6 +10,8 @@ import base64
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.adapter import route
 from bot.events import MAX_BUTTON_DATA, Notice, Outbound
 from bot.reminders import DATA_PREFIX
@@ -401,23 +403,29 @@ async def test_escalate_on_a_ping_continues_that_case() -> None:
     assert await statuses(chat) == ["done"]
 
 
-async def test_a_press_on_an_old_ping_whose_case_was_archived_since_is_answered() -> None:
-    """A ping left unanswered while its case closed and moved to the archive: Escalate on
-    it later marks the reminder, leaves the archived case where it is, and says why."""
+@pytest.mark.parametrize("action", ["escalate", "1h", "1d"])
+async def test_a_press_on_an_old_ping_whose_case_was_archived_since_is_answered(
+    action: str,
+) -> None:
+    """A ping left unanswered while its case closed and moved to the archive: Escalate or
+    a snooze on it later ends the reminder (no ping comes back for an archived case),
+    leaves the archived case where it is, and says why."""
     chat, pings = Chat(), Pings()
     chat.engine.closed_kept = 0
     await reminder_case(chat, "in 1 hour chase them")
     async with scheduling(chat, pings) as running:
         await running.at(hours=1)
-    await chat.say("/cancel")
-    await chat.press_option("do:drop")
-    await chat.press_option("do:confirm")
-    await chat.say("/new")  # c1 is no longer the active case: it moves to the archive
-    assert "c1" in (await chat.store.archived(chat.key.person)).cases
+        await chat.say("/cancel")
+        await chat.press_option("do:drop")
+        await chat.press_option("do:confirm")
+        await chat.say("/new")  # c1 is no longer the active case: it moves to the archive
+        assert "c1" in (await chat.store.archived(chat.key.person)).cases
 
-    await chat.press_data(pings.button("escalate").data)
+        await chat.press_data(pings.button(action).data)
+        await running.at(hours=48)
 
     assert chat.told(Notice.REMINDER_CASE_ARCHIVED) == {"case_id": "c1"}
+    assert len(pings.sent) == 1
     record = await stored(chat)
     assert "c1" not in record.cases and record.profile["active_case"] == "c2"
     assert await statuses(chat) == ["done"]
