@@ -10,9 +10,14 @@ from __future__ import annotations
 import copy
 import re
 
+import aiohttp
+import pytest
+
 from adapters.discord_bot import cards, layout, render
+from adapters.discord_bot.answering import send_all
 from adapters.discord_bot.render import GRAVE
-from bot.events import Outbound
+from bot.events import Outbound, PartlySent
+from bot.observe import Observer
 from flows.playbook import load_playbook
 from flows.text import Block, Snippet, join, plain, quote, rich
 from tests import test_discord_adapter as adapter_tests
@@ -141,3 +146,22 @@ def test_a_long_quote_as_messages_keeps_every_line_quoted_within_2000() -> None:
     quoted = [line for post in posts for line in post.content.split("\n")][1:]
     assert all(line.startswith("> ") for line in quoted)
     assert words(" ".join(line[2:] for line in quoted)) == words(said)
+
+
+async def test_a_message_to_copy_with_no_buttons_counts_as_sent_once_it_has_gone() -> None:
+    """A send refused after a snippet-only message says that message went, so the outbox
+    sends on from the next one instead of the snippet again."""
+    [card] = cards.copies([Snippet("Subject", "Order 1")])
+    out = render.posts([render.Piece("Copy this", copies=(card,)), render.Piece("Then this")])
+    sent: list[render.Post] = []
+
+    async def first(post: render.Post) -> None:
+        sent.append(post)
+
+    async def refused(post: render.Post) -> None:
+        raise aiohttp.ClientConnectionError("down")
+
+    with pytest.raises(PartlySent) as cut:
+        await send_all(out, first, refused, Observer())
+    assert cut.value.sent == 1, "the snippet's message went: it is not sent again"
+    assert [post.embeds for post in sent] == [[card]]

@@ -244,7 +244,8 @@ def posts(pieces: list[Piece]) -> list[Post]:
         cards = _packed(list(piece.embeds), piece.copies)
         result.append(Post(chunks[-1], [], files, piece.private, cards[0], done=done))
         result.extend(Post(private=piece.private, embeds=more, done=done) for more in cards[1:])
-        if piece.copies:  # a press moves its buttons' message on: what to copy stays put
+        # A press moves its buttons' message on: what to copy stays put.
+        if piece.copies and groups[0]:
             result.append(Post(rows=groups[0], private=piece.private, done=done))
         else:
             result[-1].rows = groups[0]
