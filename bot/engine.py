@@ -25,7 +25,7 @@ from typing import TypeVar
 from bot import archive, buttons, damaged, inbound
 from bot.casefile import status_line
 from bot.config import CLOSED_CASES_KEPT
-from bot.events import ButtonPress, Command, Inbound, Outbound, Prompt
+from bot.events import ButtonPress, Command, EventId, Inbound, Outbound, Prompt
 from bot.observe import DUPLICATE, ERROR, FORGOT, OK, Observers, TurnDone, kind_of
 from bot.ratelimit import SLOW_DOWN
 from bot.reminders import Deliver, Status, due_index, outbox
@@ -33,6 +33,7 @@ from bot.reminders.outbox import Reply
 from bot.session import Session
 from flows.text import RichText
 from storage import DamagedRecord, DueEntry, PersonKey, PersonRecord, Store
+from storage.event_claims import Claim, EventKey
 from storage.rate_limits import Verdict
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class Engine:
         """One delivery of a person's replies at a time, so they arrive in order (across
         instances, for a store several share)."""
         self.limit = store.rate_limit(rate_limit)
+        self._claims = store.event_claims()
 
     async def case_lines(self, person: PersonKey) -> list[tuple[str, str]]:
         """The person's cases as (id, one plain line), most recent first: for pickers."""
@@ -205,6 +207,17 @@ class Engine:
     ) -> list[DueEntry]:
         """Due entries no instance holds, claimed for this one (`Store.claim_overdue`)."""
         return await self.store.claim_overdue(now, platforms, limit)
+
+    async def claim_event(self, person: PersonKey, event_id: EventId, lease: float) -> Claim:
+        """Claim an event that every instance sharing the store may be given (a Discord
+        interaction), before acknowledging it on the platform: only the winner applies and
+        answers it; a loser leaves it alone, or takes it over once an unfinished claim's
+        `lease` runs out (storage/event_claims.py)."""
+        return await self._claims.claim(EventKey(person, event_id.name), lease)
+
+    async def event_done(self, person: PersonKey, event_id: EventId) -> None:
+        """The claimed event's turn has run: no other instance is to take it over."""
+        await self._claims.done(EventKey(person, event_id.name))
 
     async def _turn(self, event: Inbound, durable: bool) -> Turn:
         """The turn, saved: its messages, the reply to send now when `durable` (saved in

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from storage.event_claims import EventClaims, LocalEventClaims
 from storage.keys import LOG_SECRET_BYTES, PersonKey
 from storage.locks import Leadership, PersonLocks
 from storage.rate_limits import LocalRateLimit, RateLimit
@@ -246,6 +247,16 @@ class Store(ABC):
         """The per-person rate limit of `per_minute` events (0: none), counted for every
         process sharing the store: in this one's memory for a store one process uses."""
         return LocalRateLimit(per_minute, time.monotonic)
+
+    def event_claims(self) -> EventClaims:
+        """Who applies an inbound event several instances were given
+        (storage/event_claims.py): in this process's memory for a store one process uses,
+        one set of claims for every engine on the store."""
+        if self._event_claims is None:
+            self._event_claims = LocalEventClaims()
+        return self._event_claims
+
+    _event_claims: EventClaims | None = None
 
     async def writable(self) -> str | None:
         """Why the store cannot take a write now, or None when it can (for `/healthz`,

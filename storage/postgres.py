@@ -40,9 +40,11 @@ from storage.base import (
     Store,
     StoreError,
 )
+from storage.event_claims import EventClaims
 from storage.keys import PersonKey
 from storage.locks import Leadership, PersonLocks
 from storage.migrations import upgrade as upgrade_record
+from storage.postgres_claims import PostgresEventClaims
 from storage.postgres_rate import PostgresRateLimit
 from storage.postgres_schema import Migration, check_current, upgrade
 from storage.rate_limits import RateLimit
@@ -183,6 +185,9 @@ class PostgresStore(Store):
 
     def rate_limit(self, per_minute: int) -> RateLimit:
         return PostgresRateLimit(self._pool, per_minute)
+
+    def event_claims(self) -> EventClaims:
+        return PostgresEventClaims(self._pool, self.instance)
 
     @asynccontextmanager
     async def delivering(self, person: PersonKey) -> AsyncIterator[None]:

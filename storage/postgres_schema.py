@@ -22,6 +22,9 @@ Tables:
   the last minute or so, with the last few events each counted (storage/postgres_rate.py),
   so an event counts once however many instances receive it. Unlogged: nothing in it is worth
   the write-ahead log, and a crash of the database empties it, forgiving everyone.
+- `event_claims`: which instance applies an inbound event several were given (a Discord
+  interaction reaches every instance), by its person and name (`EventId.name`), for a lease
+  (storage/postgres_claims.py). Unlogged, like `rate_buckets`: a claim matters for seconds.
 """
 
 from __future__ import annotations
@@ -117,6 +120,22 @@ MIGRATIONS = (
         ALTER TABLE rate_buckets
             ADD COLUMN recent text[] NOT NULL DEFAULT '{}',
             ADD COLUMN verdict integer NOT NULL DEFAULT 0;
+        """,
+    ),
+    Migration(
+        7,
+        "claims on inbound events, so one instance applies and answers each",
+        """
+        CREATE UNLOGGED TABLE event_claims (
+            platform text NOT NULL,
+            user_id text NOT NULL,
+            event text NOT NULL,
+            claimed_by text NOT NULL,
+            claimed_until timestamptz NOT NULL,
+            done boolean NOT NULL DEFAULT false,
+            PRIMARY KEY (platform, user_id, event)
+        );
+        CREATE INDEX event_claims_by_time ON event_claims (claimed_until);
         """,
     ),
 )

@@ -31,6 +31,7 @@ from bot.session import COMMANDS
 from flows import machine
 from flows.text import plain, rich
 from storage import ConversationKey, MemoryStore, Store
+from storage.event_claims import Claim
 from tests.chat import FACT_LABELS, Clock
 from tests.fakes.discord import (
     DEFERRED,
@@ -545,7 +546,17 @@ async def test_a_reminder_ping_arrives_as_a_dm(bot: Bot) -> None:
     assert [b["custom_id"] for b in sent.buttons()] == ["fs:b:7|done", "fs:b:7|snooze"]
 
 
-class Chatty:
+class Alone:
+    """A stand-in engine's claims: alone on its store, it wins every one."""
+
+    async def claim_event(self, person: Any, event_id: Any, lease: float) -> Claim:
+        return Claim(won=True)
+
+    async def event_done(self, person: Any, event_id: Any) -> None:
+        return None
+
+
+class Chatty(Alone):
     """An engine with a lot to say: long text and many buttons."""
 
     on_forget: ClassVar[list[Any]] = []
@@ -620,7 +631,7 @@ def test_the_sync_step_needs_the_token(monkeypatch, tmp_path, capsys) -> None:
     assert "DISCORD_BOT_TOKEN is not set" in capsys.readouterr().err
 
 
-class Broken:
+class Broken(Alone):
     """An engine that fails every turn."""
 
     on_forget: ClassVar[list[Any]] = []

@@ -26,6 +26,7 @@ from storage import (
 )
 from storage.atomic import AtomicJSONStorage
 from storage.base import LogSecretConflict
+from storage.event_claims import EventKey
 from storage.postgres import PostgresStore
 
 ALICE = PersonKey("telegram", "1001")
@@ -53,6 +54,10 @@ def rich_record(tag: str = "") -> PersonRecord:
         reminders={"r-1": {"due": "2025-01-31T09:00:00+01:00", "sent": False, "text": "日本語"}},
     )
 
+
+INTERACTION = EventKey(ALICE_ON_DISCORD, "discord#1300000000000000001")
+"""A Discord interaction of Alice's (its id a snowflake)."""
+LEASE = 60.0
 
 SECRET = bytes(range(32))
 """A log secret another store made."""
@@ -386,6 +391,44 @@ class StoreContract:
         await store.keep_log_secret(SECRET, replace=True)
         assert await store.log_secret() == SECRET
 
+    async def test_the_first_claim_of_an_event_wins_and_a_copy_is_left_to_it(
+        self, store: Store
+    ) -> None:
+        claims = store.event_claims()
+        first = await claims.claim(INTERACTION, LEASE)
+        copy = await store.event_claims().claim(INTERACTION, LEASE)
+
+        assert first.won
+        assert not copy.won and not copy.done, "the claimer's turn is still running"
+        assert 0 < copy.wait <= LEASE, "tried again once the claim would run out"
+
+    async def test_a_claim_done_is_never_taken_over(self, store: Store) -> None:
+        claims = store.event_claims()
+        assert (await claims.claim(INTERACTION, 0)).won
+        await claims.done(INTERACTION)
+
+        late = await store.event_claims().claim(INTERACTION, LEASE)
+        assert not late.won and late.done
+
+    async def test_a_claim_run_out_unfinished_passes_to_the_next_claimer(
+        self, store: Store
+    ) -> None:
+        """Its claimer died mid-turn: the event is not left unanswered."""
+        claims = store.event_claims()
+        assert (await claims.claim(INTERACTION, 0)).won
+
+        assert (await store.event_claims().claim(INTERACTION, LEASE)).won
+        assert not (await claims.claim(INTERACTION, LEASE)).won, "the new claim holds"
+
+    async def test_claims_of_other_events_or_people_are_apart(self, store: Store) -> None:
+        claims = store.event_claims()
+        assert (await claims.claim(INTERACTION, LEASE)).won
+        for other in (
+            EventKey(INTERACTION.person, "discord#1300000000000000002"),
+            EventKey(ODD_NAME, INTERACTION.name),
+        ):
+            assert (await claims.claim(other, LEASE)).won
+
 
 class TestMemoryStore(StoreContract):
     @pytest.fixture
@@ -675,3 +718,30 @@ class TestPostgresStore(StoreContract):
         later_layout(monkeypatch)
         upgraded = (await store.archived(ALICE)).cases["c1"]
         assert (upgraded["n"], upgraded["tags"]) == (1, [])
+
+    async def test_instances_claiming_one_event_at_once_give_it_to_one(
+        self, store: PostgresStore
+    ) -> None:
+        others = [await PostgresStore.open(store.url) for _ in range(3)]
+        try:
+            claims = [s.event_claims() for s in (store, *others)]
+            got = await asyncio.gather(*(c.claim(INTERACTION, LEASE) for c in claims))
+        finally:
+            for other in others:
+                await other.close()
+        assert sum(claim.won for claim in got) == 1
+
+    async def test_a_claimer_whose_claim_was_taken_over_cannot_end_the_new_one(
+        self, store: PostgresStore
+    ) -> None:
+        """It was thought dead: ending its old claim must not stop the taker's turn
+        from being taken over in turn, should the taker die."""
+        other = await PostgresStore.open(store.url)
+        try:
+            assert (await store.event_claims().claim(INTERACTION, 0)).won
+            assert (await other.event_claims().claim(INTERACTION, LEASE)).won
+            await store.event_claims().done(INTERACTION)
+            still = await store.event_claims().claim(INTERACTION, LEASE)
+        finally:
+            await other.close()
+        assert not still.won and not still.done

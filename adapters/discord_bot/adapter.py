@@ -8,8 +8,10 @@ own rules:
 
 - Every interaction is answered exactly once, within Discord's 3 seconds, and a press
   edits its message in place (adapters/discord_bot/answering.py). One delivered to two
-  instances sharing a database is answered by the one that applies it; the other
-  leaves it alone.
+  instances sharing a database is claimed by its id before either acknowledges it
+  (storage/event_claims.py): the winner applies and answers it, the other never touches
+  it, unless the winner dies before its turn has run and its claim runs out: the
+  other then takes the event over (the reply going by DM when the interaction is gone).
 - A turn's replies are durable: saved with the turn in the engine's outbox, then sent as
   the interaction's answer; one Discord refused or never confirmed (an outage, an
   expired interaction, a crash between the save and the send) is sent later by DM, at
@@ -27,7 +29,7 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
@@ -53,12 +55,18 @@ from bot.events import (
 )
 from bot.observe import Observer
 from storage import ConversationKey, PersonKey
+from storage.event_claims import Claim
 from storage.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
 ACK_WITHIN = 1.2
 """Seconds a turn may take before the interaction is deferred (Discord allows 3 in all)."""
+CLAIM_LEASE = 10.0
+"""Seconds an instance's claim on an interaction holds before another instance sharing
+the store may take it over (the claimer died mid-turn): longer than a turn takes."""
+RECLAIM_AFTER = 0.05
+"""Seconds at least between an instance's tries for a claim another holds."""
 
 _TOKEN_SHAPE = re.compile(r"[\w-]+\.[\w-]+\.[\w-]+")
 
@@ -96,6 +104,7 @@ class DiscordAdapter:
         engine: the shared engine.
         settings: where the token comes from.
         ack_within: seconds to wait for a turn before deferring the interaction.
+        claim_lease: seconds this instance's claim on an interaction holds (`CLAIM_LEASE`).
     """
 
     name: ClassVar[str] = PLATFORM
@@ -125,11 +134,17 @@ class DiscordAdapter:
         return found + shards.problems(settings)
 
     def __init__(
-        self, engine: Engine, settings: Settings, *, ack_within: float = ACK_WITHIN
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        ack_within: float = ACK_WITHIN,
+        claim_lease: float = CLAIM_LEASE,
     ) -> None:
         self.engine = engine
         self.token = settings.get(TOKEN)
         self.ack_within = ack_within
+        self.claim_lease = claim_lease
         self.client = FairShakeClient(self, shards.shard_of(settings))
         self._asking: Recent[str, forms.Asking] = Recent(REMEMBERED)
         self._kept: Recent[str, dict[str, str]] = Recent(REMEMBERED)
@@ -139,6 +154,8 @@ class DiscordAdapter:
         self._quiet = asyncio.Event()
         self._quiet.set()
         self._closing: asyncio.Future[None] | None = None
+        self._outliving: set[asyncio.Task[None]] = set()
+        """Interactions another instance claimed, waited on in case it dies first."""
 
     @property
     def observers(self) -> Observer:
@@ -163,6 +180,8 @@ class DiscordAdapter:
     async def close(self, grace: float = STOP_GRACE) -> None:
         """Let the turns in progress answer (their follow-ups need the connection), then
         disconnect."""
+        for waiting in self._outliving:  # only a claim this instance won is its to answer
+            waiting.cancel()
         with suppress(TimeoutError):
             await asyncio.wait_for(self.settled(), grace)
         await self.client.close()
@@ -194,20 +213,27 @@ class DiscordAdapter:
     async def open_form(
         self, interaction: discord.Interaction, kind: str, fact_id: str, skip: str
     ) -> None:
-        """Show the form for a question, unless the question is no longer being asked."""
-        key = conversation(interaction)
-        current = await self._current(key, fact_id, skip)
-        if current is None:
-            await self._respond(interaction, lambda key: ButtonPress(key, STALE_PRESS))
+        """Show the form for a question, unless the question is no longer being asked.
+        Only for the instance that claims the press: a form goes as the interaction's
+        first answer, within Discord's 3 seconds, so it is not taken over later."""
+        event_id, key = _event_id(interaction), conversation(interaction)
+        if not (await self.engine.claim_event(key.person, event_id, self.claim_lease)).won:
             return
-        with self._busy():
-            kept = self._kept.get(key.user_id, {})
-            assert current.question is not None, "a form opens only for a question asked"
-            form = forms.modal(kind, current.question, current.skip or skip, kept)
-            try:
-                await interaction.response.send_modal(form)
-            except REFUSED as error:
-                log.warning("Discord refused a form: %s", type(error).__name__)
+        try:
+            current = await self._current(key, fact_id, skip)
+            if current is None:
+                await self._answer(interaction, lambda key: ButtonPress(key, STALE_PRESS))
+                return
+            with self._busy():
+                kept = self._kept.get(key.user_id, {})
+                assert current.question is not None, "a form opens only for a question asked"
+                form = forms.modal(kind, current.question, current.skip or skip, kept)
+                try:
+                    await interaction.response.send_modal(form)
+                except REFUSED as error:
+                    log.warning("Discord refused a form: %s", type(error).__name__)
+        finally:
+            await self.engine.event_done(key.person, event_id)
 
     async def form_sent(self, interaction: discord.Interaction, skip: str) -> None:
         """A submitted form: its field answers the current question (or is a paste)."""
@@ -243,8 +269,52 @@ class DiscordAdapter:
         form: tuple[str, str] | None = None,
         in_place: bool = True,
     ) -> None:
-        """Run the turn and answer the interaction with it, durably (the engine's outbox),
-        deferring first when the turn is slow. `form`: the field a form sent, whose
+        """Answer the interaction (`_answer`) if this instance wins its claim, before
+        anything acknowledges it; else leave it to the instance that won, and take it
+        over only if that one's claim runs out before its turn has run."""
+        event_id, person = _event_id(interaction), conversation(interaction).person
+        claim = await self.engine.claim_event(person, event_id, self.claim_lease)
+        if claim.won:
+            await self._answer(interaction, event, form, in_place)
+        elif not claim.done:
+            waiting = asyncio.ensure_future(
+                self._outlive(
+                    claim,
+                    lambda: self.engine.claim_event(person, event_id, self.claim_lease),
+                    lambda: self._answer(interaction, event, form, in_place, defer=False),
+                )
+            )
+            self._outliving.add(waiting)
+            waiting.add_done_callback(self._outliving.discard)
+
+    async def _outlive(
+        self,
+        claim: Claim,
+        again: Callable[[], Awaitable[Claim]],
+        answer: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Wait for another instance's claim to end; `answer` if it ran out unfinished
+        (that instance died): the engine then applies the event unless the dead one had."""
+        while not claim.won and not claim.done:
+            await asyncio.sleep(max(claim.wait, RECLAIM_AFTER))
+            claim = await again()
+        if claim.won:
+            log.warning("Discord: an interaction another instance claimed is taken over")
+            self._outliving.discard(cast("asyncio.Task[None]", asyncio.current_task()))
+            await answer()
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        event: Callable[[ConversationKey], Inbound],
+        form: tuple[str, str] | None = None,
+        in_place: bool = True,
+        defer: bool = True,
+    ) -> None:
+        """Run the claimed turn and answer the interaction with it, durably (the engine's
+        outbox), deferring first when the turn is slow (`defer`: not for one taken over,
+        which its claimer may have acknowledged before it died, and which Discord takes
+        no first answer for once the lease has run out). `form`: the field a form sent, whose
         refused answer is kept for the form's next opening; `in_place`: whether a press's
         answer may replace the message pressed on."""
         key = conversation(interaction)
@@ -267,18 +337,21 @@ class DiscordAdapter:
                     return await self.engine.answer(event(key), deliver, every=True)
 
             running = asyncio.ensure_future(turn())
-            done, _ = await asyncio.wait({running}, timeout=self.ack_within)
-            if not done:
-                await answering.defer()
             try:
-                applied = await running
-            except Exception as error:  # the person still gets an answer
-                log.error("a Discord turn failed: %s", type(error).__name__)
-                log.debug("the failure in full (may show case content)", exc_info=True)
-                await answering.say([Outbound(said(Word.SORRY))])
-                applied = True
-            if applied or answering.deferred:  # else another instance applied it and answers
-                await answering.finish()
+                done, _ = await asyncio.wait({running}, timeout=self.ack_within)
+                if not done and defer:
+                    await answering.defer()
+                try:
+                    applied = await running
+                except Exception as error:  # the person still gets an answer
+                    log.error("a Discord turn failed: %s", type(error).__name__)
+                    log.debug("the failure in full (may show case content)", exc_info=True)
+                    await answering.say([Outbound(said(Word.SORRY))])
+                    applied = True
+                if applied or answering.deferred:  # else a claimer taken over had applied it
+                    await answering.finish()
+            finally:
+                await self.engine.event_done(key.person, _event_id(interaction))
 
     def _forget(self, person: PersonKey) -> None:
         """/forget: nothing of the person stays in memory either (typed answers included)."""
