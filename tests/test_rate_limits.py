@@ -29,6 +29,10 @@ from storage.postgres import PostgresStore, upgrade_database
 from storage.rate_limits import RECENT_EVENTS, LocalRateLimit, RateLimit, Verdict
 
 PER_MINUTE = 5
+"""The budget. The PostgreSQL tests run on the database's real clock, which gives a token
+back every 60 / PER_MINUTE seconds (12 s): they hold while the checks up to one past the
+budget take less than that, a wide margin on a loaded machine. A bigger budget narrows it
+(20: 3 s): keep it small rather than raise it."""
 BUCKETS_VERSION = 5
 """The PostgreSQL migration that made the buckets' table."""
 ALICE = PersonKey("telegram", "1001")
@@ -183,7 +187,8 @@ def buckets(database_url: str) -> list[tuple[str, str]]:
 
 
 class TestPostgresStore(RateLimitContract):
-    """Against a real PostgreSQL server: the buckets are rows, on the database's clock."""
+    """Against a real PostgreSQL server: the buckets are rows, on the database's real clock
+    (the margin that leaves is at PER_MINUTE)."""
 
     @pytest.fixture
     def store(self, postgres_store: PostgresStore) -> Store:
