@@ -38,7 +38,9 @@ from bot.events import (
     Outbound,
     Snippet,
     TextMessage,
+    Word,
     parse_command,
+    words,
 )
 from storage import ConversationKey, PersonKey
 
@@ -107,16 +109,14 @@ class ConsoleAdapter:
     async def run(self) -> None:
         with self.reader.drawing():
             self._running = True
-            self.screen.say(
-                "Fair Shake: type /start to begin, /help for commands, Ctrl-D to leave."
-            )
+            self.screen.say(words(Word.CONSOLE_HELLO))
             await self.engine.answer(self.event_for("/start"), self.send)
             while (line := await self.reader.read(self.hint)) is not None:
                 self.lines_read += 1
                 if not self.copied(line.strip()):
                     await self.engine.answer(self.event_for(line.strip()), self.send)
             self._running = False
-            self.screen.say("Bye for now. Your case is saved; run fairshake again to carry on.")
+            self.screen.say(words(Word.CONSOLE_BYE))
 
     def hint(self) -> str:
         """The input line's start: which numbers press an option now."""

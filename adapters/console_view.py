@@ -36,7 +36,7 @@ from rich.style import Style as Look
 from rich.table import Table
 from rich.text import Text
 
-from bot.events import PING, Button, ButtonStyle, Outbound, Snippet
+from bot.events import PING, Button, ButtonStyle, Outbound, Snippet, Word, words
 from flows.text import Block, Line, RichText, Style, runs
 
 SPAN_STYLES = {Style.BOLD: "bold", Style.ITALIC: "italic", Style.CODE: "cyan"}
@@ -155,11 +155,11 @@ class Screen:
         if snippets:
             self.console.print(copy_list(snippets))
         else:
-            self.console.print(Text("Nothing to copy yet: a script offers its lines here."))
+            self.console.print(Text(words(Word.NOTHING_TO_COPY)))
         self.console.print()
 
     def saved(self, where: str) -> None:
-        self.console.print(Text(f"[saved {where}]", style="italic"))
+        self.console.print(Text(f"[{words(Word.SAVED, path=where)}]", style="italic"))
         self.console.print()
 
 

@@ -2,7 +2,8 @@
 
 Where typing reaches the bot only through a form (`Typing.FORM`: Discord without the
 message-content intent), the platform adds buttons that open a form and the forms
-themselves; when a turn fails outright, it still owes the person a kind answer. Those
+themselves; when a turn fails outright, it still owes the person a kind answer; the
+terminal chat greets and says goodbye, and says where a saved export went. Those
 words are the bot's like any other, so they live here with the flow's, and an adapter
 picks them by id (`Word`) and only shows them: rewording one touches no adapter.
 """
@@ -35,6 +36,14 @@ class Word(StrEnum):
     """A photo, sticker or voice note: only text and buttons reach the flow."""
     PRIVATE_ONLY = "group.private_only"
     """Said once in a group chat: cases are private, talk in a direct chat (`{link}`)."""
+    CONSOLE_HELLO = "console.hello"
+    """The terminal chat's first line: how to begin, get help and leave."""
+    CONSOLE_BYE = "console.bye"
+    """Its last: the case is kept for the next run."""
+    NOTHING_TO_COPY = "console.copy.none"
+    """`/copy` before any message offered something to copy."""
+    SAVED = "console.saved"
+    """Where an export was written (`{path}`)."""
 
 
 WORDS: dict[Word, str] = {
@@ -50,6 +59,10 @@ WORDS: dict[Word, str] = {
         "Hi! Cases are private, so I only talk about them in a private chat. "
         "Write to me directly: {link}"
     ),
+    Word.CONSOLE_HELLO: "Fair Shake: type /start to begin, /help for commands, Ctrl-D to leave.",
+    Word.CONSOLE_BYE: "Bye for now. Your case is saved; run fairshake again to carry on.",
+    Word.NOTHING_TO_COPY: "Nothing to copy yet: a script offers its lines here.",
+    Word.SAVED: "saved {path}",
 }
 
 

@@ -22,7 +22,7 @@ from adapters.console import ConsoleAdapter
 from adapters.console_input import EditedLines
 from bot.config import load_settings
 from bot.engine import Engine
-from bot.events import Outbound
+from bot.events import Outbound, Word, words
 from flows import machine
 from flows.facts import FACTS_BY_ID
 from flows.playbook import load_playbook
@@ -118,12 +118,28 @@ def test_export_then_forget_leaves_no_exported_file(tmp_path):
     assert not (tmp_path / "exports").exists()
 
 
+def test_the_terminals_own_lines_are_its_words_by_id(tmp_path):
+    """The greeting, `/copy` with nothing to copy, where an export went and the goodbye
+    are the terminal's words (flows/adapter_words.py), each where it belongs."""
+    settings = load_settings({"FAIRSHAKE_DATA_DIR": str(tmp_path)}, env_file=tmp_path / ".env")
+    out = io.StringIO()
+    typed = io.StringIO("/copy\n1\n/export\n")
+    adapter = ConsoleAdapter(Engine(MemoryStore()), settings, typed, out, width=500)
+    asyncio.run(adapter.run())
+    shown = out.getvalue()
+    case_file = tmp_path / "exports" / "fairshake-case-c1.md"
+    assert shown.startswith(words(Word.CONSOLE_HELLO))
+    assert shown.rstrip().endswith(words(Word.CONSOLE_BYE))
+    assert shown.index(words(Word.NOTHING_TO_COPY)) < shown.index(words(Word.SAVED, path=""))
+    assert words(Word.SAVED, path=str(case_file)) in shown and case_file.exists()
+
+
 def test_output_is_wrapped_to_the_width_between_words(tmp_path):
     settings = load_settings({"FAIRSHAKE_DATA_DIR": str(tmp_path)}, env_file=tmp_path / ".env")
     out = io.StringIO()
     adapter = ConsoleAdapter(Engine(MemoryStore()), settings, io.StringIO(), out, width=32)
-    words = "a long sentence of **many words** that cannot fit on one line of thirty-two " * 3
-    text = rich(words + "{typed}", typed="and <b>what someone typed</b> verbatim")
+    sentence = "a long sentence of **many words** that cannot fit on one line of thirty-two " * 3
+    text = rich(sentence + "{typed}", typed="and <b>what someone typed</b> verbatim")
     asyncio.run(adapter.send(adapter.key, [Outbound(text)]))
     lines = out.getvalue().splitlines()
     assert max(len(line.rstrip()) for line in lines) <= 32 < len(text.plain())
