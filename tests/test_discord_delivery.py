@@ -21,7 +21,7 @@ from bot.engine import Engine
 from bot.ratelimit import SLOW_DOWN
 from bot.reminders import Scheduler, Status
 from bot.reminders.outbox import REPLY_DELAYS, replies_of
-from tests.test_discord_adapter import Bot, Person
+from tests.discord_chat import Bot, Person
 from tests.test_pings_e2e import discord_bot, pinging
 
 bot = discord_bot

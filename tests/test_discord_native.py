@@ -16,12 +16,12 @@ import pytest
 from adapters.discord_bot.forms import ANSWER_KIND, PASTE_KIND
 from bot.events import BACK_ID, SKIP_ID, ButtonPress
 from flows.facts import FACTS
-from tests import test_discord_adapter as adapter_tests
+from tests import discord_chat
 from tests.conformance.discord_driver import discord_bot
+from tests.discord_chat import PASTED, SHOP, Bot, Person, has_form, options_on
 from tests.fakes.discord import DEFERRED_UPDATE, UPDATE, Message
-from tests.test_discord_adapter import PASTED, SHOP, Bot, Person, has_form, options_on
 
-fake, bot = adapter_tests.fake, adapter_tests.bot
+fake, bot = discord_chat.fake, discord_chat.bot
 
 SECONDARY, PRIMARY, SUCCESS, DANGER = 2, 1, 3, 4
 """Discord's button styles: grey, blurple, green, red."""

@@ -19,13 +19,13 @@ from bot.events import ButtonPress, Outbound
 from bot.reminders import Scheduler
 from flows.prompt import PING
 from storage import ConversationKey
-from tests import test_discord_adapter as adapter_tests
+from tests import discord_chat
 from tests.conformance.discord_driver import STYLES
 from tests.conformance.driver import RecordingEngine
+from tests.discord_chat import Bot, Person, read
 from tests.fakes.discord import MESSAGE, Message
-from tests.test_discord_adapter import Bot, Person, read
 
-fake, bot = adapter_tests.fake, adapter_tests.bot
+fake, bot = discord_chat.fake, discord_chat.bot
 
 
 @dataclass

@@ -20,12 +20,12 @@ from bot.events import Outbound, PartlySent
 from bot.observe import Observer
 from flows.playbook import load_playbook
 from flows.text import Block, Snippet, join, plain, quote, rich
-from tests import test_discord_adapter as adapter_tests
+from tests import discord_chat
+from tests.discord_chat import Bot, Person, seen
 from tests.fakes.discord import UPDATE, Message
-from tests.test_discord_adapter import Bot, Person, seen
 from tests.test_discord_native import at_review
 
-fake, bot = adapter_tests.fake, adapter_tests.bot
+fake, bot = discord_chat.fake, discord_chat.bot
 
 SPARE = re.compile(r"^> \|\|(.*)\|\|$")
 CODE = re.compile(r"^```\n(.*)\n```$", re.DOTALL)

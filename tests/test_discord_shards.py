@@ -14,8 +14,8 @@ from discord.gateway import DiscordWebSocket
 from adapters.discord_bot import DiscordAdapter
 from bot.config import load_settings
 from storage import MemoryStore
+from tests.discord_chat import Bot
 from tests.fakes.discord import FakeDiscord
-from tests.test_discord_adapter import Bot
 
 
 async def test_two_instances_connect_one_shard_each(

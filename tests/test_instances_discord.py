@@ -32,6 +32,7 @@ from storage import DueEntry, PersonKey, PersonRecord
 from storage.event_claims import Claim, EventClaims, EventKey
 from storage.postgres import PostgresStore, upgrade_database
 from tests.chat import Clock
+from tests.discord_chat import SHOP, Bot, options_on
 from tests.fakes.discord import (
     DEFERRED,
     DEFERRED_UPDATE,
@@ -40,7 +41,6 @@ from tests.fakes.discord import (
     Interaction,
     Message,
 )
-from tests.test_discord_adapter import SHOP, Bot, options_on
 
 FIRST_ANSWER_WITHIN = 60.0
 """Seconds Discord (the fake, and the adapter's cut-off) takes a first answer in these

@@ -30,11 +30,11 @@ from bot.reminders import DATA_PREFIX, Scheduler
 from bot.reminders.outbox import REPLY_DELAYS
 from storage import PersonKey, TinyDBStore
 from tests.chat import Clock
+from tests.discord_chat import SHOP, Bot, Person, options_on, read
 from tests.fakes.discord import FakeDiscord, Message
 from tests.fakes.telegram import FakeTelegram, SentMessage
 from tests.telegram_chat import USER
 from tests.telegram_chat import Person as TelegramPerson
-from tests.test_discord_adapter import SHOP, Bot, Person, options_on, read
 
 
 @asynccontextmanager

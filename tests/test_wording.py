@@ -14,8 +14,11 @@ from flows.facts import FACTS_BY_ID
 from flows.greeting import welcome_reply
 from flows.steps.paste import INVITE
 from flows.text import Typing, by_typing, join, plain, rich
+from tests import discord_chat
 from tests.chat import START, Chat
-from tests.test_discord_adapter import Bot, Person, bot, fake  # noqa: F401
+from tests.discord_chat import Bot, Person
+
+fake, bot = discord_chat.fake, discord_chat.bot
 
 
 def test_rich_and_join_keep_both_wordings_and_each_platform_picks_its_own() -> None:
@@ -44,7 +47,7 @@ async def test_the_chat_keeps_the_chat_wording() -> None:
     assert shop.in_form not in chat.last_text()
 
 
-async def test_discord_never_asks_to_type_or_paste_in_the_chat(bot: Bot) -> None:  # noqa: F811
+async def test_discord_never_asks_to_type_or_paste_in_the_chat(bot: Bot) -> None:
     ana = Person(bot, "ana")
     await ana.slash("new")
     [asked] = ana.last.messages

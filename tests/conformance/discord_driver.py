@@ -1,5 +1,5 @@
 """Discord's driver: the real discord.py client against the fake Discord, a person in
-a DM played through tests/test_discord_adapter.py's `Person` (slash commands, presses,
+a DM played through tests/discord_chat.py's `Person` (slash commands, presses,
 the form a typed answer goes in). An option is pressed where it is shown: its button,
 or its entry in a select menu (a choice of more than five), a component interaction
 with the chosen `values` as Discord sends it. Quotes are read as Discord's markdown
@@ -27,8 +27,8 @@ from bot.config import load_settings
 from bot.events import ButtonStyle, Outbound, Word, words
 from storage import ConversationKey, MemoryStore
 from tests.conformance.driver import RecordingEngine, Shown, ShownCopy, ShownOption
+from tests.discord_chat import Bot, Person, read, seen
 from tests.fakes.discord import FakeDiscord, Message
-from tests.test_discord_adapter import Bot, Person, read, seen
 
 STYLES = {
     1: ButtonStyle.PRIMARY,
