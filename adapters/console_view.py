@@ -7,7 +7,9 @@ What a message offers to copy whole (a script's key lines, its email) is listed 
 as `/copy N`, which prints that text bare: its own line breaks only, no wrapping, no bar,
 no indent, blank lines around it, so selecting it copies exactly the text.
 
-A reminder's ping (its prompt's step) comes in unasked, so it is set apart by a rule.
+A reminder's ping (its prompt's step) comes in unasked, so it is set apart by a rule, and
+its options are laid out in its prompt's rows (act on it; put it off), each row on one
+line where the width allows.
 
 Everything goes through one rich `Console`, which wraps between words (a word longer
 than the whole line is the only thing ever cut) and knows the terminal's width. Colour
@@ -24,6 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import TextIO
 
 from rich import box
@@ -53,6 +56,8 @@ COPY = "copy"
 """The terminal's own command that prints a snippet bare (`/copy 2`)."""
 MANY = 7
 """More options than this are laid out in columns (the review's fourteen)."""
+ROW_GAP = "   "
+"""Between two options on one line (a ping's rows)."""
 PROMPT_MARK = "> "
 """What the input line starts with, after the numbers it takes (`1-5 > `)."""
 
@@ -71,6 +76,9 @@ class Options:
     """A number presses an option (else a number typed is an answer)."""
     shown_from: int = 0
     """The first of `buttons` the message shows; those before are the open question's."""
+    rows: tuple[int, ...] = ()
+    """How many of the shown options each line holds, in order, where the prompt's rows
+    are kept (a ping's); empty: one a line."""
 
     @classmethod
     def of(cls, message: Outbound) -> Options:
@@ -81,18 +89,20 @@ class Options:
         if prompt is None:
             return cls(buttons, numbered=True)
         data = {button.option: button.data for button in buttons}
+        in_rows = [[choice for choice in row if choice.value in data] for row in prompt.options]
         offered = tuple(
             Button(choice.label, data[choice.value], choice.value, choice.style)
-            for choice in prompt.choices()
-            if choice.value in data
+            for row in in_rows
+            for choice in row
         )
-        return cls(offered, numbered=not prompt.typed)
+        rows = tuple(len(row) for row in in_rows if row) if prompt.step == PING else ()
+        return cls(offered, numbered=not prompt.typed, rows=rows)
 
     def beside(self, later: Options) -> Options:
         """These and, after them, the options of a prompt that leaves them open (a
         reminder's ping, while a question waits): numbered on from these."""
         numbered = self.numbered if self.buttons else later.numbered
-        return Options(self.buttons + later.buttons, numbered, shown_from=len(self.buttons))
+        return Options(self.buttons + later.buttons, numbered, len(self.buttons), later.rows)
 
     def hint(self) -> str:
         """The input line's start: the numbers that press an option, if any do."""
@@ -164,8 +174,8 @@ class Screen:
 
 
 def option_list(options: Options) -> RenderableType:
-    """Numbered options one a line (in columns when there are many), or named ones on
-    one wrapped line."""
+    """Numbered options in the prompt's rows where it keeps them, else one a line (in
+    columns when there are many), or named ones on one wrapped line."""
     shown = options.buttons[options.shown_from :]
     if not options.numbered:
         named = (Text(f"[{b.label}]", style=OPTION_STYLES[b.style]) for b in shown)
@@ -174,9 +184,29 @@ def option_list(options: Options) -> RenderableType:
         Text.assemble((f"{number}) ", "bold"), (button.label, OPTION_STYLES[button.style]))
         for number, button in enumerate(shown, options.shown_from + 1)
     ]
+    if options.rows:
+        left = iter(numbered)
+        rows = [list(islice(left, size)) for size in options.rows]
+        return Padding(InRows(rows), (0, 0, 0, 2), expand=False)
     if len(numbered) <= MANY:
         return Padding(Group(*numbered), (0, 0, 0, 2), expand=False)
     return Padding(Columns(numbered, column_first=True, padding=(0, 3)), (0, 0, 0, 2), expand=False)
+
+
+class InRows:
+    """Options a row to a line, three spaces apart; a row wider than the line has its
+    options one a line instead, so that no option is broken over two."""
+
+    def __init__(self, rows: list[list[Text]]) -> None:
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for row in self.rows:
+            line = Text(ROW_GAP).join(row)
+            if line.cell_len <= options.max_width:
+                yield line
+            else:
+                yield from row
 
 
 def copy_list(snippets: tuple[Snippet, ...]) -> RenderableType:

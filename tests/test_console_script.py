@@ -9,14 +9,18 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters.console import ConsoleAdapter
 from adapters.console_view import QUOTES
 from bot.config import load_settings
 from bot.events import PING, Block, ButtonPress, ButtonStyle, Command, Outbound
+from bot.reminders.ping import ping
+from bot.reminders.record import Reminder
+from flows.reminders import CUSTOM
 from flows.text import runs
-from storage import MemoryStore
+from storage import ConversationKey, MemoryStore, PersonRecord
 from tests.conformance.driver import RecordingEngine, pinged, prompt_of
 from tests.conformance.terminal_driver import SGR, quoted, terminal
 from tests.terminal import Terminal
@@ -25,6 +29,8 @@ WIDTH = 60
 TO_THE_EMAIL = ["/new", "Corner Books", "damaged", "skip", "refund", "confirm", "email"]
 """A shop without a playbook, each option pressed by name, to the script for an email."""
 SAY_BAR, SPARE_BAR = QUOTES[Block.SAY][0], QUOTES[Block.SPARE][0]
+NUMBERED_LINE = re.compile(r"^\s*\d+\) ")
+"""A line of numbered options."""
 
 
 def marked(message: Outbound, block: Block) -> list[list[str]]:
@@ -108,8 +114,9 @@ async def test_in_colour_the_two_quotes_and_a_copy_look_their_part(tmp_path, mon
 
 async def test_a_ping_comes_set_apart_numbered_after_the_question_and_answers(tmp_path):
     """A reminder arriving while a question waits: a rule sets it apart, its options
-    are numbered on after the question's, styled as its prompt asks, and typing one's
-    number marks the reminder done; the question's own numbers still answer it."""
+    are numbered on after the question's, a row of its prompt to a line, styled as its
+    prompt asks, and typing one's number marks the reminder done; the question's own
+    numbers still answer it."""
     async with terminal(tmp_path) as driver:
         await driver.command("new")
         await driver.type("Corner Books")
@@ -128,7 +135,9 @@ async def test_a_ping_comes_set_apart_numbered_after_the_question_and_answers(tm
     lines = shown.text.split("\n")
     (rule,) = [n for n, line in enumerate(lines) if line and set(line) == {"─"}]
     assert lines[rule + 1] == ping.text.plain().split("\n")[0], "a rule right above the ping"
-    numbers = [int(n) for n in re.findall(r"^\s*(\d+)\) ", shown.text, re.MULTILINE)]
+    listed = [re.findall(r"(\d+)\) ", line) for line in lines[rule:] if NUMBERED_LINE.match(line)]
+    assert [len(row) for row in listed] == [len(row) for row in prompt_of(ping).options]
+    numbers = [int(number) for row in listed for number in row]
     assert numbers == list(range(offered + 1, offered + 1 + len(prompt_of(ping).choices())))
     assert [o.label for o in shown.options] == [c.label for c in prompt_of(ping).choices()]
     assert [o.style for o in shown.options] == [c.style for c in prompt_of(ping).choices()]
@@ -176,3 +185,28 @@ async def test_a_bullets_wrapped_lines_start_under_its_words(tmp_path):
     for item in bulleted:
         first = item.split()[1]
         assert any(line.startswith(f"• {first}") for line in lines), item
+
+
+async def test_a_ping_row_wider_than_the_line_has_its_options_one_a_line(tmp_path):
+    """Where a row of the ping's would not fit the terminal's width, its options go one a
+    line rather than one broken over two."""
+    settings = load_settings({"FAIRSHAKE_DATA_DIR": str(tmp_path)}, env_file=tmp_path / ".env")
+    key = ConversationKey("console", "ana", "terminal")
+    reminder = Reminder("r1", "c1", CUSTOM, "Call them back", datetime.now(UTC), key)
+    [message] = ping(PersonRecord(), reminder)
+    rows = [len(row) for row in prompt_of(message).options]
+    widest = max(
+        sum(len(f"{n}) {button.label}") for n, button in enumerate(row, 1))
+        for row in message.buttons
+    )
+    laid_out = {}
+    for width in (widest + 12, widest):
+        out = io.StringIO()
+        adapter = ConsoleAdapter(
+            RecordingEngine(MemoryStore()), settings, io.StringIO(), out, width=width
+        )
+        await adapter.send(key, [message])
+        listed = [line for line in out.getvalue().split("\n") if NUMBERED_LINE.match(line)]
+        laid_out[width] = [len(re.findall(r"(\d+)\) ", line)) for line in listed]
+    assert laid_out[widest + 12] == rows and max(rows) > 1
+    assert laid_out[widest] == [1] * sum(rows), "too narrow: one a line"
