@@ -33,7 +33,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -51,12 +51,20 @@ from adapters import (
     telegram_webhook,
 )
 from adapters.telegram_files import ORDER_FILES, order_text
-from adapters.telegram_limits import REPLY, Budget, Limits, RepliesFirstRateLimiter
+from adapters.telegram_limits import (
+    FIRST_REPLY,
+    REPLY,
+    Budget,
+    Limits,
+    RepliesFirstRateLimiter,
+    wait_asked,
+)
+from adapters.telegram_notes import LaterNotes
 from adapters.telegram_polling import Polling
 from adapters.telegram_sending import retrying
 from adapters.telegram_webhook import ALLOWED_UPDATES
 from bot.config import Setting, Settings
-from bot.engine import Engine
+from bot.engine import Deliver, Engine, Settled
 from bot.events import (
     ButtonPress,
     EventId,
@@ -69,6 +77,7 @@ from bot.events import (
     words,
 )
 from bot.menu import COMMANDS, DESCRIPTION, SHORT_DESCRIPTION
+from flows.text import plain
 from storage import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -130,6 +139,8 @@ class TelegramAdapter:
         self._live: dict[int, tuple[int, InlineKeyboardMarkup | None]] = {}
         """Per chat, the message whose keyboard is the open question's, and the copy
         buttons it keeps once answered (this run's only)."""
+        self._notes = LaterNotes()
+        """Notes said outside the outbox that met their chat busy, waiting to go."""
         self._stop = asyncio.Event()
         self._running = False
         self._polling = Polling(self.app, ALLOWED_UPDATES)
@@ -163,6 +174,7 @@ class TelegramAdapter:
                     await self._stop.wait()
             finally:
                 self._running = False
+                self._notes.cancel()
                 if runner is not None:
                     await runner.cleanup()
                 await self.app.stop()
@@ -232,7 +244,7 @@ class TelegramAdapter:
         # id, which Telegram keeps when it sends again but may restart anywhere (unordered).
         event_id = EventId("telegram:press", update.update_id, ordered=False)
         event = ButtonPress(_key(query.from_user.id, chat_id), query.data or "", event_id)
-        turn = asyncio.create_task(self.engine.answer(event, self.reply, settled))
+        turn = asyncio.create_task(self._answer(event, self.reply, settled))
         with contextlib.suppress(BadRequest):
             await query.answer()  # at once, so the button stops spinning (an old one is refused)
         await turn
@@ -268,9 +280,33 @@ class TelegramAdapter:
             await self.reply(key, messages)
 
         try:
-            await self.engine.answer(event, deliver)
+            await self._answer(event, deliver)
         finally:
             typing.cancel()
+
+    async def _answer(
+        self, event: Inbound, deliver: Deliver, settled: Settled | None = None
+    ) -> None:
+        """`engine.answer`. What it says outside the outbox (the slow-down note to a
+        flood; what a forgotten or damaged record gets) and finds its chat busy is sent
+        once the wait is over, not lost and not taken for a failed turn; a reply of the
+        outbox's that meets the wait stays in the outbox, which sends it then."""
+        held: list[tuple[RetryAfter, list[Outbound]]] = []
+
+        async def holding(key: ConversationKey, messages: list[Outbound]) -> None:
+            try:
+                await deliver(key, messages)
+            except RetryAfter as error:
+                held.append((error, messages))
+                raise
+
+        try:
+            await self.engine.answer(event, holding, settled)
+        except RetryAfter as error:
+            said = [messages for wait, messages in held if wait is error]
+            if not said:
+                raise
+            self._note_later(event.key, said[0], wait_asked(error))
 
     async def _typing_later(self, chat_id: int) -> None:
         await asyncio.sleep(TYPING_AFTER)
@@ -280,13 +316,17 @@ class TelegramAdapter:
     # -- outbound ------------------------------------------------------------------------------
 
     async def reply(self, key: ConversationKey, messages: list[Outbound]) -> None:
-        """A turn's replies, to the person who just wrote: not counted as a broadcast."""
-        await self.send(key, messages, REPLY)
+        """A turn's replies, to the person who just wrote: not counted as a broadcast,
+        and not waited for when their chat is busy (`FIRST_REPLY`: the outbox sends them
+        once the wait is over)."""
+        await self.send(key, messages, FIRST_REPLY)
 
     async def send(
         self, key: ConversationKey, messages: list[Outbound], budget: Budget = None
     ) -> None:
-        """A reminder ping (or, with `budget` REPLY, a turn's replies), to a private chat.
+        """A reminder ping (or, with `budget` REPLY or FIRST_REPLY, a turn's replies), to
+        a private chat. With FIRST_REPLY only the first new message is sent so (not
+        waited for if the chat is busy); the rest of the reply goes as REPLY.
 
         Sent unasked, a ping counts against the bot's overall budget for broadcasts.
 
@@ -305,14 +345,19 @@ class TelegramAdapter:
                     raise PartlySent(sent, error) from error
                 raise
             sent += carried
+            budget = REPLY if budget == FIRST_REPLY else budget
 
     async def _send_one(self, chat_id: int, message: Outbound, budget: Budget) -> None:
+        """One message of a reply, its file first; with FIRST_REPLY its first new
+        message opens the reply, the others are sent as REPLY."""
+        later = REPLY if budget == FIRST_REPLY else budget
         if message.attachment is not None:
             file = InputFile(message.attachment.content, filename=message.attachment.filename)
             send_file = functools.partial(
                 self.app.bot.send_document, chat_id, file, rate_limit_args=budget
             )
             await self._counted(send_file, strict=True)
+            budget = later
         chunks = telegram_html.split(message.text)
         for index, chunk in enumerate(chunks):
             markup = telegram_keyboard.keyboard(message) if index == len(chunks) - 1 else None
@@ -323,9 +368,10 @@ class TelegramAdapter:
                 and message.prompt.retires
             )
             if asks:
-                await self._retire_keyboard(chat_id, budget)
+                await self._retire_keyboard(chat_id, later)
             send = functools.partial(self._send_html, chat_id, chunk, markup, budget)
             sent = await self._counted(send, strict=True)
+            budget = later
             if asks and sent is not None:
                 self._live[chat_id] = (sent.message_id, telegram_keyboard.copies_of(markup))
 
@@ -341,12 +387,17 @@ class TelegramAdapter:
                 )
 
     async def _counted(self, send: Callable[[], Awaitable[Any]], strict: bool = False) -> Any:
-        """`retrying` (the message sent, or None), with the observers told if it went."""
-        sent = None
+        """`retrying` (the message sent, or None), with the observers told if it went or
+        was refused. A flood-control wait (`RetryAfter`) is neither: the message goes
+        once it is over (the 429 itself is counted as a wait, `_flood_waited`)."""
         try:
             sent = await retrying(send, strict)
-        finally:
-            self.engine.observers.reply(PLATFORM, sent=sent is not None)
+        except RetryAfter:
+            raise
+        except BaseException:
+            self.engine.observers.reply(PLATFORM, sent=False)
+            raise
+        self.engine.observers.reply(PLATFORM, sent=sent is not None)
         return sent
 
     async def _send_html(
@@ -362,8 +413,20 @@ class TelegramAdapter:
         )
 
     async def _send_text(self, chat_id: int, text: str) -> None:
-        """A courtesy note to someone who just wrote."""
-        await self._counted(lambda: self.app.bot.send_message(chat_id, text, rate_limit_args=REPLY))
+        """A courtesy note to someone who just wrote; if their chat is busy, sent once
+        the wait is over (`_note_later`)."""
+        try:
+            await self._counted(
+                lambda: self.app.bot.send_message(chat_id, text, rate_limit_args=FIRST_REPLY)
+            )
+        except RetryAfter as error:
+            key = ConversationKey(PLATFORM, str(chat_id), str(chat_id))
+            self._note_later(key, [Outbound(plain(text))], wait_asked(error))
+
+    def _note_later(self, key: ConversationKey, messages: list[Outbound], wait: float) -> None:
+        """Send a note kept nowhere (not a turn's reply) once its chat's wait is over,
+        without holding up the update it answers (adapters/telegram_notes.py)."""
+        self._notes.add(int(key.chat_id), lambda: self.send(key, messages, REPLY), wait)
 
 
 def _key(user_id: int, chat_id: int) -> ConversationKey:

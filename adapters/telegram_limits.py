@@ -17,13 +17,18 @@ answers 429 with a `retry_after`. Here (adapters/telegram_pace.py for the arithm
   all of them;
 - a wait up to `Limits.wait_in_place` is waited and the request sent again; a longer
   one raises `RetryAfter` at once (nothing is sent meanwhile), so the reply waits in
-  the outbox, which retries it after the time asked (bot/reminders/outbox.py);
-- a turn's reply to a chat that has fallen `BEHIND_LIMIT` behind its pace (one person
-  sending a flood of messages) raises `RetryAfter` too instead of waiting: the turn
-  ends with its reply kept in the outbox, that person's next turns queue theirs behind
-  it at once, and the outbox sends them all, paced, a few seconds later. So their
-  turns do not hold the polling offset (adapters/telegram_polling.py) while they wait,
-  and everyone else's updates keep coming.
+  the outbox, which sends it once the time asked is over, no try counted
+  (bot/reminders/outbox.py);
+- the first message of a turn's reply (`rate_limit_args=FIRST_REPLY`) is never waited
+  for: when its chat's slot is not free now (the person's earlier turns spent the
+  burst, or a 429 paused the chat), it raises `RetryAfter` with the wait at once. The
+  turn ends with its reply kept in the outbox, which sends it once the wait is over;
+  that person's next turns queue theirs behind it at once. So no turn holds the
+  polling offset (adapters/telegram_polling.py) while its chat waits, and one person's
+  flood does not keep everyone else's updates waiting;
+- a later message of the same reply (`REPLY`) waits for its slot, unless its chat has
+  fallen `BEHIND_LIMIT` behind its pace: then it raises too, and the outbox sends the
+  rest of the reply.
 
 The paces are per process: instances sharing a database each keep their own.
 How fast one person can make the bot reply is bounded by the engine's per-person rate
@@ -54,8 +59,11 @@ log = logging.getLogger(__name__)
 
 REPLY: Literal["reply"] = "reply"
 """`rate_limit_args` of a request answering a person who just wrote."""
+FIRST_REPLY: Literal["first reply"] = "first reply"
+"""`rate_limit_args` of the first new message of a turn's reply: a reply too, but not
+waited for in place when its chat is busy (it raises `RetryAfter`, for the outbox)."""
 
-Budget = Literal["reply"] | None
+Budget = Literal["reply", "first reply"] | None
 
 CHAT_BURST = 3
 """Messages one chat may get at once (a turn's edit and question, an export's file and
@@ -63,7 +71,8 @@ text) before its pace holds the next ones."""
 GROUP_INTERVALS = 3
 """A group's interval in private chats' (3 s: 20 a minute)."""
 BEHIND_LIMIT = 1.0
-"""Seconds a chat may fall behind its pace before a turn's reply is left to the outbox."""
+"""Seconds a chat may fall behind its pace before the rest of a turn's reply is left to
+the outbox."""
 GLOBAL_WINDOW = 1.0
 """Seconds within which 429s for two different chats are taken as the bot's overall limit."""
 IDLE_PACES = 1024
@@ -167,11 +176,12 @@ class RepliesFirstRateLimiter(BaseRateLimiter[Budget]):
         rate_limit_args: Budget,
     ) -> Result:
         """Wait for the chat's turn and the bot's (unless it has no chat), then send; a 429
-        pauses the chat (or all) and, if short, is waited out and the request sent again."""
+        pauses the chat (or all) and, if short, is waited out and the request sent again
+        (a turn's first message raises instead, for the outbox)."""
         chat_id = _chat_of(data)
         for attempt in range(self.limits.max_retries + 1):
             if chat_id is not None:
-                await self._turn(chat_id, endpoint.lower(), rate_limit_args == REPLY)
+                await self._turn(chat_id, endpoint.lower(), rate_limit_args)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -186,10 +196,12 @@ class RepliesFirstRateLimiter(BaseRateLimiter[Budget]):
                     await self._sleep(seconds)  # a chat's request waits for its pause
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    async def _turn(self, chat_id: int | str, endpoint: str, reply: bool) -> None:
+    async def _turn(self, chat_id: int | str, endpoint: str, budget: Budget) -> None:
         """Until the chat's slot and then the bot's have come, with no pause on either
-        meanwhile; a pause longer than `wait_in_place` raises at once."""
+        meanwhile; a pause longer than `wait_in_place`, or any wait for a turn's first
+        message, raises at once."""
         pace = self.pace_of(chat_id)
+        reply = budget in (REPLY, FIRST_REPLY)
         while True:
             now = self._clock()
             paused = max(pace.paused(now), self._overall.paused(now))
@@ -199,6 +211,8 @@ class RepliesFirstRateLimiter(BaseRateLimiter[Budget]):
                 return
             counted = _counted(chat_id, endpoint)
             wait = pace.free_at(now) - now
+            if budget == FIRST_REPLY and (held := max(wait if counted else 0.0, paused)) > 0:
+                raise RetryAfter(math.ceil(held))  # the outbox sends it then
             if reply and counted and wait > 0 and pace.behind(now) >= BEHIND_LIMIT:
                 raise RetryAfter(math.ceil(wait))  # the outbox sends it, paced
             await self._until(pace.reserve(now) if counted else now + paused)

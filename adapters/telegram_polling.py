@@ -39,7 +39,9 @@ LONG_POLL = 10
 """Seconds one getUpdates waits for an update to come."""
 POLL_GAP = 0.05
 """Seconds between polls while turns run (each answers at once, with the updates of the
-turns still running: parsed again every time)."""
+turns still running: parsed again every time). Once every turn running is over, the
+next poll goes at once: a window of updates the rate limit sets aside (a flood) is over
+in a few milliseconds, and the next is asked for then."""
 TURN_HOLD_LIMIT = 300.0
 """Seconds a turn may hold the offset back. One running longer (a hung store call, a
 deadlock) is let go of, so the updates past the window still come for everyone else;
@@ -131,11 +133,11 @@ class Polling:
 
     async def _pause(self, full: bool) -> None:
         """While turns run, Telegram answers a poll at once, with their updates again:
-        ask again after `POLL_GAP`, and when the window held only known updates, not
-        before a turn is over."""
+        ask again after `POLL_GAP` (or once every turn is over, if sooner), and when the
+        window held only known updates, not before a turn is over."""
         self._one_finished.clear()
-        await asyncio.sleep(POLL_GAP)
-        if full:
+        await asyncio.wait(list(self._turns.values()), timeout=POLL_GAP)
+        if full and self._turns:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._one_finished.wait(), LONG_POLL)
 

@@ -18,10 +18,16 @@ were; for the flood run, also how long the bot took to take the whole flood in (
 update confirmed). Issue 9 asks for others' p99 within 2 s while one person floods.
 Everything shares the machine's cores: run it twice before trusting a figure.
 
+With `--against DIR` (a checkout of another commit, e.g. made with `git worktree add
+/tmp/before main`), that code's bot is measured in the same run too, each case right
+after this one's, and the ratios this / that are printed: a load on the machine then
+weighs on both alike.
+
 Usage (from the project folder)::
 
     .venv/bin/python -m bench.flood
     .venv/bin/python -m bench.flood --people 50 --flood 1000 --seconds 20
+    .venv/bin/python -m bench.flood --against /tmp/before
 """
 
 from __future__ import annotations
@@ -61,21 +67,22 @@ async def person(
         await asyncio.sleep(PAUSE_SECONDS)
 
 
-async def measure(people: int, flood: int, seconds: float) -> dict[str, float]:
+async def measure(people: int, flood: int, seconds: float, code: Path = ROOT) -> dict[str, float]:
+    """One run of the bot in the checkout `code` (this one by default)."""
     folder = Path(tempfile.mkdtemp(prefix="fairshake-bench-flood-", dir=ROOT))
     async with FakeTelegram(token=TOKEN) as fake:
         env = {
             **{
                 k: v for k, v in os.environ.items() if not k.startswith(("FAIRSHAKE_", "TELEGRAM_"))
             },
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": str(code),
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": fake.base_url,
             "FAIRSHAKE_DATA_DIR": str(folder / "data"),
             "FAIRSHAKE_LOG_LEVEL": "WARNING",
         }
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL
+            sys.executable, "-m", "bot", cwd=code, env=env, stdin=asyncio.subprocess.DEVNULL
         )
         try:
             await fake.wait_for(lambda f: f.calls_to("getUpdates"), timeout=60)
@@ -115,20 +122,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--people", type=int, default=20)
     parser.add_argument("--flood", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--against", type=Path, help="another checkout, measured alike")
     args = parser.parse_args(argv)
-    rows = {}
+    codes = {"this": ROOT} if args.against is None else {"this": ROOT, "against": args.against}
+    rows: dict[tuple[str, str], dict[str, float]] = {}
     for name, flood in (("no flood", 0), (f"flood of {args.flood}", args.flood)):
-        print(f"{args.people} people, {name}…", flush=True)
-        rows[name] = asyncio.run(measure(args.people, flood, args.seconds))
-    for name, row in rows.items():
+        for code, path in codes.items():
+            print(f"{args.people} people, {name} ({code})…", flush=True)
+            rows[code, name] = asyncio.run(measure(args.people, flood, args.seconds, path))
+    for (code, name), row in rows.items():
         taken = f"; the flood taken in within {row['taken_in']:.2f} s" if "taken_in" in row else ""
         print(
-            f"  {name:<14} others' reply time p50 {row['p50'] * 1000:6.0f} ms, p99"
+            f"  {code:<7} {name:<14} others' reply time p50 {row['p50'] * 1000:6.0f} ms, p99"
             f" {row['p99'] * 1000:6.0f} ms, max {row['max'] * 1000:6.0f} ms"
             f" ({row['replies']:.0f} replies){taken}"
         )
-    base, flooded = rows.values()
-    print(f"  others' p99 with the flood / without: {flooded['p99'] / base['p99']:.2f}x")
+    flooded = f"flood of {args.flood}"
+    for code in codes:
+        ratio = rows[code, flooded]["p99"] / rows[code, "no flood"]["p99"]
+        print(f"  {code}: others' p99 with the flood / without: {ratio:.2f}x")
+    if args.against is not None:
+        for name in ("no flood", flooded):
+            this, that = rows["this", name], rows["against", name]
+            print(
+                f"  {name}: this / against: p50 {this['p50'] / that['p50']:.2f}x,"
+                f" p99 {this['p99'] / that['p99']:.2f}x"
+            )
+        this, that = rows["this", flooded], rows["against", flooded]
+        print(f"  flood taken in, this / against: {this['taken_in'] / that['taken_in']:.2f}x")
 
 
 if __name__ == "__main__":

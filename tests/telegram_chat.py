@@ -21,6 +21,7 @@ from adapters.telegram import TelegramAdapter
 from bot.config import load_settings
 from bot.engine import Engine
 from bot.events import SKIP_ID
+from bot.reminders import Scheduler
 from flows import machine
 from storage import PersonKey, Store, TinyDBStore
 from tests.chat import AMAZON_ORDER
@@ -44,7 +45,8 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 async def running(
     fake: FakeTelegram, data: Path, store: Store | None = None, **settings: str
 ) -> AsyncIterator[TelegramAdapter]:
-    """The bot, started as `fairshake` would start it, stopped on exit."""
+    """The bot, started as `fairshake` would start it (with the scheduler that sends
+    what waits in the outbox: a reply flood control held back), stopped on exit."""
     values = {
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_API_BASE_URL": fake.base_url,
@@ -58,13 +60,18 @@ async def running(
     rate_limit = config.rate_limit if "FAIRSHAKE_RATE_LIMIT" in settings else 0
     engine = Engine(store or TinyDBStore(config.data_dir), rate_limit=rate_limit)
     adapter = TelegramAdapter(engine, config)
+    scheduler = Scheduler(engine, adapter.send, platforms=[adapter.name])
     task = asyncio.create_task(adapter.run())
+    pinging = asyncio.create_task(scheduler.run())
     try:
         await fake.wait_for(lambda f: f.commands, what="the command menu")
         yield adapter
     finally:
+        await scheduler.stop(timeout=5)
         adapter.stop()
         await asyncio.wait_for(task, 15)
+        pinging.cancel()
+        await asyncio.gather(pinging, return_exceptions=True)
 
 
 def data_of(message: SentMessage, option: str) -> str:

@@ -3,7 +3,7 @@ fails, sent once more after a crash, never lost and never out of order."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -103,6 +103,42 @@ async def test_one_that_never_goes_is_kept_as_failed_and_others_still_go() -> No
     assert (failed.messages, failed.error) == ((), "ConnectionError"), "no body kept"
     assert said(pings) == [["help"]]
     assert given_up(metrics) == 1  # one reply given up, however many tries it had
+
+
+class FloodControl(Exception):
+    """A platform's flood-control refusal (a 429) as the outbox sees it: a wait asked."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"retry after {seconds}")
+        self.retry_after = seconds
+
+
+async def test_a_flood_control_wait_is_waited_out_and_never_counts_as_a_failed_try() -> None:
+    """Held back more times than the backoff has tries, the reply still goes: each wait
+    is the one asked, no try is counted, and nothing is given up or counted as failed."""
+    chat = Chat(user="ann")
+    metrics = counted(chat)
+    pings = Pings()
+    holds = len(outbox.REPLY_DELAYS) + 2
+
+    async def held(key: ConversationKey, messages: list[Outbound]) -> None:
+        nonlocal holds
+        if holds:
+            holds -= 1
+            raise FloodControl(2)
+        await pings(key, messages)
+
+    async with scheduling(chat, held) as running:
+        await chat.engine.answer(Command(KEY, "start"), held)
+        [waiting] = await stored_replies(chat)
+        assert waiting.status == Status.PENDING and waiting.failures == 0
+        assert waiting.due == chat.clock() + timedelta(seconds=2), "the wait asked, no backoff"
+        while holds:
+            await running.at(seconds=2)
+        await running.at(seconds=2)
+    assert said(pings) == [WELCOMED]
+    assert await stored_replies(chat) == []
+    assert given_up(metrics) in (None, 0)
 
 
 async def test_a_reply_cut_short_by_a_crash_is_sent_once_more_at_the_next_start(

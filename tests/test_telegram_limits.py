@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from adapters.telegram_limits import CHAT_BURST, REPLY, Limits, RepliesFirstRateLimiter
+from adapters.telegram_limits import (
+    CHAT_BURST,
+    FIRST_REPLY,
+    REPLY,
+    Limits,
+    RepliesFirstRateLimiter,
+)
 from adapters.telegram_pace import Pace
 
 
@@ -237,3 +243,25 @@ async def test_a_turns_reply_to_a_chat_behind_its_pace_is_left_to_the_outbox(clo
     await settle()
     await clock.move(1.0)
     assert await again == "from the outbox", "what the outbox sends waits for its slot"
+
+
+async def test_a_turns_first_message_to_a_busy_chat_is_not_waited_for(clock) -> None:
+    """Its chat's burst spent, or its chat paused by a 429, a turn's first message raises
+    at once with the wait (the outbox sends it then), so the turn does not hold the
+    polling offset; a later message of the same reply still waits for its slot."""
+    telegram = Telegram(clock, chat_interval=1.0, per_second=0)
+    for n in range(CHAT_BURST):
+        await telegram.send(f"reply {n}", chat_id=1, budget=FIRST_REPLY)
+    with pytest.raises(RetryAfter) as busy:
+        await telegram.send("next turn", chat_id=1, budget=FIRST_REPLY)
+    assert busy.value.retry_after == 1  # type: ignore[comparison-overlap]
+    rest = telegram.send("rest of a reply", chat_id=1, budget=REPLY)
+    await settle()
+    await clock.move(1.0)
+    assert await rest == "rest of a reply", "a later message of a reply waits for its slot"
+    telegram.refuse["refused"] = [4]
+    with pytest.raises(RetryAfter) as paused:
+        await telegram.send("refused", chat_id=2, budget=FIRST_REPLY)
+    assert paused.value.retry_after == 4  # type: ignore[comparison-overlap]
+    assert "next turn" not in telegram.names() and "refused" not in telegram.names()
+    assert await telegram.send("another chat", chat_id=3, budget=FIRST_REPLY) == "another chat"

@@ -9,8 +9,10 @@ as for a reminder. So a reply goes the way a ping goes:
   the conversation still waiting), in the same save as the turn's effects;
 - it is sent right after the turn; once sent, it leaves the record;
 - a send the platform refused is retried after `REPLY_DELAYS` (seconds at first,
-  then minutes; a flood wait the platform asks for is honoured), then kept as *failed*
-  and logged at ERROR for the operator;
+  then minutes), then kept as *failed* and logged at ERROR for the operator;
+- a send held back by flood control (the platform's 429, or the adapter keeping its
+  pace: an error with a `retry_after`) is not a refusal: it is sent again once the
+  wait asked is over, with no try counted;
 - one still *sending* at a start (the process died between the save and the send's
   confirmation) is sent once more, marked `resent`, never a third time.
 
@@ -232,6 +234,9 @@ async def send(
             progress, refused = partly.sent, partly.error
         except Exception as error:
             refused = error
+        if refused is not None and _asked_wait(refused):
+            log.info("a reply to %s waits for flood control", key.platform)
+            break
         if refused is not None:
             log.warning("a reply to %s failed: %s", key.platform, type(refused).__name__)
             break
@@ -265,19 +270,23 @@ def _retry(
     delays: tuple[timedelta, ...],
     progress: int,
 ) -> list[Reply]:
-    """The waiting replies due again after a backoff; the first kept as failed when it
-    is out of tries (returned: given up)."""
+    """The waiting replies due again after a backoff, or after the flood-control wait
+    asked (no try counted); the first kept as failed when it is out of tries (returned:
+    given up)."""
     first = Reply.from_json(conversation["outbox"][waiting[0].id])
     first = replace(first, sent=first.sent + progress)
     failures = first.failures + 1
     given_up = []
-    if failures > len(delays):
+    if asked := _asked_wait(error):
+        due = now + asked
+        _put(conversation, first)
+    elif failures > len(delays):
         failed = replace(first, failures=failures).step_failed(type(error).__name__)
         _put(conversation, failed)
         given_up.append(failed)
         waiting, due = waiting[1:], now
     else:
-        due = now + max(delays[failures - 1], _asked_wait(error))
+        due = now + delays[failures - 1]
         _put(conversation, replace(first, failures=failures, error=type(error).__name__))
     for reply in waiting:
         current = Reply.from_json(conversation["outbox"][reply.id])
