@@ -25,6 +25,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from adapters.discord_bot import answering, sync_commands
+from adapters.discord_bot.forms import ANSWER_KIND
 from bot.config import load_settings
 from bot.engine import Engine
 from bot.observe import OK, Observer, TurnDone
@@ -37,6 +38,7 @@ from tests.fakes.discord import (
     DEFERRED,
     DEFERRED_UPDATE,
     MESSAGE,
+    MODAL,
     FakeDiscord,
     Interaction,
     Message,
@@ -62,23 +64,23 @@ class Outcomes(Observer):
 class Told(EventClaims):
     """An instance's claims, decided by the database, each outcome noted for the test.
     A `dying` instance stops for good once it has won a claim, as if killed then: it
-    never acknowledges the interaction nor applies it. One `behind` another claims only
-    once that one has."""
+    never acknowledges the interaction nor applies it. One `behind` (another, and how
+    many claims it had made) claims only once that one has made one more."""
 
     def __init__(self, claims: EventClaims) -> None:
         self.claims = claims
         self.made: list[Claim] = []
-        self.claimed = asyncio.Event()
         self.dying = False
-        self.behind: Told | None = None
+        self.behind: tuple[Told, int] | None = None
         self.dead: list[asyncio.Future[None]] = []
 
     async def claim(self, event: EventKey, lease: float) -> Claim:
         if self.behind is not None:
-            await self.behind.claimed.wait()
+            other, made = self.behind
+            while len(other.made) <= made:
+                await asyncio.sleep(0.01)
         claim = await self.claims.claim(event, lease)
         self.made.append(claim)
-        self.claimed.set()
         if claim.won and self.dying:
             self.dead.append(asyncio.get_running_loop().create_future())
             await self.dead[-1]
@@ -232,7 +234,7 @@ async def test_an_interaction_whose_claimer_dies_is_applied_and_answered_by_the_
     assert dying.adapter is not None
     dying.adapter.claim_lease = DYING_LEASE
     instances.stores[0].told.dying = True
-    instances.stores[1].told.behind = instances.stores[0].told
+    instances.stores[1].told.behind = (instances.stores[0].told, 0)
 
     opened = await fake.slash(user, instances.channel, "new")
     await instances.until(lambda: instances.turns())
@@ -246,3 +248,51 @@ async def test_an_interaction_whose_claimer_dies_is_applied_and_answered_by_the_
     assert fake.rejections == []
     record = await instances.stores[1].load(PersonKey("discord", user["id"]))
     assert list(record.cases) == ["c1"]
+
+
+def choose(fake: FakeDiscord, user: dict, message: Message, option: str) -> Awaitable[Interaction]:
+    """Choose the entry of `message`'s select menu whose stamped data carries `option`."""
+    ((menu, value),) = (
+        (menu["custom_id"], entry["value"])
+        for menu in message.selects()
+        for entry in menu["options"]
+        if entry["value"].partition("|")[2] == option
+    )
+    return fake.choose(user, message, menu, value)
+
+
+async def test_a_form_opens_on_one_instance_for_a_question_the_other_asked(
+    instances: Instances,
+) -> None:
+    """The first instance remembers the first question it asked; the other asks the
+    next ones: the first still opens the form of the question now asked, and takes
+    its answer."""
+    fake, user = instances.fake, instances.user
+    first, second = (store.told for store in instances.stores)
+
+    def won_by(told: Told) -> None:
+        other = second if told is first else first
+        told.behind, other.behind = None, (told, len(told.made))
+
+    won_by(first)
+    shown = await instances.answered_once(fake.slash(user, instances.channel, "new"))
+    asked = shown.messages[-1]
+    steps = ((press, SHOP), (choose, "pick:late"), (press, "pick:merchant"))
+    for answer, option in steps:  # to a question answered in words
+        won_by(second)
+        asked = (await instances.answered_once(answer(fake, user, asked, option))).messages[-1]
+    [(custom_id, fact)] = [
+        (b["custom_id"], b["custom_id"].split(":")[2])
+        for b in asked.buttons()
+        if b["custom_id"].startswith(f"fs:{ANSWER_KIND}:")
+    ]
+
+    won_by(first)
+    opened = await fake.press(user, asked, custom_id)
+    await instances.until(lambda: opened.acknowledged)
+    assert opened.callbacks == [MODAL], "the form, not a notice that the button is old"
+    await instances.answered_once(fake.submit(opened, **{fact: "2 days ago"}))
+    record = await instances.stores[0].load(PersonKey("discord", user["id"]))
+    (case,) = record.cases.values()
+    assert fact in case["facts"] and case["question"] != fact
+    assert fake.rejections == []

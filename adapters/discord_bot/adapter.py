@@ -252,10 +252,11 @@ class DiscordAdapter:
 
     async def _current(self, key: ConversationKey, fact_id: str, skip: str) -> forms.Asking | None:
         """What is being asked, if a form for `fact_id` still answers it. What this
-        process remembers decides; after a restart, the engine says whether the question's
-        skip button (stamped with its step) is still the latest one offered, and what
-        the question is."""
-        asking = self._asking.get(key.user_id)
+        process remembers decides, unless other instances share the store (one of them
+        may have moved the question on since); else, as after a restart, the engine says
+        whether the question's skip button (stamped with its step) is still the latest one
+        offered, and what the question is."""
+        asking = None if self.engine.shared else self._asking.get(key.user_id)
         if asking is None:
             asking = forms.from_prompt(await self.engine.offered(key.person, skip), skip)
             if asking.question is not None:
