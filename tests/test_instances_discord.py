@@ -2,7 +2,9 @@
 given (the fake Discord sends every interaction to every gateway connection) is claimed
 by its id before either acknowledges it, and applied and answered by the winner alone:
 the other never defers it or answers it, however long the winner's turn takes, unless
-the winner dies right after claiming it, when the other takes it over.
+the winner dies right after claiming it, when the other takes it over. An autocomplete
+is answered by one too, and a form opens for the question asked now, whichever
+instance asked it.
 
 No timing decides the outcome: both instances defer at once (`ack_within=0`), the
 winner's turn is held at its save until the other has been told it lost, and the fake
@@ -35,6 +37,7 @@ from storage.postgres import PostgresStore, upgrade_database
 from tests.chat import Clock
 from tests.discord_chat import SHOP, Bot, options_on
 from tests.fakes.discord import (
+    CHOICES,
     DEFERRED,
     DEFERRED_UPDATE,
     MESSAGE,
@@ -296,3 +299,19 @@ async def test_a_form_opens_on_one_instance_for_a_question_the_other_asked(
     (case,) = record.cases.values()
     assert fact in case["facts"] and case["question"] != fact
     assert fake.rejections == []
+
+
+async def test_an_autocomplete_both_instances_get_is_answered_by_one(
+    instances: Instances,
+) -> None:
+    fake, user = instances.fake, instances.user
+    claims = len(instances.claims())
+    asked = await fake.autocomplete(user, instances.channel, "timezone", "zone", zone="berl")
+    await instances.until(lambda: asked.acknowledged and len(instances.claims()) == claims + 2)
+    for bot in instances.bots:
+        assert bot.adapter is not None
+        await bot.adapter.settled()
+
+    assert asked.callbacks == [CHOICES]
+    assert [choice["value"] for choice in asked.choices or []] == ["Europe/Berlin"]
+    assert fake.rejections == [], "the other instance left it alone"

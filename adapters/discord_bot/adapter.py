@@ -250,6 +250,13 @@ class DiscordAdapter:
             form=field,
         )
 
+    async def suggests(self, interaction: discord.Interaction) -> bool:
+        """Whether this instance answers an autocomplete: the one that claims it. No other
+        takes it over (the next keystroke asks again)."""
+        key = conversation(interaction)
+        claim = await self.engine.claim_event(key.person, _event_id(interaction), self.claim_lease)
+        return claim.won
+
     async def _current(self, key: ConversationKey, fact_id: str, skip: str) -> forms.Asking | None:
         """What is being asked, if a form for `fact_id` still answers it. What this
         process remembers decides, unless other instances share the store (one of them

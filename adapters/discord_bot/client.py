@@ -53,6 +53,8 @@ class Handler(Protocol):
 
     async def form_sent(self, interaction: discord.Interaction, skip: str) -> None: ...
 
+    async def suggests(self, interaction: discord.Interaction) -> bool: ...
+
 
 class Pressable(
     discord.ui.DynamicItem[discord.ui.Button], template=r"fs:(?P<kind>[abgk]):(?P<rest>.+)"
@@ -124,6 +126,17 @@ class Choosable(discord.ui.DynamicItem[discord.ui.Select], template=r"fs:s:(?P<n
             await handler.pressed(interaction, str(values[0]))
 
 
+class Tree(app_commands.CommandTree):
+    """The command tree, which leaves an autocomplete to the instance that claims it
+    (every instance sharing a database is given it, and Discord takes one answer)."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        handler = cast(FairShakeClient, self.client).handler
+        if handler is None or interaction.type is not discord.InteractionType.autocomplete:
+            return True
+        return await handler.suggests(interaction)
+
+
 class FairShakeClient(discord.Client):
     """The discord.py client, holding its handler (None: a client that only syncs)."""
 
@@ -144,7 +157,7 @@ class FairShakeClient(discord.Client):
             max_ratelimit_timeout=WAIT_OUT,
         )
         self.handler = handler
-        self.tree = app_commands.CommandTree(self)
+        self.tree = Tree(self)
         self.tree.add_command(dispute_group())
         self.logged_in = asyncio.Event()
 
