@@ -10,7 +10,8 @@ the default rate limit), twice in one run, each time afresh:
    after the bot's last reply, at about 20 actions a minute (under the per-person rate
    limit, as a person reading the replies would);
 2. **flood**: the same, and after a warm-up one more person sends `--flood` messages
-   (1,000 by default) at once.
+   (1,000 by default) at once, and with `--then` N goes on sending N a second until
+   the end (a flood that does not stop: the rate limit takes one every few seconds).
 
 For each it prints the others' reply times (from their action to the bot's first
 message in their chat) measured after the warm-up (p50, p99, max) and how many there
@@ -67,7 +68,18 @@ async def person(
         await asyncio.sleep(PAUSE_SECONDS)
 
 
-async def measure(people: int, flood: int, seconds: float, code: Path = ROOT) -> dict[str, float]:
+async def keep_flooding(fake: FakeTelegram, per_second: float, stop: float) -> None:
+    """The flooder goes on: `per_second` messages a second until `stop`."""
+    sent = 0
+    while per_second > 0 and time.perf_counter() < stop:
+        fake.user_says(FLOODER, f"more {sent}")
+        sent += 1
+        await asyncio.sleep(1 / per_second)
+
+
+async def measure(
+    people: int, flood: int, seconds: float, code: Path = ROOT, then: float = 0.0
+) -> dict[str, float]:
     """One run of the bot in the checkout `code` (this one by default)."""
     folder = Path(tempfile.mkdtemp(prefix="fairshake-bench-flood-", dir=ROOT))
     async with FakeTelegram(token=TOKEN) as fake:
@@ -95,6 +107,7 @@ async def measure(people: int, flood: int, seconds: float, code: Path = ROOT) ->
             await asyncio.sleep(WARMUP_SECONDS)
             started = time.perf_counter()
             flooded = [fake.user_says(FLOODER, f"hello {n}") for n in range(flood)]
+            going_on = asyncio.create_task(keep_flooding(fake, then if flood else 0.0, stop))
             taken_in = None
             if flooded:
                 flood_ids = {update["update_id"] for update in flooded}
@@ -105,6 +118,7 @@ async def measure(people: int, flood: int, seconds: float, code: Path = ROOT) ->
                 )
                 taken_in = time.perf_counter() - started
             await playing
+            await going_on
         finally:
             process.send_signal(signal.SIGTERM)
             await process.wait()
@@ -122,14 +136,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--people", type=int, default=20)
     parser.add_argument("--flood", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--then", type=float, default=0.0, help="flood messages a second after")
     parser.add_argument("--against", type=Path, help="another checkout, measured alike")
     args = parser.parse_args(argv)
     codes = {"this": ROOT} if args.against is None else {"this": ROOT, "against": args.against}
     rows: dict[tuple[str, str], dict[str, float]] = {}
-    for name, flood in (("no flood", 0), (f"flood of {args.flood}", args.flood)):
+    flooded = f"flood of {args.flood}" + (f", then {args.then:g}/s" if args.then else "")
+    for name, flood in (("no flood", 0), (flooded, args.flood)):
         for code, path in codes.items():
             print(f"{args.people} people, {name} ({code})…", flush=True)
-            rows[code, name] = asyncio.run(measure(args.people, flood, args.seconds, path))
+            rows[code, name] = asyncio.run(
+                measure(args.people, flood, args.seconds, path, args.then)
+            )
     for (code, name), row in rows.items():
         taken = f"; the flood taken in within {row['taken_in']:.2f} s" if "taken_in" in row else ""
         print(
@@ -137,7 +155,6 @@ def main(argv: list[str] | None = None) -> None:
             f" {row['p99'] * 1000:6.0f} ms, max {row['max'] * 1000:6.0f} ms"
             f" ({row['replies']:.0f} replies){taken}"
         )
-    flooded = f"flood of {args.flood}"
     for code in codes:
         ratio = rows[code, flooded]["p99"] / rows[code, "no flood"]["p99"]
         print(f"  {code}: others' p99 with the flood / without: {ratio:.2f}x")
