@@ -52,11 +52,13 @@ from adapters import (
 )
 from adapters.telegram_files import ORDER_FILES, order_text
 from adapters.telegram_limits import (
+    FIRST_PING,
     FIRST_REPLY,
     REPLY,
     Budget,
     Limits,
     RepliesFirstRateLimiter,
+    rest_of,
     wait_asked,
 )
 from adapters.telegram_notes import LaterNotes
@@ -322,11 +324,12 @@ class TelegramAdapter:
         await self.send(key, messages, FIRST_REPLY)
 
     async def send(
-        self, key: ConversationKey, messages: list[Outbound], budget: Budget = None
+        self, key: ConversationKey, messages: list[Outbound], budget: Budget = FIRST_PING
     ) -> None:
-        """A reminder ping (or, with `budget` REPLY or FIRST_REPLY, a turn's replies), to
-        a private chat. With FIRST_REPLY only the first new message is sent so (not
-        waited for if the chat is busy); the rest of the reply goes as REPLY.
+        """A reminder ping, or a reply the outbox sends again (or, with `budget`
+        FIRST_REPLY, a turn's replies), to a private chat. The first new message goes
+        with `budget` (not waited for if the chat is busy: `RetryAfter`), the rest with
+        `rest_of(budget)`.
 
         Sent unasked, a ping counts against the bot's overall budget for broadcasts.
 
@@ -345,12 +348,12 @@ class TelegramAdapter:
                     raise PartlySent(sent, error) from error
                 raise
             sent += carried
-            budget = REPLY if budget == FIRST_REPLY else budget
+            budget = rest_of(budget)
 
     async def _send_one(self, chat_id: int, message: Outbound, budget: Budget) -> None:
-        """One message of a reply, its file first; with FIRST_REPLY its first new
-        message opens the reply, the others are sent as REPLY."""
-        later = REPLY if budget == FIRST_REPLY else budget
+        """One message of a delivery, its file first: its first new message with
+        `budget`, the others with `rest_of(budget)`."""
+        later = rest_of(budget)
         if message.attachment is not None:
             file = InputFile(message.attachment.content, filename=message.attachment.filename)
             send_file = functools.partial(

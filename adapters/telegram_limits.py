@@ -26,6 +26,11 @@ answers 429 with a `retry_after`. Here (adapters/telegram_pace.py for the arithm
   that person's next turns queue theirs behind it at once. So no turn holds the
   polling offset (adapters/telegram_polling.py) while its chat waits, and one person's
   flood does not keep everyone else's updates waiting;
+- so is the first message of a ping (`FIRST_PING`: a reminder, or a reply the outbox
+  sends again): the outbox sends a person's replies under their delivery lock, which
+  their next turn waits for, so a backlog of them paced in place would hold that turn,
+  and the polling offset with it, for as long as the backlog; instead each goes when
+  its slot is free, and a reminder is due again once the wait is over;
 - a later message of the same reply (`REPLY`) waits for its slot, unless its chat has
   fallen `BEHIND_LIMIT` behind its pace: then it raises too, and the outbox sends the
   rest of the reply.
@@ -62,8 +67,11 @@ REPLY: Literal["reply"] = "reply"
 FIRST_REPLY: Literal["first reply"] = "first reply"
 """`rate_limit_args` of the first new message of a turn's reply: a reply too, but not
 waited for in place when its chat is busy (it raises `RetryAfter`, for the outbox)."""
+FIRST_PING: Literal["first ping"] = "first ping"
+"""`rate_limit_args` of the first new message of a ping (a reminder, or a reply the
+outbox sends again): a ping (None) that, like FIRST_REPLY, is not waited for."""
 
-Budget = Literal["reply", "first reply"] | None
+Budget = Literal["reply", "first reply", "first ping"] | None
 
 CHAT_BURST = 3
 """Messages one chat may get at once (a turn's edit and question, an export's file and
@@ -202,6 +210,7 @@ class RepliesFirstRateLimiter(BaseRateLimiter[Budget]):
         message, raises at once."""
         pace = self.pace_of(chat_id)
         reply = budget in (REPLY, FIRST_REPLY)
+        first = budget in (FIRST_REPLY, FIRST_PING)
         while True:
             now = self._clock()
             paused = max(pace.paused(now), self._overall.paused(now))
@@ -211,7 +220,7 @@ class RepliesFirstRateLimiter(BaseRateLimiter[Budget]):
                 return
             counted = _counted(chat_id, endpoint)
             wait = pace.free_at(now) - now
-            if budget == FIRST_REPLY and (held := max(wait if counted else 0.0, paused)) > 0:
+            if first and (held := max(wait if counted else 0.0, paused)) > 0:
                 raise RetryAfter(math.ceil(held))  # the outbox sends it then
             if reply and counted and wait > 0 and pace.behind(now) >= BEHIND_LIMIT:
                 raise RetryAfter(math.ceil(wait))  # the outbox sends it, paced
@@ -250,6 +259,11 @@ class RepliesFirstRateLimiter(BaseRateLimiter[Budget]):
             self.pace_of(chat_id).pause(now + seconds)
         if chat_id is not None:
             self._refused_at[chat_id] = now
+
+
+def rest_of(budget: Budget) -> Budget:
+    """The budget of a delivery's later messages once its first went with `budget`."""
+    return REPLY if budget == FIRST_REPLY else None if budget == FIRST_PING else budget
 
 
 def _chat_of(data: dict[str, Any]) -> int | str | None:

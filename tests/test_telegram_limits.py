@@ -11,6 +11,7 @@ from telegram.error import RetryAfter
 
 from adapters.telegram_limits import (
     CHAT_BURST,
+    FIRST_PING,
     FIRST_REPLY,
     REPLY,
     Limits,
@@ -246,9 +247,10 @@ async def test_a_turns_reply_to_a_chat_behind_its_pace_is_left_to_the_outbox(clo
 
 
 async def test_a_turns_first_message_to_a_busy_chat_is_not_waited_for(clock) -> None:
-    """Its chat's burst spent, or its chat paused by a 429, a turn's first message raises
-    at once with the wait (the outbox sends it then), so the turn does not hold the
-    polling offset; a later message of the same reply still waits for its slot."""
+    """Its chat's burst spent, or its chat paused by a 429, a turn's first message (or a
+    ping's) raises at once with the wait (the outbox sends it then), so the turn does
+    not hold the polling offset; a later message of the same reply still waits for its
+    slot."""
     telegram = Telegram(clock, chat_interval=1.0, per_second=0)
     for n in range(CHAT_BURST):
         await telegram.send(f"reply {n}", chat_id=1, budget=FIRST_REPLY)
@@ -263,5 +265,7 @@ async def test_a_turns_first_message_to_a_busy_chat_is_not_waited_for(clock) -> 
     with pytest.raises(RetryAfter) as paused:
         await telegram.send("refused", chat_id=2, budget=FIRST_REPLY)
     assert paused.value.retry_after == 4  # type: ignore[comparison-overlap]
-    assert "next turn" not in telegram.names() and "refused" not in telegram.names()
+    with pytest.raises(RetryAfter):
+        await telegram.send("a resend from the outbox", chat_id=1, budget=FIRST_PING)
+    assert not {"next turn", "refused", "a resend from the outbox"} & set(telegram.names())
     assert await telegram.send("another chat", chat_id=3, budget=FIRST_REPLY) == "another chat"

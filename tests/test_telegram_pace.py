@@ -191,3 +191,37 @@ async def test_the_slow_down_note_to_a_busy_chat_goes_once_its_wait_is_over(fake
         "fairshake_reply_refusals_total", {"platform": "telegram"}
     )
     assert refusals in (None, 0), "a flood-control hold is not a refused reply"
+
+
+BACKLOG_PACE = 3
+"""Seconds between Robin's messages in the backlog test: his next turn has that long."""
+
+
+async def test_the_outbox_sending_a_backlog_at_the_chats_pace_does_not_hold_the_next_turn(
+    fake, tmp_path
+):
+    """Robin's turns spend his chat's burst and leave the rest of their replies to the
+    outbox, which sends them at his chat's pace. His next message, sent once the first
+    of those has gone, is taken (its update confirmed) before the backlog is out: the
+    outbox does not wait for his chat's slots while holding his delivery, which that
+    turn needs to be saved. Had it, the update would wait for the whole backlog."""
+    backlog = 3
+    async with running(fake, tmp_path, TELEGRAM_CHAT_PACE=str(BACKLOG_PACE)):
+        for _ in range(CHAT_BURST + backlog):
+            fake.user_says(ROBIN, "/help")
+        await fake.wait_for(
+            lambda f: len(f.messages_in(ROBIN)) > CHAT_BURST, 30, "the backlog's first"
+        )
+        fake.user_says(ROBIN, "/help")
+        await fake.wait_for(lambda f: not f.pending_updates, 30, "Robin's next update taken")
+        sent_when_taken = len(fake.messages_in(ROBIN))
+        everything = CHAT_BURST + backlog + 1
+        await fake.wait_for(
+            lambda f: len(f.messages_in(ROBIN)) == everything,
+            (backlog + 1) * BACKLOG_PACE + 30,
+            "every reply",
+        )
+    assert sent_when_taken < CHAT_BURST + backlog, "taken before the backlog was out"
+    assert [lists_the_commands(m.visible_text) for m in fake.messages_in(ROBIN)] == [
+        True
+    ] * everything

@@ -234,7 +234,7 @@ async def send(
             progress, refused = partly.sent, partly.error
         except Exception as error:
             refused = error
-        if refused is not None and _asked_wait(refused):
+        if refused is not None and asked_wait(refused):
             log.info("a reply to %s waits for flood control", key.platform)
             break
         if refused is not None:
@@ -277,7 +277,7 @@ def _retry(
     first = replace(first, sent=first.sent + progress)
     failures = first.failures + 1
     given_up = []
-    if asked := _asked_wait(error):
+    if asked := asked_wait(error):
         due = now + asked
         _put(conversation, first)
     elif failures > len(delays):
@@ -295,7 +295,7 @@ def _retry(
     return given_up
 
 
-def _asked_wait(error: Exception) -> timedelta:
+def asked_wait(error: Exception) -> timedelta:
     """The wait a platform asked for (a flood-control `retry_after`), if any."""
     wait = getattr(error, "retry_after", None)
     if isinstance(wait, timedelta):

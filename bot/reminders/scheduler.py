@@ -11,7 +11,9 @@ task, at most `concurrency` at a time. A reminder goes in three steps:
 2. outside the lock, ping the person through `deliver` (the adapter of its platform);
 3. under the lock again: mark it `sent`, put it on the case's timeline, save, and drop
    the entry. A delivery that raised is retried after `RETRY_DELAYS` (1, 5 and 30
-   minutes), then marked `failed` (listed by /reminders, on the timeline).
+   minutes), then marked `failed` (listed by /reminders, on the timeline); one held
+   back by flood control (an error with a `retry_after`) is due again once the wait
+   asked is over, with no try counted.
 
 A reply (bot/reminders/outbox.py) goes the same way, with its conversation's other
 due replies, in order, under the person's `sending` lock.
@@ -314,7 +316,12 @@ class Scheduler:
         try:
             await self.deliver(key, messages)
         except Exception as error:
-            log.warning("reminder delivery to %s failed: %s", key.platform, type(error).__name__)
+            if outbox.asked_wait(error):
+                log.info("a reminder to %s waits for flood control", key.platform)
+            else:
+                log.warning(
+                    "reminder delivery to %s failed: %s", key.platform, type(error).__name__
+                )
             await self.records.update(entry.person, self._failed(entry, error), known=(entry,))
             return
         await self.records.update(entry.person, self._sent(entry), known=(entry,))
@@ -375,6 +382,14 @@ class Scheduler:
             if reminder is None:
                 return
             now = self._now(record)
+            if asked := outbox.asked_wait(error):  # flood control: a wait, not a failure
+                held = reminder.step(
+                    Step.RETRY,
+                    due=(now + asked).astimezone(UTC),
+                    first_due=reminder.first_due or entry.due,
+                )
+                put(record, held)
+                return
             failures = reminder.failures + 1
             if failures > len(self.retry_delays):
                 given_up = reminder.step(
