@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import discord
+import psycopg
 import pytest
 import yarl
 from discord.gateway import DiscordWebSocket
@@ -33,7 +34,7 @@ from bot.engine import Engine
 from bot.observe import OK, Observer, TurnDone
 from storage import DueEntry, PersonKey, PersonRecord
 from storage.event_claims import Claim, EventClaims, EventKey
-from storage.postgres import PostgresStore, upgrade_database
+from storage.postgres import PostgresStore, lock_key, upgrade_database
 from tests.chat import Clock
 from tests.discord_chat import SHOP, Bot, options_on
 from tests.fakes.discord import (
@@ -46,6 +47,7 @@ from tests.fakes.discord import (
     Interaction,
     Message,
 )
+from tests.test_discord_process import DiscordProcess
 
 FIRST_ANSWER_WITHIN = 60.0
 """Seconds Discord (the fake, and the adapter's cut-off) takes a first answer in these
@@ -315,3 +317,74 @@ async def test_an_autocomplete_both_instances_get_is_answered_by_one(
     assert asked.callbacks == [CHOICES]
     assert [choice["value"] for choice in asked.choices or []] == ["Europe/Berlin"]
     assert fake.rejections == [], "the other instance left it alone"
+
+
+class SharedProcess(DiscordProcess):
+    """A real bot process on the shared database (its data folder holds only its lock)."""
+
+    def __init__(self, fake: FakeDiscord, data: Path, database_url: str) -> None:
+        super().__init__(fake, data)
+        self.database_url = database_url
+
+    def environment(self) -> dict[str, str]:
+        return {**super().environment(), "FAIRSHAKE_DATABASE_URL": self.database_url}
+
+
+async def claimer_pid(database_url: str) -> int:
+    """The process id of the instance holding the only claim, once one is made."""
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        while not (rows := await (await conn.execute(CLAIMED_BY)).fetchall()):
+            await asyncio.sleep(0.05)
+    [(instance,)] = rows
+    return int(instance.rsplit(":", 2)[1])  # host:pid:nonce
+
+
+CLAIMED_BY = "SELECT claimed_by FROM event_claims"
+
+
+async def test_a_process_killed_mid_turn_leaves_its_interaction_to_the_other(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """SIGKILLed after claiming and deferring, before its turn was saved (the test holds
+    the person's turn lock): the other process takes the interaction over once the claim
+    runs out, applies it once, and its answer replaces the dead one's "thinking…"."""
+    await upgrade_database(database_url)
+    async with FakeDiscord(ack_deadline=FIRST_ANSWER_WITHIN) as fake:
+        monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+        monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
+        settings = load_settings({"DISCORD_BOT_TOKEN": fake.token}, env_file=tmp_path / ".env")
+        await sync_commands(settings)
+        processes = [
+            SharedProcess(fake, tmp_path / f"instance-{n}" / "data", database_url) for n in range(2)
+        ]
+        for process in processes:
+            process.data.mkdir(parents=True)
+            await process.start()
+        ana = fake.person("ana")
+        person = PersonKey("discord", ana["id"])
+        dying: SharedProcess | None = None
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                database_url, autocommit=True
+            ) as turns:
+                await turns.execute("SELECT pg_advisory_lock(%s)", (lock_key("turn", person),))
+                opened = await fake.slash(ana, fake.dm(ana), "new")
+                pid = await claimer_pid(database_url)
+                await fake.wait(lambda: opened.acknowledged, timeout=30)
+                [dying] = [p for p in processes if p.process and p.process.pid == pid]
+                await dying.kill()
+            await fake.wait(lambda: SHOP in options_on(opened.messages), timeout=60)
+        finally:
+            for process in processes:
+                if process is not dying:
+                    await process.stop()
+
+    assert opened.callbacks == [DEFERRED], "deferred by the process that died, only"
+    assert opened.original is not None and not opened.original.loading
+    assert fake.rejections == [], "past Discord's 3 s, the taker only edited the deferral"
+    store = await PostgresStore.open(database_url)
+    try:
+        record = await store.load(person)
+    finally:
+        await store.close()
+    assert list(record.cases) == ["c1"], "applied once"

@@ -11,7 +11,8 @@ own rules:
   instances sharing a database is claimed by its id before either acknowledges it
   (storage/event_claims.py): the winner applies and answers it, the other never touches
   it, unless the winner dies before its turn has run and its claim runs out: the
-  other then takes the event over (the reply going by DM when the interaction is gone).
+  other then takes the event over (its answer replacing the dead one's "thinking…", or
+  going by DM when the dead one had not acknowledged it).
 - A turn's replies are durable: saved with the turn in the engine's outbox, then sent as
   the interaction's answer; one Discord refused or never confirmed (an outage, an
   expired interaction, a crash between the save and the send) is sent later by DM, at
@@ -280,6 +281,7 @@ class DiscordAdapter:
         """Answer the interaction (`_answer`) if this instance wins its claim, before
         anything acknowledges it; else leave it to the instance that won, and take it
         over only if that one's claim runs out before its turn has run."""
+        came = asyncio.get_running_loop().time()
         event_id, person = _event_id(interaction), conversation(interaction).person
         claim = await self.engine.claim_event(person, event_id, self.claim_lease)
         if claim.won:
@@ -289,7 +291,7 @@ class DiscordAdapter:
                 self._outlive(
                     claim,
                     lambda: self.engine.claim_event(person, event_id, self.claim_lease),
-                    lambda: self._answer(interaction, event, form, in_place, defer=False),
+                    lambda: self._answer(interaction, event, form, in_place, taken_over=came),
                 )
             )
             self._outliving.add(waiting)
@@ -317,12 +319,12 @@ class DiscordAdapter:
         event: Callable[[ConversationKey], Inbound],
         form: tuple[str, str] | None = None,
         in_place: bool = True,
-        defer: bool = True,
+        taken_over: float | None = None,
     ) -> None:
         """Run the claimed turn and answer the interaction with it, durably (the engine's
-        outbox), deferring first when the turn is slow (`defer`: not for one taken over,
-        which its claimer may have acknowledged before it died, and which Discord takes
-        no first answer for once the lease has run out). `form`: the field a form sent, whose
+        outbox), deferring first when the turn is slow, unless `taken_over` (when it came)
+        from a claimer that died: that one may have deferred it already (the answer then
+        replaces its "thinking…"). `form`: the field a form sent, whose
         refused answer is kept for the form's next opening; `in_place`: whether a press's
         answer may replace the message pressed on."""
         key = conversation(interaction)
@@ -332,6 +334,7 @@ class DiscordAdapter:
                 lambda out: self._posts(out, key.user_id),
                 self.observers,
                 in_place=in_place,
+                taken_over=taken_over,
             )
 
             async def deliver(to: ConversationKey, messages: list[Outbound]) -> None:
@@ -347,7 +350,7 @@ class DiscordAdapter:
             running = asyncio.ensure_future(turn())
             try:
                 done, _ = await asyncio.wait({running}, timeout=self.ack_within)
-                if not done and defer:
+                if not done and taken_over is None:
                     await answering.defer()
                 try:
                     applied = await running

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 REFUSED = (discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError)
 """What discord.py raises when a message does not go (a refusal, an outage, a long
 rate limit it will not wait out, a network that fails; TimeoutError is an OSError)."""
+ALREADY_ACKNOWLEDGED = 40060
+"""Discord's code refusing a second acknowledgement of an interaction."""
 ANSWER_WITHIN = 3.0
 """Seconds after an interaction Discord takes its first answer: discord.py retries a
 5xx for up to 25 s, long after the interaction is gone, so a try is cut off here and
@@ -54,6 +56,9 @@ class Answering:
         observers: told of every message sent or refused.
         in_place: whether a press's answer may replace the message pressed on (not a
             ping's, which stays as it was).
+        taken_over: when the interaction came (the loop's clock), for one claimed by an
+            instance that died meanwhile, which may have deferred it: its "thinking…" is
+            then this answer's to replace.
     """
 
     def __init__(
@@ -62,8 +67,10 @@ class Answering:
         layout: Callable[[list[Outbound]], list[Post]],
         observers: Observer,
         in_place: bool = True,
+        taken_over: float | None = None,
     ) -> None:
         self.interaction = interaction
+        self.taken_over = taken_over is not None
         self.layout = layout
         self.observers = observers
         self.in_guild = interaction.guild_id is not None
@@ -80,7 +87,7 @@ class Answering:
         """Whether an answer was attempted (sent or refused): nothing else may be."""
         self.deferred = False
         self._lock = asyncio.Lock()
-        self._received = asyncio.get_running_loop().time()
+        self._received = asyncio.get_running_loop().time() if taken_over is None else taken_over
         """When it came (by this machine's clock: its own may be off from Discord's)."""
 
     async def defer(self) -> None:
@@ -143,6 +150,21 @@ class Answering:
                 _refused("an acknowledgement", error)
 
     async def _first(self, post: Post) -> None:
+        if self.taken_over and not self.deferred and self._age() >= ANSWER_WITHIN:
+            # Too late for a first answer: only a deferral by the instance that died can
+            # still be answered (Discord refuses the edit otherwise, and the reply goes by DM).
+            await self.interaction.edit_original_response(**views.edited(post))
+            self.deferred = True
+            return
+        try:
+            await self._first_answer(post)
+        except discord.HTTPException as error:
+            if not (self.taken_over and error.code == ALREADY_ACKNOWLEDGED):
+                raise
+            self.deferred = True  # by the instance that died, so the answer replaces that
+            await self.interaction.edit_original_response(**views.edited(post))
+
+    async def _first_answer(self, post: Post) -> None:
         response = self.interaction.response
         if self.deferred:
             await self.interaction.edit_original_response(**views.edited(post))
@@ -161,8 +183,10 @@ class Answering:
 
     async def _in_time(self, answer: Awaitable[object]) -> None:
         """The first answer, given up when Discord would no longer take it."""
-        age = asyncio.get_running_loop().time() - self._received
-        await asyncio.wait_for(answer, timeout=max(0.1, ANSWER_WITHIN - age))
+        await asyncio.wait_for(answer, timeout=max(0.1, ANSWER_WITHIN - self._age()))
+
+    def _age(self) -> float:
+        return asyncio.get_running_loop().time() - self._received
 
     async def _followup(self, post: Post) -> None:
         await self.interaction.followup.send(
