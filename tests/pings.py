@@ -26,6 +26,15 @@ class Crash(BaseException):
     """The process dying between sending a ping and recording that it went."""
 
 
+class FloodControl(Exception):
+    """A platform's flood-control refusal (a 429) as the outbox and the scheduler see
+    it: a wait asked (`retry_after`, in seconds), not a failure."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"retry after {seconds}")
+        self.retry_after = seconds
+
+
 @dataclass
 class Pings:
     """A fake `deliver`: records each ping sent; fails for the users in `failing`; with

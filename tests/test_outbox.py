@@ -15,7 +15,7 @@ from bot.reminders.lifecycle import IllegalStep, Step, advance
 from flows.text import Block, Snippet, join, plain, quote, rich
 from storage import ConversationKey, PersonKey, TinyDBStore
 from tests.chat import Chat
-from tests.pings import Crash, Pings, scheduling
+from tests.pings import Crash, FloodControl, Pings, scheduling
 
 KEY = ConversationKey("test", "ann", "ann")
 PERSON = KEY.person
@@ -103,14 +103,6 @@ async def test_one_that_never_goes_is_kept_as_failed_and_others_still_go() -> No
     assert (failed.messages, failed.error) == ((), "ConnectionError"), "no body kept"
     assert said(pings) == [["help"]]
     assert given_up(metrics) == 1  # one reply given up, however many tries it had
-
-
-class FloodControl(Exception):
-    """A platform's flood-control refusal (a 429) as the outbox sees it: a wait asked."""
-
-    def __init__(self, seconds: int) -> None:
-        super().__init__(f"retry after {seconds}")
-        self.retry_after = seconds
 
 
 async def test_a_flood_control_wait_is_waited_out_and_never_counts_as_a_failed_try() -> None:

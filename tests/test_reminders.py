@@ -26,7 +26,7 @@ from storage import (
     TinyDBStore,
 )
 from tests.chat import Chat, Clock, Story, at_case_menu, log_contact
-from tests.pings import Pings, scheduling
+from tests.pings import FloodControl, Pings, scheduling
 
 
 async def stored(chat: Chat) -> PersonRecord:
@@ -241,14 +241,6 @@ async def test_a_delivery_that_recovers_on_retry_is_sent_once() -> None:
         await running.at(hours=2)
     assert len(pings.sent) == 1
     assert await statuses(chat) == ["sent"]
-
-
-class FloodControl(Exception):
-    """A platform's flood-control refusal as the scheduler sees it: a wait asked."""
-
-    def __init__(self, seconds: int) -> None:
-        super().__init__(f"retry after {seconds}")
-        self.retry_after = seconds
 
 
 async def test_a_ping_held_back_by_flood_control_goes_once_the_wait_is_over() -> None:
