@@ -295,7 +295,7 @@ class Engine:
                         kind_of(event),
                         person.digest,
                         len(outbound),
-                        error.filename or "the store",
+                        self._where(person, error),
                         error.strerror or type(error).__name__,
                     )
                     return Turn([Outbound(damaged.NOT_SAVED)], None, True, "", ERROR)
@@ -346,10 +346,14 @@ class Engine:
             log.error(
                 "the record of %s could not be read from %s: %s",
                 person.digest,
-                error.filename or "the store",
+                self._where(person, error),
                 error.strerror or type(error).__name__,
             )
             return None, [Outbound(damaged.NOT_SAVED)]
+
+    def _where(self, person: PersonKey, error: OSError) -> str:
+        """The path an error names, for the log (naming nobody: `Store.shown`)."""
+        return self.store.shown(person, str(error.filename)) if error.filename else "the store"
 
     async def update(
         self,

@@ -298,6 +298,12 @@ class Store(ABC):
 
     _log_secret: bytes | None = None
 
+    def shown(self, person: PersonKey, path: str) -> str:
+        """A path of the store's, as a log may name it beside the person: as it is,
+        unless it names them (a file store's paths carry their unkeyed digest, which a
+        brute force over platform ids reverses, so it is shown as a wildcard)."""
+        return path
+
     async def set_aside(self, person: PersonKey) -> str:
         """Move a damaged record out of the way, kept for the operator, so the person can
         start afresh; returns where it went. A backend whose records cannot be damaged

@@ -192,10 +192,10 @@ class TinyDBStore(Store):
         digest = self._digest(person)
         return self._people_dir / person.platform / digest[:2] / f"{digest}.json"
 
-    def _shown(self, person: PersonKey, path: Path) -> str:
-        """Where the person's file is, for the log: their unkeyed digest as a wildcard,
-        so the pattern finds the file (the shard narrows it) and names nobody."""
-        return str(path).replace(self._digest(person), "*")
+    def shown(self, person: PersonKey, path: str) -> str:
+        """Their unkeyed digest as a wildcard: the pattern still finds the file (the
+        shard narrows it) and names nobody."""
+        return path.replace(self._digest(person), "*")
 
     def _archive_folder(self, person: PersonKey) -> Path:
         digest = self._digest(person)
@@ -218,7 +218,7 @@ class TinyDBStore(Store):
         try:
             return tinydb_format.decode(data)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise DamagedRecord(self._shown(person, path), type(error).__name__) from error
+            raise DamagedRecord(self.shown(person, str(path)), type(error).__name__) from error
 
     async def kept_log_secret(self) -> bytes | None:
         path = self.data_dir / LOG_SECRET
@@ -239,7 +239,7 @@ class TinyDBStore(Store):
         )
         os.replace(path, aside)
         fsync_dir(path.parent)
-        return self._shown(person, aside)
+        return self.shown(person, str(aside))
 
     async def save(self, person: PersonKey, record: PersonRecord) -> None:
         await self.commit(person, record)

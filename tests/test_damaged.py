@@ -112,3 +112,27 @@ async def test_the_folder_store_names_a_damaged_file_and_sets_it_aside(tmp_path)
     assert (await store.load(PERSON)).is_empty()
     assert list(store.people()) == []
     await store.close()
+
+
+async def test_a_file_that_cannot_be_read_is_named_by_a_pattern_that_names_nobody(
+    tmp_path, caplog
+) -> None:
+    """An OSError on the person's own file (here: a folder where their file should be,
+    which fails to read even as root) is logged with the path as a pattern, not with the
+    person's unkeyed digest, which a brute force over platform ids would reverse."""
+    store = TinyDBStore(tmp_path)
+    await store.save(PERSON, PersonRecord(profile={"timezone": "UTC"}))
+    await store.close()
+    [path] = list((tmp_path / "people").rglob("*.json"))
+    path.unlink()
+    path.mkdir()
+
+    store = TinyDBStore(tmp_path)
+    with caplog.at_level(logging.ERROR):
+        replies = await Engine(store).handle(TextMessage(KEY, "hello"))
+    await store.close()
+    assert [m.text for m in replies] == [damaged.NOT_SAVED]
+    [logged] = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert PERSON.digest in logged and PERSON.file_digest not in logged
+    [pattern] = [word for word in logged.split() if word.endswith(".json:")]
+    assert glob.glob(pattern.removesuffix(":")) == [str(path)]
