@@ -58,7 +58,7 @@ def read(folder: Path) -> Archive:
             )
         except FileNotFoundError:  # forgotten meanwhile
             continue
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
+        except archive_layout.UNREADABLE as error:
             damaged.append(DamagedCase(_case_named(name), shown(path), type(error).__name__))
     cases = {case_id: case for _, case_id, case in sorted(held, key=lambda one: one[0])}
     return Archive(cases, tuple(damaged))

@@ -11,13 +11,20 @@ kept with archived cases: in version 5, the layout when the archive began.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+
 from storage import migrations
-from storage.base import JSONDict
+from storage.base import Archive, DamagedCase, JSONDict
 
 VERSION = "schema_version"
 """The key of the stored body that holds the case's layout version."""
 BEFORE_VERSIONS = 5
 """The layout of an archived case stored without a version."""
+UNREADABLE = (ValueError, TypeError, KeyError, AttributeError)
+"""What reading a stored body raises when its case cannot be read (torn, or not a body):
+the case is then damaged, and hides no other. One from a newer Fair Shake is refused
+instead (`StoreError`), as a record is: that calls for an upgrade, not a repair."""
 
 
 def body(case: JSONDict) -> JSONDict:
@@ -37,3 +44,21 @@ def case_of(stored: JSONDict) -> JSONDict:
     if not isinstance(version, int) or not isinstance(stored["case"], dict):
         raise TypeError("not an archived case")
     return migrations.upgrade_case(stored["case"], version)
+
+
+def archive_of(rows: Iterable[tuple[str, str]], where: str, *, bare: bool = False) -> Archive:
+    """The archive from `(case id, stored body as JSON text)` rows, oldest archived first:
+    a row that cannot be read is a `DamagedCase` (`where`, then its case id) and hides no
+    other. With `bare`, a body without a version is the case itself (as PostgreSQL kept
+    its rows before versions were kept)."""
+    cases: dict[str, JSONDict] = {}
+    damaged: list[DamagedCase] = []
+    for case_id, text in rows:
+        try:
+            stored = json.loads(text)
+            if bare and isinstance(stored, dict) and VERSION not in stored:
+                stored = {"case": stored}
+            cases[case_id] = case_of(stored)
+        except UNREADABLE as error:
+            damaged.append(DamagedCase(case_id, f"{where} {case_id}", type(error).__name__))
+    return Archive(cases, tuple(damaged))

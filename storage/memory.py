@@ -55,9 +55,7 @@ class MemoryStore(Store):
 
     async def archived(self, person: PersonKey) -> Archive:
         held = self._archives.get(person, {})
-        return Archive(
-            {case_id: archive_layout.case_of(json.loads(text)) for case_id, text in held.items()}
-        )
+        return archive_layout.archive_of(held.items(), f"memory:{person.digest}:archive")
 
     def people(self) -> Iterator[PersonKey]:
         return iter(list(self._records))

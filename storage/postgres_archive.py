@@ -39,15 +39,12 @@ async def add(
 
 
 async def read(conn: psycopg.AsyncConnection[TupleRow], person: PersonKey) -> Archive:
-    """The person's archived cases, oldest archived first, in the current layout."""
+    """The person's archived cases, oldest archived first, in the current layout; a row
+    that cannot be read is damaged and hides no other (as a file does in a folder)."""
     cursor = await conn.execute(
         "SELECT case_id, body::text FROM archive"
         " WHERE platform = %s AND user_id = %s ORDER BY archived",
         (person.platform, person.user_id),
     )
-    cases = {}
-    for case_id, text in await cursor.fetchall():
-        stored = json.loads(text)
-        bare = archive_layout.VERSION not in stored
-        cases[case_id] = archive_layout.case_of({"case": stored} if bare else stored)
-    return Archive(cases)
+    rows = await cursor.fetchall()
+    return archive_layout.archive_of(rows, "the archive table, case", bare=True)

@@ -177,6 +177,22 @@ class StoreContract:
         with pytest.raises(StoreError, match="upgrade Fair Shake"):
             await store.archived(ALICE)
 
+    async def test_an_archived_case_that_cannot_be_read_hides_no_other(
+        self, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await store.archive(ALICE, {"c1": {"n": 1}})
+        with monkeypatch.context() as broken:  # a body whose version is not a number
+            broken.setattr(archive_layout, "body", lambda case: {archive_layout.VERSION: "?"})
+            await store.archive(ALICE, {"c2": {"n": 2}})
+        await store.archive(ALICE, {"c3": {"n": 3}})
+
+        archived = await store.archived(ALICE)
+
+        assert archived.cases == {"c1": {"n": 1}, "c3": {"n": 3}}
+        [damaged] = archived.damaged
+        assert (damaged.case_id, damaged.cause) == ("c2", "TypeError")
+        assert ALICE.file_digest not in damaged.where
+
     async def test_the_archive_is_apart_from_the_record(self, store: Store) -> None:
         await store.save(ALICE, rich_record())
         await store.archive(ALICE, {"old": {"status": "closed"}})
