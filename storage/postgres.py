@@ -167,6 +167,9 @@ class PostgresStore(Store):
             raise StoreError(
                 f"cannot reach the database at {safe_url(url)} within {CONNECT_SECONDS:.0f} s"
             ) from None
+        except asyncio.CancelledError:  # a stop while it opens: no pool left retrying,
+            await pool.close(timeout=1)  # which would hold the process's exit up
+            raise
         return cls(url, pool, claim_seconds)
 
     async def close(self) -> None:
