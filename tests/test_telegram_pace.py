@@ -225,3 +225,34 @@ async def test_the_outbox_sending_a_backlog_at_the_chats_pace_does_not_hold_the_
     assert [lists_the_commands(m.visible_text) for m in fake.messages_in(ROBIN)] == [
         True
     ] * everything
+
+
+STICKER = {
+    "file_id": "x",
+    "file_unique_id": "x",
+    "type": "regular",
+    "width": 1,
+    "height": 1,
+    "is_animated": False,
+    "is_video": False,
+}
+
+
+async def test_a_flood_of_stickers_gets_a_few_notes_and_holds_no_update(fake, tmp_path):
+    """Stickers are not text, so the rate limit does not see them: each gets the note
+    that only text is read. Past the chat's burst, one note waits for the chat's pace
+    on its own and the rest are let go, so no sticker's update waits: all are confirmed
+    while that note still waits."""
+    stickers = 3 * CHAT_BURST
+    async with running(fake, tmp_path, TELEGRAM_CHAT_PACE=str(PACE)):
+        for _ in range(stickers):
+            fake.user_sends(ROBIN, sticker=STICKER)
+        await fake.wait_for(lambda f: not f.pending_updates, what="every sticker's update")
+        assert len(fake.messages_in(ROBIN)) == CHAT_BURST, "the note past the burst waits"
+        await fake.wait_for(
+            lambda f: len(f.messages_in(ROBIN)) > CHAT_BURST, PACE + 20, "the waiting note"
+        )
+        await asyncio.sleep(0.5)  # another, were one wrongly sent, would show by now
+    notes = fake.messages_in(ROBIN)
+    assert len(notes) == CHAT_BURST + 1
+    assert len({m.visible_text for m in notes}) == 1, "each the same note"
