@@ -215,6 +215,10 @@ class Engine:
         `lease` runs out (storage/event_claims.py)."""
         return await self._claims.claim(EventKey(person, event_id.name), lease)
 
+    async def renew_event(self, person: PersonKey, event_id: EventId, lease: float) -> None:
+        """Keep this instance's claim on an event alive while its turn runs."""
+        await self._claims.renew(EventKey(person, event_id.name), lease)
+
     async def event_done(self, person: PersonKey, event_id: EventId) -> None:
         """The claimed event's turn has run: no other instance is to take it over."""
         await self._claims.done(EventKey(person, event_id.name))

@@ -7,8 +7,8 @@ applies an event before any of them acknowledges it: the first to claim its id d
 the others leave it alone.
 
 A claim lasts `lease` seconds unless it is marked done (its turn ran, whatever came of
-it). An instance that lost a claim not yet done waits for the lease to run out and tries
-again: if the claimer died before finishing, the event passes to a living instance
+it); the claimer renews it while it works, so only a dead claimer's claim runs out. An
+instance that lost a claim not yet done waits for the lease to run out and tries again: if the claimer died before finishing, the event passes to a living instance
 instead of being left unanswered (the engine's exactly-once check then tells whether the
 dead one applied it). A claim is kept for a while after it ends, for a late copy of the
 event to find it done, and then forgotten.
@@ -68,6 +68,11 @@ class EventClaims(ABC):
         or one ran out before it was done)."""
 
     @abstractmethod
+    async def renew(self, event: EventKey, lease: float) -> None:
+        """Hold this instance's claim on `event` for `lease` seconds more from now (while
+        its turn runs); nothing when the claim is no longer this instance's."""
+
+    @abstractmethod
     async def done(self, event: EventKey) -> None:
         """The claimed event's turn has run: no other instance is to take it over."""
 
@@ -99,6 +104,11 @@ class LocalEventClaims(EventClaims):
         self._held[event] = _Held(now + lease)
         self._held.move_to_end(event)
         return WON
+
+    async def renew(self, event: EventKey, lease: float) -> None:
+        held = self._held.get(event)
+        if held is not None and not held.done:
+            held.until = max(held.until, self.clock() + lease)
 
     async def done(self, event: EventKey) -> None:
         held = self._held.get(event)

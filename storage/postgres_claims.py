@@ -40,6 +40,12 @@ _HELD = """
     WHERE platform = %(platform)s AND user_id = %(user_id)s AND event = %(event)s
 """
 
+_RENEW = """
+    UPDATE event_claims SET claimed_until = now() + %(lease)s * interval '1 s'
+    WHERE platform = %(platform)s AND user_id = %(user_id)s AND event = %(event)s
+        AND claimed_by = %(me)s AND NOT done
+"""
+
 _DONE = """
     UPDATE event_claims SET done = true
     WHERE platform = %(platform)s AND user_id = %(user_id)s AND event = %(event)s
@@ -83,6 +89,13 @@ class PostgresEventClaims(EventClaims):
             return Claim(False, done=True)
         done, wait = held
         return Claim(False, bool(done), 0.0 if done else float(wait))
+
+    async def renew(self, event: EventKey, lease: float) -> None:
+        try:
+            async with self._pool.connection() as conn:
+                await conn.execute(_RENEW, {**self._values(event), "lease": lease})
+        except (PoolTimeout, psycopg.Error) as error:
+            log.warning("an event's claim could not be renewed: %s", type(error).__name__)
 
     async def done(self, event: EventKey) -> None:
         values = self._values(event)

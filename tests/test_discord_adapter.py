@@ -321,6 +321,9 @@ class Alone:
     async def claim_event(self, person: Any, event_id: Any, lease: float) -> Claim:
         return Claim(won=True)
 
+    async def renew_event(self, person: Any, event_id: Any, lease: float) -> None:
+        return None
+
     async def event_done(self, person: Any, event_id: Any) -> None:
         return None
 

@@ -1,8 +1,9 @@
 """Discord on two instances sharing one PostgreSQL database: an interaction both are
 given (the fake Discord sends every interaction to every gateway connection) is claimed
 by its id before either acknowledges it, and applied and answered by the winner alone:
-the other never defers it or answers it, however long the winner's turn takes, unless
-the winner dies right after claiming it, when the other takes it over. An autocomplete
+the other never defers it or answers it, however long the winner's turn takes (it
+renews its claim), unless the winner dies right after claiming it, when the other takes
+it over. A claim the database does not decide in time counts as won. An autocomplete
 is answered by one too, and a form opens for the question asked now, whichever
 instance asked it.
 
@@ -52,8 +53,8 @@ from tests.test_discord_process import DiscordProcess
 FIRST_ANSWER_WITHIN = 60.0
 """Seconds Discord (the fake, and the adapter's cut-off) takes a first answer in these
 tests: who answers is what is tested here, not Discord's 3 s."""
-DYING_LEASE = 0.2
-"""Seconds the claim of an instance that dies after claiming holds (the others: 10)."""
+SLOW_LEASE = 3.0
+"""Seconds the claim of a slow winner holds unless renewed (renewed every second)."""
 
 
 class Outcomes(Observer):
@@ -70,12 +71,16 @@ class Told(EventClaims):
     """An instance's claims, decided by the database, each outcome noted for the test.
     A `dying` instance stops for good once it has won a claim, as if killed then: it
     never acknowledges the interaction nor applies it. One `behind` (another, and how
-    many claims it had made) claims only once that one has made one more."""
+    many claims it had made) claims only once that one has made one more. One that
+    `polls` tries again that often while another's claim holds (not only when it would
+    run out). One whose database `stalls` never decides a claim."""
 
     def __init__(self, claims: EventClaims) -> None:
         self.claims = claims
         self.made: list[Claim] = []
-        self.dying = False
+        self.renewed = 0
+        self.dying = self.stalls = False
+        self.polls: float | None = None
         self.behind: tuple[Told, int] | None = None
         self.dead: list[asyncio.Future[None]] = []
 
@@ -84,12 +89,20 @@ class Told(EventClaims):
             other, made = self.behind
             while len(other.made) <= made:
                 await asyncio.sleep(0.01)
+        if self.stalls:
+            await asyncio.get_running_loop().create_future()
         claim = await self.claims.claim(event, lease)
         self.made.append(claim)
         if claim.won and self.dying:
             self.dead.append(asyncio.get_running_loop().create_future())
             await self.dead[-1]
+        if self.polls is not None and not claim.won and not claim.done:
+            return Claim(False, wait=min(claim.wait, self.polls))
         return claim
+
+    async def renew(self, event: EventKey, lease: float) -> None:
+        self.renewed += 1
+        await self.claims.renew(event, lease)
 
     async def done(self, event: EventKey) -> None:
         await self.claims.done(event)
@@ -137,6 +150,13 @@ class Instances:
 
     def turns(self) -> list[str]:
         return [outcome for seen in self.outcomes for outcome in seen.seen]
+
+    async def run_out_claims(self) -> None:
+        """Every claim's lease ends now, as it would in time."""
+        async with await psycopg.AsyncConnection.connect(
+            self.stores[0].url, autocommit=True
+        ) as conn:
+            await conn.execute("UPDATE event_claims SET claimed_until = now() - interval '1 s'")
 
     def claims(self) -> list[Claim]:
         return [claim for store in self.stores for claim in store.told.made]
@@ -233,26 +253,72 @@ async def test_an_interaction_whose_claimer_dies_is_applied_and_answered_by_the_
     instances: Instances,
 ) -> None:
     """Killed right after claiming it: the other instance takes the event over once the
-    claim runs out, instead of leaving the person unanswered."""
+    claim runs out (run out here by the test), instead of leaving the person unanswered."""
     fake, user = instances.fake, instances.user
-    dying, living = instances.bots
-    assert dying.adapter is not None
-    dying.adapter.claim_lease = DYING_LEASE
-    instances.stores[0].told.dying = True
-    instances.stores[1].told.behind = (instances.stores[0].told, 0)
+    dying, living = (store.told for store in instances.stores)
+    dying.dying, living.behind, living.polls = True, (dying, 0), 0.05
 
     opened = await fake.slash(user, instances.channel, "new")
+    await instances.until(lambda: living.made)
+    assert not living.made[0].won, "the dying instance holds the claim"
+    await instances.run_out_claims()
     await instances.until(lambda: instances.turns())
-    assert living.adapter is not None
-    await living.adapter.settled()
+    assert instances.bots[1].adapter is not None
+    await instances.bots[1].adapter.settled()
 
-    assert [claim.won for claim in instances.stores[1].told.made] == [False, True]
+    assert [claim.won for claim in living.made][-1:] == [True]
     assert instances.outcomes[1].seen == [OK] and instances.outcomes[0].seen == []
     assert opened.callbacks == [MESSAGE], "answered once, by the living instance"
     assert SHOP in options_on(opened.messages)
     assert fake.rejections == []
     record = await instances.stores[1].load(PersonKey("discord", user["id"]))
     assert list(record.cases) == ["c1"]
+
+
+async def test_a_winner_slower_than_its_lease_keeps_its_claim(instances: Instances) -> None:
+    """Its turn held past the lease: it renews the claim while it works, so the other
+    instance, trying again all along, never takes the interaction over."""
+    fake, user = instances.fake, instances.user
+    slow, other = (store.told for store in instances.stores)
+    assert instances.bots[0].adapter is not None
+    instances.bots[0].adapter.claim_lease = SLOW_LEASE
+    other.behind, other.polls = (slow, 0), 0.05
+    instances.stores[0].free.clear()
+
+    opened = await fake.slash(user, instances.channel, "new")
+    await instances.until(lambda: slow.made)
+    past_lease = asyncio.get_running_loop().time() + SLOW_LEASE + 0.5
+    await instances.until(lambda: asyncio.get_running_loop().time() > past_lease)
+    tried = len(other.made)
+    await instances.until(lambda: len(other.made) > tried or any(c.won for c in other.made))
+    instances.stores[0].free.set()
+    await instances.until(lambda: instances.turns())
+    for bot in instances.bots:
+        assert bot.adapter is not None
+        await bot.adapter.settled()
+
+    assert slow.renewed >= 1
+    assert not any(claim.won for claim in other.made), "not taken over past the lease"
+    assert instances.outcomes[0].seen == [OK] and instances.outcomes[1].seen == []
+    assert opened.callbacks == [DEFERRED] and SHOP in options_on(opened.messages)
+    assert fake.rejections == []
+
+
+async def test_a_claim_the_database_does_not_decide_in_time_counts_as_won(
+    instances: Instances,
+) -> None:
+    """The claim must not keep the interaction from being acknowledged in time."""
+    fake, user = instances.fake, instances.user
+    await instances.bots[1].stop()
+    instances.stores[0].told.stalls = True
+
+    opened = await fake.slash(user, instances.channel, "new")
+    await instances.until(lambda: instances.turns())
+    assert instances.bots[0].adapter is not None
+    await instances.bots[0].adapter.settled()
+
+    assert opened.callbacks == [DEFERRED] and SHOP in options_on(opened.messages)
+    assert instances.outcomes[0].seen == [OK]
 
 
 def choose(fake: FakeDiscord, user: dict, message: Message, option: str) -> Awaitable[Interaction]:

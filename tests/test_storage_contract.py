@@ -436,6 +436,15 @@ class StoreContract:
         assert (await store.event_claims().claim(INTERACTION, LEASE)).won
         assert not (await claims.claim(INTERACTION, LEASE)).won, "the new claim holds"
 
+    async def test_a_claim_renewed_holds_past_its_first_lease(self, store: Store) -> None:
+        """Its claimer is alive and working: nobody takes the event over."""
+        claims = store.event_claims()
+        assert (await claims.claim(INTERACTION, 0)).won
+        await claims.renew(INTERACTION, LEASE)
+
+        copy = await store.event_claims().claim(INTERACTION, LEASE)
+        assert not copy.won and not copy.done and 0 < copy.wait <= LEASE
+
     async def test_claims_of_other_events_or_people_are_apart(self, store: Store) -> None:
         claims = store.event_claims()
         assert (await claims.claim(INTERACTION, LEASE)).won

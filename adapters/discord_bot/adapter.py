@@ -30,8 +30,8 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import discord
@@ -68,6 +68,12 @@ CLAIM_LEASE = 10.0
 the store may take it over (the claimer died mid-turn): longer than a turn takes."""
 RECLAIM_AFTER = 0.05
 """Seconds at least between an instance's tries for a claim another holds."""
+CLAIM_WITHIN = 1.0
+"""Seconds a claim may wait on the database before it counts as won (an answer from two
+instances beats one from none): the deferral timer starts after it, within Discord's 3."""
+READ_WITHIN = 1.0
+"""Seconds opening a form waits to read what is asked before it goes by what this
+instance remembers: a form cannot be deferred."""
 
 _TOKEN_SHAPE = re.compile(r"[\w-]+\.[\w-]+\.[\w-]+")
 
@@ -218,7 +224,7 @@ class DiscordAdapter:
         Only for the instance that claims the press: a form goes as the interaction's
         first answer, within Discord's 3 seconds, so it is not taken over later."""
         event_id, key = _event_id(interaction), conversation(interaction)
-        if not (await self.engine.claim_event(key.person, event_id, self.claim_lease)).won:
+        if not (await self._claim(key.person, event_id)).won:
             return
         try:
             current = await self._current(key, fact_id, skip)
@@ -254,8 +260,10 @@ class DiscordAdapter:
     async def suggests(self, interaction: discord.Interaction) -> bool:
         """Whether this instance answers an autocomplete: the one that claims it. No other
         takes it over (the next keystroke asks again)."""
-        key = conversation(interaction)
-        claim = await self.engine.claim_event(key.person, _event_id(interaction), self.claim_lease)
+        person, event_id = conversation(interaction).person, _event_id(interaction)
+        claim = await self._claim(person, event_id)
+        if claim.won:  # nothing to take over: only a turn's claim stays open while it runs
+            await self.engine.event_done(person, event_id)
         return claim.won
 
     async def _current(self, key: ConversationKey, fact_id: str, skip: str) -> forms.Asking | None:
@@ -266,7 +274,14 @@ class DiscordAdapter:
         offered, and what the question is."""
         asking = None if self.engine.shared else self._asking.get(key.user_id)
         if asking is None:
-            asking = forms.from_prompt(await self.engine.offered(key.person, skip), skip)
+            try:
+                async with asyncio.timeout(READ_WITHIN):
+                    prompt = await self.engine.offered(key.person, skip)
+            except TimeoutError:
+                log.warning("Discord: what is asked could not be read in time; as remembered")
+                remembered = self._asking.get(key.user_id)
+                return remembered if remembered and remembered.answers(fact_id) else None
+            asking = forms.from_prompt(prompt, skip)
             if asking.question is not None:
                 self._asking[key.user_id] = asking
         return asking if asking.answers(fact_id) else None
@@ -283,7 +298,7 @@ class DiscordAdapter:
         over only if that one's claim runs out before its turn has run."""
         came = asyncio.get_running_loop().time()
         event_id, person = _event_id(interaction), conversation(interaction).person
-        claim = await self.engine.claim_event(person, event_id, self.claim_lease)
+        claim = await self._claim(person, event_id)
         if claim.won:
             await self._answer(interaction, event, form, in_place)
         elif not claim.done:
@@ -296,6 +311,33 @@ class DiscordAdapter:
             )
             self._outliving.add(waiting)
             waiting.add_done_callback(self._outliving.discard)
+
+    async def _claim(self, person: PersonKey, event_id: EventId) -> Claim:
+        """Claim an interaction for this instance, counted as won when the database does
+        not decide it within `CLAIM_WITHIN` (it must still be acknowledged in time)."""
+        try:
+            async with asyncio.timeout(CLAIM_WITHIN):
+                return await self.engine.claim_event(person, event_id, self.claim_lease)
+        except TimeoutError:
+            log.warning("Discord: an interaction's claim was not decided in time; answering it")
+            return Claim(won=True)
+
+    @asynccontextmanager
+    async def _working(self, person: PersonKey, event_id: EventId) -> AsyncIterator[None]:
+        """The claim renewed while this instance works on the event (so only a dead
+        instance's claim runs out), and ended after."""
+
+        async def renewing() -> None:
+            while True:
+                await asyncio.sleep(self.claim_lease / 3)
+                await self.engine.renew_event(person, event_id, self.claim_lease)
+
+        beating = asyncio.ensure_future(renewing())
+        try:
+            yield
+        finally:
+            beating.cancel()
+            await self.engine.event_done(person, event_id)
 
     async def _outlive(
         self,
@@ -348,7 +390,7 @@ class DiscordAdapter:
                     return await self.engine.answer(event(key), deliver, every=True)
 
             running = asyncio.ensure_future(turn())
-            try:
+            async with self._working(key.person, _event_id(interaction)):
                 done, _ = await asyncio.wait({running}, timeout=self.ack_within)
                 if not done and taken_over is None:
                     await answering.defer()
@@ -361,8 +403,6 @@ class DiscordAdapter:
                     applied = True
                 if applied or answering.deferred:  # else a claimer taken over had applied it
                     await answering.finish()
-            finally:
-                await self.engine.event_done(key.person, _event_id(interaction))
 
     def _forget(self, person: PersonKey) -> None:
         """/forget: nothing of the person stays in memory either (typed answers included)."""
