@@ -29,6 +29,17 @@ from tests.fakes.telegram import FakeTelegram, SentMessage
 
 USER = 4242
 
+STICKER = {
+    "file_id": "x",
+    "file_unique_id": "x",
+    "type": "regular",
+    "width": 1,
+    "height": 1,
+    "is_animated": False,
+    "is_video": False,
+}
+"""A sticker as Telegram sends one: a message that is not text."""
+
 REVIEW = "do:confirm"
 """The review's option id (the facts are all correct)."""
 

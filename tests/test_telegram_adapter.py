@@ -26,6 +26,7 @@ from storage import ConversationKey, MemoryStore, PersonKey, PersonRecord, TinyD
 from tests.chat import AMAZON_ORDER, QUESTIONS, listed
 from tests.fakes.telegram import utf16_len
 from tests.telegram_chat import (
+    STICKER,
     USER,
     Person,
     answer_the_log,
@@ -273,18 +274,7 @@ async def test_export_sends_the_case_file_as_documents(fake, tmp_path):
 async def test_a_photo_gets_a_kind_answer(fake, tmp_path, caplog):
     with caplog.at_level(logging.INFO):
         async with running(fake, tmp_path):
-            fake.user_sends(
-                USER,
-                sticker={
-                    "file_id": "x",
-                    "file_unique_id": "x",
-                    "type": "regular",
-                    "width": 1,
-                    "height": 1,
-                    "is_animated": False,
-                    "is_video": False,
-                },
-            )
+            fake.user_sends(USER, sticker=STICKER)
             await fake.wait_for(lambda f: f.messages_in(USER))
     (answer,) = fake.messages_in(USER)
     assert answer.visible_text and not answer.buttons

@@ -21,7 +21,7 @@ from flows.text import plain
 from storage import ConversationKey
 from tests.bot_process import BotProcess
 from tests.fakes.telegram import Call, FakeTelegram
-from tests.telegram_chat import running
+from tests.telegram_chat import STICKER, running
 
 TOKEN = "123456:AAH-pacepacepacepacepace_0042"
 ROBIN, SAM = 4242, 4343
@@ -225,17 +225,6 @@ async def test_the_outbox_sending_a_backlog_at_the_chats_pace_does_not_hold_the_
     assert [lists_the_commands(m.visible_text) for m in fake.messages_in(ROBIN)] == [
         True
     ] * everything
-
-
-STICKER = {
-    "file_id": "x",
-    "file_unique_id": "x",
-    "type": "regular",
-    "width": 1,
-    "height": 1,
-    "is_animated": False,
-    "is_video": False,
-}
 
 
 async def test_a_flood_of_stickers_gets_a_few_notes_and_holds_no_update(fake, tmp_path):
