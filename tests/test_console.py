@@ -130,8 +130,8 @@ def test_the_terminals_own_lines_are_its_words_by_id(tmp_path):
     case_file = tmp_path / "exports" / "fairshake-case-c1.md"
     assert shown.startswith(words(Word.CONSOLE_HELLO))
     assert shown.rstrip().endswith(words(Word.CONSOLE_BYE))
-    assert shown.index(words(Word.NOTHING_TO_COPY)) < shown.index(words(Word.SAVED, path=""))
-    assert words(Word.SAVED, path=str(case_file)) in shown and case_file.exists()
+    saved = words(Word.SAVED, path=str(case_file))
+    assert shown.index(words(Word.NOTHING_TO_COPY)) < shown.index(saved) and case_file.exists()
 
 
 def test_output_is_wrapped_to_the_width_between_words(tmp_path):

@@ -65,6 +65,15 @@ BROKEN = {
         ('rules = ["court"]', 'rules = ["courts"]'),
         "last_rungs.court.rules",
     ),
+    "a route with a window sharing an id with one of the EU's rights": (
+        (
+            "[last_rungs.court]",
+            "[money_back.withdrawal]\nlabel = 'x'\nwhy = 'x'\npayments = ['paypal']\n"
+            "window = 'days'\n\n[rules.days]\ntext = 'x'\nsource = 'https://example.org/days'\n"
+            "checked = 2026-12-02\ndays = 14\n\n[last_rungs.court]",
+        ),
+        "money_back.withdrawal",
+    ),
 }
 
 
