@@ -370,8 +370,8 @@ class TelegramAdapter:
                 and message.prompt is not None
                 and message.prompt.retires
             )
-            if asks:
-                await self._retire_keyboard(chat_id, later)
+            if asks:  # with the message's budget: not waited for when it is the first
+                await self._retire_keyboard(chat_id, budget)
             send = functools.partial(self._send_html, chat_id, chunk, markup, budget)
             sent = await self._counted(send, strict=True)
             budget = later
@@ -380,14 +380,17 @@ class TelegramAdapter:
 
     async def _retire_keyboard(self, chat_id: int, budget: Budget) -> None:
         """A new question's keyboard makes the last one stale: its choices go, its copy
-        buttons stay (a ping's keyboard stays whole)."""
+        buttons stay (a ping's keyboard stays whole). Refused (its chat paused by a 429,
+        say), it stays the live one, for the next question to retire."""
         live = self._live.pop(chat_id, None)
         if live is not None:
             message_id, kept = live
-            with contextlib.suppress(TelegramError):
+            try:
                 await self.app.bot.edit_message_reply_markup(
                     chat_id, message_id, reply_markup=kept, rate_limit_args=budget
                 )
+            except TelegramError:
+                self._live.setdefault(chat_id, live)
 
     async def _counted(self, send: Callable[[], Awaitable[Any]], strict: bool = False) -> Any:
         """`retrying` (the message sent, or None), with the observers told if it went or

@@ -15,7 +15,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
 from adapters import telegram_html, telegram_keyboard
-from adapters.telegram_limits import REPLY, Budget
+from adapters.telegram_limits import FIRST_REPLY, Budget
 from bot.events import Outbound
 from flows.text import join
 
@@ -26,7 +26,9 @@ CHOSEN_MARK = "\n\n✓ "
 async def settle(bot: ExtBot[Budget], message: Message, data: str, taken: bool) -> object:
     """One edit of a pressed message once the press is decided: taken, it shows under the
     question the answer chosen; not (from an earlier prompt), only its choices go. Either
-    way its copy buttons stay, and the same choice cannot be made twice."""
+    way its copy buttons stay, and the same choice cannot be made twice. Like a turn's
+    first message it is not waited for while the chat is paused (`FIRST_REPLY`: it
+    raises, and the press keeps its keyboard), so a press holds no update for a 429."""
     kept = telegram_keyboard.copies_of(message.reply_markup)
     labels = [
         button.text
@@ -43,13 +45,13 @@ async def settle(bot: ExtBot[Budget], message: Message, data: str, taken: bool) 
             parse_mode=ParseMode.HTML,
             reply_markup=kept,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
-            rate_limit_args=REPLY,
+            rate_limit_args=FIRST_REPLY,
         )
     return await bot.edit_message_reply_markup(
         chat_id=message.chat.id,
         message_id=message.message_id,
         reply_markup=kept,
-        rate_limit_args=REPLY,
+        rate_limit_args=FIRST_REPLY,
     )
 
 

@@ -245,3 +245,50 @@ async def test_a_flood_of_stickers_gets_a_few_notes_and_holds_no_update(fake, tm
     notes = fake.messages_in(ROBIN)
     assert len(notes) == CHAT_BURST + 1
     assert len({m.visible_text for m in notes}) == 1, "each the same note"
+
+
+async def test_a_press_in_a_chat_a_429_paused_is_taken_without_waiting_out_the_pause(
+    fake, tmp_path
+):
+    """Robin's chat is paused by a 429 (his reply to /help waits in the outbox), and he
+    presses a button of the question before meanwhile. The press is taken, its update
+    confirmed, before anything more goes to his chat: neither the edit that shows his
+    choice nor the one that retires the question's keyboard waits out the pause in
+    place, which would hold his turn, and every update behind it, for the whole pause.
+    His replies come once it is over, the press answered once."""
+    async with running(fake, tmp_path, TELEGRAM_CHAT_PACE="1"):
+        fake.user_says(ROBIN, "/new")
+        question = await fake.wait_for(
+            lambda f: next((m for m in f.messages_in(ROBIN) if m.buttons), None),
+            what="a question with buttons",
+        )
+        [choice, *_] = [
+            str(b["callback_data"]) for row in question.buttons for b in row if "callback_data" in b
+        ]
+        fake.fail_next("sendMessage", 429, retry_after=WAIT, chat_id=ROBIN)
+        fake.user_says(ROBIN, "/help")
+        await fake.wait_for(lambda f: refused(f, ROBIN), what="Robin's reply refused")
+        await fake.wait_for(lambda f: not f.pending_updates, what="the /help update taken")
+        calls_before = len(fake.calls)
+
+        fake.user_presses(ROBIN, question.message_id, choice)
+        await fake.wait_for(lambda f: not f.pending_updates, WAIT + 20, "the press taken")
+
+        to_robin = [
+            c.method
+            for c in fake.calls[calls_before:]
+            if c.params.get("chat_id") == ROBIN and c.method != "answerCallbackQuery"
+        ]
+        assert to_robin == [], "the press's turn waited for Robin's chat in place"
+
+        def after_the_question(f: FakeTelegram) -> list[bool]:
+            later = [m for m in f.messages_in(ROBIN) if m.seq > question.seq]
+            return [lists_the_commands(m.visible_text) for m in later]
+
+        await fake.wait_for(
+            lambda f: sorted(after_the_question(f)) == [False, True],
+            WAIT + 20,
+            "the /help reply and the press's, after the pause",
+        )
+        await asyncio.sleep(0.5)  # a reply sent twice would show by now
+    assert sorted(after_the_question(fake)) == [False, True], "each answered once"
