@@ -32,7 +32,7 @@ from adapters.discord_bot import answering, sync_commands
 from adapters.discord_bot.forms import ANSWER_KIND
 from bot.config import load_settings
 from bot.engine import Engine
-from bot.observe import OK, Observer, TurnDone
+from bot.observe import DUPLICATE, OK, Observer, TurnDone
 from storage import DueEntry, PersonKey, PersonRecord
 from storage.event_claims import Claim, EventClaims, EventKey
 from storage.postgres import PostgresStore, lock_key, upgrade_database
@@ -73,13 +73,14 @@ class Told(EventClaims):
     never acknowledges the interaction nor applies it. One `behind` (another, and how
     many claims it had made) claims only once that one has made one more. One that
     `polls` tries again that often while another's claim holds (not only when it would
-    run out). One whose database `stalls` never decides a claim."""
+    run out). One whose database `stalls` never decides a claim; a `frozen` one's
+    renewals never land (its event loop stalled past the lease)."""
 
     def __init__(self, claims: EventClaims) -> None:
         self.claims = claims
         self.made: list[Claim] = []
         self.renewed = 0
-        self.dying = self.stalls = False
+        self.dying = self.stalls = self.frozen = False
         self.polls: float | None = None
         self.behind: tuple[Told, int] | None = None
         self.dead: list[asyncio.Future[None]] = []
@@ -102,7 +103,8 @@ class Told(EventClaims):
 
     async def renew(self, event: EventKey, lease: float) -> None:
         self.renewed += 1
-        await self.claims.renew(event, lease)
+        if not self.frozen:
+            await self.claims.renew(event, lease)
 
     async def done(self, event: EventKey) -> None:
         await self.claims.done(event)
@@ -302,6 +304,35 @@ async def test_a_winner_slower_than_its_lease_keeps_its_claim(instances: Instanc
     assert instances.outcomes[0].seen == [OK] and instances.outcomes[1].seen == []
     assert opened.callbacks == [DEFERRED] and SHOP in options_on(opened.messages)
     assert fake.rejections == []
+
+
+async def test_a_winner_taken_over_while_alive_leaves_the_other_s_answer_in_place(
+    instances: Instances,
+) -> None:
+    """Its claim ran out though it was alive (its renewals did not land): the other
+    instance answered into its deferral, and finding the event applied it leaves that
+    answer where it is, instead of taking its "thinking…" away with the answer in it."""
+    fake, user = instances.fake, instances.user
+    frozen, other = (store.told for store in instances.stores)
+    frozen.frozen, other.behind, other.polls = True, (frozen, 0), 0.05
+    slow = instances.bots[0].adapter
+    assert slow is not None
+    backlog = slow._people.hold(PersonKey("discord", user["id"]))  # its earlier turns
+    await backlog.__aenter__()
+
+    opened = await fake.slash(user, instances.channel, "new")
+    await instances.until(lambda: other.made and opened.acknowledged)
+    await instances.run_out_claims()
+    await instances.until(lambda: SHOP in options_on(opened.messages))  # the other's answer
+    await backlog.__aexit__(None, None, None)
+    await instances.until(lambda: instances.outcomes[0].seen)
+    for bot in instances.bots:
+        assert bot.adapter is not None
+        await bot.adapter.settled()
+
+    assert instances.outcomes[0].seen == [DUPLICATE] and instances.outcomes[1].seen == [OK]
+    assert opened.callbacks == [DEFERRED]
+    assert SHOP in options_on(opened.messages), "the answer is still there"
 
 
 async def test_a_claim_the_database_does_not_decide_in_time_counts_as_won(

@@ -401,7 +401,10 @@ class DiscordAdapter:
                     log.debug("the failure in full (may show case content)", exc_info=True)
                     await answering.say([Outbound(said(Word.SORRY))])
                     applied = True
-                if applied or answering.deferred:  # else a claimer taken over had applied it
+                # Found applied already (another instance took the event over, or the claim
+                # counted as won when the database was slow), a deferral is left as it is:
+                # the other instance answers into it.
+                if applied:
                     await answering.finish()
 
     def _forget(self, person: PersonKey) -> None:
