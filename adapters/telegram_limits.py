@@ -46,8 +46,8 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import time
-import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
@@ -55,12 +55,17 @@ from typing import Any, Literal
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
-from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram_pace import Pace
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+# PTB's durations as timedeltas, as its next major version will give them (PTB's own
+# opt-in): without it, PTB warns of the change on every RetryAfter it makes, even in its
+# constructor. What here reads a duration (`wait_asked`, the outbox's `asked_wait`) takes
+# either form, so an operator who sets PTB_TIMEDELTA=false changes nothing but the warnings.
 
 REPLY: Literal["reply"] = "reply"
 """`rate_limit_args` of a request answering a person who just wrote."""
@@ -117,11 +122,9 @@ class Limits:
 
 
 def wait_asked(error: RetryAfter) -> float:
-    """The seconds a flood-control refusal asks to wait (read without PTB's warning that
-    the attribute will become a timedelta: either is taken)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        wait = error.retry_after
+    """The seconds a flood-control refusal asks to wait (a timedelta, as opted in above,
+    or the number of seconds PTB gives without the opt-in)."""
+    wait = error.retry_after
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 

@@ -23,12 +23,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Sequence
-from datetime import timedelta
 
 from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
+from adapters.telegram_limits import wait_asked
 from storage.locks import Leadership
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class Polling:
                     asked = self._offset
                     updates = await self._fetch(LONG_POLL)
                 except RetryAfter as error:
-                    await asyncio.sleep(_seconds(error.retry_after))
+                    await asyncio.sleep(wait_asked(error))
                     continue
                 except TelegramError as error:
                     log.warning("telegram: getUpdates failed: %s", type(error).__name__)
@@ -221,7 +221,3 @@ async def _unless(
     for waiting in (task, stopped):
         waiting.cancel()
     return task.done() and not task.cancelled()
-
-
-def _seconds(wait: int | timedelta) -> float:
-    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
