@@ -25,7 +25,7 @@ from storage import (
     archive_layout,
 )
 from storage.atomic import AtomicJSONStorage
-from storage.base import LogSecretConflict
+from storage.base import JSONDict, LogSecretConflict
 from storage.event_claims import EventKey
 from storage.postgres import PostgresStore
 
@@ -177,14 +177,14 @@ class StoreContract:
         with pytest.raises(StoreError, match="upgrade Fair Shake"):
             await store.archived(ALICE)
 
-    async def test_an_archived_case_that_cannot_be_read_hides_no_other(
-        self, store: Store, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        await store.archive(ALICE, {"c1": {"n": 1}})
-        with monkeypatch.context() as broken:  # a body whose version is not a number
-            broken.setattr(archive_layout, "body", lambda case: {archive_layout.VERSION: "?"})
-            await store.archive(ALICE, {"c2": {"n": 2}})
-        await store.archive(ALICE, {"c3": {"n": 3}})
+    async def spoil_archived(self, store: Store, case_id: str, body: JSONDict) -> None:
+        """Put `body` where the store keeps ALICE's archived case `case_id`, in place of
+        what it wrote (each backend's class says where that is)."""
+        raise NotImplementedError(f"{type(self).__name__} says where an archived case is kept")
+
+    async def test_an_archived_case_that_cannot_be_read_hides_no_other(self, store: Store) -> None:
+        await store.archive(ALICE, {"c1": {"n": 1}, "c2": {"n": 2}, "c3": {"n": 3}})
+        await self.spoil_archived(store, "c2", {archive_layout.VERSION: "?", "case": {"n": 2}})
 
         archived = await store.archived(ALICE)
 
@@ -460,10 +460,24 @@ class TestMemoryStore(StoreContract):
     def store(self) -> Store:
         return MemoryStore()
 
+    async def spoil_archived(self, store: Store, case_id: str, body: JSONDict) -> None:
+        assert isinstance(store, MemoryStore)
+        store._archives[ALICE][case_id] = json.dumps(body)
+
 
 def person_files(data_dir: Path) -> list[Path]:
     """The person files in a TinyDBStore folder, ignoring leftover temporary files."""
     return sorted((data_dir / "people").rglob("*.json"))
+
+
+def spoil_archived_file(data_dir: Path, case_id: str, body: JSONDict) -> None:
+    """Put `body` in the archived case's file of a TinyDBStore folder, kept where it was."""
+    for path in (data_dir / "archive").rglob("*.json"):
+        stored = json.loads(path.read_bytes())
+        if stored["case_id"] == case_id:
+            path.write_text(json.dumps({"at": stored["at"], "case_id": case_id, **body}))
+            return
+    raise AssertionError(f"no archived file holds {case_id}")
 
 
 def due_files(data_dir: Path) -> list[Path]:
@@ -475,6 +489,10 @@ class TestTinyDBStore(StoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Store:
         return TinyDBStore(tmp_path)
+
+    async def spoil_archived(self, store: Store, case_id: str, body: JSONDict) -> None:
+        assert isinstance(store, TinyDBStore)
+        spoil_archived_file(store.data_dir, case_id, body)
 
     async def test_a_reopened_folder_holds_everything(self, store: Store, tmp_path: Path) -> None:
         for person in (ALICE, BOB, ODD_NAME):
@@ -717,6 +735,10 @@ class TestTinyDBStoreFoldingEveryBatch(StoreContract):
     def store(self, tmp_path: Path) -> Store:
         return TinyDBStore(tmp_path, segment_bytes=1)
 
+    async def spoil_archived(self, store: Store, case_id: str, body: JSONDict) -> None:
+        assert isinstance(store, TinyDBStore)
+        spoil_archived_file(store.data_dir, case_id, body)
+
 
 class TestPostgresStore(StoreContract):
     """Against a real PostgreSQL server (tests/postgres_cluster.py), a new database each test."""
@@ -724,6 +746,13 @@ class TestPostgresStore(StoreContract):
     @pytest.fixture
     def store(self, postgres_store: PostgresStore) -> Store:
         return postgres_store
+
+    async def spoil_archived(self, store: Store, case_id: str, body: JSONDict) -> None:
+        assert isinstance(store, PostgresStore)
+        async with await psycopg.AsyncConnection.connect(store.url) as conn:
+            await conn.execute(
+                "UPDATE archive SET body = %s::json WHERE case_id = %s", (json.dumps(body), case_id)
+            )
 
     async def test_an_archive_row_holds_its_case_with_its_layout_version_in_the_body(
         self, store: PostgresStore, monkeypatch: pytest.MonkeyPatch
