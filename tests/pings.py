@@ -38,15 +38,21 @@ class FloodControl(Exception):
 @dataclass
 class Pings:
     """A fake `deliver`: records each ping sent; fails for the users in `failing`; with
-    `crashes` above zero, sends and then "dies" (that many times)."""
+    `crashes` above zero, sends and then "dies" (that many times); with `held_back` above
+    zero, is first refused by flood control that many times, each asking `held_for` s."""
 
     sent: list[tuple[ConversationKey, list[Outbound]]] = field(default_factory=list)
     failing: set[str] = field(default_factory=set)
     crashes: int = 0
     tries: int = 0
+    held_back: int = 0
+    held_for: int = 1
 
     async def __call__(self, key: ConversationKey, messages: list[Outbound]) -> None:
         self.tries += 1
+        if self.held_back:
+            self.held_back -= 1
+            raise FloodControl(self.held_for)
         if key.user_id in self.failing:
             raise ConnectionError("the platform refused: bot blocked")
         self.sent.append((key, messages))

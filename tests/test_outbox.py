@@ -15,7 +15,7 @@ from bot.reminders.lifecycle import IllegalStep, Step, advance
 from flows.text import Block, Snippet, join, plain, quote, rich
 from storage import ConversationKey, PersonKey, TinyDBStore
 from tests.chat import Chat
-from tests.pings import Crash, FloodControl, Pings, scheduling
+from tests.pings import Crash, Pings, scheduling
 
 KEY = ConversationKey("test", "ann", "ann")
 PERSON = KEY.person
@@ -110,22 +110,14 @@ async def test_a_flood_control_wait_is_waited_out_and_never_counts_as_a_failed_t
     is the one asked, no try is counted, and nothing is given up or counted as failed."""
     chat = Chat(user="ann")
     metrics = counted(chat)
-    pings = Pings()
-    holds = len(outbox.REPLY_DELAYS) + 2
+    pings = Pings(held_back=len(outbox.REPLY_DELAYS) + 2, held_for=2)
 
-    async def held(key: ConversationKey, messages: list[Outbound]) -> None:
-        nonlocal holds
-        if holds:
-            holds -= 1
-            raise FloodControl(2)
-        await pings(key, messages)
-
-    async with scheduling(chat, held) as running:
-        await chat.engine.answer(Command(KEY, "start"), held)
+    async with scheduling(chat, pings) as running:
+        await chat.engine.answer(Command(KEY, "start"), pings)
         [waiting] = await stored_replies(chat)
         assert waiting.status == Status.PENDING and waiting.failures == 0
         assert waiting.due == chat.clock() + timedelta(seconds=2), "the wait asked, no backoff"
-        for _ in range(holds + 1):  # each hold left, then the send
+        for _ in range(pings.held_back + 1):  # each hold left, then the send
             await running.at(seconds=2)
     assert said(pings) == [WELCOMED]
     assert await stored_replies(chat) == []

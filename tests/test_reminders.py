@@ -26,7 +26,7 @@ from storage import (
     TinyDBStore,
 )
 from tests.chat import Chat, Clock, Story, at_case_menu, log_contact
-from tests.pings import FloodControl, Pings, scheduling
+from tests.pings import Pings, scheduling
 
 
 async def stored(chat: Chat) -> PersonRecord:
@@ -246,22 +246,14 @@ async def test_a_delivery_that_recovers_on_retry_is_sent_once() -> None:
 async def test_a_ping_held_back_by_flood_control_goes_once_the_wait_is_over() -> None:
     """Held back more times than there are retries, the ping still goes, each time as
     soon as the wait asked is over: no try counted, nothing given up."""
-    chat, pings = Chat(), Pings()
-    holds = 5
-
-    async def held(key: ConversationKey, messages: list[Outbound]) -> None:
-        nonlocal holds
-        if holds:
-            holds -= 1
-            raise FloodControl(30)
-        await pings(key, messages)
+    chat, pings = Chat(), Pings(held_back=5, held_for=30)
 
     await reminder_case(chat, "in 1 hour call back")
-    async with scheduling(chat, held) as running:
+    async with scheduling(chat, pings) as running:
         await running.at(hours=1)
         [reminder] = (await stored(chat)).reminders.values()
         assert (reminder["status"], reminder.get("failures", 0)) == ("pending", 0)
-        for _ in range(holds + 1):  # each hold left, then the send
+        for _ in range(pings.held_back + 1):  # each hold left, then the send
             await running.at(seconds=30)
     assert len(pings.sent) == 1
     assert await statuses(chat) == ["sent"]
